@@ -1,0 +1,139 @@
+"""The registry's error base and the one place errors become JSON responses."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger("registry.errors")
+
+
+class RegistryError(Exception):
+    """Base of every error the registry raises on purpose; carries its HTTP status."""
+
+    status_code = 500
+    code = "internal_error"
+
+    def __init__(self, message: str, *, headers: dict[str, str] | None = None, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.headers = headers or {}
+        self.details = details
+
+
+class BadRequest(RegistryError):
+    """The request is malformed or names something the registry cannot take."""
+
+    status_code = 400
+    code = "bad_request"
+
+
+class Unauthorized(RegistryError):
+    """The caller is known but may not do this (the spec's 401 for reset)."""
+
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(RegistryError):
+    """Authentication failed or the token lacks the permission."""
+
+    status_code = 403
+    code = "forbidden"
+
+
+class NotFound(RegistryError):
+    """The thing asked for does not exist."""
+
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(RegistryError):
+    """The thing to create exists already."""
+
+    status_code = 409
+    code = "conflict"
+
+
+class PayloadTooLarge(RegistryError):
+    """The answer would be larger than the registry hands out at once."""
+
+    status_code = 413
+    code = "too_large"
+
+
+class RangeNotSatisfiable(RegistryError):
+    """A Range header asks for bytes the resource does not have."""
+
+    status_code = 416
+    code = "range_not_satisfiable"
+
+
+class FailedDependency(RegistryError):
+    """The artifact was refused because of its rating (the spec's 424)."""
+
+    status_code = 424
+    code = "rating_too_low"
+
+
+class TooManyRequests(RegistryError):
+    """The caller must slow down."""
+
+    status_code = 429
+    code = "too_many_requests"
+
+
+class UpstreamError(RegistryError):
+    """An upstream (Hugging Face, GitHub, Kaggle) failed or refused to answer."""
+
+    status_code = 502
+    code = "upstream_unavailable"
+
+
+def error_body(
+    status_code: int, code: str, message: str, details: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The JSON shape of every error response."""
+    body: dict[str, Any] = {"error": code, "message": message, "status": status_code}
+    if details:
+        body["details"] = details
+    return body
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map every error type to a JSON response, once, for the whole app."""
+
+    @app.exception_handler(RegistryError)
+    async def _registry_error(_: Request, exc: RegistryError) -> JSONResponse:
+        if exc.status_code >= 500:
+            logger.warning("%s: %s", exc.code, exc.message)
+        return JSONResponse(
+            error_body(exc.status_code, exc.code, exc.message, exc.details or None),
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # The spec answers malformed requests with 400, not FastAPI's default 422.
+        problems = [
+            f"{'.'.join(str(part) for part in err.get('loc', ()))}: {err.get('msg', 'invalid')}"
+            for err in exc.errors()
+        ]
+        message = "Malformed request: " + "; ".join(problems) if problems else "Malformed request."
+        return JSONResponse(error_body(400, "bad_request", message), status_code=400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse(
+            error_body(exc.status_code, code, str(exc.detail)),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )

@@ -1,0 +1,62 @@
+"""Storage drivers behind one interface; `get_storage()` opens the one the settings pick."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated
+
+from fastapi import Depends
+
+from package.core.config import Settings, StorageBackend, get_settings
+from package.core.storage.files import FileBlobStore
+from package.core.storage.interface import (
+    BlobInfo,
+    BlobStore,
+    Check,
+    ConditionFailed,
+    Delete,
+    Item,
+    Put,
+    Record,
+    RecordStore,
+    Storage,
+    StorageError,
+)
+from package.core.storage.sqlite import SqliteRecordStore
+
+__all__ = [
+    "BlobInfo",
+    "BlobStore",
+    "Check",
+    "ConditionFailed",
+    "Delete",
+    "Item",
+    "Put",
+    "Record",
+    "RecordStore",
+    "Storage",
+    "StorageError",
+    "Store",
+    "get_storage",
+    "open_storage",
+]
+
+
+def open_storage(settings: Settings) -> Storage:
+    """Open the driver the settings name."""
+    if settings.storage is StorageBackend.EMBEDDED:
+        return Storage(
+            records=SqliteRecordStore(settings.sqlite_path),
+            blobs=FileBlobStore(settings.blob_dir),
+            description=f"embedded ({settings.data_dir})",
+        )
+    raise StorageError(f"storage driver {settings.storage.value!r} is not available in this build")
+
+
+@lru_cache(maxsize=1)
+def get_storage() -> Storage:
+    """The process-wide storage, opened once."""
+    return open_storage(get_settings())
+
+
+Store = Annotated[Storage, Depends(get_storage)]

@@ -1,0 +1,87 @@
+"""Embedded blob driver: one file per blob, named by its sha256, written to a temp file and renamed."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from package.core.storage.interface import BlobInfo, BlobWriter, StorageError
+
+CHUNK_BYTES = 1024 * 1024
+
+
+class FileBlobStore:
+    """BlobStore over a folder: `<root>/<sha[:2]>/<sha>`, with in-progress writes under `<root>/tmp`."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._tmp = root / "tmp"
+        self._tmp.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, sha256: str) -> Path:
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise StorageError(f"not a sha256 address: {sha256!r}")
+        return self._root / sha256[:2] / sha256
+
+    @contextmanager
+    def writer(self) -> Iterator[BlobWriter]:
+        """A writer whose blob exists only if the block ends without error; then `writer.info` is set."""
+        fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix="blob-")
+        tmp_path = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as sink:
+                blob = BlobWriter(sink=sink, hasher=hashlib.sha256())
+                yield blob
+                sink.flush()
+                os.fsync(sink.fileno())
+            sha256 = blob.hasher.hexdigest()
+            final = self._path(sha256)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp_path, final)  # atomic: readers see the whole blob or none
+            blob.info = BlobInfo(sha256=sha256, size=blob.size)
+        finally:
+            tmp_path.unlink(missing_ok=True)
+
+    def exists(self, sha256: str) -> bool:
+        """Whether the blob is stored."""
+        return self._path(sha256).is_file()
+
+    def size(self, sha256: str) -> int | None:
+        """The blob's size, or None when absent."""
+        try:
+            return self._path(sha256).stat().st_size
+        except FileNotFoundError:
+            return None
+
+    def read_chunks(self, sha256: str, *, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        """The blob's bytes from `start` up to (not including) `end`, in chunks."""
+        with self._path(sha256).open("rb") as source:
+            source.seek(start)
+            remaining = None if end is None else max(0, end - start)
+            while remaining is None or remaining > 0:
+                chunk = source.read(CHUNK_BYTES if remaining is None else min(CHUNK_BYTES, remaining))
+                if not chunk:
+                    return
+                if remaining is not None:
+                    remaining -= len(chunk)
+                yield chunk
+
+    def local_path(self, sha256: str) -> Path | None:
+        """A file path for zero-copy serving."""
+        path = self._path(sha256)
+        return path if path.is_file() else None
+
+    def delete(self, sha256: str) -> None:
+        """Remove the blob if present."""
+        self._path(sha256).unlink(missing_ok=True)
+
+    def clear(self) -> None:
+        """Remove every blob (in-progress writes of other threads keep their temp files)."""
+        for child in self._root.iterdir():
+            if child.is_dir() and child != self._tmp:
+                shutil.rmtree(child, ignore_errors=True)

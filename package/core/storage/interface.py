@@ -1,0 +1,164 @@
+"""The two small storage interfaces every driver implements: records and blobs.
+
+Records are JSON objects addressed by a partition key and a sort key, exactly as a DynamoDB table
+(`pk` hash key, `sk` range key) holds them: a domain reads one item, or one partition in sort-key order.
+Blobs are immutable byte strings addressed by their sha256.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
+
+Item = dict[str, Any]
+
+
+class StorageError(Exception):
+    """A storage driver failed (disk, database, network)."""
+
+
+class ConditionFailed(StorageError):
+    """A conditional write found the item in a state it did not expect."""
+
+
+@dataclass(frozen=True)
+class Record:
+    """One stored item with its keys."""
+
+    pk: str
+    sk: str
+    item: Item
+
+
+@dataclass(frozen=True)
+class Put:
+    """Write an item; with `if_absent`, only when no item has these keys."""
+
+    pk: str
+    sk: str
+    item: Item
+    if_absent: bool = False
+
+
+@dataclass(frozen=True)
+class Delete:
+    """Remove an item if present."""
+
+    pk: str
+    sk: str
+
+
+@dataclass(frozen=True)
+class Check:
+    """Make a transaction fail unless the item exists (or, with `exists=False`, does not).
+
+    With `equals`, the item must also hold these field values (a DynamoDB condition expression).
+    """
+
+    pk: str
+    sk: str
+    exists: bool = True
+    equals: Item | None = None
+
+
+Operation = Put | Delete | Check
+
+
+class RecordStore(Protocol):
+    """Items by (partition key, sort key); single-item reads and one-partition queries only."""
+
+    def get(self, pk: str, sk: str) -> Item | None:
+        """The item at these keys, or None."""
+        ...
+
+    def put(self, pk: str, sk: str, item: Item, *, if_absent: bool = False) -> None:
+        """Write one item; raises ConditionFailed when `if_absent` and it exists."""
+        ...
+
+    def delete(self, pk: str, sk: str) -> None:
+        """Remove one item if present."""
+        ...
+
+    def query(self, pk: str, *, prefix: str = "") -> list[Record]:
+        """Every item of one partition whose sort key starts with `prefix`, in sort-key order."""
+        ...
+
+    def transact(self, operations: Sequence[Operation]) -> None:
+        """Apply all operations or none; raises ConditionFailed when a condition does not hold."""
+        ...
+
+    def increment(self, pk: str, sk: str, field_name: str, amount: int = 1) -> int:
+        """Atomically add to a numeric field (creating the item) and return the new value."""
+        ...
+
+    def clear(self) -> None:
+        """Remove every item."""
+        ...
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    """A stored blob's address and size."""
+
+    sha256: str
+    size: int
+
+
+@dataclass
+class BlobWriter:
+    """Bytes written so far to a blob being created; `BlobStore.writer` commits or discards it."""
+
+    sink: BinaryIO
+    hasher: Any
+    size: int = 0
+    info: BlobInfo | None = field(default=None)
+
+    def write(self, chunk: bytes) -> None:
+        """Append a chunk."""
+        self.sink.write(chunk)
+        self.hasher.update(chunk)
+        self.size += len(chunk)
+
+
+class BlobStore(Protocol):
+    """Immutable content-addressed byte strings."""
+
+    def writer(self) -> AbstractContextManager[BlobWriter]:
+        """A writer whose blob exists only if the block ends without error; then `writer.info` is set."""
+        ...
+
+    def exists(self, sha256: str) -> bool:
+        """Whether the blob is stored."""
+        ...
+
+    def size(self, sha256: str) -> int | None:
+        """The blob's size, or None when absent."""
+        ...
+
+    def read_chunks(self, sha256: str, *, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        """The blob's bytes from `start` up to (not including) `end`, in chunks."""
+        ...
+
+    def local_path(self, sha256: str) -> Path | None:
+        """A file path for zero-copy serving, when the driver keeps blobs as local files."""
+        ...
+
+    def delete(self, sha256: str) -> None:
+        """Remove the blob if present."""
+        ...
+
+    def clear(self) -> None:
+        """Remove every blob."""
+        ...
+
+
+@dataclass(frozen=True)
+class Storage:
+    """The records and blobs a process works with."""
+
+    records: RecordStore
+    blobs: BlobStore
+    description: str

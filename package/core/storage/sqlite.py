@@ -1,0 +1,141 @@
+"""Embedded record driver: one SQLite file in WAL mode, one connection per thread."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from package.core.storage.interface import (
+    Check,
+    ConditionFailed,
+    Delete,
+    Item,
+    Operation,
+    Put,
+    Record,
+    StorageError,
+)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    pk   TEXT NOT NULL,
+    sk   TEXT NOT NULL,
+    item TEXT NOT NULL,
+    PRIMARY KEY (pk, sk)
+) WITHOUT ROWID
+"""
+
+
+class SqliteRecordStore:
+    """RecordStore over one SQLite table keyed like a DynamoDB table (pk, sk)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._local = threading.local()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._transaction() as conn:
+            conn.execute(_SCHEMA)
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self._path, timeout=30.0, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        conn = self._connection()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open a transaction on {self._path}: {exc}") from exc
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    def get(self, pk: str, sk: str) -> Item | None:
+        """The item at these keys, or None."""
+        row = self._connection().execute("SELECT item FROM records WHERE pk=? AND sk=?", (pk, sk)).fetchone()
+        return None if row is None else _decode(row[0])
+
+    def put(self, pk: str, sk: str, item: Item, *, if_absent: bool = False) -> None:
+        """Write one item; raises ConditionFailed when `if_absent` and it exists."""
+        self.transact([Put(pk, sk, item, if_absent=if_absent)])
+
+    def delete(self, pk: str, sk: str) -> None:
+        """Remove one item if present."""
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM records WHERE pk=? AND sk=?", (pk, sk))
+
+    def query(self, pk: str, *, prefix: str = "") -> list[Record]:
+        """Every item of one partition whose sort key starts with `prefix`, in sort-key order."""
+        if prefix:
+            # Sort keys in [prefix, prefix + U+10FFFF) are exactly those starting with prefix.
+            rows = self._connection().execute(
+                "SELECT sk, item FROM records WHERE pk=? AND sk>=? AND sk<? ORDER BY sk",
+                (pk, prefix, prefix + "\U0010ffff"),
+            )
+        else:
+            rows = self._connection().execute("SELECT sk, item FROM records WHERE pk=? ORDER BY sk", (pk,))
+        return [Record(pk, sk, _decode(text)) for sk, text in rows.fetchall()]
+
+    def transact(self, operations: Sequence[Operation]) -> None:
+        """Apply all operations or none; raises ConditionFailed when a condition does not hold."""
+        with self._transaction() as conn:
+            for op in operations:
+                if isinstance(op, Check) or (isinstance(op, Put) and op.if_absent):
+                    _check(conn, op)
+                if isinstance(op, Put):
+                    conn.execute(
+                        "INSERT OR REPLACE INTO records (pk, sk, item) VALUES (?, ?, ?)",
+                        (op.pk, op.sk, json.dumps(op.item, separators=(",", ":"))),
+                    )
+                elif isinstance(op, Delete):
+                    conn.execute("DELETE FROM records WHERE pk=? AND sk=?", (op.pk, op.sk))
+
+    def increment(self, pk: str, sk: str, field_name: str, amount: int = 1) -> int:
+        """Atomically add to a numeric field (creating the item) and return the new value."""
+        with self._transaction() as conn:
+            row = conn.execute("SELECT item FROM records WHERE pk=? AND sk=?", (pk, sk)).fetchone()
+            item = {} if row is None else _decode(row[0])
+            value = int(item.get(field_name, 0)) + amount
+            item[field_name] = value
+            conn.execute(
+                "INSERT OR REPLACE INTO records (pk, sk, item) VALUES (?, ?, ?)", (pk, sk, json.dumps(item))
+            )
+        return value
+
+    def clear(self) -> None:
+        """Remove every item."""
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM records")
+
+
+def _check(conn: sqlite3.Connection, op: Check | Put) -> None:
+    must_exist = op.exists if isinstance(op, Check) else False
+    row = conn.execute("SELECT item FROM records WHERE pk=? AND sk=?", (op.pk, op.sk)).fetchone()
+    if (row is not None) != must_exist:
+        raise ConditionFailed(f"item ({op.pk}, {op.sk}) is {'missing' if must_exist else 'present'}")
+    if isinstance(op, Check) and op.equals and row is not None:
+        item = _decode(row[0])
+        if any(item.get(key) != value for key, value in op.equals.items()):
+            raise ConditionFailed(f"item ({op.pk}, {op.sk}) does not hold {op.equals}")
+
+
+def _decode(text: str) -> Item:
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        raise StorageError("a stored record is not a JSON object")
+    return value

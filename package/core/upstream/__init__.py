@@ -1,0 +1,1 @@
+"""Clients for the upstreams artifacts come from: Hugging Face, GitHub and Kaggle."""

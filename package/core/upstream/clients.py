@@ -1,0 +1,54 @@
+"""One adapter per source kind, built lazily from the settings."""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from typing import Annotated
+
+from fastapi import Depends
+
+from package.core.config import Settings, get_settings
+from package.core.upstream.github import GitHubAdapter
+from package.core.upstream.huggingface import HuggingFaceAdapter
+from package.core.upstream.kaggle import KaggleAdapter
+from package.core.upstream.snapshot import SourceAdapter
+from package.core.upstream.sources import SourceKind
+
+
+class Upstreams:
+    """The adapters a process uses; each is created on first use (no clients at import)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._adapters: dict[str, SourceAdapter] = {}
+        self._lock = threading.Lock()
+
+    def adapter(self, kind: SourceKind) -> SourceAdapter:
+        """The adapter that reads sources of this kind."""
+        family = {SourceKind.HF_MODEL: "hf", SourceKind.HF_DATASET: "hf"}.get(kind, kind.value)
+        with self._lock:
+            if family not in self._adapters:
+                self._adapters[family] = self._build(family)
+            return self._adapters[family]
+
+    def _build(self, family: str) -> SourceAdapter:
+        s = self._settings
+        if family == "hf":
+            return HuggingFaceAdapter(
+                endpoint=s.hf_endpoint, token=s.hf_token, timeout=s.upstream_timeout_seconds
+            )
+        if family == SourceKind.GITHUB.value:
+            return GitHubAdapter(
+                api_url=s.github_api_url, token=s.github_token, timeout=s.upstream_timeout_seconds
+            )
+        return KaggleAdapter()
+
+
+@lru_cache(maxsize=1)
+def get_upstreams() -> Upstreams:
+    """The process-wide upstream adapters."""
+    return Upstreams(get_settings())
+
+
+UpstreamsDep = Annotated[Upstreams, Depends(get_upstreams)]

@@ -1,0 +1,172 @@
+"""Every storage access of the artifacts domain.
+
+Item layout (partition key / sort key), as a DynamoDB table would hold it:
+  ARTIFACT / <id>                 the artifact record
+  SOURCE / <type>|<source key>    which artifact holds a source (uniqueness claim)
+  SNAPSHOT#<id> / v               upstream metadata captured at ingest (file manifest, card data, stats)
+  README / <id>                   README text (one partition, so a regex search reads one partition)
+  FILES#<id> / <path>             files copied into the blob store: sha256 and size
+  BLOBREF#<sha256> / <id>         which artifacts use a blob (a blob with no reference is deleted)
+  AUDIT#<id> / <date>#<rand>      audit entries
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from package.core.storage import Check, ConditionFailed, Delete, Put, Storage
+from package.core.storage.interface import Operation
+from package.routers.artifacts.interface import ArtifactRecord, ArtifactType, MirrorState
+
+ARTIFACT = "ARTIFACT"
+SOURCE = "SOURCE"
+README = "README"
+
+
+def _source_sk(artifact_type: ArtifactType, source_key: str) -> str:
+    return f"{artifact_type.value}|{source_key}"
+
+
+def source_owner(storage: Storage, artifact_type: ArtifactType, source_key: str) -> str | None:
+    """The id of the artifact that already holds this source, if any."""
+    item = storage.records.get(SOURCE, _source_sk(artifact_type, source_key))
+    return None if item is None else str(item["id"])
+
+
+def create(storage: Storage, record: ArtifactRecord, snapshot: dict[str, Any], readme: str | None) -> None:
+    """Store a new artifact atomically; ConditionFailed when its source is claimed already."""
+    ops: list[Operation] = [
+        Put(SOURCE, _source_sk(record.type, record.source_key), {"id": record.id}, if_absent=True),
+        Put(ARTIFACT, record.id, record.model_dump(mode="json"), if_absent=True),
+        Put(f"SNAPSHOT#{record.id}", "v", snapshot),
+    ]
+    if readme is not None:
+        ops.append(Put(README, record.id, {"text": readme}))
+    storage.records.transact(ops)
+
+
+def replace(
+    storage: Storage, old: ArtifactRecord, new: ArtifactRecord, snapshot: dict[str, Any], readme: str | None
+) -> None:
+    """Swap an artifact's source and captured metadata atomically (ConditionFailed on a claimed source)."""
+    ops: list[Operation] = [Check(ARTIFACT, old.id, equals={"generation": old.generation})]
+    if new.source_key != old.source_key or new.type != old.type:
+        ops.append(Delete(SOURCE, _source_sk(old.type, old.source_key)))
+        ops.append(Put(SOURCE, _source_sk(new.type, new.source_key), {"id": new.id}, if_absent=True))
+    ops.append(Put(ARTIFACT, new.id, new.model_dump(mode="json")))
+    ops.append(Put(f"SNAPSHOT#{new.id}", "v", snapshot))
+    ops.append(Put(README, new.id, {"text": readme}) if readme is not None else Delete(README, new.id))
+    storage.records.transact(ops)
+
+
+def get(storage: Storage, artifact_id: str) -> ArtifactRecord | None:
+    """One artifact record."""
+    item = storage.records.get(ARTIFACT, artifact_id)
+    return None if item is None else ArtifactRecord.model_validate(item)
+
+
+def list_all(storage: Storage) -> list[ArtifactRecord]:
+    """Every artifact record, oldest first (ties broken by id), a stable order for pagination."""
+    records = [ArtifactRecord.model_validate(r.item) for r in storage.records.query(ARTIFACT)]
+    records.sort(key=lambda r: (r.created_at, r.id))
+    return records
+
+
+def readmes(storage: Storage) -> dict[str, str]:
+    """README text by artifact id."""
+    return {r.sk: str(r.item.get("text") or "") for r in storage.records.query(README)}
+
+
+def readme(storage: Storage, artifact_id: str) -> str | None:
+    """One artifact's README."""
+    item = storage.records.get(README, artifact_id)
+    return None if item is None else item.get("text")
+
+
+def snapshot(storage: Storage, artifact_id: str) -> dict[str, Any] | None:
+    """The upstream metadata captured for an artifact."""
+    return storage.records.get(f"SNAPSHOT#{artifact_id}", "v")
+
+
+def delete(storage: Storage, record: ArtifactRecord) -> list[str]:
+    """Remove an artifact and everything it owns; returns the blobs it referenced."""
+    files = storage.records.query(f"FILES#{record.id}")
+    audit = storage.records.query(f"AUDIT#{record.id}")
+    shas = referenced_blobs(storage, record)
+    ops: list[Operation] = [
+        Check(ARTIFACT, record.id),
+        Delete(ARTIFACT, record.id),
+        Delete(SOURCE, _source_sk(record.type, record.source_key)),
+        Delete(f"SNAPSHOT#{record.id}", "v"),
+        Delete(README, record.id),
+    ]
+    ops += [Delete(f.pk, f.sk) for f in files]
+    ops += [Delete(a.pk, a.sk) for a in audit]
+    ops += [Delete(f"BLOBREF#{sha}", record.id) for sha in shas]
+    storage.records.transact(ops)
+    return shas
+
+
+def referenced_blobs(storage: Storage, record: ArtifactRecord) -> list[str]:
+    """Every blob an artifact uses: its mirrored files and its bundle."""
+    shas = {str(f.item["sha256"]) for f in storage.records.query(f"FILES#{record.id}")}
+    if record.mirror.bundle_sha256:
+        shas.add(record.mirror.bundle_sha256)
+    return sorted(shas)
+
+
+def forget_files(storage: Storage, artifact_id: str, shas: Iterable[str]) -> None:
+    """Drop an artifact's mirrored-file entries and blob references (after its source changed)."""
+    ops: list[Operation] = [Delete(f.pk, f.sk) for f in storage.records.query(f"FILES#{artifact_id}")]
+    ops += [Delete(f"BLOBREF#{sha}", artifact_id) for sha in shas]
+    if ops:
+        storage.records.transact(ops)
+
+
+def blob_in_use(storage: Storage, sha256: str) -> bool:
+    """Whether any artifact still references a blob."""
+    return bool(storage.records.query(f"BLOBREF#{sha256}"))
+
+
+def mirrored_files(storage: Storage, artifact_id: str) -> dict[str, dict[str, Any]]:
+    """Files of an artifact already in the blob store, by path."""
+    return {r.sk: r.item for r in storage.records.query(f"FILES#{artifact_id}")}
+
+
+def add_mirrored_file(
+    storage: Storage, artifact_id: str, generation: str, path: str, sha256: str, size: int
+) -> None:
+    """Record that a file is in the blob store; ConditionFailed if the artifact is gone or changed source."""
+    storage.records.transact(
+        [
+            Check(ARTIFACT, artifact_id, equals={"generation": generation}),
+            Put(f"FILES#{artifact_id}", path, {"sha256": sha256, "size": size}),
+            Put(f"BLOBREF#{sha256}", artifact_id, {}),
+        ]
+    )
+
+
+def save_mirror_state(storage: Storage, artifact_id: str, generation: str, state: MirrorState) -> None:
+    """Store an artifact's mirror progress; ConditionFailed if the artifact is gone or changed source."""
+    record = get(storage, artifact_id)
+    if record is None or record.generation != generation:
+        raise ConditionFailed(f"artifact {artifact_id} is gone or has a new source")
+    updated = record.model_copy(update={"mirror": state})
+    ops: list[Operation] = [
+        Check(ARTIFACT, artifact_id, equals={"generation": generation}),
+        Put(ARTIFACT, artifact_id, updated.model_dump(mode="json")),
+    ]
+    if state.bundle_sha256:
+        ops.append(Put(f"BLOBREF#{state.bundle_sha256}", artifact_id, {}))
+    storage.records.transact(ops)
+
+
+def add_audit(storage: Storage, artifact_id: str, sort_key: str, entry: dict[str, Any]) -> None:
+    """Append one audit entry."""
+    storage.records.put(f"AUDIT#{artifact_id}", sort_key, entry)
+
+
+def audit(storage: Storage, artifact_id: str) -> list[dict[str, Any]]:
+    """An artifact's audit entries, oldest first."""
+    return [r.item for r in storage.records.query(f"AUDIT#{artifact_id}")]

@@ -1,0 +1,236 @@
+"""HTTP routes of the artifacts domain: thin wrappers over `services`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request, Response, status
+
+from package.core.auth_middleware import CanDownload, CanSearch, CanUpload, IsAdmin
+from package.core.config import SettingsDep
+from package.core.storage import Store
+from package.core.upstream.clients import UpstreamsDep
+from package.core.web import BaseUrl
+from package.routers.artifacts import services
+from package.routers.artifacts.interface import (
+    Artifact,
+    ArtifactAuditEntry,
+    ArtifactCreate,
+    ArtifactMetadata,
+    ArtifactQuery,
+    ArtifactRegEx,
+    ArtifactType,
+    ArtifactUpdate,
+)
+from package.routers.artifacts.responses import to_response
+
+router = APIRouter(tags=["artifacts"])
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    text = {
+        400: "Malformed request or id.",
+        403: "Authentication failed.",
+        404: "Artifact does not exist.",
+        409: "Artifact exists already.",
+        413: "Too many artifacts match.",
+        416: "Range not satisfiable.",
+        502: "The upstream source could not be read (down, rate-limited, or gated).",
+    }
+    return {code: {"description": text[code]} for code in codes}
+
+
+@router.post(
+    "/artifact/{artifact_type}",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Artifact,
+    response_model_exclude_none=True,
+    responses=_errors(400, 403, 404, 409, 502),
+    summary="Register a new artifact. (BASELINE)",
+)
+def create_artifact(
+    artifact_type: ArtifactType,
+    body: ArtifactCreate,
+    storage: Store,
+    upstreams: UpstreamsDep,
+    settings: SettingsDep,
+    user: CanUpload,
+    base_url: BaseUrl,
+) -> Artifact:
+    """Register an artifact from a Hugging Face, GitHub or Kaggle URL."""
+    return services.register(
+        storage,
+        upstreams,
+        settings,
+        artifact_type=artifact_type,
+        body=body,
+        principal=user,
+        base_url=base_url,
+    )
+
+
+@router.get(
+    "/artifacts/{artifact_type}/{id}",
+    response_model=Artifact,
+    response_model_exclude_none=True,
+    responses=_errors(400, 403, 404),
+    summary="Interact with the artifact with this id. (BASELINE)",
+)
+def get_artifact(
+    artifact_type: ArtifactType, id: str, storage: Store, _: CanSearch, base_url: BaseUrl
+) -> Artifact:
+    """Return this artifact."""
+    return services.envelope(services.load(storage, artifact_type, id), base_url)
+
+
+@router.put(
+    "/artifacts/{artifact_type}/{id}",
+    response_model=Artifact,
+    response_model_exclude_none=True,
+    responses=_errors(400, 403, 404, 409, 502),
+    summary="Update this content of the artifact. (BASELINE)",
+)
+def update_artifact(
+    artifact_type: ArtifactType,
+    id: str,
+    body: ArtifactUpdate,
+    storage: Store,
+    upstreams: UpstreamsDep,
+    settings: SettingsDep,
+    user: CanUpload,
+    base_url: BaseUrl,
+) -> Artifact:
+    """Replace the artifact's source; the body's name and id must match."""
+    return services.update(
+        storage,
+        upstreams,
+        settings,
+        artifact_type=artifact_type,
+        artifact_id=id,
+        body=body,
+        principal=user,
+        base_url=base_url,
+    )
+
+
+@router.delete(
+    "/artifacts/{artifact_type}/{id}",
+    responses=_errors(400, 403, 404),
+    summary="Delete this artifact. (NON-BASELINE)",
+)
+def delete_artifact(artifact_type: ArtifactType, id: str, storage: Store, _: CanUpload) -> dict[str, str]:
+    """Delete only the artifact that matches the id."""
+    services.delete(storage, artifact_type=artifact_type, artifact_id=id)
+    return {"deleted": id}
+
+
+@router.post(
+    "/artifacts",
+    response_model=list[ArtifactMetadata],
+    responses=_errors(400, 403, 413),
+    summary="Get the artifacts from the registry. (BASELINE)",
+)
+def list_artifacts(
+    queries: Annotated[list[ArtifactQuery], Body()],
+    response: Response,
+    storage: Store,
+    settings: SettingsDep,
+    _: CanSearch,
+    offset: Annotated[str | None, Query(description="Where the page starts.")] = None,
+) -> list[ArtifactMetadata]:
+    """Artifacts matching any query; '*' enumerates. The `offset` header names the next page."""
+    page, next_offset = services.list_artifacts(storage, settings, queries=queries, offset=offset)
+    if next_offset is not None:
+        response.headers["offset"] = next_offset
+    return page
+
+
+@router.get(
+    "/artifact/byName/{name}",
+    response_model=list[ArtifactMetadata],
+    responses=_errors(400, 403, 404),
+    summary="List artifact metadata for this name. (NON-BASELINE)",
+)
+def by_name(name: str, storage: Store, _: CanSearch) -> list[ArtifactMetadata]:
+    """Every artifact with exactly this name."""
+    return services.by_name(storage, name=name)
+
+
+@router.post(
+    "/artifact/byRegEx",
+    response_model=list[ArtifactMetadata],
+    responses=_errors(400, 403, 404),
+    summary="Get any artifacts fitting the regular expression (BASELINE).",
+)
+def by_regex(
+    body: ArtifactRegEx, storage: Store, settings: SettingsDep, _: CanSearch
+) -> list[ArtifactMetadata]:
+    """Artifacts whose name or README matches the pattern."""
+    return services.by_regex(storage, settings, pattern=body.regex)
+
+
+@router.get(
+    "/artifact/{artifact_type}/{id}/audit",
+    response_model=list[ArtifactAuditEntry],
+    responses=_errors(400, 403, 404),
+    summary="Retrieve audit entries for this artifact. (NON-BASELINE)",
+)
+def audit(artifact_type: ArtifactType, id: str, storage: Store, _: CanSearch) -> list[ArtifactAuditEntry]:
+    """The artifact's audit trail, oldest first."""
+    return services.audit_trail(storage, artifact_type=artifact_type, artifact_id=id)
+
+
+@router.get(
+    "/download/{artifact_type}/{id}",
+    responses=_errors(400, 403, 404, 416, 502),
+    response_class=Response,
+    summary="Download the artifact as one zip bundle.",
+)
+def download_bundle(
+    artifact_type: ArtifactType,
+    id: str,
+    request: Request,
+    storage: Store,
+    upstreams: UpstreamsDep,
+    settings: SettingsDep,
+    user: CanDownload,
+) -> Response:
+    """The bundle: from the store once mirrored (Range, ETag), else streamed through from upstream."""
+    plan = services.download(
+        storage, upstreams, settings, artifact_type=artifact_type, artifact_id=id, path=None, principal=user
+    )
+    return to_response(plan, request, storage)
+
+
+@router.get(
+    "/download/{artifact_type}/{id}/{path:path}",
+    responses=_errors(400, 403, 404, 416, 502),
+    response_class=Response,
+    summary="Download one file of the artifact.",
+)
+def download_file(
+    artifact_type: ArtifactType,
+    id: str,
+    path: str,
+    request: Request,
+    storage: Store,
+    upstreams: UpstreamsDep,
+    settings: SettingsDep,
+    user: CanDownload,
+) -> Response:
+    """One file, by its path in the artifact."""
+    plan = services.download(
+        storage, upstreams, settings, artifact_type=artifact_type, artifact_id=id, path=path, principal=user
+    )
+    return to_response(plan, request, storage)
+
+
+@router.delete(
+    "/reset",
+    responses={401: {"description": "Not an admin."}, 403: {"description": "No token."}},
+    summary="Reset the registry. (BASELINE)",
+)
+def reset(storage: Store, _: IsAdmin) -> dict[str, str]:
+    """Remove every artifact and restore the system's default state."""
+    services.reset(storage)
+    return {"status": "reset"}

@@ -1,0 +1,270 @@
+"""Background copy of artifact content into the blob store (a pull-through cache's fill side)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import suppress
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from package.core.config import Settings, get_settings
+from package.core.errors import RegistryError
+from package.core.storage import BlobInfo, ConditionFailed, Storage, get_storage
+from package.core.upstream.clients import Upstreams, get_upstreams
+from package.core.upstream.huggingface import UpstreamGated
+from package.core.upstream.snapshot import RemoteFile, Snapshot
+from package.routers.artifacts import database
+from package.routers.artifacts.bundle import stream_zip
+from package.routers.artifacts.interface import ArtifactRecord, MirrorState, MirrorStatus
+
+logger = logging.getLogger("registry.mirror")
+
+
+class IntegrityError(RegistryError):
+    """Bytes from upstream do not match the hash its manifest states."""
+
+    status_code = 502
+    code = "upstream_integrity"
+
+
+def now_iso() -> str:
+    """The current UTC time, ISO-8601 with a Z."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def initial_state(settings: Settings, *, snapshot: Snapshot) -> MirrorState:
+    """Where mirroring starts for a freshly captured snapshot, by policy, size, gate and source."""
+    state = MirrorState(
+        files_total=len(snapshot.files), bytes_total=snapshot.total_bytes, updated_at=now_iso()
+    )
+    if snapshot.reference_only:
+        return state.model_copy(
+            update={"status": MirrorStatus.REFERENCE, "message": snapshot.details.get("reference_reason")}
+        )
+    if settings.mirror.value == "off":
+        return state.model_copy(
+            update={
+                "status": MirrorStatus.SKIPPED,
+                "message": "Mirroring is off: downloads stream from upstream.",
+            }
+        )
+    if snapshot.total_bytes > settings.max_artifact_bytes:
+        return state.model_copy(
+            update={
+                "status": MirrorStatus.SKIPPED,
+                "message": f"{snapshot.total_bytes} bytes exceed the mirror cap of "
+                f"{settings.max_artifact_bytes}: downloads stream from upstream.",
+            }
+        )
+    if snapshot.gated and not settings.hf_token:
+        return state.model_copy(
+            update={
+                "status": MirrorStatus.GATED,
+                "message": f"{snapshot.source.repo_id!r} is gated ({snapshot.gated}) on Hugging Face; set "
+                "HF_TOKEN to a token with access to mirror or download its files.",
+            }
+        )
+    return state
+
+
+def caches(settings: Settings, record: ArtifactRecord) -> bool:
+    """Whether bytes of this artifact that pass through the registry are kept."""
+    return (
+        record.mirror.status
+        in {MirrorStatus.PENDING, MirrorStatus.MIRRORING, MirrorStatus.FAILED, MirrorStatus.COMPLETE}
+        and settings.mirror.value != "off"
+    )
+
+
+def store_file(
+    storage: Storage, record: ArtifactRecord, remote: RemoteFile, chunks: Iterable[bytes]
+) -> BlobInfo:
+    """Write one upstream file into the blob store, check its hash, and record it for the artifact."""
+    with storage.blobs.writer() as writer:
+        for chunk in chunks:
+            writer.write(chunk)
+        digest = writer.hasher.hexdigest()
+        if remote.sha256 and digest != remote.sha256:
+            raise IntegrityError(
+                f"{remote.path!r} of {record.repo_id!r} arrived with sha256 {digest}, but "
+                f"upstream states {remote.sha256}."
+            )
+    info = writer.info
+    assert info is not None  # set by the writer on success
+    try:
+        database.add_mirrored_file(storage, record.id, record.generation, remote.path, info.sha256, info.size)
+    except ConditionFailed:
+        release_blobs(storage, [info.sha256])
+        raise
+    return info
+
+
+def tee(
+    storage: Storage, record: ArtifactRecord, remote: RemoteFile, chunks: Iterator[bytes]
+) -> Iterator[bytes]:
+    """Pass a file's chunks through while storing them; the blob is kept only if the whole file passed."""
+    with storage.blobs.writer() as writer:
+        for chunk in chunks:
+            writer.write(chunk)
+            yield chunk
+        digest = writer.hasher.hexdigest()
+        if remote.sha256 and digest != remote.sha256:
+            raise IntegrityError(f"{remote.path!r} of {record.repo_id!r} does not match its stated sha256.")
+    info = writer.info
+    if info is not None:
+        try:
+            database.add_mirrored_file(
+                storage, record.id, record.generation, remote.path, info.sha256, info.size
+            )
+        except ConditionFailed:
+            release_blobs(storage, [info.sha256])
+
+
+def release_blobs(storage: Storage, shas: Iterable[str]) -> None:
+    """Delete the blobs no artifact references any more."""
+    for sha in shas:
+        if not database.blob_in_use(storage, sha):
+            storage.blobs.delete(sha)
+
+
+def build_bundle(storage: Storage, record: ArtifactRecord, snapshot: Snapshot) -> BlobInfo:
+    """Write the artifact's zip bundle from its mirrored files into the blob store."""
+    have = database.mirrored_files(storage, record.id)
+    entries = [
+        (f.path, int(have[f.path]["size"]), storage.blobs.read_chunks(str(have[f.path]["sha256"])))
+        for f in snapshot.files
+    ]
+    with storage.blobs.writer() as writer:
+        for chunk in stream_zip(entries):
+            writer.write(chunk)
+    assert writer.info is not None
+    return writer.info
+
+
+def mirror_artifact(storage: Storage, upstreams: Upstreams, artifact_id: str, generation: str) -> None:
+    """Copy every missing file of an artifact, then build its bundle; progress goes to the record."""
+    record = database.get(storage, artifact_id)
+    raw = database.snapshot(storage, artifact_id)
+    if record is None or raw is None or record.generation != generation:
+        return
+    snapshot = Snapshot.from_item(raw)
+    state = record.mirror.model_copy(update={"status": MirrorStatus.MIRRORING, "message": None})
+    try:
+        have = database.mirrored_files(storage, artifact_id)
+        missing = [
+            f
+            for f in snapshot.files
+            if f.path not in have or not storage.blobs.exists(str(have[f.path]["sha256"]))
+        ]
+        state = _progress(state, snapshot, have)
+        database.save_mirror_state(storage, artifact_id, generation, state)
+        if missing:
+            wanted = {f.path for f in missing}
+            for remote, stream in upstreams.adapter(snapshot.source.kind).iter_files(snapshot):
+                if remote.path not in wanted:
+                    continue
+                with stream as chunks:
+                    info = store_file(storage, record, remote, chunks)
+                have[remote.path] = {"sha256": info.sha256, "size": info.size}
+                state = _progress(state, snapshot, have)
+                database.save_mirror_state(storage, artifact_id, generation, state)
+                logger.info(
+                    "mirrored file",
+                    extra={
+                        "artifact_id": artifact_id,
+                        "path": remote.path,
+                        "bytes_done": state.bytes_done,
+                        "bytes_total": state.bytes_total,
+                    },
+                )
+        bundle = build_bundle(storage, record, snapshot)
+        state = state.model_copy(
+            update={
+                "status": MirrorStatus.COMPLETE,
+                "bundle_sha256": bundle.sha256,
+                "bundle_size": bundle.size,
+                "updated_at": now_iso(),
+            }
+        )
+        try:
+            database.save_mirror_state(storage, artifact_id, generation, state)
+        except ConditionFailed:
+            release_blobs(storage, [bundle.sha256])
+            raise
+        logger.info("mirror complete", extra={"artifact_id": artifact_id, "bytes": state.bytes_done})
+    except ConditionFailed:
+        logger.info("mirror stopped: artifact deleted or changed", extra={"artifact_id": artifact_id})
+    except UpstreamGated as exc:
+        _finish(storage, artifact_id, generation, state, MirrorStatus.GATED, exc.message)
+    except RegistryError as exc:
+        _finish(storage, artifact_id, generation, state, MirrorStatus.FAILED, exc.message)
+    except Exception as exc:  # a background job must record why it stopped, whatever it was
+        logger.exception("mirror failed", extra={"artifact_id": artifact_id})
+        _finish(storage, artifact_id, generation, state, MirrorStatus.FAILED, f"{type(exc).__name__}: {exc}")
+
+
+def _progress(state: MirrorState, snapshot: Snapshot, have: dict[str, dict[str, object]]) -> MirrorState:
+    done = [f for f in snapshot.files if f.path in have]
+    return state.model_copy(
+        update={"files_done": len(done), "bytes_done": sum(f.size for f in done), "updated_at": now_iso()}
+    )
+
+
+def _finish(
+    storage: Storage,
+    artifact_id: str,
+    generation: str,
+    state: MirrorState,
+    status: MirrorStatus,
+    message: str,
+) -> None:
+    logger.warning(
+        "mirror ended", extra={"artifact_id": artifact_id, "status": status.value, "reason": message}
+    )
+    with suppress(ConditionFailed):
+        database.save_mirror_state(
+            storage,
+            artifact_id,
+            generation,
+            state.model_copy(update={"status": status, "message": message, "updated_at": now_iso()}),
+        )
+
+
+class MirrorQueue:
+    """A small pool of background threads that mirror artifacts, one job per artifact at a time."""
+
+    def __init__(self, workers: int) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mirror")
+        self._lock = threading.Lock()
+        self._jobs: dict[str, Future[None]] = {}
+
+    def submit(self, artifact_id: str, generation: str) -> None:
+        """Queue an artifact for mirroring unless a job for it is already queued or running."""
+        with self._lock:
+            running = self._jobs.get(artifact_id)
+            if running is not None and not running.done():
+                return
+            self._jobs[artifact_id] = self._pool.submit(
+                mirror_artifact, get_storage(), get_upstreams(), artifact_id, generation
+            )
+
+    def pending(self) -> int:
+        """How many jobs are queued or running."""
+        with self._lock:
+            return sum(1 for job in self._jobs.values() if not job.done())
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Wait until every job submitted so far has finished; False on time-out."""
+        with self._lock:
+            jobs = list(self._jobs.values())
+        _, not_done = wait(jobs, timeout=timeout)
+        return not not_done
+
+
+@lru_cache(maxsize=1)
+def get_mirror_queue() -> MirrorQueue:
+    """The process-wide mirror queue."""
+    return MirrorQueue(get_settings().mirror_workers)

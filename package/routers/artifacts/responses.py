@@ -1,0 +1,87 @@
+"""Turn a download plan into an HTTP response (Range, ETag, Content-Disposition)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from fastapi import Request, Response
+from fastapi.responses import FileResponse, RedirectResponse, StreamingResponse
+
+from package.core.errors import RangeNotSatisfiable
+from package.core.storage import Storage
+from package.routers.artifacts.downloads import BlobPlan, DownloadPlan, RedirectPlan, StreamPlan
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def disposition(filename: str) -> str:
+    """An attachment Content-Disposition that survives any file name."""
+    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "_")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+def to_response(plan: DownloadPlan, request: Request, storage: Storage) -> Response:
+    """The response that carries out a plan."""
+    if isinstance(plan, RedirectPlan):
+        return RedirectResponse(plan.url, status_code=307)
+    if isinstance(plan, StreamPlan):
+        headers = {"Content-Disposition": disposition(plan.filename), "Cache-Control": "no-store"}
+        if plan.size is not None:
+            headers["Content-Length"] = str(plan.size)
+        return StreamingResponse(plan.chunks, media_type=plan.media_type, headers=headers)
+    return _blob_response(plan, request, storage)
+
+
+def _blob_response(plan: BlobPlan, request: Request, storage: Storage) -> Response:
+    etag = f'"{plan.sha256}"'
+    headers = {"Content-Disposition": disposition(plan.filename), "ETag": etag, "Accept-Ranges": "bytes"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    span = _range(request.headers.get("range"), plan.size)
+    if plan.local_path is not None:
+        # Starlette serves files with Range/If-Range support (one or many ranges), chunked off the event loop.
+        return FileResponse(plan.local_path, media_type=plan.media_type, headers=headers)
+    if span is None:
+        headers["Content-Length"] = str(plan.size)
+        return StreamingResponse(
+            storage.blobs.read_chunks(plan.sha256), media_type=plan.media_type, headers=headers
+        )
+    start, end = span
+    headers.update(
+        {"Content-Range": f"bytes {start}-{end - 1}/{plan.size}", "Content-Length": str(end - start)}
+    )
+    return StreamingResponse(
+        storage.blobs.read_chunks(plan.sha256, start=start, end=end),
+        status_code=206,
+        media_type=plan.media_type,
+        headers=headers,
+    )
+
+
+def _range(header: str | None, size: int) -> tuple[int, int] | None:
+    """The single byte range asked for (end exclusive); JSON 416 when it cannot be satisfied."""
+    if not header:
+        return None
+    first = header.split(",", 1)[0].strip()
+    match = _RANGE.match(first)
+    if match is None:
+        return None  # malformed ranges are ignored, as RFC 9110 allows
+    start_text, end_text = match.groups()
+    if not start_text:
+        suffix = int(end_text or 0)
+        if suffix == 0:
+            raise _unsatisfiable(size)
+        return max(0, size - suffix), size
+    start = int(start_text)
+    end = min(int(end_text) + 1, size) if end_text else size
+    if start >= size or start >= end:
+        raise _unsatisfiable(size)
+    return start, end
+
+
+def _unsatisfiable(size: int) -> RangeNotSatisfiable:
+    return RangeNotSatisfiable(
+        f"The requested range is outside the {size} bytes available.",
+        headers={"Content-Range": f"bytes */{size}"},
+    )

@@ -1,0 +1,338 @@
+"""The artifacts domain's public face: register, read, change, find, download and audit artifacts."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+
+from package.core.auth_middleware import Principal
+from package.core.config import Settings, get_settings
+from package.core.errors import BadRequest, Conflict, NotFound, PayloadTooLarge
+from package.core.events import run_reset_hooks
+from package.core.storage import ConditionFailed, Storage, get_storage
+from package.core.upstream.clients import Upstreams
+from package.core.upstream.snapshot import Snapshot
+from package.core.upstream.sources import parse_source_url
+from package.routers.artifacts import database, downloads
+from package.routers.artifacts.downloads import DownloadPlan
+from package.routers.artifacts.interface import (
+    ARTIFACT_ID_PATTERN,
+    Artifact,
+    ArtifactAuditEntry,
+    ArtifactCreate,
+    ArtifactData,
+    ArtifactDetails,
+    ArtifactMetadata,
+    ArtifactQuery,
+    ArtifactRecord,
+    ArtifactType,
+    ArtifactUpdate,
+    AuditAction,
+    MirrorStatus,
+    User,
+)
+from package.routers.artifacts.mirror import get_mirror_queue, initial_state, now_iso, release_blobs
+from package.routers.artifacts.search import compile_pattern
+
+logger = logging.getLogger("registry.artifacts")
+_ID_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
+
+
+def new_artifact_id() -> str:
+    """A random, unguessable id matching the spec's pattern (122 random bits)."""
+    return str(uuid.uuid4())
+
+
+def check_artifact_id(artifact_id: str) -> str:
+    """The id if well formed, else BadRequest."""
+    if not artifact_id or len(artifact_id) > 64 or not set(artifact_id) <= _ID_CHARS:
+        raise BadRequest(f"Artifact id {artifact_id!r} is malformed: it must match {ARTIFACT_ID_PATTERN}.")
+    return artifact_id
+
+
+def load(storage: Storage, artifact_type: ArtifactType, artifact_id: str) -> ArtifactRecord:
+    """The artifact of this type and id, or NotFound."""
+    record = database.get(storage, check_artifact_id(artifact_id))
+    if record is None or record.type is not artifact_type:
+        raise NotFound(f"No {artifact_type.value} artifact has id {artifact_id}.")
+    return record
+
+
+def download_url(record: ArtifactRecord, base_url: str) -> str:
+    """Where the registry serves the artifact's bundle."""
+    return f"{base_url.rstrip('/')}/download/{record.type.value}/{record.id}"
+
+
+def envelope(record: ArtifactRecord, base_url: str) -> Artifact:
+    """The spec's Artifact for a record."""
+    return Artifact(
+        metadata=record.metadata,
+        data=ArtifactData(url=record.url, download_url=download_url(record, base_url)),
+    )
+
+
+def register(
+    storage: Storage,
+    upstreams: Upstreams,
+    settings: Settings,
+    *,
+    artifact_type: ArtifactType,
+    body: ArtifactCreate,
+    principal: Principal,
+    base_url: str,
+) -> Artifact:
+    """Capture an upstream source's metadata and store it as a new artifact (409 for a known source)."""
+    source = parse_source_url(body.url)
+    if database.source_owner(storage, artifact_type, source.key):
+        raise Conflict(f"A {artifact_type.value} artifact from {body.url} exists already.")
+    snapshot = upstreams.adapter(source.kind).snapshot(source)
+    now = now_iso()
+    record = ArtifactRecord(
+        id=new_artifact_id(),
+        name=body.name or source.default_name(),
+        type=artifact_type,
+        url=body.url,
+        source_key=source.key,
+        source_kind=source.kind.value,
+        repo_id=source.repo_id,
+        revision=snapshot.revision,
+        license=snapshot.license,
+        created_at=now,
+        updated_at=now,
+        created_by=principal.name,
+        reference_only=snapshot.reference_only,
+        gated=snapshot.gated,
+        generation=secrets.token_hex(8),
+        mirror=initial_state(settings, snapshot=snapshot),
+    )
+    try:
+        database.create(storage, record, _snapshot_item(snapshot), snapshot.readme)
+    except ConditionFailed as exc:
+        raise Conflict(f"A {artifact_type.value} artifact from {body.url} exists already.") from exc
+    record_audit(storage, record=record, principal=principal, action=AuditAction.CREATE)
+    logger.info(
+        "artifact registered",
+        extra={
+            "artifact_id": record.id,
+            "source": source.key,
+            "files": len(snapshot.files),
+            "bytes": snapshot.total_bytes,
+            "mirror": record.mirror.status.value,
+        },
+    )
+    _schedule_mirror(settings, record)
+    return envelope(record, base_url)
+
+
+def update(
+    storage: Storage,
+    upstreams: Upstreams,
+    settings: Settings,
+    *,
+    artifact_type: ArtifactType,
+    artifact_id: str,
+    body: ArtifactUpdate,
+    principal: Principal,
+    base_url: str,
+) -> Artifact:
+    """Re-ingest an artifact from the body's URL; the name and id must match the stored ones."""
+    old = load(storage, artifact_type, artifact_id)
+    meta = body.metadata
+    if meta.id != old.id or meta.name != old.name or meta.type is not artifact_type:
+        raise BadRequest("The body's metadata must match the artifact: same id, name and type as the path.")
+    source = parse_source_url(body.data.url)
+    holder = database.source_owner(storage, artifact_type, source.key)
+    if holder and holder != old.id:
+        raise Conflict(
+            f"Another {artifact_type.value} artifact ({holder}) is registered from {body.data.url}."
+        )
+    snapshot = upstreams.adapter(source.kind).snapshot(source)
+    new = old.model_copy(
+        update={
+            "url": body.data.url,
+            "source_key": source.key,
+            "source_kind": source.kind.value,
+            "repo_id": source.repo_id,
+            "revision": snapshot.revision,
+            "license": snapshot.license,
+            "updated_at": now_iso(),
+            "reference_only": snapshot.reference_only,
+            "gated": snapshot.gated,
+            "generation": secrets.token_hex(8),
+            "mirror": initial_state(settings, snapshot=snapshot),
+        }
+    )
+    old_blobs = database.referenced_blobs(storage, old)
+    try:
+        database.replace(storage, old, new, _snapshot_item(snapshot), snapshot.readme)
+    except ConditionFailed as exc:
+        raise Conflict(f"Artifact {old.id} changed meanwhile or its new source is taken; try again.") from exc
+    database.forget_files(storage, old.id, old_blobs)
+    release_blobs(storage, old_blobs)
+    record_audit(storage, record=new, principal=principal, action=AuditAction.UPDATE)
+    _schedule_mirror(settings, new)
+    return envelope(new, base_url)
+
+
+def delete(storage: Storage, *, artifact_type: ArtifactType, artifact_id: str) -> None:
+    """Remove an artifact, its records and every blob no other artifact uses."""
+    record = load(storage, artifact_type, artifact_id)
+    try:
+        shas = database.delete(storage, record)
+    except ConditionFailed as exc:
+        raise NotFound(f"No {artifact_type.value} artifact has id {artifact_id}.") from exc
+    release_blobs(storage, shas)
+    logger.info("artifact deleted", extra={"artifact_id": artifact_id, "blobs": len(shas)})
+
+
+def list_artifacts(
+    storage: Storage, settings: Settings, *, queries: list[ArtifactQuery], offset: str | None
+) -> tuple[list[ArtifactMetadata], str | None]:
+    """One page of the artifacts matching any query, and the next page's offset (None on the last)."""
+    if not queries:
+        raise BadRequest("The body must be a non-empty array of artifact queries.")
+    start = _parse_offset(offset)
+    matches = [r for r in database.list_all(storage) if any(_matches(q, r) for q in queries)]
+    if len(matches) > settings.max_query_results:
+        raise PayloadTooLarge(
+            f"{len(matches)} artifacts match; narrow the query (at most {settings.max_query_results})."
+        )
+    page = matches[start : start + settings.page_size]
+    end = start + len(page)
+    return [r.metadata for r in page], (str(end) if end < len(matches) else None)
+
+
+def _parse_offset(offset: str | None) -> int:
+    if offset is None or offset == "":
+        return 0
+    if not offset.isdigit():
+        raise BadRequest(f"Offset {offset!r} is not a non-negative integer.")
+    return int(offset)
+
+
+def _matches(query: ArtifactQuery, record: ArtifactRecord) -> bool:
+    if query.types and record.type not in query.types:
+        return False
+    return query.name == "*" or query.name == record.name
+
+
+def by_name(storage: Storage, *, name: str) -> list[ArtifactMetadata]:
+    """Every artifact with exactly this name (case-sensitive)."""
+    if not name.strip() or name == "*":
+        raise BadRequest("Give an artifact name; '*' is reserved for enumerating with POST /artifacts.")
+    found = [r.metadata for r in database.list_all(storage) if r.name == name]
+    if not found:
+        raise NotFound(f"No artifact is named {name!r}.")
+    return found
+
+
+def by_regex(storage: Storage, settings: Settings, *, pattern: str) -> list[ArtifactMetadata]:
+    """Every artifact whose name or README matches the pattern (evaluated in bounded time)."""
+    compiled = compile_pattern(pattern)
+    texts = database.readmes(storage)
+    found = []
+    for record in database.list_all(storage):
+        readme = texts.get(record.id, "")[: settings.regex_max_text_bytes]
+        if compiled.search(record.name) or (readme and compiled.search(readme)):
+            found.append(record.metadata)
+    if not found:
+        raise NotFound(f"No artifact name or README matches {pattern!r}.")
+    return found
+
+
+def record_audit(
+    storage: Storage, *, record: ArtifactRecord, principal: Principal, action: AuditAction
+) -> None:
+    """Append an audit entry (other domains call this for RATE and the like)."""
+    date = now_iso()
+    entry = ArtifactAuditEntry(
+        user=User(name=principal.name, is_admin=principal.is_admin),
+        date=date,
+        artifact=record.metadata,
+        action=action,
+    )
+    database.add_audit(storage, record.id, f"{date}#{secrets.token_hex(4)}", entry.model_dump(mode="json"))
+
+
+def audit_trail(
+    storage: Storage, *, artifact_type: ArtifactType, artifact_id: str
+) -> list[ArtifactAuditEntry]:
+    """An artifact's audit entries, oldest first."""
+    record = load(storage, artifact_type, artifact_id)
+    return [ArtifactAuditEntry.model_validate(e) for e in database.audit(storage, record.id)]
+
+
+def details(storage: Storage, artifact_id: str) -> ArtifactDetails:
+    """Everything captured for an artifact (its record, upstream snapshot and README), for other domains."""
+    record = database.get(storage, check_artifact_id(artifact_id))
+    raw = database.snapshot(storage, artifact_id) if record else None
+    if record is None or raw is None:
+        raise NotFound(f"No artifact has id {artifact_id}.")
+    return ArtifactDetails(record=record, snapshot=raw, readme=database.readme(storage, artifact_id))
+
+
+def all_records(storage: Storage) -> list[ArtifactRecord]:
+    """Every artifact record, oldest first."""
+    return database.list_all(storage)
+
+
+def download(
+    storage: Storage,
+    upstreams: Upstreams,
+    settings: Settings,
+    *,
+    artifact_type: ArtifactType,
+    artifact_id: str,
+    path: str | None,
+    principal: Principal,
+) -> DownloadPlan:
+    """How to serve the artifact's bundle (or one file of it); records a DOWNLOAD audit entry."""
+    record = load(storage, artifact_type, artifact_id)
+    if path is None:
+        plan = downloads.plan_bundle(storage, upstreams, settings, record)
+    else:
+        plan = downloads.plan_file(storage, upstreams, settings, record, path)
+    record_audit(storage, record=record, principal=principal, action=AuditAction.DOWNLOAD)
+    return plan
+
+
+def reset(storage: Storage) -> None:
+    """Remove every artifact, record and blob, then let each domain restore its defaults."""
+    get_mirror_queue().wait_idle(timeout=5.0)
+    storage.records.clear()
+    storage.blobs.clear()
+    run_reset_hooks(storage)
+    logger.info("registry reset")
+
+
+def resume_mirrors(storage: Storage, settings: Settings) -> int:
+    """Queue the artifacts whose mirroring was interrupted (e.g. by a restart); returns how many."""
+    resumed = 0
+    for record in database.list_all(storage):
+        if record.mirror.status in {MirrorStatus.PENDING, MirrorStatus.MIRRORING}:
+            resumed += _schedule_mirror(settings, record)
+    return resumed
+
+
+def _schedule_mirror(settings: Settings, record: ArtifactRecord) -> int:
+    if settings.mirror.value == "eager" and record.mirror.status in {
+        MirrorStatus.PENDING,
+        MirrorStatus.MIRRORING,
+    }:
+        get_mirror_queue().submit(record.id, record.generation)
+        return 1
+    return 0
+
+
+def _snapshot_item(snapshot: Snapshot) -> dict[str, object]:
+    item = snapshot.to_item()
+    item.pop("readme", None)  # kept once, in the README record
+    return item
+
+
+def on_startup() -> None:
+    """Resume mirrors a previous process left unfinished."""
+    resumed = resume_mirrors(get_storage(), get_settings())
+    if resumed:
+        logger.info("resumed interrupted mirrors", extra={"count": resumed})
