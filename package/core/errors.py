@@ -10,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from package.core.storage.interface import StorageError
+
 logger = logging.getLogger("registry.errors")
 
 
@@ -118,6 +120,12 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=exc.status_code,
             headers=exc.headers,
         )
+
+    @app.exception_handler(StorageError)
+    async def _storage_error(_: Request, exc: StorageError) -> JSONResponse:
+        logger.error("storage failed: %s", exc)
+        message = "The registry's storage is unavailable; nothing was changed. Try again."
+        return JSONResponse(error_body(503, "storage_unavailable", message), status_code=503)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

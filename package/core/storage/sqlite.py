@@ -59,16 +59,24 @@ class SqliteRecordStore:
             raise StorageError(f"cannot open a transaction on {self._path}: {exc}") from exc
         try:
             yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        else:
             conn.execute("COMMIT")
+        except BaseException as exc:
+            conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error | OSError):
+                raise StorageError(f"write to {self._path} failed: {exc}") from exc
+            raise
+
+    def _read(self, sql: str, params: tuple[str, ...]) -> list[tuple[str, ...]]:
+        try:
+            rows: list[tuple[str, ...]] = self._connection().execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise StorageError(f"read from {self._path} failed: {exc}") from exc
+        return rows
 
     def get(self, pk: str, sk: str) -> Item | None:
         """The item at these keys, or None."""
-        row = self._connection().execute("SELECT item FROM records WHERE pk=? AND sk=?", (pk, sk)).fetchone()
-        return None if row is None else _decode(row[0])
+        rows = self._read("SELECT item FROM records WHERE pk=? AND sk=?", (pk, sk))
+        return _decode(rows[0][0]) if rows else None
 
     def put(self, pk: str, sk: str, item: Item, *, if_absent: bool = False) -> None:
         """Write one item; raises ConditionFailed when `if_absent` and it exists."""
@@ -83,13 +91,13 @@ class SqliteRecordStore:
         """Every item of one partition whose sort key starts with `prefix`, in sort-key order."""
         if prefix:
             # Sort keys in [prefix, prefix + U+10FFFF) are exactly those starting with prefix.
-            rows = self._connection().execute(
+            rows = self._read(
                 "SELECT sk, item FROM records WHERE pk=? AND sk>=? AND sk<? ORDER BY sk",
                 (pk, prefix, prefix + "\U0010ffff"),
             )
         else:
-            rows = self._connection().execute("SELECT sk, item FROM records WHERE pk=? ORDER BY sk", (pk,))
-        return [Record(pk, sk, _decode(text)) for sk, text in rows.fetchall()]
+            rows = self._read("SELECT sk, item FROM records WHERE pk=? ORDER BY sk", (pk,))
+        return [Record(pk, sk, _decode(text)) for sk, text in rows]
 
     def transact(self, operations: Sequence[Operation]) -> None:
         """Apply all operations or none; raises ConditionFailed when a condition does not hold."""
@@ -100,7 +108,7 @@ class SqliteRecordStore:
                 if isinstance(op, Put):
                     conn.execute(
                         "INSERT OR REPLACE INTO records (pk, sk, item) VALUES (?, ?, ?)",
-                        (op.pk, op.sk, json.dumps(op.item, separators=(",", ":"))),
+                        (op.pk, op.sk, _encode(op.item)),
                     )
                 elif isinstance(op, Delete):
                     conn.execute("DELETE FROM records WHERE pk=? AND sk=?", (op.pk, op.sk))
@@ -113,7 +121,7 @@ class SqliteRecordStore:
             value = int(item.get(field_name, 0)) + amount
             item[field_name] = value
             conn.execute(
-                "INSERT OR REPLACE INTO records (pk, sk, item) VALUES (?, ?, ?)", (pk, sk, json.dumps(item))
+                "INSERT OR REPLACE INTO records (pk, sk, item) VALUES (?, ?, ?)", (pk, sk, _encode(item))
             )
         return value
 
@@ -132,6 +140,10 @@ def _check(conn: sqlite3.Connection, op: Check | Put) -> None:
         item = _decode(row[0])
         if any(item.get(key) != value for key, value in op.equals.items()):
             raise ConditionFailed(f"item ({op.pk}, {op.sk}) does not hold {op.equals}")
+
+
+def _encode(item: Item) -> str:
+    return json.dumps(item, separators=(",", ":"))
 
 
 def _decode(text: str) -> Item:

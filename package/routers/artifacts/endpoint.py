@@ -40,6 +40,20 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"description": text[code]} for code in codes}
 
 
+# Literal paths come before `/artifact/{artifact_type}`, which would otherwise capture them.
+@router.post(
+    "/artifact/byRegEx",
+    response_model=list[ArtifactMetadata],
+    responses=_errors(400, 403, 404),
+    summary="Get any artifacts fitting the regular expression (BASELINE).",
+)
+def by_regex(
+    body: ArtifactRegEx, storage: Store, settings: SettingsDep, _: CanSearch
+) -> list[ArtifactMetadata]:
+    """Artifacts whose name or README matches the pattern."""
+    return services.by_regex(storage, settings, pattern=body.regex)
+
+
 @router.post(
     "/artifact/{artifact_type}",
     status_code=status.HTTP_201_CREATED,
@@ -154,19 +168,6 @@ def list_artifacts(
 def by_name(name: str, storage: Store, _: CanSearch) -> list[ArtifactMetadata]:
     """Every artifact with exactly this name."""
     return services.by_name(storage, name=name)
-
-
-@router.post(
-    "/artifact/byRegEx",
-    response_model=list[ArtifactMetadata],
-    responses=_errors(400, 403, 404),
-    summary="Get any artifacts fitting the regular expression (BASELINE).",
-)
-def by_regex(
-    body: ArtifactRegEx, storage: Store, settings: SettingsDep, _: CanSearch
-) -> list[ArtifactMetadata]:
-    """Artifacts whose name or README matches the pattern."""
-    return services.by_regex(storage, settings, pattern=body.regex)
 
 
 @router.get(

@@ -1,0 +1,73 @@
+"""Test-controlled behaviour shared by both services: outages, latency, rate limiting, request log."""
+
+from __future__ import annotations
+
+import threading
+from typing import Literal
+
+Service = Literal["hf", "github"]
+SERVICES: tuple[Service, ...] = ("hf", "github")
+GITHUB_RATE_LIMIT = 5000
+
+
+class Controls:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._down: dict[Service, bool] = dict.fromkeys(SERVICES, False)
+        self._latency: dict[Service, float] = dict.fromkeys(SERVICES, 0.0)
+        self._rate_limited = False
+        self._github_used = 0
+        self.requests: list[tuple[str, str, str]] = []
+
+    @staticmethod
+    def _check(service: str) -> Service:
+        if service not in SERVICES:
+            raise ValueError(f"unknown service {service!r}: expected one of {SERVICES}")
+        return service
+
+    def set_down(self, service: str, down: bool) -> None:
+        with self._lock:
+            self._down[self._check(service)] = down
+
+    def is_down(self, service: Service) -> bool:
+        with self._lock:
+            return self._down[service]
+
+    def set_latency(self, service: str, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("latency must be >= 0")
+        with self._lock:
+            self._latency[self._check(service)] = float(seconds)
+
+    def latency(self, service: Service) -> float:
+        with self._lock:
+            return self._latency[service]
+
+    def set_rate_limited(self, limited: bool) -> None:
+        with self._lock:
+            self._rate_limited = limited
+
+    def github_quota(self) -> tuple[bool, int, int]:
+        """Count one GitHub API call; return (limited, used, remaining).
+
+        The fake never runs out by itself: remaining stays >= 1 unless set_rate_limited(True).
+        """
+        with self._lock:
+            if self._rate_limited:
+                return True, GITHUB_RATE_LIMIT, 0
+            self._github_used += 1
+            return False, self._github_used, max(1, GITHUB_RATE_LIMIT - self._github_used)
+
+    def record(self, service: Service, method: str, path: str) -> None:
+        with self._lock:
+            self.requests.append((service, method, path))
+
+    def clear_requests(self) -> None:
+        with self._lock:
+            self.requests.clear()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._down = dict.fromkeys(SERVICES, False)
+            self._latency = dict.fromkeys(SERVICES, 0.0)
+            self._rate_limited = False

@@ -1,0 +1,88 @@
+"""ASGI middleware applying the test controls (log, latency, outage, GitHub rate limit) to every request."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tests.fakehub.controls import GITHUB_RATE_LIMIT, Controls, Service
+
+RATE_LIMIT_DOC = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
+UNLIMITED_PREFIXES = ("/codeload/", "/raw/")  # not part of the REST API quota on GitHub either
+
+
+def down_body(service: Service) -> bytes:
+    if service == "hf":
+        return json.dumps({"error": "Service Unavailable"}).encode()
+    return json.dumps(
+        {"message": "Service Unavailable", "documentation_url": "https://www.githubstatus.com"}
+    ).encode()
+
+
+def rate_limit_headers(used: int, remaining: int) -> list[tuple[bytes, bytes]]:
+    reset = int(time.time()) + 3600
+    values = {
+        "x-ratelimit-limit": GITHUB_RATE_LIMIT,
+        "x-ratelimit-remaining": remaining,
+        "x-ratelimit-reset": reset,
+        "x-ratelimit-used": used,
+    }
+    return [(name.encode(), str(value).encode()) for name, value in values.items()] + [
+        (b"x-ratelimit-resource", b"core")
+    ]
+
+
+async def send_json(send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]]) -> None:
+    headers = [
+        (b"content-type", b"application/json; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers + extra})
+    await send({"type": "http.response.body", "body": body})
+
+
+class ControlMiddleware:
+    def __init__(self, app: ASGIApp, service: Service, controls: Controls) -> None:
+        self.app = app
+        self.service = service
+        self.controls = controls
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        self.controls.record(self.service, scope["method"], path)
+        delay = self.controls.latency(self.service)
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if self.controls.is_down(self.service):
+            await send_json(send, 503, down_body(self.service), [])
+            return
+        if self.service == "github" and not path.startswith(UNLIMITED_PREFIXES):
+            await self.github(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    async def github(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limited, used, remaining = self.controls.github_quota()
+        extra = rate_limit_headers(used, remaining)
+        if limited:
+            client = scope.get("client") or ("127.0.0.1", 0)
+            message = (
+                f"API rate limit exceeded for {client[0]}. (But here's the good news: Authenticated requests"
+                " get a higher rate limit. Check out the documentation for more details.)"
+            )
+            body = json.dumps({"message": message, "documentation_url": RATE_LIMIT_DOC}).encode()
+            await send_json(send, 403, body, extra)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": list(message.get("headers", [])) + extra}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

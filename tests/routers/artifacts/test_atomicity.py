@@ -1,0 +1,92 @@
+"""Nothing half-written: concurrent duplicates, failures mid-ingest and mid-mirror leave no trace."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from package.core.errors import UpstreamError
+from package.core.storage import get_storage
+from tests.conftest import wait_for_mirrors
+
+BERT = "https://huggingface.co/google-bert/bert-base-uncased"
+
+
+def _stored_items(data_dir):
+    import sqlite3
+
+    with sqlite3.connect(data_dir / "registry.sqlite3") as conn:
+        return conn.execute("SELECT pk, sk FROM records").fetchall()
+
+
+def _blob_files(data_dir):
+    return [p for p in (data_dir / "blobs").rglob("*") if p.is_file()]
+
+
+def test_twenty_identical_concurrent_registrations_one_wins(client):
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        codes = list(
+            pool.map(lambda _: client.post("/artifact/model", json={"url": BERT}).status_code, range(20))
+        )
+    assert codes.count(201) == 1
+    assert codes.count(409) == 19
+    assert len(client.post("/artifacts", json=[{"name": "*"}]).json()) == 1
+
+
+def test_ids_are_unique_under_a_burst(client):
+    urls = [
+        BERT,
+        "https://huggingface.co/openai/whisper-tiny",
+        "https://github.com/openai/whisper",
+        "https://github.com/google-research/bert",
+        "https://huggingface.co/datasets/rajpurkar/squad",
+        "https://huggingface.co/microsoft/resnet-50",
+    ]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        ids = list(
+            pool.map(lambda u: client.post("/artifact/code", json={"url": u}).json()["metadata"]["id"], urls)
+        )
+    assert len(set(ids)) == len(ids)
+
+
+def test_storage_failure_mid_transaction_leaves_nothing(client, registry_env, monkeypatch):
+    from package.core.storage import sqlite as sqlite_driver
+
+    calls = {"n": 0}
+    real_encode = sqlite_driver._encode
+
+    def failing_encode(item):
+        calls["n"] += 1
+        if calls["n"] == 3:  # the third item of the registration's transaction
+            raise OSError("disk full")
+        return real_encode(item)
+
+    monkeypatch.setattr(sqlite_driver, "_encode", failing_encode)
+    response = client.post("/artifact/model", json={"url": BERT})
+    monkeypatch.setattr(sqlite_driver, "_encode", real_encode)
+    assert response.status_code == 503
+    assert response.json()["error"] == "storage_unavailable"
+    assert _stored_items(registry_env) == []
+    assert _blob_files(registry_env) == []
+
+
+def test_upstream_failure_mid_mirror_keeps_no_partial_blob(client, registry_env, hub, monkeypatch):
+    from package.core.upstream import huggingface
+
+    real_open = huggingface.HuggingFaceAdapter.open_file
+
+    def dying_open(self, snapshot, path):
+        if path.endswith(".safetensors"):
+            raise UpstreamError("connection reset while sending weights")
+        return real_open(self, snapshot, path)
+
+    monkeypatch.setattr(huggingface.HuggingFaceAdapter, "open_file", dying_open)
+    art = client.post("/artifact/model", json={"url": BERT}).json()
+    wait_for_mirrors()
+    record = client.get(f"/artifacts/model/{art['metadata']['id']}")
+    assert record.status_code == 200
+    item = get_storage().records.get("ARTIFACT", art["metadata"]["id"])
+    assert item is not None
+    state = item["mirror"]
+    assert state["status"] == "failed" and "connection reset" in state["message"]
+    tmp_leftovers = list((registry_env / "blobs" / "tmp").iterdir())
+    assert tmp_leftovers == []

@@ -1,0 +1,48 @@
+"""Pattern compilation: RE2 first, a time-bounded engine for what RE2 refuses, 400 for nonsense."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from package.core.errors import BadRequest
+from package.routers.artifacts.search import compile_pattern
+
+
+def test_plain_patterns_run_on_re2():
+    compiled = compile_pattern(".*bookcorpus.*")
+    assert compiled.engine == "re2"
+    assert compiled.search("trained on BookCorpus and bookcorpus") is True
+    assert compiled.search("nothing here") is False
+
+
+@pytest.mark.parametrize("pattern", ["(a|aa)*$", "(a+)+$"])
+def test_catastrophic_backtracking_patterns_are_linear(pattern):
+    compiled = compile_pattern(pattern)
+    text = "a" * 50_000 + "!"
+    started = time.monotonic()
+    compiled.search(text)
+    assert time.monotonic() - started < 1.0
+    assert compiled.engine == "re2"
+
+
+def test_patterns_re2_refuses_run_under_a_time_budget():
+    compiled = compile_pattern("(a{1,99999}){1,99999}$")
+    assert compiled.engine.startswith("regex")
+    started = time.monotonic()
+    for _ in range(100):
+        compiled.search("a" * 20_000 + "b")
+    assert time.monotonic() - started < 2.0  # the per-request budget caps the total
+
+
+def test_lookaround_falls_back_and_still_matches():
+    compiled = compile_pattern("bert(?=-base)")
+    assert compiled.search("google-bert-base") is True
+    assert compiled.search("bert-large") is False
+
+
+@pytest.mark.parametrize("pattern", ["[", "(unclosed", "*", "a{2,1}"])
+def test_invalid_patterns_are_bad_requests(pattern):
+    with pytest.raises(BadRequest):
+        compile_pattern(pattern)

@@ -1,0 +1,56 @@
+"""The rule that keeps domains separable: other domains' services/interface only; core imports no domain."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ROUTERS = ROOT / "package" / "routers"
+DOMAINS = sorted(p.name for p in ROUTERS.iterdir() if p.is_dir() and not p.name.startswith("_"))
+
+
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            if node.module.count(".") == 2 and node.module.startswith("package.routers."):
+                # `from package.routers.x import services` names the module it takes.
+                found.update(f"{node.module}.{alias.name}" for alias in node.names)
+            else:
+                found.add(node.module)
+    return found
+
+
+def test_domains_use_each_other_only_through_services_and_interface():
+    broken = []
+    for domain in DOMAINS:
+        for path in (ROUTERS / domain).rglob("*.py"):
+            for module in _imported_modules(path):
+                parts = module.split(".")
+                if parts[:2] != ["package", "routers"] or len(parts) < 3 or parts[2] == domain:
+                    continue
+                if len(parts) < 4 or parts[3] not in {"services", "interface"}:
+                    broken.append(f"{path.relative_to(ROOT)} imports {module}")
+    assert broken == []
+
+
+def test_core_imports_no_domain():
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in (ROOT / "package" / "core").rglob("*.py")
+        for module in _imported_modules(path)
+        if module.startswith("package.routers")
+    ]
+    assert offenders == []
+
+
+def test_every_domain_with_routes_has_the_four_files():
+    for domain in DOMAINS:
+        folder = ROUTERS / domain
+        if (folder / "endpoint.py").exists():
+            missing = [n for n in ("services.py", "interface.py") if not (folder / n).exists()]
+            assert missing == [], f"{domain} lacks {missing}"
