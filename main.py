@@ -12,6 +12,7 @@ from mangum import Mangum
 
 from package.core.config import get_settings
 from package.core.errors import install_error_handlers
+from package.core.events import clear_hooks
 from package.core.logging import configure_logging
 
 logger = logging.getLogger("registry.app")
@@ -56,8 +57,19 @@ def create_app(domains: Iterable[str] | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    clear_hooks()
     for domain in chosen:
-        app.include_router(importlib.import_module(f"package.routers.{domain}.endpoint").router)
+        endpoint = importlib.import_module(f"package.routers.{domain}.endpoint")
+        app.include_router(endpoint.router)
+        # A domain may add middleware (`setup_app`) and subscribe to other domains' events (`register_hooks`).
+        setup_app = getattr(endpoint, "setup_app", None)
+        if setup_app is not None:
+            setup_app(app)
+        register_hooks = getattr(
+            importlib.import_module(f"package.routers.{domain}.services"), "register_hooks", None
+        )
+        if register_hooks is not None:
+            register_hooks()
     return app
 
 

@@ -1,13 +1,35 @@
-"""Hooks domains register at app build time, so core can notify them without importing them."""
+"""Hooks domains register at app build time, so one domain can react to another without importing it.
+
+core imports no domain; a domain registers its hooks from its `services.register_hooks()`, which main.py
+calls for every domain it mounts.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from enum import StrEnum
 
 from package.core.storage import Storage
 
+logger = logging.getLogger("registry.events")
+
+
+class ArtifactEvent(StrEnum):
+    """What happened to an artifact."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    DELETED = "deleted"
+
+
 ResetHook = Callable[[Storage], None]
+ArtifactHook = Callable[[ArtifactEvent, str], None]
+IngestGate = Callable[[str], None]
+
 _reset_hooks: list[ResetHook] = []
+_artifact_hooks: list[ArtifactHook] = []
+_ingest_gates: list[IngestGate] = []
 
 
 def on_reset(hook: ResetHook) -> None:
@@ -20,3 +42,40 @@ def run_reset_hooks(storage: Storage) -> None:
     """Let every domain restore its defaults after a reset."""
     for hook in list(_reset_hooks):
         hook(storage)
+
+
+def on_artifact_event(hook: ArtifactHook) -> None:
+    """Call `hook(event, artifact_id)` after an artifact is created, updated or deleted."""
+    if hook not in _artifact_hooks:
+        _artifact_hooks.append(hook)
+
+
+def emit_artifact_event(event: ArtifactEvent, artifact_id: str) -> None:
+    """Tell every subscriber; a failing subscriber is logged, never undoes the change."""
+    for hook in list(_artifact_hooks):
+        try:
+            hook(event, artifact_id)
+        except Exception:  # one domain's hook must not break another's request
+            logger.exception("artifact hook failed", extra={"event": event.value, "artifact_id": artifact_id})
+
+
+def add_ingest_gate(gate: IngestGate) -> None:
+    """Run `gate(artifact_id)` after a registration is stored and before it is answered.
+
+    A gate that raises a RegistryError refuses the artifact: the registration is removed, the error answered.
+    """
+    if gate not in _ingest_gates:
+        _ingest_gates.append(gate)
+
+
+def run_ingest_gates(artifact_id: str) -> None:
+    """Apply every gate to a freshly stored artifact."""
+    for gate in list(_ingest_gates):
+        gate(artifact_id)
+
+
+def clear_hooks() -> None:
+    """Forget every registered hook (an app build starts from none)."""
+    _reset_hooks.clear()
+    _artifact_hooks.clear()
+    _ingest_gates.clear()

@@ -32,6 +32,18 @@ class Upstreams:
                 self._adapters[family] = self._build(family)
             return self._adapters[family]
 
+    def huggingface(self) -> HuggingFaceAdapter:
+        """The Hugging Face adapter (metadata and files of models and datasets)."""
+        adapter = self.adapter(SourceKind.HF_MODEL)
+        assert isinstance(adapter, HuggingFaceAdapter)
+        return adapter
+
+    def github(self) -> GitHubAdapter:
+        """The GitHub adapter, whose `get_json` reads any REST resource with the configured token."""
+        adapter = self.adapter(SourceKind.GITHUB)
+        assert isinstance(adapter, GitHubAdapter)
+        return adapter
+
     def _build(self, family: str) -> SourceAdapter:
         s = self._settings
         if family == "hf":

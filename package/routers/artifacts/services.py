@@ -9,7 +9,7 @@ import uuid
 from package.core.auth_middleware import Principal
 from package.core.config import Settings, get_settings
 from package.core.errors import BadRequest, Conflict, NotFound, PayloadTooLarge
-from package.core.events import run_reset_hooks
+from package.core.events import ArtifactEvent, emit_artifact_event, run_ingest_gates, run_reset_hooks
 from package.core.storage import ConditionFailed, Storage, get_storage
 from package.core.upstream.clients import Upstreams
 from package.core.upstream.snapshot import Snapshot
@@ -110,7 +110,13 @@ def register(
         database.create(storage, record, _snapshot_item(snapshot), snapshot.readme)
     except ConditionFailed as exc:
         raise Conflict(f"A {artifact_type.value} artifact from {body.url} exists already.") from exc
+    try:
+        run_ingest_gates(record.id)
+    except Exception:
+        _remove(storage, record)
+        raise
     record_audit(storage, record=record, principal=principal, action=AuditAction.CREATE)
+    emit_artifact_event(ArtifactEvent.CREATED, record.id)
     logger.info(
         "artifact registered",
         extra={
@@ -171,6 +177,7 @@ def update(
     database.forget_files(storage, old.id, old_blobs)
     release_blobs(storage, old_blobs)
     record_audit(storage, record=new, principal=principal, action=AuditAction.UPDATE)
+    emit_artifact_event(ArtifactEvent.UPDATED, new.id)
     _schedule_mirror(settings, new)
     return envelope(new, base_url)
 
@@ -179,11 +186,16 @@ def delete(storage: Storage, *, artifact_type: ArtifactType, artifact_id: str) -
     """Remove an artifact, its records and every blob no other artifact uses."""
     record = load(storage, artifact_type, artifact_id)
     try:
-        shas = database.delete(storage, record)
+        _remove(storage, record)
     except ConditionFailed as exc:
         raise NotFound(f"No {artifact_type.value} artifact has id {artifact_id}.") from exc
+    logger.info("artifact deleted", extra={"artifact_id": artifact_id})
+
+
+def _remove(storage: Storage, record: ArtifactRecord) -> None:
+    shas = database.delete(storage, record)
     release_blobs(storage, shas)
-    logger.info("artifact deleted", extra={"artifact_id": artifact_id, "blobs": len(shas)})
+    emit_artifact_event(ArtifactEvent.DELETED, record.id)
 
 
 def list_artifacts(
