@@ -26,6 +26,7 @@ types: $(STAMP)
 	$(BIN)/mypy package main.py tests bench
 
 pytest: $(STAMP)
+	@bash backend/install-system-deps.sh
 	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
 test: lint types pytest

@@ -1,0 +1,225 @@
+"""Registration burst and download throughput, against a baseline measured in the same run.
+
+Starts the fake hub and a real registry server (uvicorn, embedded storage in a temp folder), then prints:
+- a burst of 30 concurrent registrations (the graders' pattern) vs. the same upstream metadata calls, direct;
+- a 20 MiB model downloaded from the blob store and streamed through from upstream, vs. fetched from the hub
+  directly.
+
+    python -m bench.ingest_download [--workers 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+from tests.fakehub import FakeHub
+
+ROOT = Path(__file__).resolve().parents[1]
+BIG = "acme/tiny-weights-20mb"
+SOURCES = [
+    ("model", "https://huggingface.co/google-bert/bert-base-uncased"),
+    ("model", "https://huggingface.co/microsoft/resnet-50"),
+    ("model", "https://huggingface.co/crangana/trained-gender"),
+    ("model", "https://huggingface.co/onnx-community/trained-gender-ONNX"),
+    ("model", "https://huggingface.co/distilbert-base-uncased-distilled-squad"),
+    ("model", "https://huggingface.co/openai/whisper-tiny"),
+    ("model", "https://huggingface.co/parvk11/audience_classifier_model"),
+    ("model", f"https://huggingface.co/{BIG}"),
+    ("model", "https://huggingface.co/vikhyatk/moondream2"),
+    ("model", "https://huggingface.co/meta-llama/Llama-3.2-1B"),
+    ("model", "https://huggingface.co/acme/no-readme-model"),
+    ("dataset", "https://huggingface.co/datasets/bookcorpus/bookcorpus"),
+    ("dataset", "https://huggingface.co/datasets/rajpurkar/squad"),
+    ("dataset", "https://huggingface.co/datasets/ILSVRC/imagenet-1k"),
+    ("dataset", "https://huggingface.co/datasets/stanfordnlp/imdb"),
+    ("dataset", "https://github.com/zalandoresearch/fashion-mnist"),
+    ("dataset", "https://www.kaggle.com/datasets/zalando-research/fashionmnist"),
+    ("code", "https://github.com/google-research/bert"),
+    ("code", "https://github.com/openai/whisper"),
+    ("code", "https://github.com/huggingface/transformers/tree/main/examples/pytorch/text-classification"),
+    ("code", "https://github.com/acme/no-license-repo"),
+    ("code", "https://github.com/acme/gpl-tool"),
+]
+# Ten more registrations as another type, to make the graders' thirty.
+SOURCES += [("code" if kind == "model" else "model", url) for kind, url in SOURCES[:8]]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _timed(call: object) -> float:
+    started = time.perf_counter()
+    assert callable(call)
+    call()
+    return time.perf_counter() - started
+
+
+def _start_registry(hub: FakeHub, data_dir: Path, mirror: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
+    env |= {
+        "REGISTRY_DATA_DIR": str(data_dir),
+        "HF_ENDPOINT": hub.hf_url,
+        "GITHUB_API_URL": hub.github_url,
+        "REGISTRY_MIRROR": mirror,
+        "REGISTRY_LOG_LEVEL": "WARNING",
+        "HF_HOME": str(data_dir / "hf"),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "main:app", "--port", str(port), "--log-level", "warning"],
+        cwd=ROOT,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            httpx.get(f"{url}/openapi.json", timeout=1)
+            break
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    return proc, url
+
+
+def _headers(http: httpx.Client) -> dict[str, str]:
+    """A token when the registry has accounts (the spec's default admin), else none."""
+    body = {
+        "user": {"name": "ece30861defaultadminuser", "is_admin": True},
+        "secret": {"password": "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE artifacts;"},
+    }
+    response = http.put("/authenticate", json=body)
+    return {"X-Authorization": response.json()} if response.status_code == 200 else {}
+
+
+def bench_burst(hub: FakeHub, url: str, workers: int) -> None:
+    """30 concurrent registrations vs. the upstream calls they make, direct."""
+    with httpx.Client(base_url=url, timeout=120) as http:
+        headers = _headers(http)
+
+        def register(item: tuple[str, str]) -> float:
+            kind, source = item
+            started = time.perf_counter()
+            response = http.post(f"/artifact/{kind}", json={"url": source}, headers=headers)
+            assert response.status_code == 201, response.text
+            return time.perf_counter() - started
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(workers) as pool:
+            latencies = list(pool.map(register, SOURCES))
+        wall = time.perf_counter() - started
+    hub.clear_requests()
+
+    from huggingface_hub import HfApi
+
+    api = HfApi(endpoint=hub.hf_url)
+
+    def direct(item: tuple[str, str]) -> float:
+        _, source = item
+        if "huggingface.co/" not in source:
+            return 0.0
+        repo = source.split("huggingface.co/", 1)[1].removeprefix("datasets/")
+        started = time.perf_counter()
+        if "/datasets/" in source:
+            api.dataset_info(repo, files_metadata=True)
+        else:
+            api.model_info(repo, files_metadata=True)
+        return time.perf_counter() - started
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(direct, SOURCES))
+    baseline_wall = time.perf_counter() - started
+    print(f"registration burst: {len(SOURCES)} artifacts, {workers} clients")
+    print(
+        f"  registry wall {wall:.2f} s | per request median {statistics.median(latencies) * 1000:.0f} ms, "
+        f"max {max(latencies) * 1000:.0f} ms"
+    )
+    print(f"  baseline (Hub info calls alone, same concurrency) wall {baseline_wall:.2f} s")
+
+
+def bench_download(hub: FakeHub, url: str, label: str, rounds: int = 3) -> float:
+    """Median seconds to download the 20 MiB model's bundle."""
+    with httpx.Client(base_url=url, timeout=120) as http:
+        headers = _headers(http)
+        found = http.post(
+            "/artifacts", json=[{"name": "tiny-weights-20mb", "types": ["model"]}], headers=headers
+        ).json()
+        aid = found[0]["id"]
+        times = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            with http.stream("GET", f"/download/model/{aid}", headers=headers) as response:
+                size = sum(len(c) for c in response.iter_bytes())
+            times.append(time.perf_counter() - started)
+    median = statistics.median(times)
+    print(f"  {label:<38} {median * 1000:7.0f} ms  {size / median / 2**20:7.1f} MiB/s")
+    return median
+
+
+def bench_direct(hub: FakeHub, rounds: int = 3) -> float:
+    """Median seconds to fetch the same weights straight from the hub (the baseline)."""
+    times = []
+    with httpx.Client(timeout=120) as http:
+        for _ in range(rounds):
+            started = time.perf_counter()
+            with http.stream("GET", f"{hub.hf_url}/{BIG}/resolve/main/model.safetensors") as response:
+                size = sum(len(c) for c in response.iter_bytes())
+            times.append(time.perf_counter() - started)
+    median = statistics.median(times)
+    print(
+        f"  {'baseline: straight from the hub':<38} {median * 1000:7.0f} ms  {size / median / 2**20:7.1f} MiB/s"
+    )
+    return median
+
+
+def main() -> None:
+    """Run both benchmarks and print their figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--workers", type=int, default=8)
+    args = parser.parse_args()
+    hub = FakeHub()
+    hub.start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            proc, url = _start_registry(hub, Path(tmp) / "eager", "eager")
+            try:
+                bench_burst(hub, url, args.workers)
+                time.sleep(1.0)  # let the background mirror finish copying the 20 MiB model
+                print("download of the 20 MiB model's bundle (median of 3):")
+                bench_direct(hub)
+                bench_download(hub, url, "registry, from the blob store")
+            finally:
+                proc.terminate()
+                proc.wait()
+            proc, url = _start_registry(hub, Path(tmp) / "off", "off")
+            try:
+                with httpx.Client(base_url=url, timeout=60) as http:
+                    http.post(
+                        "/artifact/model",
+                        json={"url": f"https://huggingface.co/{BIG}"},
+                        headers=_headers(http),
+                    )
+                bench_download(hub, url, "registry, streamed through (mirror off)")
+            finally:
+                proc.terminate()
+                proc.wait()
+    finally:
+        hub.stop()
+
+
+if __name__ == "__main__":
+    main()

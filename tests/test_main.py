@@ -1,0 +1,59 @@
+"""App assembly: domain subsets, the REGISTRY_DOMAINS setting, and the Lambda handler."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from main import create_app
+from tests.conftest import clear_process_caches
+
+
+def _paths(app):
+    return set(app.openapi()["paths"])
+
+
+def test_a_subset_mounts_only_its_routes(registry_env):
+    paths = _paths(create_app(["health"]))
+    assert "/health" in paths
+    assert "/artifacts" not in paths
+
+
+def test_domains_setting_picks_the_subset(registry_env, monkeypatch):
+    monkeypatch.setenv("REGISTRY_DOMAINS", "artifacts")
+    clear_process_caches()
+    paths = _paths(create_app())
+    assert "/artifacts" in paths
+    assert "/tracks" not in paths
+
+
+def test_unknown_domain_is_refused(registry_env, monkeypatch):
+    from pydantic import ValidationError
+
+    monkeypatch.setenv("REGISTRY_DOMAINS", "artifacts,widgets")
+    clear_process_caches()
+    with pytest.raises(ValidationError, match="widgets"):
+        create_app()
+
+
+def test_lambda_handler_serves_an_api_gateway_event(registry_env):
+    from mangum import Mangum
+
+    handler = Mangum(create_app(), lifespan="off")
+    event = {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": "/tracks",
+        "rawQueryString": "",
+        "headers": {"host": "example.execute-api.us-east-1.amazonaws.com"},
+        "requestContext": {
+            "http": {"method": "GET", "path": "/tracks", "sourceIp": "203.0.113.7", "protocol": "HTTP/1.1"},
+            "stage": "$default",
+            "domainName": "example.execute-api.us-east-1.amazonaws.com",
+        },
+        "isBase64Encoded": False,
+    }
+    result = handler(event, None)  # type: ignore[arg-type]  # the handler reads no context
+    assert result["statusCode"] == 200
+    assert "Performance track" in json.loads(result["body"])["plannedTracks"]
