@@ -180,9 +180,8 @@ def bench_direct(hub: FakeHub, rounds: int = 3) -> float:
                 size = sum(len(c) for c in response.iter_bytes())
             times.append(time.perf_counter() - started)
     median = statistics.median(times)
-    print(
-        f"  {'baseline: straight from the hub':<38} {median * 1000:7.0f} ms  {size / median / 2**20:7.1f} MiB/s"
-    )
+    label = "baseline: straight from the hub"
+    print(f"  {label:<38} {median * 1000:7.0f} ms  {size / median / 2**20:7.1f} MiB/s")
     return median
 
 
