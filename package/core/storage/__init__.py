@@ -50,7 +50,9 @@ def open_storage(settings: Settings) -> Storage:
             blobs=FileBlobStore(settings.blob_dir),
             description=f"embedded ({settings.data_dir})",
         )
-    raise StorageError(f"storage driver {settings.storage.value!r} is not available in this build")
+    from package.core.storage.aws import open_aws_storage  # boto3 loads only when AWS storage is chosen
+
+    return open_aws_storage(settings)
 
 
 @lru_cache(maxsize=1)

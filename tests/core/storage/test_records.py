@@ -1,4 +1,4 @@
-"""The embedded record driver: keys, queries, conditions, transactions, counters."""
+"""The record store contract, for every driver: keys, queries, conditions, transactions, counters."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from package.core.storage.sqlite import SqliteRecordStore
 
 
 @pytest.fixture
-def records(tmp_path):
-    return SqliteRecordStore(tmp_path / "r.sqlite3")
+def records(storage):
+    return storage.records
 
 
 def test_put_get_delete(records):
@@ -92,10 +92,52 @@ def test_exactly_one_concurrent_claim_wins(records):
     assert len(wins) == 1
 
 
-def test_clear_and_persistence(tmp_path):
+def test_clear(records):
+    records.put("P", "k", {"v": 1})
+    records.put("Q", "k", {"v": 2})
+    records.clear()
+    assert records.get("P", "k") is None
+    assert records.query("Q") == []
+
+
+def test_numbers_and_nesting_round_trip(records):
+    item = {
+        "i": 3,
+        "f": 0.25,
+        "neg": -1,
+        "big": 2**40,
+        "nested": {"l": [1, 2.5, "x", None, True]},
+        "none": None,
+    }
+    records.put("P", "k", item)
+    assert records.get("P", "k") == item
+
+
+def test_large_transaction(records):
+    records.transact([Put("BULK", f"{i:04d}", {"i": i}) for i in range(250)])
+    assert len(records.query("BULK")) == 250
+    records.transact([Delete("BULK", f"{i:04d}") for i in range(250)])
+    assert records.query("BULK") == []
+
+
+def test_embedded_records_persist_across_opens(tmp_path):
     first = SqliteRecordStore(tmp_path / "r.sqlite3")
     first.put("P", "k", {"v": 1})
     second = SqliteRecordStore(tmp_path / "r.sqlite3")
     assert second.get("P", "k") == {"v": 1}
     second.clear()
     assert first.get("P", "k") is None
+
+
+def test_check_and_write_on_the_same_item(records):
+    records.put("P", "k", {"generation": "g1", "v": 1})
+    records.transact(
+        [Check("P", "k", equals={"generation": "g1"}), Put("P", "k", {"generation": "g1", "v": 2})]
+    )
+    assert records.get("P", "k") == {"generation": "g1", "v": 2}
+    with pytest.raises(ConditionFailed):
+        records.transact([Check("P", "k", equals={"generation": "old"}), Put("P", "k", {"v": 3})])
+    with pytest.raises(ConditionFailed):
+        records.transact([Check("P", "k", equals={"generation": "old"}), Delete("P", "k")])
+    records.transact([Check("P", "k"), Delete("P", "k")])
+    assert records.get("P", "k") is None

@@ -1,4 +1,4 @@
-"""The embedded blob driver: content addressing, atomic writes, ranges."""
+"""The blob store contract, for every driver: content addressing, atomic writes, ranges."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from package.core.storage.files import FileBlobStore
 
 
 @pytest.fixture
-def blobs(tmp_path):
-    return FileBlobStore(tmp_path / "blobs")
+def blobs(storage):
+    return storage.blobs
 
 
 def test_write_is_addressed_by_sha256(blobs):
@@ -24,15 +24,33 @@ def test_write_is_addressed_by_sha256(blobs):
     assert blobs.exists(sha) and blobs.size(sha) == 11
     assert b"".join(blobs.read_chunks(sha)) == b"hello world"
     assert b"".join(blobs.read_chunks(sha, start=6, end=9)) == b"wor"
-    assert blobs.local_path(sha) is not None
+    assert b"".join(blobs.read_chunks(sha, start=6)) == b"world"
 
 
-def test_failed_write_leaves_nothing(blobs, tmp_path):
+def test_failed_write_leaves_nothing(blobs):
     with pytest.raises(RuntimeError), blobs.writer() as w:
         w.write(b"partial")
         raise RuntimeError("upstream died")
-    leftovers = [p for p in (tmp_path / "blobs").rglob("*") if p.is_file()]
-    assert leftovers == []
+    assert not blobs.exists(hashlib.sha256(b"partial").hexdigest())
+
+
+def test_empty_blob(blobs):
+    with blobs.writer() as w:
+        pass
+    assert w.info.size == 0
+    assert b"".join(blobs.read_chunks(w.info.sha256)) == b""
+
+
+def test_embedded_failed_write_leaves_no_file(tmp_path):
+    store = FileBlobStore(tmp_path / "blobs")
+    with pytest.raises(RuntimeError), store.writer() as w:
+        w.write(b"partial")
+        raise RuntimeError("upstream died")
+    assert [p for p in (tmp_path / "blobs").rglob("*") if p.is_file()] == []
+    with store.writer() as w:
+        w.write(b"x")
+    assert w.info is not None
+    assert store.local_path(w.info.sha256) is not None
 
 
 def test_delete_and_clear(blobs):

@@ -1,0 +1,181 @@
+"""AWS record driver: one DynamoDB table with a string hash key `pk` and range key `sk`.
+
+Each record's fields live in a map attribute `item`, so a Check's expected values become a condition
+expression. Numbers travel as Decimal (DynamoDB's only number type) and come back as int or float.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from contextlib import suppress
+from decimal import Decimal
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from package.core.storage.interface import (
+    Check,
+    ConditionFailed,
+    Delete,
+    Item,
+    Operation,
+    Put,
+    Record,
+    StorageError,
+)
+
+MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems call
+
+
+class DynamoRecordStore:
+    """RecordStore over one DynamoDB table (boto3's resource API)."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+        self._client = table.meta.client
+
+    def get(self, pk: str, sk: str) -> Item | None:
+        """The item at these keys, or None."""
+        response = self._call(self._table.get_item, Key={"pk": pk, "sk": sk}, ConsistentRead=True)
+        found = response.get("Item")
+        return None if found is None else _from_dynamo(found.get("item", {}))
+
+    def put(self, pk: str, sk: str, item: Item, *, if_absent: bool = False) -> None:
+        """Write one item; raises ConditionFailed when `if_absent` and it exists."""
+        extra = {"ConditionExpression": "attribute_not_exists(pk)"} if if_absent else {}
+        self._call(self._table.put_item, Item={"pk": pk, "sk": sk, "item": _to_dynamo(item)}, **extra)
+
+    def delete(self, pk: str, sk: str) -> None:
+        """Remove one item if present."""
+        self._call(self._table.delete_item, Key={"pk": pk, "sk": sk})
+
+    def query(self, pk: str, *, prefix: str = "") -> list[Record]:
+        """Every item of one partition whose sort key starts with `prefix`, in sort-key order."""
+        expression = "pk = :pk AND begins_with(sk, :prefix)" if prefix else "pk = :pk"
+        values: dict[str, str] = {":pk": pk} | ({":prefix": prefix} if prefix else {})
+        records: list[Record] = []
+        start: dict[str, Any] | None = None
+        while True:
+            page_args: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
+            response = self._call(
+                self._table.query,
+                KeyConditionExpression=expression,
+                ExpressionAttributeValues=values,
+                ConsistentRead=True,
+                **page_args,
+            )
+            records += [Record(pk, str(i["sk"]), _from_dynamo(i.get("item", {}))) for i in response["Items"]]
+            start = response.get("LastEvaluatedKey")
+            if not start:
+                return records
+
+    def transact(self, operations: Sequence[Operation]) -> None:
+        """Apply all operations or none (up to 100 at once; larger sets go in batches, conditions first).
+
+        DynamoDB allows one operation per item in a transaction, so a Check on an item that the same
+        transaction writes becomes that write's condition.
+        """
+        checks = {(op.pk, op.sk): op for op in operations if isinstance(op, Check)}
+        written = {(op.pk, op.sk) for op in operations if not isinstance(op, Check)}
+        items = [
+            _transact_item(self._table.name, op, checks.get((op.pk, op.sk)))
+            for op in operations
+            if not (isinstance(op, Check) and (op.pk, op.sk) in written)
+        ]
+        items.sort(key=lambda item: 0 if "ConditionCheck" in item or _conditional(item) else 1)
+        for start in range(0, len(items), MAX_TRANSACTION_ITEMS):
+            self._call(
+                self._client.transact_write_items, TransactItems=items[start : start + MAX_TRANSACTION_ITEMS]
+            )
+
+    def increment(self, pk: str, sk: str, field_name: str, amount: int = 1) -> int:
+        """Atomically add to a numeric field (creating the item) and return the new value."""
+        for _ in range(3):
+            try:
+                response = self._call(
+                    self._table.update_item,
+                    Key={"pk": pk, "sk": sk},
+                    UpdateExpression="ADD #item.#field :amount",
+                    ConditionExpression="attribute_exists(#item)",
+                    ExpressionAttributeNames={"#item": "item", "#field": field_name},
+                    ExpressionAttributeValues={":amount": amount},
+                    ReturnValues="ALL_NEW",
+                )
+            except ConditionFailed:
+                # No item yet: create an empty one (one writer wins), then add to it.
+                with suppress(ConditionFailed):
+                    self.put(pk, sk, {}, if_absent=True)
+                continue
+            return int(response["Attributes"]["item"][field_name])
+        raise StorageError(f"could not increment {field_name} of ({pk}, {sk})")
+
+    def clear(self) -> None:
+        """Remove every item."""
+        start: dict[str, Any] | None = None
+        while True:
+            page_args: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
+            response = self._call(self._table.scan, ProjectionExpression="pk, sk", **page_args)
+            with self._table.batch_writer() as batch:
+                for key in response["Items"]:
+                    batch.delete_item(Key={"pk": key["pk"], "sk": key["sk"]})
+            start = response.get("LastEvaluatedKey")
+            if not start:
+                return
+
+    def _call(self, method: Any, **kwargs: Any) -> Any:
+        try:
+            return method(**kwargs)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in {"ConditionalCheckFailedException", "TransactionCanceledException"}:
+                reasons = exc.response.get("CancellationReasons") or []
+                if code == "ConditionalCheckFailedException" or any(
+                    r.get("Code") == "ConditionalCheckFailed" for r in reasons
+                ):
+                    raise ConditionFailed(f"DynamoDB condition failed: {exc}") from exc
+            raise StorageError(f"DynamoDB {code or 'error'}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"DynamoDB unreachable: {exc}") from exc
+
+
+def _conditional(item: dict[str, Any]) -> bool:
+    return any("ConditionExpression" in body for body in item.values())
+
+
+def _transact_item(table: str, op: Operation, check: Check | None) -> dict[str, Any]:
+    # The resource's client serializes Python values itself (boto3 injects its transformer there).
+    body: dict[str, Any] = {"TableName": table, "Key": {"pk": op.pk, "sk": op.sk}}
+    condition = check or (op if isinstance(op, Check) else None)
+    if isinstance(op, Put) and op.if_absent:
+        body["ConditionExpression"] = "attribute_not_exists(pk)"
+    elif condition is not None:
+        expression = "attribute_exists(pk)" if condition.exists else "attribute_not_exists(pk)"
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        for index, (name, value) in enumerate((condition.equals or {}).items()):
+            names |= {"#item": "item", f"#f{index}": name}
+            values[f":v{index}"] = _to_dynamo(value)
+            expression += f" AND #item.#f{index} = :v{index}"
+        body["ConditionExpression"] = expression
+        if names:
+            body |= {"ExpressionAttributeNames": names, "ExpressionAttributeValues": values}
+    if isinstance(op, Put):
+        item = body.pop("Key") | {"item": _to_dynamo(op.item)}
+        return {"Put": body | {"Item": item}}
+    return {"Delete" if isinstance(op, Delete) else "ConditionCheck": body}
+
+
+def _to_dynamo(value: Any) -> Any:
+    """JSON-ready values with floats as Decimal, as DynamoDB takes them."""
+    return json.loads(json.dumps(value), parse_float=Decimal)
+
+
+def _from_dynamo(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _from_dynamo(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_dynamo(v) for v in value]
+    return value
