@@ -79,6 +79,16 @@ class Settings(BaseSettings):
     github_token: str | None = Field(
         default=None, validation_alias=AliasChoices("GITHUB_TOKEN", "REGISTRY_GITHUB_TOKEN")
     )
+    kaggle_api_url: str = Field(
+        default="https://api.kaggle.com/v1",
+        description="Kaggle's API (RPC-style v1, as the kaggle CLI calls it).",
+    )
+    kaggle_username: str | None = Field(
+        default=None, validation_alias=AliasChoices("KAGGLE_USERNAME", "REGISTRY_KAGGLE_USERNAME")
+    )
+    kaggle_key: str | None = Field(
+        default=None, validation_alias=AliasChoices("KAGGLE_KEY", "REGISTRY_KAGGLE_KEY")
+    )
 
     # Authentication: tokens every container verifies, accounts the auth domain keeps (docs/auth.md).
     jwt_secret: SecretStr | None = Field(
@@ -87,8 +97,12 @@ class Settings(BaseSettings):
         description="HS256 signing secret shared by every container; when unset, a random one is "
         "generated once and kept in storage.",
     )
-    token_lifetime_hours: float = Field(default=10.0, gt=0, description="A token expires this long after login.")
-    token_max_uses: int = Field(default=1000, ge=1, description="A token stops working after this many calls.")
+    token_lifetime_hours: float = Field(
+        default=10.0, gt=0, description="A token expires this long after login."
+    )
+    token_max_uses: int = Field(
+        default=1000, ge=1, description="A token stops working after this many calls."
+    )
     default_admin_password: SecretStr = Field(
         default=SecretStr("correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE artifacts;"),
         description="Password of the default admin created at first start and restored by reset "
@@ -106,7 +120,9 @@ class Settings(BaseSettings):
     login_backoff_base_seconds: float = Field(
         default=1.0, gt=0, description="First wait after the free failures; doubles with each further one."
     )
-    login_backoff_max_seconds: float = Field(default=300.0, gt=0, description="Longest wait a login is given.")
+    login_backoff_max_seconds: float = Field(
+        default=300.0, gt=0, description="Longest wait a login is given."
+    )
     login_failures_forget_seconds: float = Field(
         default=900.0, gt=0, description="Failures are forgotten after this long without another."
     )
@@ -124,22 +140,32 @@ class Settings(BaseSettings):
     health_probe_interval_seconds: float = Field(
         default=60.0, gt=0, description="How often Hugging Face and GitHub are probed in the background."
     )
-    health_probe_timeout_seconds: float = Field(default=5.0, gt=0, description="Timeout of one upstream probe.")
+    health_probe_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="Timeout of one upstream probe."
+    )
     health_probe_slow_ms: float = Field(
         default=2000.0, gt=0, description="A probe (upstream or storage) slower than this is degraded."
     )
     health_probe_failures_critical: int = Field(
-        default=2, ge=1, description="Consecutive failed probes that make an upstream critical (fewer: degraded)."
+        default=2,
+        ge=1,
+        description="Consecutive failed probes that make an upstream critical (fewer: degraded).",
     )
     health_hf_probe_repo: str = Field(
         default="google-bert/bert-base-uncased",
         description="Public Hugging Face model whose metadata the upstream probe reads.",
     )
     health_error_rate_degraded: float = Field(
-        default=0.05, ge=0, le=1, description="Share of 5xx answers in the window that makes a domain degraded."
+        default=0.05,
+        ge=0,
+        le=1,
+        description="Share of 5xx answers in the window that makes a domain degraded.",
     )
     health_error_rate_critical: float = Field(
-        default=0.25, ge=0, le=1, description="Share of 5xx answers (at least 3) that makes a domain critical."
+        default=0.25,
+        ge=0,
+        le=1,
+        description="Share of 5xx answers (at least 3) that makes a domain critical.",
     )
     health_rating_backlog_degraded: int = Field(
         default=50, ge=1, description="Rating jobs waiting that make the rating pipeline degraded."
@@ -154,7 +180,7 @@ class Settings(BaseSettings):
         default=None, description="Commit the build came from; else read from .git when present."
     )
 
-    @field_validator("hf_endpoint", "github_api_url")
+    @field_validator("hf_endpoint", "github_api_url", "kaggle_api_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")

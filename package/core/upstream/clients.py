@@ -54,7 +54,12 @@ class Upstreams:
             return GitHubAdapter(
                 api_url=s.github_api_url, token=s.github_token, timeout=s.upstream_timeout_seconds
             )
-        return KaggleAdapter()
+        return KaggleAdapter(
+            api_url=s.kaggle_api_url,
+            username=s.kaggle_username,
+            key=s.kaggle_key,
+            timeout=s.upstream_timeout_seconds,
+        )
 
 
 @lru_cache(maxsize=1)

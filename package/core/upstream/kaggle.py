@@ -1,38 +1,138 @@
-"""Kaggle adapter: dataset pages are registered as references whose downloads redirect to Kaggle."""
+"""Kaggle adapter: dataset metadata and files through Kaggle's API when credentials are configured;
+without them, the dataset page is registered as a reference whose download redirects to Kaggle."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from package.core.errors import UpstreamError
-from package.core.upstream.snapshot import FileStream, RemoteFile, Snapshot
+import httpx
+
+from package.core.errors import NotFound, UpstreamError
+from package.core.upstream.snapshot import README_MAX_BYTES, FileStream, RemoteFile, Snapshot
 from package.core.upstream.sources import SourceRef
 
+CHUNK_BYTES = 1024 * 1024
+MAX_FILE_PAGES = 50
 REFERENCE_REASON = (
-    "Kaggle serves dataset files only to signed-in API clients and this registry has no Kaggle credentials, "
-    "so the dataset is registered as a reference: its download redirects to the Kaggle page."
+    "Kaggle serves dataset files only to signed-in API clients and this registry has no Kaggle credentials "
+    "(KAGGLE_USERNAME and KAGGLE_KEY), so the dataset is registered as a reference: its download "
+    "redirects to the Kaggle page."
 )
 
 
 class KaggleAdapter:
-    """SourceAdapter for Kaggle dataset pages (reference-only)."""
+    """SourceAdapter for Kaggle datasets."""
+
+    def __init__(self, *, api_url: str, username: str | None, key: str | None, timeout: float) -> None:
+        self._http: httpx.Client | None = None
+        if username and key:
+            self._http = httpx.Client(
+                base_url=api_url,
+                auth=(username, key),
+                follow_redirects=True,
+                timeout=httpx.Timeout(timeout, read=max(timeout, 60.0)),
+            )
 
     def snapshot(self, ref: SourceRef) -> Snapshot:
-        """Record the dataset page; nothing is fetched without credentials."""
+        """The dataset's metadata, description and file list (or a reference without credentials)."""
+        page_url = f"https://www.kaggle.com/datasets/{ref.repo_id}"
+        if self._http is None:
+            return Snapshot(
+                source=ref,
+                page_url=page_url,
+                reference_only=True,
+                details={"reference_reason": REFERENCE_REASON},
+            )
+        slugs = _slugs(ref)
+        dataset = self._call("GetDataset", slugs, what=f"dataset {ref.repo_id!r}")
+        metadata = self._call("GetDatasetMetadata", slugs, what=f"the metadata of {ref.repo_id!r}")
+        info = metadata.get("info") or metadata
+        licenses = [lic.get("name") for lic in info.get("licenses") or [] if isinstance(lic, dict)]
+        description = info.get("description") or dataset.get("description")
         return Snapshot(
             source=ref,
-            page_url=f"https://www.kaggle.com/datasets/{ref.repo_id}",
-            reference_only=True,
-            details={"reference_reason": REFERENCE_REASON},
+            page_url=page_url,
+            revision=str(dataset.get("currentVersionNumber") or "") or None,
+            readme=description[:README_MAX_BYTES] if isinstance(description, str) else None,
+            license=next((name for name in licenses if name), dataset.get("licenseName")),
+            tags=[str(k) for k in info.get("keywords") or []],
+            files=self._files(ref, slugs),
+            stats={
+                "downloads": dataset.get("downloadCount"),
+                "votes": dataset.get("voteCount"),
+                "usability": dataset.get("usabilityRating"),
+                "last_updated": dataset.get("lastUpdated"),
+            },
+            details={
+                "title": dataset.get("title"),
+                "subtitle": dataset.get("subtitle"),
+                "total_bytes": dataset.get("totalBytes"),
+            },
         )
+
+    def _files(self, ref: SourceRef, slugs: dict[str, Any]) -> list[RemoteFile]:
+        files: list[RemoteFile] = []
+        token: str | None = None
+        for _ in range(MAX_FILE_PAGES):
+            page = self._call(
+                "ListDatasetFiles",
+                slugs | {"pageSize": 200} | ({"pageToken": token} if token else {}),
+                what=f"the files of {ref.repo_id!r}",
+            )
+            files += [
+                RemoteFile(path=str(f["name"]), size=int(f.get("totalBytes") or 0))
+                for f in page.get("datasetFiles") or []
+                if f.get("name")
+            ]
+            token = page.get("nextPageToken")
+            if not token:
+                break
+        return files
+
+    def _call(self, method: str, body: dict[str, Any], *, what: str) -> Any:
+        assert self._http is not None
+        try:
+            response = self._http.post(f"/datasets.DatasetApiService/{method}", json=body)
+        except httpx.HTTPError as exc:
+            raise UpstreamError(f"Kaggle did not answer for {what}: {exc}") from exc
+        _raise_for_status(response, what)
+        return response.json()
 
     @contextmanager
     def open_file(self, snapshot: Snapshot, path: str) -> Iterator[Iterator[bytes]]:
-        """Kaggle files cannot be read without credentials."""
-        raise UpstreamError(f"{REFERENCE_REASON} ({path!r} of {snapshot.source.repo_id!r})")
-        yield iter(())  # pragma: no cover - unreachable, keeps this a generator
+        """Stream one dataset file from Kaggle."""
+        if self._http is None:
+            raise UpstreamError(f"{REFERENCE_REASON} ({path!r} of {snapshot.source.repo_id!r})")
+        body = _slugs(snapshot.source) | {"fileName": path}
+        try:
+            with self._http.stream(
+                "POST", "/datasets.DatasetApiService/DownloadDataset", json=body
+            ) as response:
+                if response.status_code >= 400:
+                    response.read()
+                _raise_for_status(response, f"file {path!r} of {snapshot.source.repo_id!r}")
+                yield response.iter_bytes(CHUNK_BYTES)
+        except httpx.HTTPError as exc:
+            raise UpstreamError(f"Kaggle failed while sending {path!r}: {exc}") from exc
 
     def iter_files(self, snapshot: Snapshot) -> Iterator[tuple[RemoteFile, FileStream]]:
-        """A reference has no manifest to read."""
-        return iter(())
+        """Every listed file, one download each."""
+        for remote in snapshot.files:
+            yield remote, self.open_file(snapshot, remote.path)
+
+
+def _slugs(ref: SourceRef) -> dict[str, Any]:
+    owner, slug = ref.repo_id.split("/", 1)
+    return {"ownerSlug": owner, "datasetSlug": slug}
+
+
+def _raise_for_status(response: httpx.Response, what: str) -> None:
+    if response.status_code < 400:
+        return
+    if response.status_code == 404:
+        raise NotFound(f"Not found on Kaggle: {what}.")
+    if response.status_code in {401, 403}:
+        raise UpstreamError(f"Kaggle refused the configured credentials for {what} ({response.status_code}).")
+    raise UpstreamError(f"Kaggle answered {response.status_code} for {what}.")
