@@ -1,4 +1,4 @@
-"""A local fake of Kaggle's dataset API (the RPC-style v1 the kaggle CLI calls), with one realistic dataset."""
+"""A local fake of Kaggle's dataset API (RPC-style v1, as the kaggle CLI calls it), with one real-like dataset."""
 
 from __future__ import annotations
 
@@ -46,12 +46,22 @@ FASHION = KaggleDataset(
     slug="fashionmnist",
     title="Fashion MNIST",
     subtitle="An MNIST-like dataset of 70,000 28x28 labeled fashion images",
-    description=(
-        "# Context\n\nFashion-MNIST is a dataset of Zalando's article images, consisting of a training set of "
-        "60,000 examples and a test set of 10,000 examples. Each example is a 28x28 grayscale image, associated "
-        "with a label from 10 classes.\n\n# Content\n\nEach row is a separate image: column 1 is the class label, "
-        "the remaining columns are pixel numbers.\n\n# License\n\nThe MIT License (MIT) Copyright (c) 2017 "
-        "Zalando SE\n"
+    description="\n".join(
+        [
+            "# Context",
+            "",
+            "Fashion-MNIST is a dataset of Zalando's article images, consisting of a training set of 60,000",
+            "examples and a test set of 10,000 examples. Each example is a 28x28 grayscale image, associated",
+            "with a label from 10 classes.",
+            "",
+            "# Content",
+            "",
+            "Each row is a separate image: column 1 is the class label, the remaining columns are pixel numbers.",
+            "",
+            "# License",
+            "",
+            "The MIT License (MIT) Copyright (c) 2017 Zalando SE",
+        ]
     ),
     license_name="other",
     keywords=["arts and entertainment", "image data", "multiclass classification"],
