@@ -1,4 +1,4 @@
-"""A local fake of Kaggle's dataset API (RPC-style v1, as the kaggle CLI calls it), with one real-like dataset."""
+"""A local fake of Kaggle's dataset API (RPC-style v1, as the kaggle CLI calls it)."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ FASHION = KaggleDataset(
             "",
             "# Content",
             "",
-            "Each row is a separate image: column 1 is the class label, the remaining columns are pixel numbers.",
+            "Each row is a separate image: column 1 is the class label, the rest are pixel values.",
             "",
             "# License",
             "",
