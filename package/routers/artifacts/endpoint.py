@@ -17,6 +17,7 @@ from package.routers.artifacts.interface import (
     ArtifactAuditEntry,
     ArtifactCreate,
     ArtifactMetadata,
+    ArtifactOverview,
     ArtifactQuery,
     ArtifactRegEx,
     ArtifactType,
@@ -179,6 +180,19 @@ def by_name(name: str, storage: Store, _: CanSearch) -> list[ArtifactMetadata]:
 def audit(artifact_type: ArtifactType, id: str, storage: Store, _: CanSearch) -> list[ArtifactAuditEntry]:
     """The artifact's audit trail, oldest first."""
     return services.audit_trail(storage, artifact_type=artifact_type, artifact_id=id)
+
+
+@router.get(
+    "/artifact/{artifact_type}/{id}/details",
+    response_model=ArtifactOverview,
+    responses=_errors(400, 403, 404),
+    summary="Source, license, size and mirror progress of this artifact.",
+)
+def details(
+    artifact_type: ArtifactType, id: str, storage: Store, _: CanSearch, base_url: BaseUrl
+) -> ArtifactOverview:
+    """Everything a person wants to know of an artifact at a glance (beyond the spec)."""
+    return services.overview(storage, artifact_type=artifact_type, artifact_id=id, base_url=base_url)
 
 
 @router.get(

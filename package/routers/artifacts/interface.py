@@ -164,3 +164,25 @@ class ArtifactDetails(SpecModel):
     record: ArtifactRecord
     snapshot: dict[str, Any]
     readme: str | None = None
+
+
+class ArtifactOverview(SpecModel):
+    """What people see of an artifact beyond the spec's envelope: source, license, size, mirror progress."""
+
+    metadata: ArtifactMetadata
+    data: ArtifactData
+    source_kind: str
+    repo_id: str
+    revision: str | None
+    license: str | None
+    created_at: str
+    updated_at: str
+    created_by: str
+    reference_only: bool
+    gated: str | None
+    file_count: int
+    total_bytes: int
+    tags: list[str]
+    linked: dict[str, list[str]]
+    stats: dict[str, Any]
+    mirror: MirrorState

@@ -24,6 +24,7 @@ from package.routers.artifacts.interface import (
     ArtifactData,
     ArtifactDetails,
     ArtifactMetadata,
+    ArtifactOverview,
     ArtifactQuery,
     ArtifactRecord,
     ArtifactType,
@@ -282,6 +283,37 @@ def details(storage: Storage, artifact_id: str) -> ArtifactDetails:
     if record is None or raw is None:
         raise NotFound(f"No artifact has id {artifact_id}.")
     return ArtifactDetails(record=record, snapshot=raw, readme=database.readme(storage, artifact_id))
+
+
+def overview(
+    storage: Storage, *, artifact_type: ArtifactType, artifact_id: str, base_url: str
+) -> ArtifactOverview:
+    """The artifact's record and the headline facts of its snapshot, for people and dashboards."""
+    record = load(storage, artifact_type, artifact_id)
+    snapshot = database.snapshot(storage, record.id) or {}
+    files = snapshot.get("files") or []
+    return ArtifactOverview(
+        **envelope(record, base_url).model_dump(),
+        **record.model_dump(
+            include={
+                "source_kind",
+                "repo_id",
+                "revision",
+                "license",
+                "created_at",
+                "updated_at",
+                "created_by",
+                "reference_only",
+                "gated",
+                "mirror",
+            }
+        ),
+        file_count=len(files),
+        total_bytes=sum(int(f.get("size") or 0) for f in files),
+        tags=list(snapshot.get("tags") or []),
+        linked=dict(snapshot.get("linked") or {}),
+        stats=dict(snapshot.get("stats") or {}),
+    )
 
 
 def all_records(storage: Storage) -> list[ArtifactRecord]:

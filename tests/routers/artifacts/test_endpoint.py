@@ -322,3 +322,32 @@ class TestService:
     def test_unknown_route_is_json_404(self, client):
         response = client.get("/nope")
         assert response.status_code == 404 and response.json()["error"] == "not_found"
+
+
+class TestDetails:
+    def test_overview_shows_source_license_size_and_mirror_progress(self, client):
+        art = register(client, "model", BERT)
+        aid = art["metadata"]["id"]
+        wait_for_mirrors()
+        overview = client.get(f"/artifact/model/{aid}/details").json()
+        assert overview["metadata"] == art["metadata"]
+        assert overview["license"] == "apache-2.0"
+        assert overview["repo_id"] == "google-bert/bert-base-uncased"
+        assert overview["file_count"] > 0
+        assert overview["total_bytes"] > 0
+        assert overview["mirror"]["status"] == "complete"
+        assert overview["mirror"]["bytes_done"] == overview["total_bytes"]
+        assert "bookcorpus" in " ".join(overview["linked"]["datasets"])
+        assert client.get("/artifact/model/nope/details").status_code == 404
+
+    def test_oversized_artifact_is_not_mirrored_and_streams(self, client, monkeypatch):
+        from tests.conftest import clear_process_caches
+
+        monkeypatch.setenv("REGISTRY_MAX_ARTIFACT_BYTES", "1000")
+        clear_process_caches()
+        art = register(client, "model", BERT)
+        aid = art["metadata"]["id"]
+        overview = client.get(f"/artifact/model/{aid}/details").json()
+        assert overview["mirror"]["status"] == "skipped"
+        assert "cap" in overview["mirror"]["message"]
+        assert client.get(f"/download/model/{aid}/config.json").status_code == 200
