@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     max_artifact_bytes: int = Field(
         default=20 * 1024**3, ge=0, description="Largest bundle the mirror copies."
     )
+    accel_redirect_prefix: str | None = Field(
+        default=None,
+        description="Behind nginx: serve stored blobs by X-Accel-Redirect to this internal location.",
+    )
     mirror_workers: int = Field(default=2, ge=1, le=32)
     page_size: int = Field(default=100, ge=1, le=10_000)
     max_query_results: int = Field(default=10_000, ge=1, description="More matches than this answer 413.")
@@ -178,6 +182,48 @@ class Settings(BaseSettings):
     )
     git_sha: str | None = Field(
         default=None, description="Commit the build came from; else read from .git when present."
+    )
+
+    # Rating: every model's trust metrics (docs/metrics.md).
+    ingest_min_score: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="When set, a model is rated as it is registered and refused (424, nothing stored) if "
+        "any applicable score is below this value. Unset: off.",
+    )
+    async_rating: bool = Field(
+        default=False,
+        description="Answer model registrations with 202: the model stays hidden (404) until rated and is "
+        "dropped if its rating fails or misses REGISTRY_INGEST_MIN_SCORE.",
+    )
+    rate_on_ingest: bool = Field(
+        default=True,
+        description="Rate every model in the background right after it is registered or changed, so "
+        "/rate answers from the cache.",
+    )
+    rating_workers: int = Field(default=2, ge=1, le=16, description="Background rating jobs run at once.")
+    rating_metric_workers: int = Field(
+        default=16, ge=2, le=128, description="Metric computations run at once, across all ratings."
+    )
+    rating_metric_timeout_seconds: float = Field(
+        default=60.0, gt=0, description="A metric slower than this fails its rating (500 naming the metric)."
+    )
+    rating_pull_sample: int = Field(
+        default=10,
+        ge=1,
+        le=100,
+        description="Most recent merged pull requests whose reviews and files `reviewedness` reads per "
+        "repository (two GitHub calls each).",
+    )
+    rating_pull_sample_anonymous: int = Field(
+        default=3,
+        ge=1,
+        le=100,
+        description="The same without GITHUB_TOKEN (GitHub allows 60 anonymous calls an hour).",
+    )
+    rating_upstream_cache_seconds: float = Field(
+        default=86400.0, ge=0, description="How long GitHub facts fetched for ratings are reused."
     )
 
     @field_validator("hf_endpoint", "github_api_url", "kaggle_api_url")

@@ -19,8 +19,8 @@ class FileBlobStore:
     """BlobStore over a folder: `<root>/<sha[:2]>/<sha>`, with in-progress writes under `<root>/tmp`."""
 
     def __init__(self, root: Path) -> None:
-        self._root = root
-        self._tmp = root / "tmp"
+        self._root = root.resolve()
+        self._tmp = self._root / "tmp"
         self._tmp.mkdir(parents=True, exist_ok=True)
 
     def _path(self, sha256: str) -> Path:
@@ -39,6 +39,7 @@ class FileBlobStore:
                 yield blob
                 sink.flush()
                 os.fsync(sink.fileno())
+            os.chmod(tmp_path, 0o644)  # readable by a front server (nginx sendfile), like any published file
             sha256 = blob.hasher.hexdigest()
             final = self._path(sha256)
             final.parent.mkdir(parents=True, exist_ok=True)

@@ -214,7 +214,7 @@ def download_bundle(
     plan = services.download(
         storage, upstreams, settings, artifact_type=artifact_type, artifact_id=id, path=None, principal=user
     )
-    return to_response(plan, request, storage)
+    return to_response(plan, request, storage, settings)
 
 
 @router.get(
@@ -237,7 +237,7 @@ def download_file(
     plan = services.download(
         storage, upstreams, settings, artifact_type=artifact_type, artifact_id=id, path=path, principal=user
     )
-    return to_response(plan, request, storage)
+    return to_response(plan, request, storage, settings)
 
 
 @router.delete(

@@ -8,6 +8,7 @@ from urllib.parse import quote
 from fastapi import Request, Response
 from fastapi.responses import FileResponse, RedirectResponse, StreamingResponse
 
+from package.core.config import Settings
 from package.core.errors import RangeNotSatisfiable
 from package.core.storage import Storage
 from package.routers.artifacts.downloads import BlobPlan, DownloadPlan, RedirectPlan, StreamPlan
@@ -21,7 +22,7 @@ def disposition(filename: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
-def to_response(plan: DownloadPlan, request: Request, storage: Storage) -> Response:
+def to_response(plan: DownloadPlan, request: Request, storage: Storage, settings: Settings) -> Response:
     """The response that carries out a plan."""
     if isinstance(plan, RedirectPlan):
         return RedirectResponse(plan.url, status_code=307)
@@ -30,15 +31,20 @@ def to_response(plan: DownloadPlan, request: Request, storage: Storage) -> Respo
         if plan.size is not None:
             headers["Content-Length"] = str(plan.size)
         return StreamingResponse(plan.chunks, media_type=plan.media_type, headers=headers)
-    return _blob_response(plan, request, storage)
+    return _blob_response(plan, request, storage, settings)
 
 
-def _blob_response(plan: BlobPlan, request: Request, storage: Storage) -> Response:
+def _blob_response(plan: BlobPlan, request: Request, storage: Storage, settings: Settings) -> Response:
     etag = f'"{plan.sha256}"'
     headers = {"Content-Disposition": disposition(plan.filename), "ETag": etag, "Accept-Ranges": "bytes"}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag})
     span = _range(request.headers.get("range"), plan.size)
+    if plan.local_path is not None and settings.accel_redirect_prefix:
+        # nginx sends the file itself (sendfile, Range): the bytes never pass through Python.
+        relative = plan.local_path.relative_to(settings.blob_dir.resolve()).as_posix()
+        headers["X-Accel-Redirect"] = settings.accel_redirect_prefix.rstrip("/") + "/" + relative
+        return Response(status_code=200, media_type=plan.media_type, headers=headers)
     if plan.local_path is not None:
         # Starlette serves files with Range/If-Range support (one or many ranges), chunked off the event loop.
         return FileResponse(plan.local_path, media_type=plan.media_type, headers=headers)

@@ -351,3 +351,18 @@ class TestDetails:
         assert overview["mirror"]["status"] == "skipped"
         assert "cap" in overview["mirror"]["message"]
         assert client.get(f"/download/model/{aid}/config.json").status_code == 200
+
+
+def test_accel_redirect_hands_stored_blobs_to_the_front_server(client, monkeypatch):
+    from tests.conftest import clear_process_caches
+
+    art = register(client, "model", BERT)
+    wait_for_mirrors()
+    monkeypatch.setenv("REGISTRY_ACCEL_REDIRECT_PREFIX", "/_blobs")
+    clear_process_caches()
+    response = client.get(f"/download/model/{art['metadata']['id']}")
+    assert response.status_code == 200
+    assert response.content == b""
+    location = response.headers["x-accel-redirect"]
+    assert location.startswith("/_blobs/")
+    assert location.endswith(response.headers["etag"].strip('"'))
