@@ -79,12 +79,22 @@ def caches(settings: Settings, record: ArtifactRecord) -> bool:
     )
 
 
+class MirrorCancelled(ConditionFailed):
+    """The registry was reset while a copy was running."""
+
+
 def store_file(
-    storage: Storage, record: ArtifactRecord, remote: RemoteFile, chunks: Iterable[bytes]
+    storage: Storage,
+    record: ArtifactRecord,
+    remote: RemoteFile,
+    chunks: Iterable[bytes],
+    stop: threading.Event | None = None,
 ) -> BlobInfo:
     """Write one upstream file into the blob store, check its hash, and record it for the artifact."""
     with storage.blobs.writer() as writer:
         for chunk in chunks:
+            if stop is not None and stop.is_set():
+                raise MirrorCancelled(f"copy of {remote.path!r} cancelled")
             writer.write(chunk)
         digest = writer.hasher.hexdigest()
         if remote.sha256 and digest != remote.sha256:
@@ -144,8 +154,16 @@ def build_bundle(storage: Storage, record: ArtifactRecord, snapshot: Snapshot) -
     return writer.info
 
 
-def mirror_artifact(storage: Storage, upstreams: Upstreams, artifact_id: str, generation: str) -> None:
+def mirror_artifact(
+    storage: Storage,
+    upstreams: Upstreams,
+    artifact_id: str,
+    generation: str,
+    stop: threading.Event | None = None,
+) -> None:
     """Copy every missing file of an artifact, then build its bundle; progress goes to the record."""
+    if stop is not None and stop.is_set():
+        return
     record = database.get(storage, artifact_id)
     raw = database.snapshot(storage, artifact_id)
     if record is None or raw is None or record.generation != generation:
@@ -167,7 +185,7 @@ def mirror_artifact(storage: Storage, upstreams: Upstreams, artifact_id: str, ge
                 if remote.path not in wanted:
                     continue
                 with stream as chunks:
-                    info = store_file(storage, record, remote, chunks)
+                    info = store_file(storage, record, remote, chunks, stop)
                 have[remote.path] = {"sha256": info.sha256, "size": info.size}
                 state = _progress(state, snapshot, have)
                 database.save_mirror_state(storage, artifact_id, generation, state)
@@ -240,6 +258,7 @@ class MirrorQueue:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mirror")
         self._lock = threading.Lock()
         self._jobs: dict[str, Future[None]] = {}
+        self._stop = threading.Event()
 
     def submit(self, artifact_id: str, generation: str) -> None:
         """Queue an artifact for mirroring unless a job for it is already queued or running."""
@@ -248,8 +267,14 @@ class MirrorQueue:
             if running is not None and not running.done():
                 return
             self._jobs[artifact_id] = self._pool.submit(
-                mirror_artifact, get_storage(), get_upstreams(), artifact_id, generation
+                mirror_artifact, get_storage(), get_upstreams(), artifact_id, generation, self._stop
             )
+
+    def cancel_all(self) -> None:
+        """Make every queued and running job stop at its next chunk (a reset does not wait for big copies)."""
+        with self._lock:
+            self._stop.set()
+            self._stop = threading.Event()
 
     def pending(self) -> int:
         """How many jobs are queued or running."""

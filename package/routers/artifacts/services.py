@@ -343,7 +343,7 @@ def download(
 
 def reset(storage: Storage) -> None:
     """Remove every artifact, record and blob, then let each domain restore its defaults."""
-    get_mirror_queue().wait_idle(timeout=5.0)
+    get_mirror_queue().cancel_all()
     storage.records.clear()
     storage.blobs.clear()
     run_reset_hooks(storage)
