@@ -12,8 +12,10 @@ from mangum import Mangum
 
 from package.core.config import get_settings
 from package.core.errors import install_error_handlers
-from package.core.events import clear_hooks
+from package.core.events import clear_hooks, on_reset
 from package.core.logging import configure_logging
+from package.core.request_log import install_request_log
+from package.core.tokens import restore_after_reset
 
 logger = logging.getLogger("registry.app")
 
@@ -58,6 +60,9 @@ def create_app(domains: Iterable[str] | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     clear_hooks()
+    # A reset clears storage, the generated token secret with it: put it back, whatever domains run here.
+    on_reset(restore_after_reset)
+    install_request_log(app)  # X-Request-ID and one JSON log line per request, in every container
     for domain in chosen:
         endpoint = importlib.import_module(f"package.routers.{domain}.endpoint")
         app.include_router(endpoint.router)

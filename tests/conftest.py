@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -33,6 +33,14 @@ def clear_process_caches() -> None:
         cached.cache_clear()
 
 
+# argon2 at its real cost takes ~0.1 s per hash; tests hash with the cheapest parameters instead.
+CHEAP_PASSWORD_HASHING = {
+    "REGISTRY_PASSWORD_HASH_TIME_COST": "1",
+    "REGISTRY_PASSWORD_HASH_MEMORY_KIB": "8",
+    "REGISTRY_PASSWORD_HASH_PARALLELISM": "1",
+}
+
+
 @pytest.fixture
 def registry_env(hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Environment of a registry on fresh temporary storage, pointed at the fake hub."""
@@ -52,18 +60,65 @@ def registry_env(hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.delenv("HF_TOKEN", raising=False)
     monkeypatch.delenv("GITHUB_TOKEN", raising=False)
     monkeypatch.setenv("REGISTRY_PUBLIC_URL", "http://registry.test")
+    for name, value in CHEAP_PASSWORD_HASHING.items():
+        monkeypatch.setenv(name, value)
     clear_process_caches()
     yield data_dir
     clear_process_caches()
 
 
+DEFAULT_ADMIN = "ece30861defaultadminuser"
+DEFAULT_ADMIN_PASSWORD = "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE artifacts;"
+
+
 @pytest.fixture
 def client(registry_env: Path) -> Iterator[TestClient]:
-    """A client of a registry app serving every domain."""
+    """A client of a registry app serving every domain, logged in as the default admin.
+
+    Every request sends the admin's token in X-Authorization; see `anonymous_client` and `user_client`
+    for requests without a token or as another user.
+    """
     from main import create_app
 
     with TestClient(create_app()) as test_client:
+        test_client.headers["X-Authorization"] = login(test_client)
         yield test_client
+
+
+def login(client: TestClient, name: str = DEFAULT_ADMIN, password: str = DEFAULT_ADMIN_PASSWORD) -> str:
+    """The token `PUT /authenticate` answers for this user (`bearer <JWT>`), to send in X-Authorization."""
+    body = {"user": {"name": name, "is_admin": name == DEFAULT_ADMIN}, "secret": {"password": password}}
+    response = client.put("/authenticate", json=body)
+    assert response.status_code == 200, response.text
+    token: str = response.json()
+    return token
+
+
+@pytest.fixture
+def anonymous_client(client: TestClient) -> TestClient:
+    """A client of the same app that sends no token."""
+    return TestClient(client.app)
+
+
+@pytest.fixture
+def user_client(client: TestClient) -> Callable[..., TestClient]:
+    """Make a user through the admin's `POST /users` and return a client of the same app logged in as them."""
+
+    def make(
+        name: str = "alice",
+        *,
+        permissions: Sequence[str] = ("search",),
+        is_admin: bool = False,
+        password: str = "alice-password-1",
+    ) -> TestClient:
+        body = {"name": name, "password": password, "is_admin": is_admin, "permissions": list(permissions)}
+        response = client.post("/users", json=body)
+        assert response.status_code == 201, response.text
+        other = TestClient(client.app)
+        other.headers["X-Authorization"] = login(other, name, password)
+        return other
+
+    return make
 
 
 def wait_for_mirrors() -> None:

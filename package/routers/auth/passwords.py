@@ -1,0 +1,74 @@
+"""Password hashing: argon2id (argon2-cffi) with salts, parameters from settings; slow on purpose.
+
+Hashing happens only when an account is created and verification only at login, never per request.
+Tests choose cheap parameters through the `REGISTRY_PASSWORD_HASH_*` settings.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from package.core.config import Settings
+
+_DUMMY_PASSWORD = "no account has this password; it only makes unknown names cost a verification"
+
+
+@lru_cache(maxsize=8)
+def _hasher(time_cost: int, memory_kib: int, parallelism: int) -> PasswordHasher:
+    # argon2 needs at least 8 KiB per lane.
+    return PasswordHasher(
+        time_cost=time_cost, memory_cost=max(memory_kib, 8 * parallelism), parallelism=parallelism
+    )
+
+
+def hasher(settings: Settings) -> PasswordHasher:
+    """The hasher with the configured cost."""
+    return _hasher(
+        settings.password_hash_time_cost,
+        settings.password_hash_memory_kib,
+        settings.password_hash_parallelism,
+    )
+
+
+def hash_password(settings: Settings, password: str) -> str:
+    """A salted argon2id hash of `password`, in the PHC string format."""
+    return hasher(settings).hash(password)
+
+
+def verify_password(settings: Settings, password_hash: str, password: str) -> bool:
+    """Whether `password` matches the hash (a malformed hash matches nothing)."""
+    try:
+        return hasher(settings).verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(settings: Settings, password_hash: str) -> bool:
+    """Whether the hash was made with other parameters than the configured ones."""
+    try:
+        return hasher(settings).check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return True
+
+
+@lru_cache(maxsize=8)
+def _cached_hash(password: str, time_cost: int, memory_kib: int, parallelism: int) -> str:
+    return _hasher(time_cost, memory_kib, parallelism).hash(password)
+
+
+def hash_once(settings: Settings, password: str) -> str:
+    """A hash of a password the process hashes again and again (the default admin's, at every reset)."""
+    return _cached_hash(
+        password,
+        settings.password_hash_time_cost,
+        settings.password_hash_memory_kib,
+        settings.password_hash_parallelism,
+    )
+
+
+def burn_verification(settings: Settings, password: str) -> None:
+    """Spend the time of a real verification, so an unknown name answers as slowly as a wrong password."""
+    verify_password(settings, hash_once(settings, _DUMMY_PASSWORD), password)

@@ -1,0 +1,63 @@
+"""Slowing down password guessing: failed logins per name and per client address make later ones wait.
+
+After a number of free failures each further one doubles the wait (up to a ceiling), and failures are
+forgotten after a quiet period, so a real user is slowed while someone guesses, never locked out for good.
+A login attempted while waiting is answered 429 with Retry-After and its password is not even checked.
+Counts live in storage, so every container applies the same limits.
+"""
+
+from __future__ import annotations
+
+import math
+
+from package.core.config import Settings
+from package.core.errors import TooManyRequests
+from package.core.storage import Storage
+from package.routers.auth import database
+
+NAME, CLIENT = "name", "client"
+
+
+def _free_failures(settings: Settings, scope: str) -> int:
+    if scope == NAME:
+        return settings.login_free_failures_per_name
+    return settings.login_free_failures_per_client
+
+
+def wait_seconds(settings: Settings, scope: str, failures: int) -> float:
+    """How long after the latest failure the next attempt must wait."""
+    extra = failures - _free_failures(settings, scope)
+    if extra < 0:
+        return 0.0
+    return min(
+        settings.login_backoff_max_seconds, settings.login_backoff_base_seconds * 2.0 ** min(extra, 60)
+    )
+
+
+def check(storage: Storage, settings: Settings, *, name: str, client: str, now: float) -> None:
+    """Refuse (429 with Retry-After) while the name or the client address must wait."""
+    for scope, who in ((NAME, name), (CLIENT, client)):
+        failures, last = database.login_failures(storage, scope, who)
+        if failures == 0:
+            continue
+        if now - last > settings.login_failures_forget_seconds:
+            database.forget_login_failures(storage, scope, who)
+            continue
+        remaining = last + wait_seconds(settings, scope, failures) - now
+        if remaining > 0:
+            subject = "this user name" if scope == NAME else "this client"
+            raise TooManyRequests(
+                f"Too many failed logins for {subject}; try again in {math.ceil(remaining)} seconds.",
+                headers={"Retry-After": str(math.ceil(remaining))},
+            )
+
+
+def failed(storage: Storage, *, name: str, client: str, now: float) -> None:
+    """Count a failed login against the name and the client address."""
+    database.add_login_failure(storage, NAME, name, now)
+    database.add_login_failure(storage, CLIENT, client, now)
+
+
+def succeeded(storage: Storage, *, name: str) -> None:
+    """A correct password clears the name's failures (not the client's: it may be guessing other names)."""
+    database.forget_login_failures(storage, NAME, name)

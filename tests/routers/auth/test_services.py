@@ -1,0 +1,114 @@
+"""Auth services without HTTP where it matters: passwords, the default admin, split deployments."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from package.core import tokens
+from package.core.config import get_settings
+from package.core.errors import Conflict, Unauthorized
+from package.core.storage import get_storage
+from package.routers.auth import database, passwords, services
+from tests.conftest import CHEAP_PASSWORD_HASHING, DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD, login
+
+BERT = "https://huggingface.co/google-bert/bert-base-uncased"
+
+
+@pytest.fixture
+def cheap(registry_env, monkeypatch):
+    for name, value in CHEAP_PASSWORD_HASHING.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    return get_settings()
+
+
+class TestPasswords:
+    def test_salted_argon2id_never_the_password(self, cheap):
+        first = passwords.hash_password(cheap, "s3cret-pass")
+        second = passwords.hash_password(cheap, "s3cret-pass")
+        assert first.startswith("$argon2id$") and first != second and "s3cret" not in first
+        assert passwords.verify_password(cheap, first, "s3cret-pass")
+        assert not passwords.verify_password(cheap, first, "s3cret-pasS")
+        assert not passwords.verify_password(cheap, "not a hash", "s3cret-pass")
+
+    def test_default_cost_is_the_real_one(self, registry_env, monkeypatch):
+        for name in CHEAP_PASSWORD_HASHING:
+            monkeypatch.delenv(name)
+        get_settings.cache_clear()
+        settings = get_settings()
+        assert (settings.password_hash_time_cost, settings.password_hash_memory_kib) == (3, 65536)
+        hasher = passwords.hasher(settings)
+        assert (hasher.time_cost, hasher.memory_cost, hasher.parallelism) == (3, 65536, 4)
+
+    def test_login_upgrades_a_hash_made_with_other_parameters(self, cheap, monkeypatch):
+        storage = get_storage()
+        services.ensure_default_admin(storage, cheap)
+        monkeypatch.setenv("REGISTRY_PASSWORD_HASH_TIME_COST", "2")
+        get_settings.cache_clear()
+        settings = get_settings()
+        services.authenticate(
+            storage, settings, name=DEFAULT_ADMIN, password=DEFAULT_ADMIN_PASSWORD, client="c"
+        )
+        stored = database.get_user(storage, DEFAULT_ADMIN)
+        assert stored is not None and "t=2" in stored.password_hash
+        assert not passwords.needs_rehash(settings, stored.password_hash)
+
+
+class TestDefaultAdmin:
+    def test_created_once(self, cheap):
+        storage = get_storage()
+        assert services.ensure_default_admin(storage, cheap) is True
+        assert services.ensure_default_admin(storage, cheap) is False
+        [admin] = database.list_users(storage)
+        assert admin.is_admin and admin.generation == tokens.PERMANENT_GENERATION
+
+    def test_password_comes_from_settings(self, cheap, monkeypatch):
+        monkeypatch.setenv("REGISTRY_DEFAULT_ADMIN_PASSWORD", "another-admin-password")
+        get_settings.cache_clear()
+        storage, settings = get_storage(), get_settings()
+        token = services.authenticate(
+            storage, settings, name=DEFAULT_ADMIN, password="another-admin-password", client="c"
+        )
+        assert token.startswith("bearer ")
+        with pytest.raises(Unauthorized):
+            services.authenticate(
+                storage, settings, name=DEFAULT_ADMIN, password=DEFAULT_ADMIN_PASSWORD, client="c"
+            )
+
+    def test_cannot_be_deleted(self, cheap):
+        from package.core.auth_middleware import Permission, Principal
+
+        admin = Principal(name=DEFAULT_ADMIN, is_admin=True, permissions=frozenset(Permission))
+        with pytest.raises(Conflict):
+            services.delete_user(get_storage(), name=DEFAULT_ADMIN, by=admin)
+
+
+class TestSplitDeployment:
+    """Containers mount different domains over shared storage; reset may run where auth is not mounted."""
+
+    def test_tokens_work_where_auth_is_not_mounted_and_survive_its_reset(self, cheap):
+        from main import create_app
+
+        auth_app = create_app(["auth", "health"])
+        with TestClient(auth_app) as auth:
+            admin_token = login(auth)
+            auth.headers["X-Authorization"] = admin_token
+            created = auth.post(
+                "/users", json={"name": "kim", "password": "kim-password", "permissions": ["search"]}
+            )
+            assert created.status_code == 201
+            kim_token = login(auth, "kim", "kim-password")
+        artifacts_app = create_app(["artifacts", "health"])  # its own hooks only, as in its own container
+        with TestClient(artifacts_app, headers={"X-Authorization": admin_token}) as artifacts:
+            assert artifacts.post("/artifact/model", json={"url": BERT}).status_code == 201
+            kim = {"X-Authorization": kim_token}
+            assert artifacts.post("/artifacts", json=[{"name": "*"}], headers=kim).status_code == 200
+            assert artifacts.delete("/reset").status_code == 200
+            tokens._secrets_by_storage.clear()  # and a container that never saw the secret
+            assert artifacts.post("/artifacts", json=[{"name": "*"}]).json() == []
+            assert artifacts.post("/artifacts", json=[{"name": "*"}], headers=kim).status_code == 403
+        with TestClient(create_app(["auth"])) as auth:
+            assert login(auth).startswith("bearer ")  # the default admin is back, created on demand
+            wrong = {"user": {"name": "kim", "is_admin": False}, "secret": {"password": "kim-password"}}
+            assert auth.put("/authenticate", json=wrong).status_code == 401
