@@ -1,0 +1,218 @@
+"""Read the upstream references an artifact's captured metadata names: base models, datasets, code.
+
+Only structured metadata counts: the model card's `base_model` / `base_model_relation` / `datasets`, the
+Hub's `base_model:*` and `dataset:*` tags, `config.json` / `adapter_config.json` fields naming a base, and the
+code links the ingest found. Pure functions over the snapshot dict; no storage, no network.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class RefKind(StrEnum):
+    """What a reference points at."""
+
+    MODEL = "model"
+    DATASET = "dataset"
+    CODE = "code"
+
+
+class Evidence(StrEnum):
+    """Where in the metadata a reference was found (a lineage node's `source`)."""
+
+    MODEL_CARD = "model_card"
+    HUB_TAGS = "hub_tags"
+    CONFIG_JSON = "config_json"
+    ADAPTER_CONFIG_JSON = "adapter_config_json"
+    CODE_LINK = "code_link"
+
+
+# Card relations the Hub knows (`base_model_relation`; the middle of `base_model:<relation>:<id>` tags).
+RELATIONS = ("finetune", "adapter", "quantized", "merge")
+# Top-level config.json / adapter_config.json keys that name the model a checkpoint was built from.
+_CONFIG_BASE_KEYS = ("base_model_name_or_path", "base_model", "_name_or_path")
+# A Hugging Face repo id: an optional owner and a name, letters, digits, `-`, `_`, `.`.
+_REPO_ID = re.compile(r"^(?:[A-Za-z0-9][\w.\-]{0,95}/)?[A-Za-z0-9][\w.\-]{0,95}$")
+_GITHUB = re.compile(r"github\.com/([\w.\-]+)/([\w.\-]+)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One upstream thing an artifact names: its kind, repo id, the edge's relationship and the evidence."""
+
+    kind: RefKind
+    target: str
+    relationship: str
+    evidence: Evidence
+    relation: str | None = None
+    # False for an owner-less id read from a config (`_name_or_path` is often a local folder such as
+    # `output`): such a reference makes an edge only when it names a registered artifact.
+    confirmed: bool = True
+
+    def to_item(self) -> dict[str, Any]:
+        """JSON-ready form (stored in the lineage index)."""
+        return {
+            "kind": self.kind.value,
+            "target": self.target,
+            "relationship": self.relationship,
+            "evidence": self.evidence.value,
+            "relation": self.relation,
+            "confirmed": self.confirmed,
+        }
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> Reference:
+        """Rebuild a stored reference."""
+        return cls(
+            kind=RefKind(item["kind"]),
+            target=str(item["target"]),
+            relationship=str(item["relationship"]),
+            evidence=Evidence(item["evidence"]),
+            relation=item.get("relation"),
+            confirmed=bool(item.get("confirmed", True)),
+        )
+
+
+class MalformedMetadata(ValueError):
+    """The captured metadata has the wrong shape (not merely missing fields)."""
+
+
+def clean_repo_id(value: object) -> str | None:
+    """A Hugging Face repo id from a metadata value (URLs and `hf.co/` prefixes removed), or None."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip().rstrip("/")
+    for prefix in ("https://huggingface.co/", "http://huggingface.co/", "https://hf.co/", "hf.co/"):
+        if text.lower().startswith(prefix):
+            text = text[len(prefix) :]
+    text = text.removeprefix("models/")
+    if text.startswith("datasets/"):
+        text = text[len("datasets/") :]
+    return text if _REPO_ID.match(text) and ".." not in text else None
+
+
+def model_references(snapshot: dict[str, Any], own_repo_id: str) -> list[Reference]:
+    """The base models a model's metadata names, strongest evidence first, each target once."""
+    card = _mapping(snapshot.get("card_data"), "card data")
+    relation = _relation(card.get("base_model_relation"))
+    found: list[Reference] = []
+    for target in _strings(card.get("base_model")):
+        found.append(_base(target, Evidence.MODEL_CARD, relation))
+    for tag in _strings(snapshot.get("tags")):
+        parts = tag.split(":")
+        if parts[0] != "base_model" or len(parts) < 2:
+            continue
+        tag_relation = parts[1] if len(parts) == 3 and parts[1] in RELATIONS else None
+        found.append(_base(parts[-1], Evidence.HUB_TAGS, tag_relation or relation))
+    if not found:
+        # Configs copy `_name_or_path` along when a checkpoint is re-exported, so they speak only when the
+        # card and tags are silent (an ONNX conversion must not point past its parent at its grandparent).
+        details = _mapping(snapshot.get("details"), "details")
+        adapter = _config(details, "adapter_config_json", "adapter_config.json")
+        for key in _CONFIG_BASE_KEYS:
+            found += [
+                _base(t, Evidence.ADAPTER_CONFIG_JSON, "adapter", strict=False)
+                for t in _strings(adapter.get(key))
+            ]
+        config = _config(details, "config_json", "config.json")
+        for key in _CONFIG_BASE_KEYS:
+            found += [
+                _base(t, Evidence.CONFIG_JSON, relation, strict=False) for t in _strings(config.get(key))
+            ]
+    own = own_repo_id.lower()
+    return _unique(r for r in found if r.target and r.target.lower() != own)
+
+
+def dataset_references(snapshot: dict[str, Any], *, fine_tuned: bool) -> list[Reference]:
+    """The datasets a model's card and tags name."""
+    card = _mapping(snapshot.get("card_data"), "card data")
+    relationship = "fine_tuning_dataset" if fine_tuned else "training_dataset"
+    found = [
+        Reference(RefKind.DATASET, target, relationship, Evidence.MODEL_CARD)
+        for target in (clean_repo_id(v) for v in _strings(card.get("datasets")))
+        if target
+    ]
+    for tag in _strings(snapshot.get("tags")):
+        if tag.startswith("dataset:"):
+            target = clean_repo_id(tag.split(":", 1)[1])
+            if target:
+                found.append(Reference(RefKind.DATASET, target, relationship, Evidence.HUB_TAGS))
+    return _unique(found)
+
+
+def code_references(snapshot: dict[str, Any]) -> list[Reference]:
+    """The GitHub repositories the ingest found linked from the artifact's card."""
+    linked = _mapping(snapshot.get("linked"), "linked")
+    found = []
+    for url in _strings(linked.get("code")):
+        match = _GITHUB.search(url)
+        if match:
+            repo = f"{match.group(1)}/{match.group(2).rstrip('.').removesuffix('.git')}"
+            found.append(Reference(RefKind.CODE, repo, "code_repository", Evidence.CODE_LINK))
+    return _unique(found)
+
+
+def references(snapshot: dict[str, Any], own_repo_id: str) -> list[Reference]:
+    """Every reference of a model's snapshot: base models, then datasets, then code."""
+    models = model_references(snapshot, own_repo_id)
+    return models + dataset_references(snapshot, fine_tuned=bool(models)) + code_references(snapshot)
+
+
+def card_relation(snapshot: dict[str, Any]) -> str | None:
+    """The card's `base_model_relation` (finetune, adapter, quantized, merge), lower-cased, or None."""
+    return _relation(_mapping(snapshot.get("card_data"), "card data").get("base_model_relation"))
+
+
+def _config(details: dict[str, Any], key: str, filename: str) -> dict[str, Any]:
+    value = details.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or value.get("_unparsable"):
+        raise MalformedMetadata(f"{filename} is not a JSON object.")
+    return value
+
+
+def _base(value: str, evidence: Evidence, relation: str | None, *, strict: bool = True) -> Reference:
+    target = clean_repo_id(value) or ""
+    confirmed = strict or "/" in target
+    return Reference(RefKind.MODEL, target, "base_model", evidence, relation, confirmed)
+
+
+def _relation(value: object) -> str | None:
+    if isinstance(value, list):
+        value = next((v for v in value if isinstance(v, str)), None)
+    return value.strip().lower() if isinstance(value, str) and value.strip() else None
+
+
+def _mapping(value: object, what: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise MalformedMetadata(f"The captured {what} is not an object.")
+    return value
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def _unique(found: Any) -> list[Reference]:
+    seen: dict[tuple[RefKind, str], Reference] = {}
+    for ref in found:
+        key = (ref.kind, ref.target.lower())
+        if key not in seen:
+            seen[key] = ref
+        elif seen[key].relation is None and ref.relation is not None:
+            first = seen[key]
+            seen[key] = Reference(
+                first.kind, first.target, first.relationship, first.evidence, ref.relation, first.confirmed
+            )
+    return list(seen.values())

@@ -1,0 +1,96 @@
+"""The lineage domain's public face: where a model came from (lineage) and what it weighs (cost).
+
+Other domains use `parent_ids`, `ancestor_ids` and `descendant_ids` (rating's tree_score does).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from package.core.errors import BadRequest
+from package.core.events import ArtifactEvent, on_artifact_event
+from package.core.storage import Storage, get_storage
+from package.routers.artifacts import services as artifact_services
+from package.routers.artifacts.interface import ArtifactType
+from package.routers.lineage import catalog as catalogs
+from package.routers.lineage import database, graph
+from package.routers.lineage.interface import ArtifactCost, ArtifactLineageGraph, LineageInclude
+from package.routers.lineage.references import RefKind
+
+logger = logging.getLogger("registry.lineage")
+
+_INCLUDE_KINDS = {LineageInclude.DATASETS: RefKind.DATASET, LineageInclude.CODE: RefKind.CODE}
+
+
+def parent_ids(storage: Storage, artifact_id: str) -> list[str]:
+    """Ids of the registered models a model names as its direct base models (NotFound for an unknown id)."""
+    catalog = catalogs.load(storage)
+    catalog.record(artifact_services.check_artifact_id(artifact_id))
+    return [parent for parent, _ in catalog.parents(artifact_id)]
+
+
+def ancestor_ids(storage: Storage, artifact_id: str) -> list[str]:
+    """Ids of every registered ancestor model, nearest first, each once (cycle-safe)."""
+    catalog = catalogs.load(storage)
+    catalog.record(artifact_services.check_artifact_id(artifact_id))
+    return catalog.walk(artifact_id, catalog.parents)
+
+
+def descendant_ids(storage: Storage, artifact_id: str) -> list[str]:
+    """Ids of every registered model derived from this one, nearest first, each once (cycle-safe)."""
+    catalog = catalogs.load(storage)
+    catalog.record(artifact_services.check_artifact_id(artifact_id))
+    return catalog.walk(artifact_id, catalog.children)
+
+
+def parse_include(raw: str | None) -> frozenset[RefKind]:
+    """The node kinds a comma-separated `include` parameter asks for (models always); BadRequest otherwise."""
+    kinds = {RefKind.MODEL}
+    for part in (raw or "").split(","):
+        word = part.strip().lower()
+        if not word or word in {"model", "models"}:
+            continue
+        try:
+            kinds.add(_INCLUDE_KINDS[LineageInclude(word)])
+        except ValueError as exc:
+            allowed = ", ".join(i.value for i in LineageInclude)
+            raise BadRequest(f"Unknown include {word!r}: use a comma-separated list of {allowed}.") from exc
+    return frozenset(kinds)
+
+
+def lineage(storage: Storage, *, model_id: str, include: frozenset[RefKind]) -> ArtifactLineageGraph:
+    """A registered model's lineage graph (400 when its metadata is missing or malformed, 404 unknown)."""
+    record = artifact_services.load(storage, ArtifactType.MODEL, model_id)
+    catalog = catalogs.load(storage)
+    problem = catalog.entry(record.id).problem
+    if problem:
+        raise BadRequest(f"The lineage graph cannot be computed: {problem}")
+    return graph.lineage_graph(catalog, record.id, include)
+
+
+def cost(
+    storage: Storage,
+    *,
+    artifact_type: ArtifactType,
+    artifact_id: str,
+    dependency: bool,
+    include: frozenset[RefKind] = frozenset({RefKind.MODEL}),
+) -> ArtifactCost:
+    """The artifact's download size in MB (bytes / 1024²); with `dependency`, each registered dependency's:
+    its lineage closure of base models, plus the datasets and code `include` asks for."""
+    record = artifact_services.load(storage, artifact_type, artifact_id)
+    kinds = include if dependency else None
+    return graph.cost_map(catalogs.load(storage), record.id, kinds=kinds)
+
+
+def _on_artifact_event(event: ArtifactEvent, artifact_id: str) -> None:
+    storage = get_storage()
+    if event is ArtifactEvent.DELETED:
+        database.forget(storage, artifact_id)
+        return
+    catalogs.index_artifact(storage, artifact_id)
+
+
+def register_hooks() -> None:
+    """Keep the lineage index in step with registrations, updates and deletions."""
+    on_artifact_event(_on_artifact_event)
