@@ -44,6 +44,14 @@ def initial_state(settings: Settings, *, snapshot: Snapshot) -> MirrorState:
         return state.model_copy(
             update={"status": MirrorStatus.REFERENCE, "message": snapshot.details.get("reference_reason")}
         )
+    if snapshot.gated and not settings.hf_token:
+        return state.model_copy(
+            update={
+                "status": MirrorStatus.GATED,
+                "message": f"{snapshot.source.repo_id!r} is gated ({snapshot.gated}) on Hugging Face; set "
+                "HF_TOKEN to a token with access to mirror or download its files.",
+            }
+        )
     if settings.mirror.value == "off":
         return state.model_copy(
             update={
@@ -57,14 +65,6 @@ def initial_state(settings: Settings, *, snapshot: Snapshot) -> MirrorState:
                 "status": MirrorStatus.SKIPPED,
                 "message": f"{snapshot.total_bytes} bytes exceed the mirror cap of "
                 f"{settings.max_artifact_bytes}: downloads stream from upstream.",
-            }
-        )
-    if snapshot.gated and not settings.hf_token:
-        return state.model_copy(
-            update={
-                "status": MirrorStatus.GATED,
-                "message": f"{snapshot.source.repo_id!r} is gated ({snapshot.gated}) on Hugging Face; set "
-                "HF_TOKEN to a token with access to mirror or download its files.",
             }
         )
     return state

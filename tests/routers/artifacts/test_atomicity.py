@@ -97,11 +97,14 @@ def test_upstream_failure_mid_mirror_keeps_no_partial_blob(client, registry_env,
     assert tmp_leftovers == []
 
 
-def test_reset_stops_a_running_multi_gigabyte_copy(client, registry_env):
+def test_reset_stops_a_running_multi_gigabyte_copy(client, registry_env, monkeypatch):
     import time
 
     from package.routers.artifacts.mirror import get_mirror_queue
+    from tests.conftest import clear_process_caches
 
+    monkeypatch.setenv("REGISTRY_MAX_ARTIFACT_BYTES", str(20 * 1024**3))
+    clear_process_caches()
     art = client.post("/artifact/model", json={"url": "https://huggingface.co/vikhyatk/moondream2"}).json()
     aid = art["metadata"]["id"]
     deadline = time.monotonic() + 20
