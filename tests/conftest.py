@@ -27,8 +27,9 @@ def hub() -> Iterator[FakeHub]:
 
 def clear_process_caches() -> None:
     """Forget the process-wide settings, storage, upstream clients and mirror queue."""
-    if get_mirror_queue.cache_info().currsize:
-        get_mirror_queue().wait_idle(timeout=60)
+    if get_mirror_queue.cache_info().currsize:  # stop copies a test left running (tests wait for theirs)
+        get_mirror_queue().cancel_all()
+        get_mirror_queue().wait_idle(timeout=30)
     for cached in (get_settings, get_storage, get_upstreams, get_mirror_queue):
         cached.cache_clear()
 
@@ -60,6 +61,8 @@ def registry_env(hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.delenv("HF_TOKEN", raising=False)
     monkeypatch.delenv("GITHUB_TOKEN", raising=False)
     monkeypatch.setenv("REGISTRY_PUBLIC_URL", "http://registry.test")
+    # The fixtures' multi-GB models are not copied unless a test raises this cap.
+    monkeypatch.setenv("REGISTRY_MAX_ARTIFACT_BYTES", str(200 * 1024 * 1024))
     for name, value in CHEAP_PASSWORD_HASHING.items():
         monkeypatch.setenv(name, value)
     clear_process_caches()
