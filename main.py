@@ -75,6 +75,9 @@ def create_app(domains: Iterable[str] | None = None) -> FastAPI:
         )
         if register_hooks is not None:
             register_hooks()
+    # Request activity and /metrics come from every container, whatever it mounts; health reads them all.
+    if "health" not in chosen and _routers(["health"]):
+        importlib.import_module("package.routers.health.endpoint").setup_app(app)
     return app
 
 

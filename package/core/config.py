@@ -226,6 +226,14 @@ class Settings(BaseSettings):
         default=86400.0, ge=0, description="How long GitHub facts fetched for ratings are reused."
     )
 
+    # License: GitHub projects' licenses fetched for license checks (docs/license.md).
+    license_cache_seconds: float = Field(
+        default=600.0,
+        ge=0,
+        description="How long a GitHub project's license, once fetched for a license check, is reused "
+        "(0: fetch every time).",
+    )
+
     @field_validator("hf_endpoint", "github_api_url", "kaggle_api_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:

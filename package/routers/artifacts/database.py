@@ -8,6 +8,7 @@ Item layout (partition key / sort key), as a DynamoDB table would hold it:
   FILES#<id> / <path>             files copied into the blob store: sha256 and size
   BLOBREF#<sha256> / <id>         which artifacts use a blob (a blob with no reference is deleted)
   AUDIT#<id> / <date>#<rand>      audit entries
+  HIDDEN / <id>                   registered, not yet published (REGISTRY_ASYNC_RATING: waits for its rating)
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from package.routers.artifacts.interface import ArtifactRecord, ArtifactType, Mi
 ARTIFACT = "ARTIFACT"
 SOURCE = "SOURCE"
 README = "README"
+HIDDEN = "HIDDEN"
 
 
 def _source_sk(artifact_type: ArtifactType, source_key: str) -> str:
@@ -34,9 +36,17 @@ def source_owner(storage: Storage, artifact_type: ArtifactType, source_key: str)
     return None if item is None else str(item["id"])
 
 
-def create(storage: Storage, record: ArtifactRecord, snapshot: dict[str, Any], readme: str | None) -> None:
-    """Store a new artifact atomically; ConditionFailed when its source is claimed already."""
-    ops: list[Operation] = [
+def create(
+    storage: Storage,
+    record: ArtifactRecord,
+    snapshot: dict[str, Any],
+    readme: str | None,
+    *,
+    hidden: bool = False,
+) -> None:
+    """Store a new artifact atomically (`hidden`: unpublished); ConditionFailed when its source is claimed."""
+    ops: list[Operation] = [Put(HIDDEN, record.id, {})] if hidden else []
+    ops += [
         Put(SOURCE, _source_sk(record.type, record.source_key), {"id": record.id}, if_absent=True),
         Put(ARTIFACT, record.id, record.model_dump(mode="json"), if_absent=True),
         Put(f"SNAPSHOT#{record.id}", "v", snapshot),
@@ -66,9 +76,12 @@ def get(storage: Storage, artifact_id: str) -> ArtifactRecord | None:
     return None if item is None else ArtifactRecord.model_validate(item)
 
 
-def list_all(storage: Storage) -> list[ArtifactRecord]:
-    """Every artifact record, oldest first (ties broken by id), a stable order for pagination."""
+def list_all(storage: Storage, *, include_hidden: bool = False) -> list[ArtifactRecord]:
+    """Every (published, unless `include_hidden`) artifact record, oldest first (ties broken by id)."""
     records = [ArtifactRecord.model_validate(r.item) for r in storage.records.query(ARTIFACT)]
+    if not include_hidden:
+        hidden = {r.sk for r in storage.records.query(HIDDEN)}
+        records = [r for r in records if r.id not in hidden]
     records.sort(key=lambda r: (r.created_at, r.id))
     return records
 
@@ -100,6 +113,7 @@ def delete(storage: Storage, record: ArtifactRecord) -> list[str]:
         Delete(SOURCE, _source_sk(record.type, record.source_key)),
         Delete(f"SNAPSHOT#{record.id}", "v"),
         Delete(README, record.id),
+        Delete(HIDDEN, record.id),
     ]
     ops += [Delete(f.pk, f.sk) for f in files]
     ops += [Delete(a.pk, a.sk) for a in audit]
@@ -170,3 +184,19 @@ def add_audit(storage: Storage, artifact_id: str, sort_key: str, entry: dict[str
 def audit(storage: Storage, artifact_id: str) -> list[dict[str, Any]]:
     """An artifact's audit entries, oldest first."""
     return [r.item for r in storage.records.query(f"AUDIT#{artifact_id}")]
+
+
+def is_hidden(storage: Storage, artifact_id: str) -> bool:
+    """Whether an artifact is registered but not published yet."""
+    return storage.records.get(HIDDEN, artifact_id) is not None
+
+
+def unhide(storage: Storage, artifact_id: str) -> bool:
+    """Publish a hidden artifact; False when it is gone or was not hidden."""
+    try:
+        storage.records.transact(
+            [Check(ARTIFACT, artifact_id), Check(HIDDEN, artifact_id), Delete(HIDDEN, artifact_id)]
+        )
+    except ConditionFailed:
+        return False
+    return True

@@ -36,6 +36,7 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
         409: "Artifact exists already.",
         413: "Too many artifacts match.",
         416: "Range not satisfiable.",
+        424: "Refused: its rating is below REGISTRY_INGEST_MIN_SCORE, or it could not be rated.",
         502: "The upstream source could not be read (down, rate-limited, or gated).",
     }
     return {code: {"description": text[code]} for code in codes}
@@ -60,12 +61,14 @@ def by_regex(
     status_code=status.HTTP_201_CREATED,
     response_model=Artifact,
     response_model_exclude_none=True,
-    responses=_errors(400, 403, 404, 409, 502),
+    responses=_errors(400, 403, 404, 409, 424, 502)
+    | {202: {"description": "Stored; hidden (404) until its rating finishes (REGISTRY_ASYNC_RATING)."}},
     summary="Register a new artifact. (BASELINE)",
 )
 def create_artifact(
     artifact_type: ArtifactType,
     body: ArtifactCreate,
+    response: Response,
     storage: Store,
     upstreams: UpstreamsDep,
     settings: SettingsDep,
@@ -73,7 +76,7 @@ def create_artifact(
     base_url: BaseUrl,
 ) -> Artifact:
     """Register an artifact from a Hugging Face, GitHub or Kaggle URL."""
-    return services.register(
+    artifact = services.register(
         storage,
         upstreams,
         settings,
@@ -82,6 +85,9 @@ def create_artifact(
         principal=user,
         base_url=base_url,
     )
+    if settings.async_rating and artifact_type is ArtifactType.MODEL:
+        response.status_code = status.HTTP_202_ACCEPTED  # stored hidden until rated (services.register)
+    return artifact
 
 
 @router.get(

@@ -164,6 +164,9 @@ class ArtifactDetails(SpecModel):
     record: ArtifactRecord
     snapshot: dict[str, Any]
     readme: str | None = None
+    hidden: bool = Field(
+        default=False, description="Registered but not published yet (waiting for its rating)."
+    )
 
 
 class ArtifactOverview(SpecModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import uuid
@@ -55,7 +56,7 @@ def check_artifact_id(artifact_id: str) -> str:
 def load(storage: Storage, artifact_type: ArtifactType, artifact_id: str) -> ArtifactRecord:
     """The artifact of this type and id, or NotFound."""
     record = database.get(storage, check_artifact_id(artifact_id))
-    if record is None or record.type is not artifact_type:
+    if record is None or record.type is not artifact_type or database.is_hidden(storage, record.id):
         raise NotFound(f"No {artifact_type.value} artifact has id {artifact_id}.")
     return record
 
@@ -107,8 +108,9 @@ def register(
         generation=secrets.token_hex(8),
         mirror=initial_state(settings, snapshot=snapshot),
     )
+    hidden = settings.async_rating and artifact_type is ArtifactType.MODEL  # unpublished until rated
     try:
-        database.create(storage, record, _snapshot_item(snapshot), snapshot.readme)
+        database.create(storage, record, _snapshot_item(snapshot), snapshot.readme, hidden=hidden)
     except ConditionFailed as exc:
         raise Conflict(f"A {artifact_type.value} artifact from {body.url} exists already.") from exc
     try:
@@ -276,13 +278,15 @@ def audit_trail(
     return [ArtifactAuditEntry.model_validate(e) for e in database.audit(storage, record.id)]
 
 
-def details(storage: Storage, artifact_id: str) -> ArtifactDetails:
+def details(storage: Storage, artifact_id: str, *, include_hidden: bool = False) -> ArtifactDetails:
     """Everything captured for an artifact (its record, upstream snapshot and README), for other domains."""
     record = database.get(storage, check_artifact_id(artifact_id))
     raw = database.snapshot(storage, artifact_id) if record else None
-    if record is None or raw is None:
+    hidden = record is not None and database.is_hidden(storage, artifact_id)
+    if record is None or raw is None or (hidden and not include_hidden):
         raise NotFound(f"No artifact has id {artifact_id}.")
-    return ArtifactDetails(record=record, snapshot=raw, readme=database.readme(storage, artifact_id))
+    readme = database.readme(storage, artifact_id)
+    return ArtifactDetails(record=record, snapshot=raw, readme=readme, hidden=hidden)
 
 
 def overview(
@@ -316,9 +320,22 @@ def overview(
     )
 
 
-def all_records(storage: Storage) -> list[ArtifactRecord]:
-    """Every artifact record, oldest first."""
-    return database.list_all(storage)
+def all_records(storage: Storage, *, include_hidden: bool = False) -> list[ArtifactRecord]:
+    """Every published (or, with `include_hidden`, every) artifact record, oldest first."""
+    return database.list_all(storage, include_hidden=include_hidden)
+
+
+def publish(storage: Storage, artifact_id: str) -> bool:
+    """Make a hidden artifact visible (its rating is done); False when it is gone or was visible."""
+    return database.unhide(storage, artifact_id)
+
+
+def discard(storage: Storage, artifact_id: str) -> None:
+    """Silently drop a hidden artifact (its rating failed or was too low), as the spec's 202 path says."""
+    record = database.get(storage, artifact_id)
+    if record is not None and database.is_hidden(storage, artifact_id):
+        with contextlib.suppress(ConditionFailed):
+            _remove(storage, record)
 
 
 def download(
@@ -353,7 +370,7 @@ def reset(storage: Storage) -> None:
 def resume_mirrors(storage: Storage, settings: Settings) -> int:
     """Queue the artifacts whose mirroring was interrupted (e.g. by a restart); returns how many."""
     resumed = 0
-    for record in database.list_all(storage):
+    for record in database.list_all(storage, include_hidden=True):
         if record.mirror.status in {MirrorStatus.PENDING, MirrorStatus.MIRRORING}:
             resumed += _schedule_mirror(settings, record)
     return resumed

@@ -1,19 +1,101 @@
-"""HTTP routes of the health domain."""
+"""HTTP routes of the health domain, and `setup_app`, which installs request accounting and `/metrics`."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
 
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi.responses import PlainTextResponse
+from starlette.concurrency import run_in_threadpool
+
+from package.core.auth_middleware import CanAdminister
+from package.core.config import get_settings
+from package.core.events import on_artifact_event
+from package.core.request_log import add_request_observer
+from package.core.storage import Store
+from package.core.web import BaseUrl
 from package.routers.health import services
-from package.routers.health.interface import Liveness, TracksResponse
+from package.routers.health.interface import HealthComponentCollection, Liveness, TracksResponse
+from package.routers.health.runtime import HealthRuntime, build_runtime
 
 router = APIRouter(tags=["health"])
+
+
+def current_runtime(request: Request) -> HealthRuntime:
+    """The health runtime `setup_app` attached to this app (built on first use if it was not)."""
+    runtime: HealthRuntime | None = getattr(request.app.state, "health", None)
+    if runtime is None:
+        runtime = request.app.state.health = build_runtime(get_settings())
+    return runtime
+
+
+HealthRuntimeDep = Annotated[HealthRuntime, Depends(current_runtime)]
 
 
 @router.get("/health", response_model=Liveness, summary="Heartbeat check (BASELINE)")
 def health() -> Liveness:
     """Liveness: 200 while the API serves requests."""
     return services.liveness()
+
+
+@router.get(
+    "/health/components",
+    response_model=HealthComponentCollection,
+    response_model_exclude_none=True,
+    responses={400: {"description": "windowMinutes outside 5-1440, or a malformed parameter."}},
+    summary="Get component health details (NON-BASELINE)",
+)
+def health_components(
+    runtime: HealthRuntimeDep,
+    storage: Store,
+    base_url: BaseUrl,
+    window_minutes: Annotated[
+        int,
+        Query(
+            alias="windowMinutes",
+            ge=services.MIN_WINDOW_MINUTES,
+            le=services.MAX_WINDOW_MINUTES,
+            description="Length of the trailing observation window, in minutes (5-1440).",
+        ),
+    ] = 60,
+    include_timeline: Annotated[
+        bool,
+        Query(
+            alias="includeTimeline", description="Include per-component timelines sampled across the window."
+        ),
+    ] = False,
+) -> HealthComponentCollection:
+    """Per-component health diagnostics: status, metrics, issues, timelines and log references."""
+    return services.component_report(
+        runtime,
+        storage,
+        window_minutes=window_minutes,
+        include_timeline=include_timeline,
+        base_url=base_url,
+    )
+
+
+@router.get(
+    "/health/logs",
+    response_class=PlainTextResponse,
+    responses={
+        200: {"content": {"application/x-ndjson": {}}, "description": "JSON log lines, oldest first."},
+        400: {"description": "Unknown component."},
+        404: {"description": "This process keeps no log lines."},
+    },
+    summary="Recent log lines of this process concerning a component",
+)
+def health_logs(
+    runtime: HealthRuntimeDep,
+    _: CanAdminister,
+    component: Annotated[str, Query(description="A component id from GET /health/components.")] = "registry",
+    limit: Annotated[int, Query(ge=1, le=2000, description="Newest lines to return.")] = 200,
+) -> Response:
+    """The newest log lines (JSON, one per line) this process kept that concern the component."""
+    lines = services.recent_log_lines(runtime, component=component, limit=limit)
+    return Response("".join(line + "\n" for line in lines), media_type="application/x-ndjson")
 
 
 @router.get(
@@ -24,3 +106,42 @@ def health() -> Liveness:
 def tracks() -> TracksResponse:
     """The tracks this registry implements."""
     return services.planned_tracks()
+
+
+def _metrics_route(runtime: HealthRuntime) -> Any:
+    def metrics(request: Request) -> Response:
+        """Prometheus text exposition of this process's metrics (OpenMetrics when the scraper asks for it)."""
+        body, content_type = runtime.metrics.render(request.headers.get("accept"))
+        return Response(body, media_type=content_type)
+
+    return metrics
+
+
+def setup_app(app: FastAPI) -> None:
+    """Account for every request (activity, metrics), serve `/metrics`, run probes while the app runs."""
+    runtime = build_runtime(get_settings())
+    app.state.health = runtime
+    add_request_observer(app, runtime.observe)
+    on_artifact_event(runtime.metrics.artifact_event)
+    app.add_api_route(
+        "/metrics",
+        _metrics_route(runtime),
+        methods=["GET"],
+        response_class=PlainTextResponse,
+        tags=["health"],
+        summary="Prometheus metrics of this process",
+        responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format 0.0.4."}},
+    )
+    serves_reports = any(getattr(route, "path", None) == "/health/components" for route in app.routes)
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(application: FastAPI) -> AsyncIterator[Any]:
+        runtime.start(probe_upstreams=serves_reports)
+        try:
+            async with inner(application) as state:
+                yield state
+        finally:
+            await run_in_threadpool(runtime.stop)
+
+    app.router.lifespan_context = lifespan

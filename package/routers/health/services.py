@@ -1,28 +1,133 @@
-"""The health domain's public face: liveness and the tracks this registry implements."""
+"""The health domain's public face: liveness, tracks, the component report and recent log lines."""
 
 from __future__ import annotations
 
+import re
 import time
-from importlib.metadata import PackageNotFoundError, version
+from urllib.parse import quote
 
-from package.routers.health.interface import Liveness, Track, TracksResponse
+from package.core.errors import BadRequest, NotFound
+from package.core.storage import Storage
+from package.routers.health import build, components, rollup
+from package.routers.health.interface import (
+    HealthComponentCollection,
+    HealthLogReference,
+    Liveness,
+    Track,
+    TracksResponse,
+)
+from package.routers.health.logs import component_matcher
+from package.routers.health.probes import probe_storage
+from package.routers.health.rating_status import rating_view
+from package.routers.health.runtime import HealthRuntime
+from package.routers.health.window import collect_window
 
-_STARTED = time.monotonic()
+MIN_WINDOW_MINUTES = 5
+MAX_WINDOW_MINUTES = 1440
+_COMPONENT_ID = re.compile(r"[a-z][a-z0-9_-]{0,63}")
 
 
 def service_version() -> str:
     """The installed package version, or the source tree's."""
-    try:
-        return version("trustworthy-model-registry")
-    except PackageNotFoundError:
-        return "0.1.0"
+    return build.service_version()
 
 
 def liveness() -> Liveness:
     """A cheap answer that the process serves requests."""
-    return Liveness(status="ok", version=service_version(), uptime_seconds=int(time.monotonic() - _STARTED))
+    return Liveness(status="ok", version=build.service_version(), uptime_seconds=build.uptime_seconds())
 
 
 def planned_tracks() -> TracksResponse:
     """We plan every track of the spec."""
     return TracksResponse(plannedTracks=list(Track))
+
+
+def component_report(
+    runtime: HealthRuntime,
+    storage: Storage,
+    *,
+    window_minutes: int,
+    include_timeline: bool,
+    base_url: str,
+    now: float | None = None,
+) -> HealthComponentCollection:
+    """Every component's status, metrics, issues (and timeline) over the window, most severe first."""
+    if not MIN_WINDOW_MINUTES <= window_minutes <= MAX_WINDOW_MINUTES:
+        raise BadRequest(f"windowMinutes must be between {MIN_WINDOW_MINUTES} and {MAX_WINDOW_MINUTES}.")
+    settings = runtime.settings
+    runtime.prober.ensure_started()  # normally running since start-up; never probed on this request's path
+    current = time.time() if now is None else now
+    last_minute = int(current // 60)
+    window = collect_window(
+        storage, runtime.recorder, first=last_minute - window_minutes + 1, last=last_minute
+    )
+    storage_results = probe_storage(storage, process=runtime.process, slow_ms=settings.health_probe_slow_ms)
+    runtime.remember_storage(storage_results)
+    ctx = components.ReportContext(
+        now=current,
+        window=window,
+        include_timeline=include_timeline,
+        settings=settings,
+        storage_description=storage.description,
+        storage_results=storage_results,
+        storage_tracks=runtime.storage_tracks(),
+        upstream_tracks=runtime.prober.tracks(),
+        upstream_urls=runtime.prober.urls(),
+        rating=rating_view(served_here="rating" in settings.domain_list),
+        recording=runtime.recorder is not None,
+        flush_error=runtime.recorder.last_flush_error if runtime.recorder is not None else None,
+        logs=lambda component, label: log_links(runtime, base_url, component, label),
+    )
+    parts = [
+        components.api_component(ctx),
+        *components.storage_components(ctx),
+        *components.upstream_components(ctx),
+        components.rating_component(ctx),
+        *components.domain_components(ctx),
+    ]
+    overall = rollup.registry_component(
+        ctx,
+        parts,
+        version=build.service_version(),
+        git_sha=build.git_sha(settings.git_sha),
+        uptime_seconds=build.uptime_seconds(),
+        process=runtime.process,
+    )
+    return HealthComponentCollection(
+        components=rollup.order_by_severity([overall, *parts]),
+        generated_at=components.moment(current),
+        window_minutes=window_minutes,
+    )
+
+
+def log_links(runtime: HealthRuntime, base_url: str, component: str, label: str) -> list[HealthLogReference]:
+    """Where to read a component's logs: this process's recent lines, and the configured log viewer."""
+    links = []
+    if runtime.logs is not None:
+        last = runtime.logs.last_at(component)
+        links.append(
+            HealthLogReference(
+                label=f"{label}: recent lines of the process that answered",
+                url=f"{base_url}/health/logs?component={quote(component)}",
+                tail_available=False,
+                last_updated_at=components.moment(last) if last is not None else None,
+            )
+        )
+    if runtime.settings.health_log_url:
+        links.append(
+            HealthLogReference(
+                label=f"{label}: log viewer",
+                url=runtime.settings.health_log_url.replace("{component}", quote(component)),
+                tail_available=True,
+            )
+        )
+    return links
+
+
+def recent_log_lines(runtime: HealthRuntime, *, component: str, limit: int) -> list[str]:
+    """The newest JSON log lines of this process concerning a component, oldest first."""
+    if not _COMPONENT_ID.fullmatch(component) or component_matcher(component) is None:
+        raise BadRequest(f"Unknown component {component!r}; use an id from GET /health/components.")
+    if runtime.logs is None:
+        raise NotFound("This process keeps no recent log lines (REGISTRY_HEALTH_LOG_BUFFER_LINES is 0).")
+    return runtime.logs.lines(component, limit)

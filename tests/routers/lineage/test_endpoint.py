@@ -114,6 +114,12 @@ class TestStructure:
                 (second_id, first_id, "base_model"),
                 (first_id, second_id, "base_model"),
             }
+        # Background ratings of the two settle: a changed score does not re-rate the cycle for ever.
+        from package.routers.rating import services as rating_services
+
+        assert rating_services.get_pipeline().wait_idle(timeout=10)
+        for model_id in (first_id, second_id):
+            assert client.get(f"/artifact/model/{model_id}/rate").status_code == 200
 
     def test_ancestry_is_followed_past_one_hop(self, client, register, make_model):
         root = make_model("root")

@@ -1,0 +1,198 @@
+"""The graders' burst of concurrent /rate calls: uncached (baseline) vs cached, measured in the same run.
+
+A fake Hugging Face + GitHub (tests/fakehub) answers with a GitHub latency of `--github-latency` seconds (a
+distant API); 13 models (the fake hub's 11 models and 2 copies) and the code and datasets they link are
+registered in a registry on a temporary embedded storage, driven in-process over ASGI. Phases, each run
+`--rounds` times on a fresh registry:
+  uncached   REGISTRY_RATE_ON_INGEST=false, nothing rated yet: 13 concurrent GET /rate compute 13 ratings
+  cached     the same 13 calls again, answered from the stored ratings
+  ingest     REGISTRY_RATE_ON_INGEST=true: the models are rated in the background as they are registered;
+             after the pipeline is idle, the 13 concurrent calls
+For each: the burst's wall time, per-call p50 / p95 / max, ratings computed during the burst and GitHub calls.
+Also, from the uncached ratings: the sum of each rating's metric latencies against its wall time
+(net_score_latency), which shows the metrics overlapping.
+
+    python -m bench.rating_burst [--github-latency 0.05] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import statistics
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.fakehub import FakeHub
+
+HF = "https://huggingface.co/"
+MODELS = [
+    "google-bert/bert-base-uncased", "microsoft/resnet-50", "crangana/trained-gender",
+    "onnx-community/trained-gender-ONNX", "distilbert-base-uncased-distilled-squad", "openai/whisper-tiny",
+    "parvk11/audience_classifier_model", "acme/tiny-weights-20mb", "vikhyatk/moondream2",
+    "meta-llama/Llama-3.2-1B", "acme/no-readme-model",
+    "benchcopy/whisper-tiny", "benchcopy/bert-base-uncased",
+]  # fmt: skip
+LINKED = [
+    ("dataset", HF + "datasets/bookcorpus/bookcorpus"),
+    ("dataset", HF + "datasets/rajpurkar/squad"),
+    ("dataset", HF + "datasets/ILSVRC/imagenet-1k"),
+    ("code", "https://github.com/openai/whisper"),
+    ("code", "https://github.com/acme/gpl-tool"),
+]
+METRICS = (
+    "ramp_up_time", "bus_factor", "performance_claims", "license", "dataset_and_code_score",
+    "dataset_quality", "code_quality", "reproducibility", "reviewedness", "tree_score", "size_score",
+)  # fmt: skip
+CHEAP_HASHING = {
+    "REGISTRY_PASSWORD_HASH_TIME_COST": "1",
+    "REGISTRY_PASSWORD_HASH_MEMORY_KIB": "8",
+    "REGISTRY_PASSWORD_HASH_PARALLELISM": "1",
+}
+
+
+def _copies(hub: FakeHub) -> None:
+    """Two more models: the whisper and bert cards under another owner (so 13 models in all)."""
+    for source, target in (
+        ("openai/whisper-tiny", MODELS[-2]),
+        ("google-bert/bert-base-uncased", MODELS[-1]),
+    ):
+        original = hub.hf_store.lookup("model", source)
+        assert original is not None
+        blob = original.files["README.md"].blob
+        readme = blob.read(0, blob.size).decode()
+        hub.add_model(target, readme=readme.replace(source, target), files={"model.safetensors": (8192, 3)})
+
+
+def _registry(hub: FakeHub, *, rate_on_ingest: bool) -> TestClient:
+    from main import create_app
+    from package.core.config import get_settings
+    from package.core.storage import get_storage
+    from package.core.upstream.clients import get_upstreams
+    from package.routers.rating import services as rating_services
+
+    for name in [n for n in os.environ if n.startswith("REGISTRY_")]:
+        del os.environ[name]
+    os.environ |= CHEAP_HASHING | {
+        "REGISTRY_DATA_DIR": tempfile.mkdtemp(prefix="rating-bench-"),
+        "REGISTRY_MIRROR": "off",
+        "REGISTRY_RATE_ON_INGEST": str(rate_on_ingest).lower(),
+        "REGISTRY_TOKEN_MAX_USES": "100000",
+        "HF_ENDPOINT": hub.hf_url,
+        "GITHUB_API_URL": hub.github_url,
+    }
+    for cached in (get_settings, get_storage, get_upstreams):
+        cached.cache_clear()
+    rating_services.reset_pipeline()
+    client = TestClient(create_app())
+    client.__enter__()
+    body = {
+        "user": {"name": "ece30861defaultadminuser", "is_admin": True},
+        "secret": {"password": "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE artifacts;"},
+    }
+    client.headers["X-Authorization"] = client.put("/authenticate", json=body).json()
+    return client
+
+
+def _register_all(client: TestClient) -> list[str]:
+    for kind, url in LINKED:
+        assert client.post(f"/artifact/{kind}", json={"url": url}).status_code == 201
+    ids = []
+    for repo in MODELS:
+        response = client.post("/artifact/model", json={"url": HF + repo})
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["metadata"]["id"])
+    return ids
+
+
+def _burst(client: TestClient, hub: FakeHub, ids: list[str]) -> dict[str, Any]:
+    from package.routers.rating import services as rating_services
+
+    computed = rating_services.pipeline_stats().completed
+    hub.clear_requests()
+
+    def one(artifact_id: str) -> tuple[float, dict[str, Any]]:
+        started = time.perf_counter()
+        response = client.get(f"/artifact/model/{artifact_id}/rate")
+        assert response.status_code == 200, response.text
+        return time.perf_counter() - started, response.json()
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=len(ids)) as pool:
+        results = list(pool.map(one, ids))
+    wall = time.perf_counter() - started
+    latencies = sorted(seconds for seconds, _ in results)
+    return {
+        "wall": wall,
+        "p50": statistics.median(latencies),
+        "p95": latencies[max(0, round(0.95 * len(latencies)) - 1)],
+        "max": latencies[-1],
+        "computed": rating_services.pipeline_stats().completed - computed,
+        "github_calls": sum(1 for service, _, _ in hub.requests if service == "github"),
+        "ratings": [body for _, body in results],
+    }
+
+
+def _overlap(ratings: list[dict[str, Any]]) -> tuple[float, float]:
+    """Total of the metric latencies and of the ratings' wall times."""
+    metric_sum = sum(r[f"{m}_latency"] for r in ratings for m in METRICS)
+    return metric_sum, sum(r["net_score_latency"] for r in ratings)
+
+
+def _row(label: str, runs: list[dict[str, Any]]) -> str:
+    def med(key: str) -> float:
+        return float(statistics.median(run[key] for run in runs))
+
+    return (
+        f"{label:<10} {med('wall') * 1000:9.1f} {med('p50') * 1000:9.1f} {med('p95') * 1000:9.1f} "
+        f"{med('max') * 1000:9.1f} {med('computed'):9.0f} {med('github_calls'):8.0f}"
+    )
+
+
+def main() -> None:
+    """Run the phases and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--github-latency", type=float, default=0.05, help="seconds GitHub takes per call")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    logging.disable(logging.INFO)
+    from package.routers.rating import services as rating_services
+
+    phases: dict[str, list[dict[str, Any]]] = {"uncached": [], "cached": [], "ingest": []}
+    with FakeHub() as hub:
+        _copies(hub)
+        hub.set_latency("github", args.github_latency)
+        for _ in range(args.rounds):
+            client = _registry(hub, rate_on_ingest=False)
+            ids = _register_all(client)
+            phases["uncached"].append(_burst(client, hub, ids))
+            phases["cached"].append(_burst(client, hub, ids))
+            client.__exit__(None, None, None)
+            client = _registry(hub, rate_on_ingest=True)
+            ids = _register_all(client)
+            assert rating_services.get_pipeline().wait_idle(timeout=300)
+            phases["ingest"].append(_burst(client, hub, ids))
+            client.__exit__(None, None, None)
+        rating_services.reset_pipeline()
+    print(f"{len(MODELS)} concurrent GET /rate, GitHub latency {args.github_latency * 1000:.0f} ms, "
+          f"median of {args.rounds} rounds (ms)")  # fmt: skip
+    print(f"{'phase':<10} {'burst':>9} {'p50':>9} {'p95':>9} {'max':>9} {'computed':>9} {'GitHub':>8}")
+    for label, runs in phases.items():
+        print(_row(label, runs))
+    uncached, cached = phases["uncached"], phases["cached"]
+    speedup = statistics.median(u["wall"] for u in uncached) / statistics.median(c["wall"] for c in cached)
+    print(f"cached burst is {speedup:.0f}x faster than the uncached baseline")
+    metric_sum, wall_sum = _overlap([r for run in uncached for r in run["ratings"]])
+    print(
+        f"metric concurrency (uncached): sum of metric latencies {metric_sum:.2f} s vs sum of rating wall "
+        f"times {wall_sum:.2f} s ({metric_sum / wall_sum:.1f}x overlap)"
+    )
+
+
+if __name__ == "__main__":
+    main()

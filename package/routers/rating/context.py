@@ -1,0 +1,196 @@
+"""Everything one rating reads, gathered once and shared by the metrics that run concurrently.
+
+Local inputs (the model's record, snapshot and card, its references and the registered artifacts they
+name) are read when the context is built. Inputs that may need an upstream call or another rating (the code
+repository's facts, its pull-request reviews, the parents' net scores) are read on first use, once,
+whichever metric asks first; the others wait for that one read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from package.core.config import Settings
+from package.core.errors import NotFound, RegistryError
+from package.core.storage import Storage
+from package.core.upstream.clients import Upstreams
+from package.routers.artifacts import services as artifact_services
+from package.routers.artifacts.interface import ArtifactDetails, ArtifactRecord
+from package.routers.rating import github_facts
+from package.routers.rating.card import Card, parse_card
+from package.routers.rating.github_facts import RepoFacts, ReviewFacts
+from package.routers.rating.linking import Links, ModelRefs, model_refs, resolve
+
+T = TypeVar("T")
+
+
+class MetricUnavailable(Exception):
+    """A metric's inputs could not be read (an upstream failed): the rating fails and says why."""
+
+
+@dataclass(frozen=True)
+class ParentScore:
+    """A parent model's identity and net score."""
+
+    artifact_id: str
+    name: str
+    net_score: float
+
+
+class _Once:
+    """A value computed by the first caller; later callers wait for it (or get its error)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.done = False
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+    def get(self, compute: Callable[[], Any]) -> Any:
+        with self.lock:
+            if not self.done:
+                try:
+                    self.value = compute()
+                except Exception as exc:
+                    self.error = exc
+                self.done = True
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+class RatingContext:
+    """The inputs of one model's rating."""
+
+    def __init__(
+        self,
+        *,
+        storage: Storage,
+        upstreams: Upstreams,
+        settings: Settings,
+        details: ArtifactDetails,
+        records: list[ArtifactRecord],
+        parent_ids: list[str],
+        score_parent: Callable[[str], ParentScore | None],
+        now: dt.datetime | None = None,
+    ) -> None:
+        self.storage = storage
+        self.upstreams = upstreams
+        self.settings = settings
+        self.details = details
+        self.record = details.record
+        self.snapshot = details.snapshot
+        self.readme = details.readme
+        self.now = now or dt.datetime.now(dt.UTC)
+        self.card: Card = parse_card(details.readme)
+        self.refs: ModelRefs = model_refs(details.record, details.snapshot, self.card)
+        self.links: Links = resolve(self.refs, records, details.record.id)
+        self.parent_ids = [p for p in dict.fromkeys(parent_ids) if p != details.record.id]
+        self._score_parent = score_parent
+        self._memo: dict[str, _Once] = {}
+        self._memo_guard = threading.Lock()
+
+    def _once(self, key: str, compute: Callable[[], T]) -> T:
+        with self._memo_guard:
+            entry = self._memo.setdefault(key, _Once())
+        value: T = entry.get(compute)
+        return value
+
+    @property
+    def card_data(self) -> dict[str, Any]:
+        """The card's YAML front matter as the Hub parsed it."""
+        data = self.snapshot.get("card_data")
+        return data if isinstance(data, dict) else {}
+
+    @property
+    def files(self) -> list[dict[str, Any]]:
+        """The model repository's file manifest: [{path, size, ...}]."""
+        return [f for f in self.snapshot.get("files") or [] if isinstance(f, dict)]
+
+    @property
+    def model_aliases(self) -> set[str]:
+        """Names that refer to this model in code: its repo id, repo name and registered name (lower case)."""
+        repo_id = self.record.repo_id.lower()
+        return {repo_id, repo_id.rsplit("/", 1)[-1], self.record.name.lower()}
+
+    def dataset_details(self) -> list[ArtifactDetails]:
+        """Captured metadata of every registered dataset the model names."""
+
+        def read() -> list[ArtifactDetails]:
+            found = []
+            for record in self.links.datasets:
+                try:
+                    found.append(artifact_services.details(self.storage, record.id))
+                except NotFound:  # deleted meanwhile
+                    continue
+            return found
+
+        return self._once("datasets", read)
+
+    def code_facts(self) -> RepoFacts | None:
+        """Facts of the model's code repository (None when it has none, or GitHub does not know it)."""
+
+        def read() -> RepoFacts | None:
+            if self.links.code_artifact is not None:
+                try:
+                    details = artifact_services.details(self.storage, self.links.code_artifact.id)
+                except NotFound:
+                    details = None
+                if details is not None:
+                    return github_facts.facts_from_registry(details)
+            repo = self.links.code_repository
+            if repo is None:
+                return None
+            try:
+                return github_facts.repo_facts(self.storage, self.upstreams, self.settings, repo)
+            except RegistryError as exc:
+                raise MetricUnavailable(f"GitHub repository {repo} could not be read: {exc.message}") from exc
+
+        return self._once("code", read)
+
+    def code_absence(self) -> str:
+        """Why there are no code facts (for reasons)."""
+        if self.links.code_repository is None:
+            return "the model links no code repository (no GitHub link in its card, no registered code)"
+        return f"the linked repository {self.links.code_repository} does not exist on GitHub"
+
+    def review_facts(self) -> ReviewFacts | None:
+        """The code repository's newest merged pull requests and their reviews (None without a repository)."""
+
+        def read() -> ReviewFacts | None:
+            facts = self.code_facts()
+            if facts is None:
+                return None
+            try:
+                return github_facts.review_facts(self.storage, self.upstreams, self.settings, facts.repo_id)
+            except RegistryError as exc:
+                raise MetricUnavailable(
+                    f"the pull requests of {facts.repo_id} could not be read: {exc.message}"
+                ) from exc
+
+        return self._once("reviews", read)
+
+    def parent_scores(self) -> list[ParentScore]:
+        """Each registered parent's net score (parents that cannot be rated are left out)."""
+
+        def read() -> list[ParentScore]:
+            scores = [self._score_parent(parent) for parent in self.parent_ids]
+            return [score for score in scores if score is not None]
+
+        return self._once("parents", read)
+
+    def years_since(self, iso: str | None) -> float | None:
+        """Years between an ISO timestamp and the rating time (None when unknown)."""
+        if not iso:
+            return None
+        try:
+            moment = dt.datetime.fromisoformat(str(iso).replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+        return max(0.0, (self.now - moment).total_seconds() / (365.25 * 86400))

@@ -1,0 +1,94 @@
+"""code_quality: engineering signals of the model's code repository.
+
+Inputs: the linked code repository's file tree, README, license and newest commit (from the registry when the
+repository is a registered code artifact, else read once from GitHub). No code is executed.
+Formula (weights sum to 1):
+  0.25 tests        a tests/ folder or test_*.py / *_test.* / *.spec.* / *.test.* files
+  0.15 ci           continuous integration config (.github/workflows, .gitlab-ci.yml, .travis.yml, .circleci,
+                    azure-pipelines, Jenkinsfile, tox.ini / noxfile.py)
+  0.15 packaging    declared dependencies (pyproject.toml, setup.py, setup.cfg, requirements*.txt,
+                    environment.yml, package.json, Cargo.toml, go.mod, pom.xml...)
+  0.10 style        lint / format / type-check config (ruff, black, flake8, isort, pylint, mypy, pre-commit,
+                    eslint, prettier, editorconfig) as its own file (file contents are not read)
+  0.15 docs         README with install steps (0.075) and usage / examples (0.075)
+  0.10 license      a declared license or LICENSE file
+  0.10 maintenance  a commit within two years and not archived (0.05 when older than two years)
+No data rule: no linked repository (or GitHub does not know it): 0.
+"""
+
+from __future__ import annotations
+
+import re
+
+from package.routers.rating.card import parse_card
+from package.routers.rating.github_facts import RepoFacts
+from package.routers.rating.metrics.base import Metric, Outcome, RatingContext, clamp
+from package.routers.rating.metrics.ramp_up_time import INSTALL, USAGE_TITLE
+
+TEST_FILE = re.compile(r"(^|/)(tests?|testing|spec)/|(^|/)test_[^/]+\.\w+$|_test\.\w+$|\.(spec|test)\.\w+$")
+CI_FILE = re.compile(
+    r"^\.github/workflows/[^/]+\.ya?ml$|^\.gitlab-ci\.yml$|^\.travis\.yml$|^\.circleci/|^azure-pipelines|"
+    r"^Jenkinsfile$|^tox\.ini$|^noxfile\.py$|^\.buildkite/"
+)
+PACKAGING_FILE = re.compile(
+    r"^(pyproject\.toml|setup\.py|setup\.cfg|requirements[\w.-]*\.txt|environment\.ya?ml|Pipfile|"
+    r"package\.json|Cargo\.toml|go\.mod|pom\.xml|build\.gradle|CMakeLists\.txt|Makefile)$"
+)
+STYLE_FILE = re.compile(
+    r"^(\.pre-commit-config\.yaml|\.flake8|ruff\.toml|\.ruff\.toml|mypy\.ini|\.pylintrc|pylintrc|\.isort\.cfg|"
+    r"\.eslintrc(\.\w+)?|eslint\.config\.\w+|\.prettierrc(\.\w+)?|\.editorconfig|\.clang-format|rustfmt\.toml|"
+    r"\.golangci\.ya?ml)$"
+)
+WEIGHTS = {"tests": 0.25, "ci": 0.15, "packaging": 0.15, "style": 0.10, "docs": 0.15, "license": 0.10}
+MAINTENANCE_WEIGHT = 0.10
+ACTIVE_YEARS = 2.0
+
+
+def signals(facts: RepoFacts) -> dict[str, float]:
+    """Each signal's fulfilment in [0, 1]."""
+    paths = [str(f.get("path", "")) for f in facts.files]
+    top_level = [p for p in paths if "/" not in p]
+    readme = parse_card(facts.readme)
+    docs = 0.5 * bool(INSTALL.search(readme.body)) + 0.5 * bool(
+        readme.sections_matching(USAGE_TITLE) or readme.code_blocks
+    )
+    return {
+        "tests": float(any(TEST_FILE.search(p) for p in paths)),
+        "ci": float(any(CI_FILE.search(p) for p in paths)),
+        "packaging": float(any(PACKAGING_FILE.match(p) for p in top_level)),
+        "style": float(any(STYLE_FILE.match(p.rsplit("/", 1)[-1]) for p in paths)),
+        "docs": docs,
+        "license": float(
+            bool(facts.license)
+            or any(p.lower().startswith(("license", "licence", "copying")) for p in top_level)
+        ),
+    }
+
+
+def compute(ctx: RatingContext) -> Outcome:
+    """Score the engineering quality of the model's code repository."""
+    facts = ctx.code_facts()
+    if facts is None:
+        return Outcome(0.0, f"no code to rate: {ctx.code_absence()}")
+    found = signals(facts)
+    newest = max((str(c.get("date")) for c in facts.commits if c.get("date")), default=None)
+    idle = ctx.years_since(newest or facts.stats.get("pushed_at"))
+    archived = bool(facts.stats.get("archived"))
+    maintenance = 0.0 if archived else 1.0 if idle is not None and idle <= ACTIVE_YEARS else 0.5
+    score = sum(WEIGHTS[name] * value for name, value in found.items()) + MAINTENANCE_WEIGHT * maintenance
+    present = [name for name, value in found.items() if value >= 1]
+    partial = [name for name, value in found.items() if 0 < value < 1]
+    missing = [name for name, value in found.items() if value == 0]
+    state = (
+        "archived" if archived else f"last commit {idle:.1f} years ago" if idle is not None else "no dates"
+    )
+    reason = (
+        f"{facts.repo_id} ({facts.origin}): has {', '.join(present) or 'none'}"
+        + (f"; partly {', '.join(partial)}" if partial else "")
+        + (f"; lacks {', '.join(missing)}" if missing else "")
+        + f"; {state}"
+    )
+    return Outcome(clamp(score), reason)
+
+
+METRIC = Metric(name="code_quality", weight=0.08, compute=compute)

@@ -1,0 +1,166 @@
+"""The process's rating machinery: one computation per model at a time, invalidation, background jobs, stats.
+
+- Single flight: concurrent requests for the same model's rating share one computation.
+- Epochs: every invalidation of a model bumps its epoch; a computation stores its result only if the epoch it
+  started under is still current, so a rating computed from inputs that changed meanwhile is never cached.
+- Background jobs run on a small pool (`REGISTRY_RATING_WORKERS`); the health domain reads their stats.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from package.routers.rating.interface import RatingPipelineStats, RatingReport
+
+logger = logging.getLogger("registry.rating")
+FAILURE_WINDOW_SECONDS = 3600.0
+
+
+class RatingPipeline:
+    """Single-flight computations, epochs and background jobs of one process."""
+
+    def __init__(self, workers: int) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rating-job")
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._inflight: dict[tuple[str, int], Future[RatingReport]] = {}
+        self._watched: dict[str, Any] = {}
+        self._epochs: dict[str, int] = {}
+        self._queued = 0
+        self._running = 0
+        self._completed = 0
+        self._failures: deque[float] = deque()
+        self._last_error: str | None = None
+        self._last_rated_at: str | None = None
+
+    # ----- epochs ----------------------------------------------------------------------------------
+    def epoch(self, artifact_id: str) -> int:
+        """The model's current epoch."""
+        with self._lock:
+            return self._epochs.get(artifact_id, 0)
+
+    def invalidate(self, artifact_id: str) -> None:
+        """Make every computation of this model that is under way unfit to be stored."""
+        with self._lock:
+            self._epochs[artifact_id] = self._epochs.get(artifact_id, 0) + 1
+
+    def watched(self) -> dict[str, Any]:
+        """What each model being computed now reads (its references), by model id."""
+        with self._lock:
+            return dict(self._watched)
+
+    def store_if_current(self, artifact_id: str, epoch: int, store: Callable[[], None]) -> bool:
+        """Run `store` unless the model was invalidated since `epoch`; whether it ran."""
+        with self._lock:
+            if self._epochs.get(artifact_id, 0) != epoch:
+                return False
+            store()
+            return True
+
+    # ----- single flight ---------------------------------------------------------------------------
+    def compute(
+        self, artifact_id: str, compute: Callable[[int], RatingReport], *, watch: Any = None
+    ) -> RatingReport:
+        """The model's rating from the computation under way for its current epoch, or a new one."""
+        with self._lock:
+            epoch = self._epochs.get(artifact_id, 0)
+            key = (artifact_id, epoch)
+            future = self._inflight.get(key)
+            owner = future is None
+            if future is None:
+                future = Future()
+                self._inflight[key] = future
+                if watch is not None:
+                    self._watched[artifact_id] = watch
+        if not owner:
+            return future.result()
+        try:
+            report = compute(epoch)
+        except BaseException as exc:
+            future.set_exception(exc)
+            raise
+        else:
+            future.set_result(report)
+            self._note_rated()
+            return report
+        finally:
+            with self._lock:
+                self._inflight.pop(key, None)
+                if self._watched.get(artifact_id) is watch:
+                    self._watched.pop(artifact_id, None)
+
+    # ----- background jobs -------------------------------------------------------------------------
+    def submit(self, job: Callable[[], None], *, what: str) -> None:
+        """Run `job` on the background pool; its failure is counted and logged, never raised."""
+        with self._lock:
+            self._queued += 1
+
+        def run() -> None:
+            with self._lock:
+                self._queued -= 1
+                self._running += 1
+            try:
+                job()
+            except Exception as exc:
+                self.note_failure(f"{what}: {exc}")
+                logger.warning("background rating failed", extra={"job": what, "error": str(exc)})
+            finally:
+                with self._lock:
+                    self._running -= 1
+                    self._idle.notify_all()
+
+        self._executor.submit(run)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until no job is queued or running; False on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while self._queued or self._running:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._idle.wait(left)
+        return True
+
+    def shutdown(self, *, wait: bool = False) -> None:
+        """Stop accepting jobs; queued ones are dropped, running ones finish (waited for with `wait`)."""
+        self._executor.shutdown(wait=wait, cancel_futures=True)
+
+    # ----- stats -----------------------------------------------------------------------------------
+    def note_failure(self, message: str) -> None:
+        """Count a failed rating (for health)."""
+        with self._lock:
+            self._failures.append(time.monotonic())
+            self._last_error = message[:500]
+
+    def _note_rated(self) -> None:
+        with self._lock:
+            self._completed += 1
+            self._last_rated_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+    def stats(self) -> RatingPipelineStats:
+        """Queue depth, running jobs, recent failures and the last rating's time."""
+        with self._lock:
+            horizon = time.monotonic() - FAILURE_WINDOW_SECONDS
+            while self._failures and self._failures[0] < horizon:
+                self._failures.popleft()
+            return RatingPipelineStats(
+                queue_depth=self._queued,
+                running=self._running,
+                recent_failures=len(self._failures),
+                last_error=self._last_error,
+                last_rated_at=self._last_rated_at,
+                completed=self._completed,
+            )
+
+    def forget(self) -> None:
+        """Drop epochs (after a registry reset: no model is left to invalidate)."""
+        with self._lock:
+            self._epochs.clear()

@@ -1,0 +1,335 @@
+"""The rating domain's public face: rate models (cached), explain ratings, gate ingest, pipeline stats.
+
+A model is rated in the background right after it is registered or changed, and the result is stored; `/rate`
+answers from that store, or joins the computation under way, or computes one. A stored rating is dropped when
+anything it read changes: the model itself, a registered dataset / code / parent it names (including one that
+is registered later), or a parent's net score.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+
+from package.core.auth_middleware import Principal
+from package.core.config import Settings, get_settings
+from package.core.errors import BadRequest, FailedDependency, NotFound
+from package.core.events import ArtifactEvent, add_ingest_gate, on_artifact_event, on_reset
+from package.core.storage import Storage, get_storage
+from package.core.upstream.clients import Upstreams, get_upstreams
+from package.routers.artifacts import services as artifact_services
+from package.routers.artifacts.interface import ArtifactDetails, ArtifactRecord, ArtifactType, AuditAction
+from package.routers.lineage import services as lineage_services
+from package.routers.rating import database, runner
+from package.routers.rating.card import parse_card
+from package.routers.rating.context import MetricUnavailable, ParentScore, RatingContext
+from package.routers.rating.interface import ModelRating, RatingInputs, RatingPipelineStats, RatingReport
+from package.routers.rating.linking import ModelRefs, model_refs, refers_to
+from package.routers.rating.pipeline import RatingPipeline
+from package.routers.rating.runner import RatingFailed
+
+logger = logging.getLogger("registry.rating")
+
+_pipeline: RatingPipeline | None = None
+_pipeline_guard = threading.Lock()
+
+
+def get_pipeline() -> RatingPipeline:
+    """The process's rating pipeline, created on first use."""
+    global _pipeline
+    with _pipeline_guard:
+        if _pipeline is None:
+            _pipeline = RatingPipeline(get_settings().rating_workers)
+        return _pipeline
+
+
+def reset_pipeline() -> None:
+    """Stop the process's pipeline and metric pool (tests; a new one starts on next use)."""
+    global _pipeline
+    with _pipeline_guard:
+        pipeline, _pipeline = _pipeline, None
+    if pipeline is not None:
+        pipeline.shutdown(wait=True)
+    runner.shutdown()
+
+
+def pipeline_stats() -> RatingPipelineStats:
+    """Queue depth, running jobs, recent failures and the last rating's time (for the health domain)."""
+    return get_pipeline().stats()
+
+
+# ----- reading ratings ---------------------------------------------------------------------------------
+def _model_details(storage: Storage, artifact_id: str, *, include_hidden: bool = False) -> ArtifactDetails:
+    details = artifact_services.details(storage, artifact_id, include_hidden=include_hidden)
+    if details.record.type is not ArtifactType.MODEL:
+        raise BadRequest(
+            f"Artifact {artifact_id} is a {details.record.type.value}, not a model: only models are rated."
+        )
+    return details
+
+
+def rate_model(
+    storage: Storage, upstreams: Upstreams, settings: Settings, *, artifact_id: str, principal: Principal
+) -> ModelRating:
+    """The model's rating (400 non-model, 404 unknown, 500 naming a metric that failed); audited as RATE."""
+    details = _model_details(storage, artifact_id)
+    report = current_report(storage, upstreams, settings, details)
+    artifact_services.record_audit(
+        storage, record=details.record, principal=principal, action=AuditAction.RATE
+    )
+    return report.rating
+
+
+def rating_report(
+    storage: Storage, upstreams: Upstreams, settings: Settings, *, artifact_id: str
+) -> RatingReport:
+    """The model's rating with every metric's reason and the inputs it read."""
+    return current_report(storage, upstreams, settings, _model_details(storage, artifact_id))
+
+
+def current_report(
+    storage: Storage, upstreams: Upstreams, settings: Settings, details: ArtifactDetails
+) -> RatingReport:
+    """The stored rating if it is of the model's current generation, else one computed now (shared)."""
+    stored = database.get_report(storage, details.record.id)
+    if stored is not None and stored.generation == details.record.generation:
+        return stored
+    refs = model_refs(details.record, details.snapshot, parse_card(details.readme))
+
+    def compute(epoch: int) -> RatingReport:
+        report = _rate(storage, upstreams, settings, details, path=frozenset(), parallel=True)
+        _store(storage, report, epoch)
+        return report
+
+    return get_pipeline().compute(details.record.id, compute, watch=refs)
+
+
+def _rate(
+    storage: Storage,
+    upstreams: Upstreams,
+    settings: Settings,
+    details: ArtifactDetails,
+    *,
+    path: frozenset[str],
+    parallel: bool,
+) -> RatingReport:
+    """Compute a rating now. `path`: the models whose parents are being rated (cycle guard)."""
+    records = artifact_services.all_records(storage)
+    trail = path | {details.record.id}
+    context = RatingContext(
+        storage=storage,
+        upstreams=upstreams,
+        settings=settings,
+        details=details,
+        records=records,
+        parent_ids=_parent_ids(storage, details, records),
+        score_parent=lambda parent: _parent_score(storage, upstreams, settings, parent, trail),
+    )
+    return runner.rate(context, parallel=parallel)
+
+
+def _parent_ids(storage: Storage, details: ArtifactDetails, records: list[ArtifactRecord]) -> list[str]:
+    """The model's registered direct parents, from the lineage graph.
+
+    A model the lineage graph does not show yet (unpublished, REGISTRY_ASYNC_RATING) falls back to the base
+    models its card names.
+    """
+    try:
+        return lineage_services.parent_ids(storage, details.record.id)
+    except NotFound:
+        refs = model_refs(details.record, details.snapshot, parse_card(details.readme))
+        return [r.id for r in records if r.type is ArtifactType.MODEL and refers_to(refs, r)]
+
+
+def _ancestor_ids(storage: Storage, artifact_id: str) -> list[str]:
+    try:
+        return lineage_services.ancestor_ids(storage, artifact_id)
+    except (NotFound, BadRequest):
+        return []
+
+
+def _parent_score(
+    storage: Storage, upstreams: Upstreams, settings: Settings, parent_id: str, path: frozenset[str]
+) -> ParentScore | None:
+    """A parent's net score: its stored rating, or one computed now in this thread (None on a cycle)."""
+    if parent_id in path:
+        return None
+    try:
+        details = _model_details(storage, parent_id)
+    except (NotFound, BadRequest):
+        return None
+    stored = database.get_report(storage, parent_id)
+    if stored is not None and stored.generation == details.record.generation:
+        return ParentScore(parent_id, details.record.name, stored.rating.net_score)
+    epoch = get_pipeline().epoch(parent_id)
+    try:
+        report = _rate(storage, upstreams, settings, details, path=path, parallel=False)
+    except RatingFailed as exc:
+        raise MetricUnavailable(f"parent {details.record.name} could not be rated ({exc.message})") from exc
+    _store(storage, report, epoch)
+    return ParentScore(parent_id, details.record.name, report.rating.net_score)
+
+
+def _store(storage: Storage, report: RatingReport, epoch: int) -> None:
+    """Keep a rating unless its model changed meanwhile; a changed net score invalidates the children."""
+    previous = database.get_report(storage, report.artifact_id)
+
+    def write() -> None:
+        try:
+            current = artifact_services.details(storage, report.artifact_id, include_hidden=True)
+        except NotFound:
+            return
+        if current.record.generation == report.generation:
+            database.put_report(storage, report)
+
+    if not get_pipeline().store_if_current(report.artifact_id, epoch, write):
+        return
+    if previous is None or abs(previous.rating.net_score - report.rating.net_score) > 1e-9:
+        # In a lineage cycle a child is also an ancestor: re-rating it would re-rate this model, and so on.
+        ancestors = set(_ancestor_ids(storage, report.artifact_id))
+        for child in database.list_reports(storage):
+            if report.artifact_id in child.inputs.parent_ids and child.artifact_id not in ancestors:
+                _invalidate(storage, child.artifact_id)
+
+
+# ----- keeping ratings current -------------------------------------------------------------------------
+def _refs(inputs: RatingInputs) -> ModelRefs:
+    return ModelRefs(
+        tuple(inputs.dataset_refs),
+        tuple(inputs.code_refs),
+        tuple(inputs.parent_refs),
+        inputs.owner,
+        inputs.model_name,
+    )
+
+
+def _invalidate(storage: Storage, artifact_id: str) -> None:
+    """Drop a model's rating (and any computation of it under way) and rate it again in the background."""
+    get_pipeline().invalidate(artifact_id)
+    database.delete_report(storage, artifact_id)
+    _schedule(storage, artifact_id)
+
+
+def _dependents(storage: Storage, record: ArtifactRecord) -> set[str]:
+    """Models whose rating reads (or would read) this artifact."""
+    found = {
+        report.artifact_id
+        for report in database.list_reports(storage)
+        if record.id in report.inputs.used_ids or refers_to(_refs(report.inputs), record)
+    }
+    found |= {model for model, refs in get_pipeline().watched().items() if refers_to(refs, record)}
+    if record.type is ArtifactType.MODEL:
+        with contextlib.suppress(NotFound):
+            found |= set(lineage_services.descendant_ids(storage, record.id))
+    found.discard(record.id)
+    return found
+
+
+def _on_artifact_event(event: ArtifactEvent, artifact_id: str) -> None:
+    storage = get_storage()
+    pipeline = get_pipeline()
+    if event is ArtifactEvent.DELETED:
+        pipeline.invalidate(artifact_id)
+        database.delete_report(storage, artifact_id)
+        readers = {r.artifact_id for r in database.list_reports(storage) if artifact_id in r.inputs.used_ids}
+        for model in readers | set(pipeline.watched()):
+            _invalidate(storage, model)
+        return
+    try:
+        details = artifact_services.details(storage, artifact_id, include_hidden=True)
+    except NotFound:
+        return
+    if event is ArtifactEvent.UPDATED:
+        pipeline.invalidate(artifact_id)
+        database.delete_report(storage, artifact_id)
+    if details.record.type is ArtifactType.MODEL:
+        _schedule(storage, artifact_id, publish=details.hidden)
+    if not details.hidden:
+        for model in _dependents(storage, details.record):
+            _invalidate(storage, model)
+
+
+def _schedule(storage: Storage, artifact_id: str, *, publish: bool = False) -> None:
+    settings = get_settings()
+    if not (publish or settings.rate_on_ingest):
+        return
+    upstreams = get_upstreams()
+    get_pipeline().submit(
+        lambda: _background(storage, upstreams, settings, artifact_id, publish=publish),
+        what=f"rating of {artifact_id}",
+    )
+
+
+def _background(
+    storage: Storage, upstreams: Upstreams, settings: Settings, artifact_id: str, *, publish: bool
+) -> None:
+    """Rate a model off the request path; with `publish`, publish or drop the hidden model (the 202 path)."""
+    try:
+        details = _model_details(storage, artifact_id, include_hidden=True)
+    except (NotFound, BadRequest):
+        return
+    try:
+        report = current_report(storage, upstreams, settings, details)
+    except RatingFailed as exc:
+        get_pipeline().note_failure(exc.message)
+        if publish:
+            logger.info("unrated model dropped", extra={"artifact_id": artifact_id, "reason": exc.message})
+            artifact_services.discard(storage, artifact_id)
+        return
+    if not publish:
+        return
+    failing = below_threshold(report, settings.ingest_min_score)
+    if failing:
+        logger.info("model dropped for its rating", extra={"artifact_id": artifact_id, "scores": failing})
+        artifact_services.discard(storage, artifact_id)
+    elif artifact_services.publish(storage, artifact_id):
+        logger.info("rated model published", extra={"artifact_id": artifact_id})
+        for model in _dependents(storage, details.record):  # e.g. children registered while it was hidden
+            _invalidate(storage, model)
+
+
+# ----- the ingest gate (the spec's 424) ----------------------------------------------------------------
+def below_threshold(report: RatingReport, threshold: float | None) -> dict[str, float]:
+    """The applicable scores under the threshold (a device map counts by its best device)."""
+    if threshold is None:
+        return {}
+    return {name: value for name, value in report.applicable_scores().items() if value < threshold}
+
+
+def _ingest_gate(artifact_id: str) -> None:
+    """Refuse a model whose rating misses REGISTRY_INGEST_MIN_SCORE (synchronous path only)."""
+    settings = get_settings()
+    if settings.ingest_min_score is None or settings.async_rating:
+        return
+    storage = get_storage()
+    details = artifact_services.details(storage, artifact_id, include_hidden=True)
+    if details.record.type is not ArtifactType.MODEL:
+        return
+    name = details.record.name
+    try:
+        report = current_report(storage, get_upstreams(), settings, details)
+    except RatingFailed as exc:
+        raise FailedDependency(
+            f"Model {name!r} was not registered: it could not be rated, and this registry admits only models "
+            f"rated at least {settings.ingest_min_score} on every metric ({exc.message})"
+        ) from exc
+    failing = below_threshold(report, settings.ingest_min_score)
+    if failing:
+        listed = ", ".join(f"{metric} {value:.2f}" for metric, value in sorted(failing.items()))
+        raise FailedDependency(
+            f"Model {name!r} was not registered: its rating is below the required "
+            f"{settings.ingest_min_score} for {listed}.",
+            scores=failing,
+        )
+
+
+def _on_reset(_: Storage) -> None:
+    get_pipeline().forget()
+
+
+def register_hooks() -> None:
+    """Rate models after ingest, keep ratings current, gate ingest, and forget everything on reset."""
+    on_artifact_event(_on_artifact_event)
+    add_ingest_gate(_ingest_gate)
+    on_reset(_on_reset)

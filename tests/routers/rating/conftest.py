@@ -1,0 +1,136 @@
+"""Helpers of the rating tests: register through the API, rate, and make throw-away Hub / GitHub repos."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from package.core.config import get_settings
+from package.routers.rating import services as rating_services
+from tests.fakehub import FakeHub
+from tests.fakehub.gh_specs import ActivitySpec, Contributor
+
+HF = "https://huggingface.co/"
+GH = "https://github.com/"
+Register = Callable[..., str]
+
+
+@pytest.fixture(autouse=True)
+def fresh_pipeline(registry_env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test starts with an idle rating pipeline of its own and leaves none running.
+
+    Ratings read metadata only, so the tests do not copy artifacts' files (REGISTRY_MIRROR=off).
+    """
+    monkeypatch.setenv("REGISTRY_MIRROR", "off")
+    get_settings.cache_clear()
+    rating_services.get_pipeline().wait_idle(timeout=60)  # jobs an earlier test (of any domain) left running
+    rating_services.reset_pipeline()
+    yield
+    rating_services.get_pipeline().wait_idle(timeout=60)
+    rating_services.reset_pipeline()
+
+
+@pytest.fixture
+def settings_env(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """Set REGISTRY_ settings for the rest of the test (the settings are read again on next use)."""
+
+    def apply(**values: str) -> None:
+        for name, value in values.items():
+            monkeypatch.setenv(f"REGISTRY_{name.upper()}", value)
+        get_settings.cache_clear()
+
+    return apply
+
+
+@pytest.fixture
+def register(client: TestClient) -> Register:
+    """Register a URL as an artifact and return its id (asserting 201)."""
+
+    def run(url: str, kind: str = "model", name: str | None = None) -> str:
+        body: dict[str, Any] = {"url": url} | ({"name": name} if name else {})
+        response = client.post(f"/artifact/{kind}", json=body)
+        assert response.status_code == 201, response.text
+        artifact_id: str = response.json()["metadata"]["id"]
+        return artifact_id
+
+    return run
+
+
+def rate(client: TestClient, artifact_id: str) -> dict[str, Any]:
+    """GET /rate (asserting 200)."""
+    response = client.get(f"/artifact/model/{artifact_id}/rate")
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def explain(client: TestClient, artifact_id: str) -> dict[str, Any]:
+    """GET the rating with every metric's reason (asserting 200)."""
+    response = client.get(f"/artifact/model/{artifact_id}/rate/details")
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def wait_ratings() -> None:
+    """Block until the background ratings are done."""
+    assert rating_services.get_pipeline().wait_idle(timeout=60), "background ratings did not finish"
+
+
+@pytest.fixture
+def unique() -> str:
+    """A short token that keeps runtime fixture names apart."""
+    return uuid.uuid4().hex[:8]
+
+
+def days_ago(days: int) -> str:
+    """A date `days` before today (ISO), so activity-dependent fixtures do not age."""
+    return (dt.date.today() - dt.timedelta(days=days)).isoformat()
+
+
+def card(body: str, **front: Any) -> dict[str, Any]:
+    """Keyword arguments of hub.add_model for a card with front matter and a body."""
+    return {"card_data": front, "card_body": body}
+
+
+@pytest.fixture
+def github_repo(hub: FakeHub, unique: str) -> Callable[..., str]:
+    """Add a GitHub repo `rt<unique>/<name>` with the given contributors {login: commits}; returns its id."""
+
+    def add(
+        name: str, contributors: dict[str, int], *, files: dict[str, str] | None = None, **kw: Any
+    ) -> str:
+        full_name = f"rt{unique}/{name}"
+        activity = kw.pop("activity", None) or ActivitySpec(
+            contributors=tuple(Contributor(login, count) for login, count in contributors.items()),
+            first_commit=kw.pop("first_commit", days_ago(400)),
+            last_commit=kw.pop("last_commit", days_ago(20)),
+        )
+        hub.add_github_repo(
+            full_name,
+            files=files or {"README.md": f"# {name}\n", "main.py": "print(1)\n"},
+            activity=activity,
+            **kw,
+        )
+        return full_name
+
+    return add
+
+
+@pytest.fixture
+def hf_model(hub: FakeHub, unique: str) -> Callable[..., str]:
+    """Add a model `rt<unique>/<name>` to the fake Hub (small weights unless files are given); its id."""
+
+    def add(name: str, **options: Any) -> str:
+        repo_id = f"rt{unique}/{name}"
+        options.setdefault("files", {"model.safetensors": (4096, 7)})
+        hub.add_model(repo_id, **options)
+        return repo_id
+
+    return add
