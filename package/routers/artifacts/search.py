@@ -7,19 +7,53 @@ time budget per text and per request: a text that takes longer counts as not mat
 
 from __future__ import annotations
 
+import re
+import re._constants as sre_constants  # type: ignore[import-not-found]  # the stdlib's own parser
+import re._parser as sre_parser  # type: ignore[import-not-found]
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import re2
 import regex
 
 from package.core.errors import BadRequest
 
+POSSESSIVE_REPEAT = getattr(sre_constants, "POSSESSIVE_REPEAT", None)
+ATOMIC_GROUP = getattr(sre_constants, "ATOMIC_GROUP", None)
+
 PER_TEXT_SECONDS = 0.05
 PER_REQUEST_SECONDS = 1.0
 
+MAX_EXPANDED_SIZE = 100_000
 Matcher = Callable[[str], bool]
+
+
+def expanded_size(pattern: str) -> int:
+    """How many pieces a pattern unrolls to when its counted repetitions are expanded (0: unparsable here)."""
+    try:
+        tree = sre_parser.parse(pattern)
+    except (re.error, OverflowError, RecursionError, ValueError):
+        return 0  # syntax only the `regex` engine knows; it is compiled as given
+    return _size(list(tree))
+
+
+def _size(items: list[Any]) -> int:
+    total = 0
+    for op, arg in items:
+        if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, POSSESSIVE_REPEAT):
+            low, _, body = arg
+            total += max(1, low) * _size(list(body))
+        elif op is sre_constants.SUBPATTERN:
+            total += _size(list(arg[-1]))
+        elif op is sre_constants.BRANCH:
+            total += sum(_size(list(alternative)) for alternative in arg[1])
+        elif op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT, ATOMIC_GROUP):
+            total += _size(list(arg[-1])) if isinstance(arg, tuple) else _size(list(arg))
+        else:
+            total += 1
+    return total
 
 
 @dataclass(frozen=True)
@@ -43,6 +77,14 @@ def compile_pattern(pattern: str) -> CompiledPattern:
 
 
 def _fallback(pattern: str, re2_reason: str) -> CompiledPattern:
+    size = expanded_size(pattern)
+    if size > MAX_EXPANDED_SIZE:
+        # Backtracking engines unroll counted repetitions when compiling: ((a{100}){100}){100} is 10^6 nodes,
+        # and one more level takes gigabytes before any time budget applies.
+        raise BadRequest(
+            f"Regular expression {pattern!r} is too large to evaluate: its counted repetitions unroll to "
+            f"{size:,} pieces (at most {MAX_EXPANDED_SIZE:,})."
+        )
     try:
         compiled = regex.compile(pattern)
     except (regex.error, OverflowError, RecursionError, ValueError) as exc:

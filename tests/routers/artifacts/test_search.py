@@ -46,3 +46,15 @@ def test_lookaround_falls_back_and_still_matches():
 def test_invalid_patterns_are_bad_requests(pattern):
     with pytest.raises(BadRequest):
         compile_pattern(pattern)
+
+
+@pytest.mark.parametrize("pattern", ["((((a{100}){100}){100}){100})", "(a{1000}){1000}"])
+def test_patterns_that_would_unroll_to_gigabytes_are_refused_before_compiling(pattern):
+    started = time.monotonic()
+    with pytest.raises(BadRequest, match="too large"):
+        compile_pattern(pattern)
+    assert time.monotonic() - started < 0.5
+
+
+def test_moderate_counted_repetitions_still_run():
+    assert compile_pattern("(?=a)(ab){20}").search("x" + "ab" * 20) is True
