@@ -8,6 +8,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -46,17 +47,23 @@ class GitHubAdapter:
         except httpx.HTTPError as exc:
             raise UpstreamError(f"GitHub did not answer for {what}: {exc}") from exc
         _raise_for_status(response, what)
-        return response.json()
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise UpstreamError(f"GitHub answered {what} with something other than JSON.") from exc
 
     def snapshot(self, ref: SourceRef) -> Snapshot:
         """Fetch the repository, its README, license, file tree, contributors and recent commits."""
         owner_repo = ref.repo_id
-        repo = self.get_json(f"/repos/{owner_repo}", what=f"repository {owner_repo!r}")
+        repo = _object(self.get_json(f"/repos/{owner_repo}", what=f"repository {owner_repo!r}"), "repository")
         ref_name = ref.revision or repo.get("default_branch") or "main"
-        tree = self.get_json(
-            f"/repos/{owner_repo}/git/trees/{ref_name}",
-            params={"recursive": "1"},
-            what=f"the files of {owner_repo!r} at {ref_name!r}",
+        tree = _object(
+            self.get_json(
+                f"/repos/{owner_repo}/git/trees/{quote(ref_name, safe='')}",
+                params={"recursive": "1"},
+                what=f"the files of {owner_repo!r} at {ref_name!r}",
+            ),
+            "file tree",
         )
         files = _files_under(tree.get("tree", []), ref.subpath)
         if ref.subpath and not files:
@@ -102,7 +109,7 @@ class GitHubAdapter:
         return value if isinstance(value, list) else []
 
     def _readme(self, owner_repo: str, ref_name: str, subpath: str) -> str | None:
-        path = f"/repos/{owner_repo}/readme" + (f"/{subpath}" if subpath else "")
+        path = f"/repos/{owner_repo}/readme" + (f"/{quote(subpath)}" if subpath else "")
         try:
             response = self._http.get(path, params={"ref": ref_name}, headers={"Accept": RAW})
         except httpx.HTTPError as exc:
@@ -117,7 +124,7 @@ class GitHubAdapter:
         """Stream one file's raw bytes through the contents API."""
         source = snapshot.source
         full = f"{source.subpath}/{path}" if source.subpath else path
-        url = f"/repos/{source.repo_id}/contents/{full}"
+        url = f"/repos/{source.repo_id}/contents/{quote(full)}"
         try:
             with self._http.stream(
                 "GET", url, params={"ref": snapshot.revision or ""}, headers={"Accept": RAW}
@@ -135,7 +142,7 @@ class GitHubAdapter:
         with tempfile.TemporaryFile() as spool:
             try:
                 with self._http.stream(
-                    "GET", f"/repos/{source.repo_id}/zipball/{snapshot.revision or ''}"
+                    "GET", f"/repos/{source.repo_id}/zipball/{quote(snapshot.revision or '', safe='')}"
                 ) as r:
                     if r.status_code >= 400:
                         r.read()
@@ -147,7 +154,11 @@ class GitHubAdapter:
                     f"GitHub failed while sending the archive of {source.repo_id!r}: {exc}"
                 ) from exc
             spool.seek(0)
-            with zipfile.ZipFile(spool) as archive:
+            try:
+                archive = zipfile.ZipFile(spool)
+            except zipfile.BadZipFile as exc:
+                raise UpstreamError(f"GitHub's archive of {source.repo_id!r} is not a zip file.") from exc
+            with archive:
                 members = _archive_members(archive, source.subpath)
                 for remote in snapshot.files:
                     member = members.get(remote.path)
@@ -185,6 +196,12 @@ def _files_under(tree: list[dict[str, Any]], subpath: str) -> list[RemoteFile]:
                 RemoteFile(path=path[len(prefix) :], size=int(entry.get("size") or 0), etag=entry.get("sha"))
             )
     return files
+
+
+def _object(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise UpstreamError(f"GitHub answered the {what} with an unexpected shape.")
+    return value
 
 
 def _raise_for_status(response: httpx.Response, what: str) -> None:

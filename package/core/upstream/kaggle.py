@@ -98,7 +98,13 @@ class KaggleAdapter:
         except httpx.HTTPError as exc:
             raise UpstreamError(f"Kaggle did not answer for {what}: {exc}") from exc
         _raise_for_status(response, what)
-        return response.json()
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise UpstreamError(f"Kaggle answered {what} with something other than JSON.") from exc
+        if not isinstance(body, dict):
+            raise UpstreamError(f"Kaggle answered {what} with an unexpected shape.")
+        return body
 
     @contextmanager
     def open_file(self, snapshot: Snapshot, path: str) -> Iterator[Iterator[bytes]]:

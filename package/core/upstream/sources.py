@@ -103,6 +103,8 @@ def _parse_huggingface(url: str, segments: list[str]) -> SourceRef:
         repo_id, rest = f"{segments[0]}/{segments[1]}", segments[2:]
     _check_repo_id(url, repo_id)
     revision = rest[1] if len(rest) >= 2 and rest[0] in {"tree", "blob", "resolve"} else None
+    if revision is not None:
+        _check_path_part(url, revision)
     return SourceRef(kind=kind, repo_id=repo_id, revision=revision)
 
 
@@ -114,6 +116,8 @@ def _parse_github(url: str, segments: list[str]) -> SourceRef:
     revision, subpath = None, ""
     if len(segments) >= 4 and segments[2] in {"tree", "blob"}:
         revision, subpath = segments[3], "/".join(segments[4:])
+        for part in segments[3:]:
+            _check_path_part(url, part)
     return SourceRef(kind=SourceKind.GITHUB, repo_id=f"{owner}/{repo}", revision=revision, subpath=subpath)
 
 
@@ -132,3 +136,13 @@ def _check_repo_id(url: str, repo_id: str) -> None:
     for part in repo_id.split("/"):
         if not part or part in {".", ".."} or not set(part) <= allowed or len(part) > 100:
             raise BadRequest(f"{url!r} has an invalid repository name {repo_id!r}.")
+
+
+def _check_path_part(url: str, part: str) -> None:
+    """A revision or folder name that stays one path segment when the registry calls the upstream API."""
+    if (
+        part in {".", ".."}
+        or any(c in part for c in "/\\?#%")
+        or any(ord(c) < 32 or ord(c) == 127 for c in part)
+    ):
+        raise BadRequest(f"{url!r} has an invalid revision or folder segment {part!r}.")

@@ -137,3 +137,18 @@ class TestParseSourceUrl:
             parse_source_url("https://huggingface.co/x/y").key
             != parse_source_url("https://huggingface.co/datasets/x/y").key
         )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://github.com/google-research/bert/tree/..%2F..%2Frepos%2Fopenai%2Fwhisper%2Fgit%2Ftrees%2Fmain",
+        "https://github.com/google-research/bert/tree/main/..",
+        "https://github.com/google-research/bert/tree/main/a%3Fb",
+        "https://github.com/google-research/bert/tree/ma%23in/x",
+        "https://huggingface.co/openai/whisper-tiny/tree/..%2F..%2Fapi",
+    ],
+)
+def test_revisions_and_folders_cannot_leave_their_path_segment(url):
+    with pytest.raises(BadRequest, match="invalid revision or folder"):
+        parse_source_url(url)
