@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from mangum import Mangum
 
-from package.core.config import get_settings
+from package.core.config import ALL_DOMAINS, get_settings
 from package.core.errors import install_error_handlers
 from package.core.events import clear_hooks, on_reset
 from package.core.logging import configure_logging
@@ -66,10 +66,14 @@ def create_app(domains: Iterable[str] | None = None) -> FastAPI:
     for domain in chosen:
         endpoint = importlib.import_module(f"package.routers.{domain}.endpoint")
         app.include_router(endpoint.router)
-        # A domain may add middleware (`setup_app`) and subscribe to other domains' events (`register_hooks`).
+        # A domain may add middleware (`setup_app`).
         setup_app = getattr(endpoint, "setup_app", None)
         if setup_app is not None:
             setup_app(app)
+    # Every domain's event subscriptions run in every container, whatever routes it mounts: events are
+    # in-process, so the container where an artifact is registered is where its rating gate and background
+    # rating must run (their results go to the shared storage every container reads).
+    for domain in _routers(ALL_DOMAINS):
         register_hooks = getattr(
             importlib.import_module(f"package.routers.{domain}.services"), "register_hooks", None
         )

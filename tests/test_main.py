@@ -57,3 +57,24 @@ def test_lambda_handler_serves_an_api_gateway_event(registry_env):
     result = handler(event, None)  # type: ignore[arg-type]  # the handler reads no context
     assert result["statusCode"] == 200
     assert "Performance track" in json.loads(result["body"])["plannedTracks"]
+
+
+def test_a_container_without_the_rating_domain_still_rates_what_it_registers(registry_env, monkeypatch):
+    """Events are in-process: the async-rating path must complete in the container that registered the model."""
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from tests.conftest import login
+
+    monkeypatch.setenv("REGISTRY_ASYNC_RATING", "true")
+    clear_process_caches()
+    with TestClient(create_app(["auth", "artifacts"])) as client:
+        client.headers["X-Authorization"] = login(client)
+        created = client.post("/artifact/model", json={"url": "https://huggingface.co/openai/whisper-tiny"})
+        assert created.status_code == 202
+        aid = created.json()["metadata"]["id"]
+        deadline = time.monotonic() + 20
+        while client.get(f"/artifacts/model/{aid}").status_code == 404 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert client.get(f"/artifacts/model/{aid}").status_code == 200
