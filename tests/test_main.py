@@ -60,7 +60,7 @@ def test_lambda_handler_serves_an_api_gateway_event(registry_env):
 
 
 def test_a_container_without_the_rating_domain_still_rates_what_it_registers(registry_env, monkeypatch):
-    """Events are in-process: the async-rating path must complete in the container that registered the model."""
+    """Events are in-process: async rating completes in the container that registered the model."""
     import time
 
     from fastapi.testclient import TestClient
