@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 ARTIFACT_ID_PATTERN = r"^[a-zA-Z0-9\-]+$"
 
@@ -65,12 +65,20 @@ class ArtifactData(SpecModel):
 
 
 class ArtifactCreate(SpecModel):
-    """Body of `POST /artifact/{type}`: a URL and an optional name (clients send one)."""
+    """Body of `POST /artifact/{type}`: a URL and an optional name (clients send one).
 
-    model_config = ConfigDict(extra="forbid")
+    Other fields (e.g. the read-only `download_url` of ArtifactData) are ignored.
+    """
 
     url: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2048)]
     name: ArtifactName | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _not_reserved(cls, value: str | None) -> str | None:
+        if value == "*":
+            raise ValueError('"*" is reserved for enumerating artifacts')
+        return value
 
 
 class Artifact(SpecModel):

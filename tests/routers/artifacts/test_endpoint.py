@@ -67,7 +67,7 @@ class TestRegister:
 
     @pytest.mark.parametrize(
         "body",
-        [{}, {"url": ""}, {"url": 5}, {"name": "x"}, {"url": BERT, "extra": 1}, [BERT], "null"],
+        [{}, {"url": ""}, {"url": 5}, {"name": "x"}, {"url": BERT, "name": "*"}, [BERT], "null"],
     )
     def test_malformed_bodies_are_400(self, client, body):
         response = client.post("/artifact/model", json=body)
@@ -366,3 +366,9 @@ def test_accel_redirect_hands_stored_blobs_to_the_front_server(client, monkeypat
     location = response.headers["x-accel-redirect"]
     assert location.startswith("/_blobs/")
     assert location.endswith(response.headers["etag"].strip('"'))
+
+
+def test_read_only_download_url_in_a_registration_body_is_ignored(client):
+    response = client.post("/artifact/model", json={"url": BERT, "download_url": "http://elsewhere/x"})
+    assert response.status_code == 201
+    assert response.json()["data"]["download_url"].startswith("http://registry.test/download/model/")
