@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from package.core.upstream.sources import SourceKind, SourceRef
 
-README_MAX_BYTES = 1024 * 1024
+README_MAX_BYTES = 256 * 1024  # a DynamoDB item holds 400 KB
 SMALL_JSON_MAX_BYTES = 256 * 1024
 
 

@@ -13,6 +13,7 @@ Item layout (partition key / sort key), as a DynamoDB table would hold it:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,6 +21,7 @@ from package.core.storage import Check, ConditionFailed, Delete, Put, Storage
 from package.core.storage.interface import Operation
 from package.routers.artifacts.interface import ArtifactRecord, ArtifactType, MirrorState
 
+OWNED_BATCH = 50  # well under DynamoDB's 100 operations per transaction
 ARTIFACT = "ARTIFACT"
 SOURCE = "SOURCE"
 README = "README"
@@ -27,6 +29,8 @@ HIDDEN = "HIDDEN"
 
 
 def _source_sk(artifact_type: ArtifactType, source_key: str) -> str:
+    if len(source_key) > 400:  # DynamoDB sort keys hold 1,024 bytes; long folder paths are hashed
+        source_key = "sha256:" + hashlib.sha256(source_key.encode()).hexdigest()
     return f"{artifact_type.value}|{source_key}"
 
 
@@ -103,22 +107,29 @@ def snapshot(storage: Storage, artifact_id: str) -> dict[str, Any] | None:
 
 
 def delete(storage: Storage, record: ArtifactRecord) -> list[str]:
-    """Remove an artifact and everything it owns; returns the blobs it referenced."""
+    """Remove an artifact and everything it owns; returns the blobs it referenced.
+
+    The artifact itself goes in one small transaction (so it is gone or not, whatever the store's transaction
+    limit); its files, audit entries and blob references follow, each delete idempotent.
+    """
     files = storage.records.query(f"FILES#{record.id}")
     audit = storage.records.query(f"AUDIT#{record.id}")
     shas = referenced_blobs(storage, record)
-    ops: list[Operation] = [
-        Check(ARTIFACT, record.id),
-        Delete(ARTIFACT, record.id),
-        Delete(SOURCE, _source_sk(record.type, record.source_key)),
-        Delete(f"SNAPSHOT#{record.id}", "v"),
-        Delete(README, record.id),
-        Delete(HIDDEN, record.id),
-    ]
-    ops += [Delete(f.pk, f.sk) for f in files]
-    ops += [Delete(a.pk, a.sk) for a in audit]
-    ops += [Delete(f"BLOBREF#{sha}", record.id) for sha in shas]
-    storage.records.transact(ops)
+    storage.records.transact(
+        [
+            Check(ARTIFACT, record.id),
+            Delete(ARTIFACT, record.id),
+            Delete(SOURCE, _source_sk(record.type, record.source_key)),
+            Delete(f"SNAPSHOT#{record.id}", "v"),
+            Delete(README, record.id),
+            Delete(HIDDEN, record.id),
+        ]
+    )
+    owned: list[Operation] = [Delete(f.pk, f.sk) for f in files]
+    owned += [Delete(a.pk, a.sk) for a in audit]
+    owned += [Delete(f"BLOBREF#{sha}", record.id) for sha in shas]
+    for start in range(0, len(owned), OWNED_BATCH):
+        storage.records.transact(owned[start : start + OWNED_BATCH])
     return shas
 
 

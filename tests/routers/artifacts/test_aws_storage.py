@@ -58,3 +58,22 @@ def test_register_mirror_download_delete_reset(aws_client):
     aws_client.post("/artifact/code", json={"url": "https://github.com/openai/whisper"})
     assert aws_client.delete("/reset").status_code == 200
     assert aws_client.post("/artifacts", json=[{"name": "*"}]).json() == []
+
+
+def test_deleting_an_artifact_with_more_items_than_one_dynamodb_transaction(aws_client):
+    from package.core.auth_middleware import Principal
+    from package.core.storage import get_storage
+    from package.routers.artifacts import services
+    from package.routers.artifacts.interface import ArtifactType, AuditAction
+
+    created = aws_client.post("/artifact/code", json={"url": "https://github.com/openai/whisper"})
+    aid = created.json()["metadata"]["id"]
+    storage = get_storage()
+    record = services.load(storage, ArtifactType.CODE, aid)
+    for _ in range(120):
+        services.record_audit(
+            storage, record=record, principal=Principal("ann", False), action=AuditAction.DOWNLOAD
+        )
+    assert aws_client.delete(f"/artifacts/code/{aid}").status_code == 200
+    assert storage.records.query(f"AUDIT#{aid}") == []
+    assert aws_client.get(f"/artifacts/code/{aid}").status_code == 404
