@@ -79,7 +79,7 @@ def authenticate(storage: Storage, settings: Settings, *, name: str, password: s
         throttle.failed(storage, name=name, client=client, now=now)
         logger.info("failed login", extra={"user": name, "client": client})
         raise Unauthorized(_BAD_LOGIN)
-    throttle.succeeded(storage, name=name)
+    throttle.succeeded(storage, name=name, client=client)
     if passwords.needs_rehash(settings, user.password_hash):
         with contextlib.suppress(ConditionFailed):  # the account changed meanwhile: next login upgrades it
             database.replace_password_hash(storage, user, passwords.hash_password(settings, password))

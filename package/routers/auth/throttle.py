@@ -2,6 +2,7 @@
 
 After a number of free failures each further one doubles the wait (up to a ceiling), and failures are
 forgotten after a quiet period, so a real user is slowed while someone guesses, never locked out for good.
+A name's failures count per client address: a guesser elsewhere cannot lock its real user out.
 A login attempted while waiting is answered 429 with Retry-After and its password is not even checked.
 Counts live in storage, so every container applies the same limits.
 """
@@ -36,7 +37,7 @@ def wait_seconds(settings: Settings, scope: str, failures: int) -> float:
 
 def check(storage: Storage, settings: Settings, *, name: str, client: str, now: float) -> None:
     """Refuse (429 with Retry-After) while the name or the client address must wait."""
-    for scope, who in ((NAME, name), (CLIENT, client)):
+    for scope, who in ((NAME, _name_key(name, client)), (CLIENT, client)):
         failures, last = database.login_failures(storage, scope, who)
         if failures == 0:
             continue
@@ -54,10 +55,14 @@ def check(storage: Storage, settings: Settings, *, name: str, client: str, now: 
 
 def failed(storage: Storage, *, name: str, client: str, now: float) -> None:
     """Count a failed login against the name and the client address."""
-    database.add_login_failure(storage, NAME, name, now)
+    database.add_login_failure(storage, NAME, _name_key(name, client), now)
     database.add_login_failure(storage, CLIENT, client, now)
 
 
-def succeeded(storage: Storage, *, name: str) -> None:
+def succeeded(storage: Storage, *, name: str, client: str) -> None:
     """A correct password clears the name's failures (not the client's: it may be guessing other names)."""
-    database.forget_login_failures(storage, NAME, name)
+    database.forget_login_failures(storage, NAME, _name_key(name, client))
+
+
+def _name_key(name: str, client: str) -> str:
+    return f"{client} {name}"

@@ -29,9 +29,10 @@ def test_waiting_ends_and_failures_are_forgotten(settings):
     for _ in range(8):
         throttle.failed(storage, name="ann", client="10.0.0.1", now=now)
     with pytest.raises(TooManyRequests) as refused:
-        throttle.check(storage, settings, name="ann", client="10.0.0.2", now=now + 1)
+        throttle.check(storage, settings, name="ann", client="10.0.0.1", now=now + 1)
     assert refused.value.headers["Retry-After"] == "7"  # 8 failures: wait 8 s after the latest
-    throttle.check(storage, settings, name="ann", client="10.0.0.2", now=now + 8.5)
+    throttle.check(storage, settings, name="ann", client="10.0.0.2", now=now + 1)  # the real user, elsewhere
+    throttle.check(storage, settings, name="ann", client="10.0.0.1", now=now + 8.5)
     throttle.check(storage, settings, name="bob", client="10.0.0.1", now=now + 1)  # client still has slack
     throttle.check(storage, settings, name="ann", client="10.0.0.1", now=now + 901)
     throttle.failed(storage, name="ann", client="10.0.0.1", now=now + 902)
@@ -42,6 +43,6 @@ def test_success_clears_the_name_but_not_the_client(settings):
     storage, now = get_storage(), 1_000_000.0
     for i in range(25):
         throttle.failed(storage, name=f"user{i % 5}", client="10.0.0.9", now=now)
-    throttle.succeeded(storage, name="user0")
+    throttle.succeeded(storage, name="user0", client="10.0.0.9")
     with pytest.raises(TooManyRequests, match="this client"):
         throttle.check(storage, settings, name="user0", client="10.0.0.9", now=now + 1)
