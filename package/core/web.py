@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -15,3 +16,8 @@ def public_base_url(request: Request, settings: SettingsDep) -> str:
 
 
 BaseUrl = Annotated[str, Depends(public_base_url)]
+
+
+def error_responses(descriptions: Mapping[int, str], *codes: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of a route: each error code it can answer, with its domain's description."""
+    return {code: {"description": descriptions[code]} for code in codes}

@@ -10,7 +10,7 @@ from package.core.auth_middleware import CanDownload, CanSearch, CanUpload, IsAd
 from package.core.config import SettingsDep
 from package.core.storage import Store
 from package.core.upstream.clients import UpstreamsDep
-from package.core.web import BaseUrl
+from package.core.web import BaseUrl, error_responses
 from package.routers.artifacts import services
 from package.routers.artifacts.interface import (
     Artifact,
@@ -28,18 +28,20 @@ from package.routers.artifacts.responses import to_response
 router = APIRouter(tags=["artifacts"])
 
 
+ERRORS = {
+    400: "Malformed request or id.",
+    403: "Authentication failed.",
+    404: "Artifact does not exist.",
+    409: "Artifact exists already.",
+    413: "Too many artifacts match.",
+    416: "Range not satisfiable.",
+    424: "Refused: its rating is below REGISTRY_INGEST_MIN_SCORE, or it could not be rated.",
+    502: "The upstream source could not be read (down, rate-limited, or gated).",
+}
+
+
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    text = {
-        400: "Malformed request or id.",
-        403: "Authentication failed.",
-        404: "Artifact does not exist.",
-        409: "Artifact exists already.",
-        413: "Too many artifacts match.",
-        416: "Range not satisfiable.",
-        424: "Refused: its rating is below REGISTRY_INGEST_MIN_SCORE, or it could not be rated.",
-        502: "The upstream source could not be read (down, rate-limited, or gated).",
-    }
-    return {code: {"description": text[code]} for code in codes}
+    return error_responses(ERRORS, *codes)
 
 
 # Literal paths come before `/artifact/{artifact_type}`, which would otherwise capture them.

@@ -9,22 +9,25 @@ from fastapi import APIRouter, Request, status
 from package.core.auth_middleware import CanAdminister, CurrentUser
 from package.core.config import SettingsDep
 from package.core.storage import Store
+from package.core.web import error_responses
 from package.routers.auth import services
 from package.routers.auth.interface import AuthenticationRequest, UserCreate, UserDeleted, UserRead
 
 router = APIRouter()
 
 
+ERRORS = {
+    400: "Malformed request.",
+    401: "The user or password is invalid.",
+    403: "Missing or invalid token, or not allowed.",
+    404: "No such user.",
+    409: "The user exists already, or is the default admin.",
+    429: "Too many failed logins: wait as Retry-After says.",
+}
+
+
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    text = {
-        400: "Malformed request.",
-        401: "The user or password is invalid.",
-        403: "Missing or invalid token, or not allowed.",
-        404: "No such user.",
-        409: "The user exists already, or is the default admin.",
-        429: "Too many failed logins: wait as Retry-After says.",
-    }
-    return {code: {"description": text[code]} for code in codes}
+    return error_responses(ERRORS, *codes)
 
 
 @router.put(

@@ -10,6 +10,7 @@ from package.core.auth_middleware import CanSearch
 from package.core.config import SettingsDep
 from package.core.storage import Store
 from package.core.upstream.clients import UpstreamsDep
+from package.core.web import error_responses
 from package.routers.artifacts.interface import ArtifactType
 from package.routers.license import services
 from package.routers.license.interface import ArtifactLicense, LicenseCheckReport, SimpleLicenseCheckRequest
@@ -17,14 +18,16 @@ from package.routers.license.interface import ArtifactLicense, LicenseCheckRepor
 router = APIRouter(tags=["license"])
 
 
+ERRORS = {
+    400: "The request is malformed or the URL is not a GitHub repository.",
+    403: "Authentication failed.",
+    404: "The artifact or GitHub project could not be found.",
+    502: "External license information could not be retrieved.",
+}
+
+
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    text = {
-        400: "The request is malformed or the URL is not a GitHub repository.",
-        403: "Authentication failed.",
-        404: "The artifact or GitHub project could not be found.",
-        502: "External license information could not be retrieved.",
-    }
-    return {code: {"description": text[code]} for code in codes}
+    return error_responses(ERRORS, *codes)
 
 
 @router.post(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from package.core.auth_middleware import CanSearch
 from package.core.storage import Store
+from package.core.web import error_responses
 from package.routers.artifacts.interface import ArtifactType
 from package.routers.lineage import services
 from package.routers.lineage.interface import ArtifactCost, ArtifactLineageGraph
@@ -15,13 +16,15 @@ from package.routers.lineage.interface import ArtifactCost, ArtifactLineageGraph
 router = APIRouter(tags=["lineage"])
 
 
+ERRORS = {
+    400: "Malformed id or query, or the artifact's metadata is missing or malformed.",
+    403: "Authentication failed.",
+    404: "Artifact does not exist.",
+}
+
+
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    text = {
-        400: "Malformed id or query, or the artifact's metadata is missing or malformed.",
-        403: "Authentication failed.",
-        404: "Artifact does not exist.",
-    }
-    return {code: {"description": text[code]} for code in codes}
+    return error_responses(ERRORS, *codes)
 
 
 @router.get(
