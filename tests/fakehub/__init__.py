@@ -2,6 +2,7 @@
 
 from tests.fakehub.blobs import Blob, GeneratedBlob, StaticBlob
 from tests.fakehub.gh_specs import ActivitySpec, Contributor, PullFileSpec, PullSpec, ReviewSpec
+from tests.fakehub.hf_commits import HubHistory
 from tests.fakehub.hub import FakeHub
 from tests.fakehub.st_format import Tensor, safetensors_blob
 
@@ -11,6 +12,7 @@ __all__ = [
     "Contributor",
     "FakeHub",
     "GeneratedBlob",
+    "HubHistory",
     "PullFileSpec",
     "PullSpec",
     "ReviewSpec",

@@ -14,6 +14,7 @@ class Controls:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._down: dict[Service, bool] = dict.fromkeys(SERVICES, False)
+        self._down_paths: dict[Service, set[str]] = {service: set() for service in SERVICES}
         self._latency: dict[Service, float] = dict.fromkeys(SERVICES, 0.0)
         self._rate_limited = False
         self._github_used = 0
@@ -26,12 +27,24 @@ class Controls:
         return service
 
     def set_down(self, service: str, down: bool) -> None:
+        """Whole service down, or (down=False) fully up again, paths put down one by one included."""
+        checked = self._check(service)
         with self._lock:
-            self._down[self._check(service)] = down
+            self._down[checked] = down
+            if not down:
+                self._down_paths[checked].clear()
 
-    def is_down(self, service: Service) -> bool:
+    def set_path_down(self, service: str, fragment: str, down: bool) -> None:
         with self._lock:
-            return self._down[service]
+            paths = self._down_paths[self._check(service)]
+            if down:
+                paths.add(fragment)
+            else:
+                paths.discard(fragment)
+
+    def is_down(self, service: Service, path: str = "") -> bool:
+        with self._lock:
+            return self._down[service] or any(fragment in path for fragment in self._down_paths[service])
 
     def set_latency(self, service: str, seconds: float) -> None:
         if seconds < 0:
@@ -69,5 +82,6 @@ class Controls:
     def reset(self) -> None:
         with self._lock:
             self._down = dict.fromkeys(SERVICES, False)
+            self._down_paths = {service: set() for service in SERVICES}
             self._latency = dict.fromkeys(SERVICES, 0.0)
             self._rate_limited = False

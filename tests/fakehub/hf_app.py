@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from tests.fakehub import hf_errors, hf_info, hf_tree
+from tests.fakehub import hf_commits, hf_errors, hf_info, hf_tree
 from tests.fakehub.hf_files import serve_file
 from tests.fakehub.hf_paths import HubPath, parse
 from tests.fakehub.hf_repo import GITATTRIBUTES, README, HfRepo
@@ -81,6 +81,10 @@ class HfApp:
             if entries is None:
                 return hf_errors.entry_not_found(repo, hub_path.path, hub_path.revision or "main")
             return JSONResponse(entries)
+        if hub_path.action == "commits":  # history is metadata: public on gated repos, like info and tree
+            expand = request.query_params.getlist("expand") + request.query_params.getlist("expand[]")
+            body, headers = hf_commits.page(repo.commits, request.url, "formatted" in expand)
+            return JSONResponse(body, headers=headers)
         gated_out = repo.gated is not False and not self.has_access(repo, token)
         if hub_path.action == "auth-check":
             return hf_errors.gated(repo.kind, repo, token is not None) if gated_out else JSONResponse({})

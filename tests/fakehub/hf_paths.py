@@ -14,9 +14,9 @@ from urllib.parse import quote, unquote
 
 from tests.fakehub.hf_repo import RepoKind
 
-Action = Literal["info", "tree", "paths-info", "auth-check", "resolve"]
+Action = Literal["info", "tree", "paths-info", "auth-check", "commits", "resolve"]
 API_KINDS: dict[str, RepoKind] = {"models": "model", "datasets": "dataset"}
-API_SUBPATHS = ("revision", "tree", "paths-info", "auth-check")
+API_SUBPATHS = ("revision", "tree", "paths-info", "auth-check", "commits")
 Knows = Callable[[RepoKind, str], bool]
 
 
@@ -65,6 +65,8 @@ def parse_api(raw: list[str], knows: Knows) -> HubPath | None:
         return HubPath("tree", kind, repo_id, tail[1], "/".join(tail[2:]), prefix, raw_tail)
     if tail[0] == "paths-info" and len(tail) == 2:
         return HubPath("paths-info", kind, repo_id, tail[1], "", prefix, raw_tail)
+    if tail[0] == "commits" and len(tail) == 2:
+        return HubPath("commits", kind, repo_id, tail[1], "", prefix, raw_tail)
     if tail == ["auth-check"]:
         return HubPath("auth-check", kind, repo_id, None, "", prefix, raw_tail)
     return None

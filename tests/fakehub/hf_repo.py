@@ -12,6 +12,7 @@ from typing import Any, Literal
 from tests.fakehub.blobs import Blob, FileInput, GeneratedBlob, StaticBlob, as_blob
 from tests.fakehub.cards import render_card, split_card
 from tests.fakehub.gitobj import LFS_SUFFIXES, blob_git_sha, git_blob_sha, is_lfs_path, lfs_pointer
+from tests.fakehub.hf_commits import HubCommit, HubHistory, default_history, generate
 
 RepoKind = Literal["model", "dataset"]
 Gated = Literal[False, "auto", "manual"]
@@ -73,6 +74,7 @@ class HfRepo:
     description: str | None = None
     citation: str | None = None
     aliases: tuple[str, ...] = field(default_factory=tuple)
+    history: HubHistory | None = None  # None: one upload by the namespace after the initial commit
 
     @property
     def author(self) -> str | None:
@@ -93,6 +95,13 @@ class HfRepo:
         for path in sorted(self.files):
             digest.update(f"\n{path}:{self.files[path].fingerprint()}".encode())
         return digest.hexdigest()
+
+    @cached_property
+    def commits(self) -> tuple[HubCommit, ...]:
+        """The commit history, newest first (the newest is `sha`, at `last_modified`)."""
+        history = self.history or default_history(self.author)
+        key = f"{self.kind}/{self.repo_id}"
+        return generate(key, self.created_at, self.last_modified, self.sha, history)
 
     @property
     def object_id(self) -> str:
@@ -172,6 +181,7 @@ def build_repo(
     description: str | None = None,
     citation: str | None = None,
     aliases: Sequence[str] = (),
+    history: HubHistory | None = None,
 ) -> HfRepo:
     return HfRepo(
         kind=kind,
@@ -199,4 +209,5 @@ def build_repo(
         description=description,
         citation=citation,
         aliases=tuple(aliases),
+        history=history,
     )

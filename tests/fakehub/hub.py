@@ -13,6 +13,7 @@ from tests.fakehub.gh_repo import build_github_repo
 from tests.fakehub.gh_specs import ActivitySpec, Contributor
 from tests.fakehub.gh_store import GitHubStore
 from tests.fakehub.hf_app import create_hf_app
+from tests.fakehub.hf_commits import HubHistory
 from tests.fakehub.hf_repo import DEFAULT_CREATED_AT, Gated, RepoKind, build_repo
 from tests.fakehub.hf_store import HfStore
 from tests.fakehub.middleware import ControlMiddleware
@@ -79,8 +80,15 @@ class FakeHub:
 
     # ----- controls (thread-safe) ------------------------------------------------------------------
     def set_down(self, service: Service, down: bool = True) -> None:
-        """While down, every request to "hf" or "github" gets a 503 with a JSON error body."""
+        """While down, every request to "hf" or "github" gets a 503 with a JSON error body.
+
+        set_down(service, False) brings the whole service back, paths put down by set_path_down included."""
         self.controls.set_down(service, down)
+
+    def set_path_down(self, service: Service, fragment: str, down: bool = True) -> None:
+        """While down, requests of "hf" or "github" whose path contains `fragment` get the outage's 503
+        (e.g. set_path_down("hf", "/commits/") breaks only the Hub's commit listings)."""
+        self.controls.set_path_down(service, fragment, down)
 
     def set_latency(self, service: Service, seconds: float) -> None:
         """Delay each answer of "hf" or "github" by `seconds` (asyncio.sleep: the other service goes on)."""
@@ -91,7 +99,7 @@ class FakeHub:
         self.controls.set_rate_limited(limited)
 
     def reset_controls(self) -> None:
-        """Back to normal: both services up, no latency, no rate limit (the request log is kept)."""
+        """Back to normal: both services up (no path down), no latency, no rate limit (the log is kept)."""
         self.controls.reset()
 
     @property
@@ -134,13 +142,14 @@ class FakeHub:
         last_modified: str | None = None,
         spaces: Sequence[str] = (),
         aliases: Sequence[str] = (),
+        history: HubHistory | None = None,
     ) -> None:
         """Add (or replace) a model repo. See add_hf_repo for the meaning of the arguments."""
         self.add_hf_repo(
             "model", repo_id, readme=readme, card_data=card_data, card_body=card_body, license=license,
             files=files, config=config, gated=gated, private=private, tags=tags, library_name=library_name,
             pipeline_tag=pipeline_tag, downloads=downloads, likes=likes, created_at=created_at,
-            last_modified=last_modified, spaces=spaces, aliases=aliases,
+            last_modified=last_modified, spaces=spaces, aliases=aliases, history=history,
         )  # fmt: skip
 
     def add_dataset(
@@ -162,13 +171,14 @@ class FakeHub:
         description: str | None = None,
         citation: str | None = None,
         aliases: Sequence[str] = (),
+        history: HubHistory | None = None,
     ) -> None:
         """Add (or replace) a dataset repo. See add_hf_repo for the meaning of the arguments."""
         self.add_hf_repo(
             "dataset", repo_id, readme=readme, card_data=card_data, card_body=card_body, license=license,
             files=files, gated=gated, private=private, tags=tags, downloads=downloads, likes=likes,
             created_at=created_at, last_modified=last_modified, description=description, citation=citation,
-            aliases=aliases,
+            aliases=aliases, history=history,
         )  # fmt: skip
 
     def add_hf_repo(self, kind: RepoKind, repo_id: str, **options: Any) -> None:
@@ -183,6 +193,9 @@ class FakeHub:
         - gated: False | "auto" | "manual"; files other than README.md/.gitattributes then need a token
           from valid_hf_tokens. private: the repo answers RepoNotFound without such a token.
         - aliases: old ids that redirect (307) to this repo, like renamed repos on the Hub.
+        - history: who committed how often (HubHistory), served by /api/{models|datasets}/{id}/commits/{rev}
+          between created_at and last_modified; None: the initial commit by `system` and one upload by the
+          namespace.
         """
         self.hf_store.add(build_repo(kind, repo_id, **options))
 

@@ -59,7 +59,7 @@ class ControlMiddleware:
         delay = self.controls.latency(self.service)
         if delay > 0:
             await asyncio.sleep(delay)
-        if self.controls.is_down(self.service):
+        if self.controls.is_down(self.service, path):
             await send_json(send, 503, down_body(self.service), [])
             return
         if self.service == "github" and not path.startswith(UNLIMITED_PREFIXES):

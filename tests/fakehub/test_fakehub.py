@@ -22,7 +22,15 @@ from huggingface_hub.errors import (
     RevisionNotFoundError,
 )
 
-from tests.fakehub import ActivitySpec, Contributor, FakeHub, PullFileSpec, PullSpec, ReviewSpec
+from tests.fakehub import (
+    ActivitySpec,
+    Contributor,
+    FakeHub,
+    HubHistory,
+    PullFileSpec,
+    PullSpec,
+    ReviewSpec,
+)
 
 GRANTED = "hf_test_granted"
 MIB = 1024 * 1024
@@ -159,6 +167,34 @@ def test_unknown_repo_and_file(api: HfApi, tmp_path: Path) -> None:
         hf_hub_download(
             "microsoft/resnet-50", "nope.bin", endpoint=api.endpoint, cache_dir=tmp_path, token=False
         )
+
+
+def test_commit_histories_through_list_repo_commits(api: HfApi, hub: FakeHub) -> None:
+    resnet = api.list_repo_commits("microsoft/resnet-50")
+    assert resnet[0].commit_id == api.model_info("microsoft/resnet-50").sha  # newest first, at the head
+    assert resnet[0].created_at.isoformat().startswith("2024-02-13T21:21:45")  # = lastModified
+    assert (resnet[-1].title, resnet[-1].authors) == ("initial commit", ["system"])
+    assert resnet[-1].created_at.isoformat().startswith("2022-03-16T15:42:43")  # = createdAt
+    people = {author for c in resnet for author in c.authors} - {"system", "SFconvertbot"}
+    assert len(people) == 3
+    assert {a for c in api.list_repo_commits("parvk11/audience_classifier_model") for a in c.authors} == {
+        "system",
+        "parvk11",
+    }
+    whisper = api.list_repo_commits("openai/whisper-tiny", formatted=True)
+    assert any(len(c.authors) == 2 for c in whisper)  # co-authored commits
+    assert whisper[0].formatted_title is not None
+    assert api.list_repo_commits("rajpurkar/squad", repo_type="dataset")[-1].title == "initial commit"
+    # Pages of `limit` linked by rel="next" (followed by the client), X-Total-Count on each page.
+    hub.add_model("history/busy", files={"w.bin": (64, 1)}, history=HubHistory((("ann", 90), ("bo", 30))))
+    assert len(api.list_repo_commits("history/busy")) == 121
+    first = httpx.get(f"{hub.hf_url}/api/models/history/busy/commits/main", params={"limit": 50})
+    assert (len(first.json()), first.headers["x-total-count"]) == (50, "121")
+    assert "p=1" in first.headers["link"] and 'rel="next"' in first.headers["link"]
+    last = httpx.get(f"{hub.hf_url}/api/models/history/busy/commits/main", params={"limit": 50, "p": 2})
+    assert len(last.json()) == 21 and "link" not in last.headers
+    with pytest.raises(RevisionNotFoundError):
+        api.list_repo_commits("history/busy", revision="no-such-branch")
 
 
 def test_tree_and_snapshot_download(api: HfApi, tmp_path: Path) -> None:

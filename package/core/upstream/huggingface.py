@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import httpx2
@@ -20,7 +24,7 @@ from huggingface_hub.errors import (
 )
 from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]  # public, not re-exported
 
-from package.core.errors import NotFound, UpstreamError
+from package.core.errors import NotFound, RegistryError, UpstreamError
 from package.core.upstream.snapshot import README_MAX_BYTES, SMALL_JSON_MAX_BYTES, RemoteFile, Snapshot
 from package.core.upstream.sources import SourceKind, SourceRef
 
@@ -29,6 +33,23 @@ logger = logging.getLogger("registry.upstream.hf")
 CHUNK_BYTES = 1024 * 1024
 _GITHUB_LINK = re.compile(r"https?://github\.com/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+)")
 _SMALL_JSON_FILES = ("config.json", "adapter_config.json", "model_index.json")
+HUB_COMMITS_MAX = 300  # newest commits captured at ingest
+HUB_COMMITS_PAGE = 100  # commits asked per request (the Hub follows with Link rel="next")
+HUB_COMMIT_TITLE_MAX = 120
+
+
+@dataclass(frozen=True)
+class CommitHistory:
+    """The newest commits of a Hub repository, compact: [{"authors": [user, ...], "date": ISO, "title"}]."""
+
+    commits: list[dict[str, Any]] = field(default_factory=list)
+    total: int | None = None  # the Hub's X-Total-Count
+    note: str | None = None  # why the list stops short of `total` (bound, time budget, a page that failed)
+
+    def to_details(self) -> dict[str, Any]:
+        """The snapshot.details entries of this history."""
+        extra = {"hub_commits_note": self.note} if self.note else {}
+        return {"hub_commits": self.commits, "hub_commits_total": self.total, **extra}
 
 
 class UpstreamGated(UpstreamError):
@@ -99,13 +120,74 @@ class HuggingFaceAdapter:
         )
         paths = {f.path for f in files}
         readme_path = next((p for p in ("README.md", "readme.md", "README") if p in paths), None)
-        if readme_path:
-            snapshot.readme = self._read_text(snapshot, readme_path, README_MAX_BYTES)
-        for name in _SMALL_JSON_FILES:
-            if name in paths:
-                snapshot.details[name.replace(".", "_")] = self._read_json(snapshot, name)
+        # The commit history is read while the README and configs are: it adds no wait of its own.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hf-history") as pool:
+            history = pool.submit(self._history_details, ref, info.id or ref.repo_id, info.sha)
+            if readme_path:
+                snapshot.readme = self._read_text(snapshot, readme_path, README_MAX_BYTES)
+            for name in _SMALL_JSON_FILES:
+                if name in paths:
+                    snapshot.details[name.replace(".", "_")] = self._read_json(snapshot, name)
+            snapshot.details.update(history.result())
         snapshot.linked = _links(card_data, tags, snapshot.readme)
         return snapshot
+
+    def _history_details(self, ref: SourceRef, repo_id: str, revision: str | None) -> dict[str, Any]:
+        """The snapshot.details entries of the commit history; a failure only records why (ingest goes on)."""
+        try:
+            return self.commit_history(ref, repo_id=repo_id, revision=revision).to_details()
+        except RegistryError as exc:
+            logger.info("no commit history for %s: %s", repo_id, exc.message)
+            return {"hub_commits": None, "hub_commits_error": exc.message}
+
+    def commit_history(
+        self, ref: SourceRef, *, repo_id: str | None = None, revision: str | None = None
+    ) -> CommitHistory:
+        """The repository's newest commits (at most HUB_COMMITS_MAX, HUB_COMMITS_PAGE per request), read
+        within the adapter's timeout in total.
+
+        NotFound when the Hub does not know the repository or revision, UpstreamError when the first page
+        cannot be read; a later page that fails, or the time budget, ends the list early (`note` says why).
+        """
+        kind = "datasets" if ref.kind is SourceKind.HF_DATASET else "models"
+        repo_id = repo_id or ref.repo_id
+        rev = quote(revision or ref.revision or "main", safe="")
+        url: str | None = f"{self._endpoint}/api/{kind}/{repo_id}/commits/{rev}"
+        params: dict[str, str] | None = {"limit": str(HUB_COMMITS_PAGE)}
+        headers = build_hf_headers(token=self._token)
+        deadline = time.monotonic() + self._timeout
+        commits: list[dict[str, Any]] = []
+        total: int | None = None
+        note: str | None = None
+        what = f"the commit history of {repo_id!r}"
+        while url is not None and len(commits) < HUB_COMMITS_MAX:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                note = f"stopped after {len(commits)} commits: the {self._timeout:g} s time budget is spent"
+                break
+            try:
+                response = self._get_page(url, params, headers, remaining, what)
+                page = _listing(response, what)
+            except UpstreamError as exc:
+                if not commits:
+                    raise
+                note = f"stopped after {len(commits)} commits: {exc.message}"
+                break
+            if total is None:
+                total = _int_or_none(response.headers.get("X-Total-Count"))
+            commits += [_compact_commit(item) for item in page if isinstance(item, dict)]
+            url, params = response.links.get("next", {}).get("url"), None
+        if url is not None and note is None:
+            note = f"the newest {HUB_COMMITS_MAX} commits were read" + (f" of {total}" if total else "")
+        return CommitHistory(commits[:HUB_COMMITS_MAX], total, note)
+
+    def _get_page(
+        self, url: str, params: dict[str, str] | None, headers: dict[str, str], timeout: float, what: str
+    ) -> httpx.Response:
+        try:
+            return self._http.get(url, params=params, headers=headers, timeout=timeout)
+        except httpx.HTTPError as exc:
+            raise UpstreamError(f"Hugging Face did not answer for {what}: {exc}") from exc
 
     def _file_url(self, snapshot: Snapshot, path: str) -> str:
         repo_type = "dataset" if snapshot.source.kind is SourceKind.HF_DATASET else "model"
@@ -171,6 +253,35 @@ def _raise_for_file(response: httpx.Response, snapshot: Snapshot, path: str) -> 
     if response.status_code == 404 or error_code in {"EntryNotFound", "RepoNotFound"}:
         raise NotFound(f"File {path!r} of {repo!r} was not found on Hugging Face.")
     raise UpstreamError(f"Hugging Face answered {response.status_code} for {path!r} of {repo!r}.")
+
+
+def _listing(response: httpx.Response, what: str) -> list[Any]:
+    if response.status_code in {401, 404}:
+        raise NotFound(
+            f"Hugging Face does not know {what} ({response.headers.get('X-Error-Code', 'not found')})."
+        )
+    if response.status_code >= 400:
+        raise UpstreamError(f"Hugging Face answered {response.status_code} for {what}.")
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise UpstreamError(f"Hugging Face sent {what} as something other than JSON.") from exc
+    if not isinstance(body, list):
+        raise UpstreamError(f"Hugging Face sent {what} as something other than a list.")
+    return body
+
+
+def _compact_commit(item: dict[str, Any]) -> dict[str, Any]:
+    authors = [str(a["user"]) for a in item.get("authors") or [] if isinstance(a, dict) and a.get("user")]
+    title = str(item.get("title") or "").split("\n", 1)[0][:HUB_COMMIT_TITLE_MAX]
+    return {"authors": authors, "date": str(item["date"]) if item.get("date") else None, "title": title}
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _remote_file(sibling: Any) -> RemoteFile:

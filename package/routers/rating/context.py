@@ -2,8 +2,9 @@
 
 Local inputs (the model's record, snapshot and card, its references and the registered artifacts they
 name) are read when the context is built. Inputs that may need an upstream call or another rating (the code
-repository's facts, its pull-request reviews, the parents' net scores) are read on first use, once,
-whichever metric asks first; the others wait for that one read.
+repository's facts, its pull-request reviews, the model's Hub commit history when ingest did not capture it,
+the parents' net scores) are read on first use, once, whichever metric asks first; the others wait for that
+one read.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from package.core.storage import Storage
 from package.core.upstream.clients import Upstreams
 from package.routers.artifacts import services as artifact_services
 from package.routers.artifacts.interface import ArtifactDetails, ArtifactRecord
-from package.routers.rating import github_facts
+from package.routers.rating import github_facts, hub_history
 from package.routers.rating.card import Card, parse_card
 from package.routers.rating.github_facts import RepoFacts, ReviewFacts
+from package.routers.rating.hub_history import HubHistory
 from package.routers.rating.linking import Links, ModelRefs, model_refs, resolve
 
 T = TypeVar("T")
@@ -157,6 +159,32 @@ class RatingContext:
         if self.links.code_repository is None:
             return "the model links no code repository (no GitHub link in its card, no registered code)"
         return f"the linked repository {self.links.code_repository} does not exist on GitHub"
+
+    def hub_history(self) -> HubHistory | None:
+        """The model repository's Hub commit history: as captured at ingest, else read once from the Hub.
+
+        None for a model that does not come from Hugging Face, or that the Hub no longer knows.
+        """
+
+        def read() -> HubHistory | None:
+            if self.record.source_kind != "hf_model":
+                return None
+            captured = hub_history.from_snapshot(self.record.repo_id, self.snapshot)
+            if captured is not None:
+                return captured
+            revision = self.snapshot.get("revision") or self.record.revision
+            try:
+                return hub_history.read_history(
+                    self.storage, self.upstreams, self.settings, self.record.repo_id, revision
+                )
+            except RegistryError as exc:
+                at_ingest = hub_history.ingest_failure(self.snapshot)
+                raise MetricUnavailable(
+                    f"the Hub commit history of {self.record.repo_id} could not be read: {exc.message}"
+                    + (f" (nor at ingest: {at_ingest})" if at_ingest else "")
+                ) from exc
+
+        return self._once("hub_history", read)
 
     def review_facts(self) -> ReviewFacts | None:
         """The code repository's newest merged pull requests and their reviews (None without a repository)."""

@@ -2,7 +2,9 @@
 
 Item layout (partition key / sort key):
   RATING / <artifact id>              the last rating computed for a model (RatingReport)
-  RATINGFACTS / <kind>|<owner/name>   GitHub facts fetched for ratings ("repo", "reviews"), with fetch time
+  RATINGFACTS / <kind>|<owner/name>   upstream facts fetched for ratings, with fetch time: GitHub "repo" and
+                                      "reviews"; "hubcommits" (<owner/name>@<revision>) a Hub commit history
+                                      that ingest did not capture
 """
 
 from __future__ import annotations

@@ -149,7 +149,7 @@ _key_locks: dict[str, threading.Lock] = {}
 _key_locks_guard = threading.Lock()
 
 
-def _once_per_key(key: str, cached: Callable[[], T | None], fetch: Callable[[], T]) -> T:
+def once_per_key(key: str, cached: Callable[[], T | None], fetch: Callable[[], T]) -> T:
     """The cached value, or one fetch of it while concurrent callers for the same key wait."""
     value = cached()
     if value is not None:
@@ -195,7 +195,7 @@ def repo_facts(storage: Storage, upstreams: Upstreams, settings: Settings, repo_
         database.put_facts(storage, "repo", repo_id, asdict(facts))
         return facts
 
-    result = _once_per_key(f"repo|{repo_id.lower()}", cached, fetch)
+    result = once_per_key(f"repo|{repo_id.lower()}", cached, fetch)
     return result if isinstance(result, RepoFacts) else None
 
 
@@ -213,7 +213,7 @@ def review_facts(storage: Storage, upstreams: Upstreams, settings: Settings, rep
         database.put_facts(storage, "reviews", repo_id, asdict(facts))
         return facts
 
-    return _once_per_key(f"reviews|{repo_id.lower()}", cached, fetch)
+    return once_per_key(f"reviews|{repo_id.lower()}", cached, fetch)
 
 
 def _fetch_reviews(upstreams: Upstreams, repo_id: str, sample: int) -> ReviewFacts:

@@ -19,8 +19,12 @@ WHISPER_CODE = "https://github.com/openai/whisper"
 
 @pytest.fixture
 def async_client(registry_env, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    """A registry without the rating domain (nobody publishes) where models are registered unpublished."""
+    """A registry where models are registered unpublished and no rating ever publishes them."""
     from main import create_app
+    from package.routers.rating import services as rating_services
+
+    # Every container runs the rating hooks (main.py); here they must not publish behind the test's back.
+    monkeypatch.setattr(rating_services, "_schedule", lambda *args, **kwargs: None)
 
     for name, value in CHEAP_PASSWORD_HASHING.items():
         monkeypatch.setenv(name, value)

@@ -51,6 +51,14 @@ def test_fixture_models_rank_as_a_person_would(client, register):
     # Whisper's code has tests, CI and more hands than BERT's single-author, long-idle repository.
     assert r["whisper"]["code_quality"] > r["bert"]["code_quality"] > 0
     assert r["whisper"]["bus_factor"] > r["bert"]["bus_factor"] > 0
+    # Without a code repository, the Hub's commit history shows who carries a model: an organisation's few
+    # maintainers > one dominant maintainer with a drive-by helper > a personal upload by one person.
+    assert min(r[k]["bus_factor"] for k in ("resnet", "distilbert", "llama")) > 0.2
+    assert 0 < r["moondream"]["bus_factor"] < 0.1
+    assert {k for k, x in r.items() if x["bus_factor"] == 0} == {"gender", "onnx", "audience", "tiny", "bare"}
+    # Custom code shipped in the model repository is rated too (no tests or CI); weights alone are no code.
+    assert 0 < r["moondream"]["code_quality"] < r["bert"]["code_quality"]
+    assert r["resnet"]["code_quality"] == r["distilbert"]["code_quality"] == r["llama"]["code_quality"] == 0
     # Runnable Python > JavaScript (unverifiable) / needs an input file > no example.
     assert r["bert"]["reproducibility"] == 1
     assert r["onnx"]["reproducibility"] == r["moondream"]["reproducibility"] == 0.5

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fakehub import HubHistory
 from tests.fakehub.gh_specs import ActivitySpec, Contributor, PullFileSpec, PullSpec, ReviewSpec
 from tests.routers.rating.conftest import GH, HF, card, days_ago, explain, rate, wait_ratings
 
@@ -38,10 +39,13 @@ class TestBusFactor:
         repo = github_repo("bots", {"alice": 50, "dependabot[bot]": 500})
         assert rate(client, register(HF + hf_model("m-bots", **linking(repo))))["bus_factor"] == 0
 
-    def test_no_repository_is_zero_with_a_reason(self, client, register):
-        report = explain(client, register(HF + "microsoft/resnet-50"))
+    def test_a_linked_repository_comes_before_the_hub_history(self, client, register, hf_model, github_repo):
+        solo = github_repo("solo-code", {"alice": 40})
+        team_on_the_hub = HubHistory((("ann", 10), ("bo", 10), ("cy", 10), ("di", 10)))
+        model = hf_model("m-solo-code", history=team_on_the_hub, **linking(solo))
+        report = explain(client, register(HF + model))
         assert report["rating"]["bus_factor"] == 0
-        assert "links no code repository" in report["metrics"]["bus_factor"]["reason"]
+        assert report["metrics"]["bus_factor"]["reason"].startswith(f"{solo} (GitHub): one person (alice)")
 
 
 class TestCodeQuality:

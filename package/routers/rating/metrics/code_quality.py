@@ -1,7 +1,12 @@
-"""code_quality: engineering signals of the model's code repository.
+"""code_quality: engineering signals of the model's code.
 
-Inputs: the linked code repository's file tree, README, license and newest commit (from the registry when the
-repository is a registered code artifact, else read once from GitHub). No code is executed.
+Inputs, the first that exists (no code is executed):
+  1. the linked code repository: its file tree, README, license and newest commit (from the registry when the
+     repository is a registered code artifact, else read once from GitHub);
+  2. otherwise the code the model repository itself ships, when its manifest holds source files (.py, .js,
+     .ts, .ipynb, .sh, .c, .cpp, .rs, .go, .java: custom modelling or inference code, as `trust_remote_code`
+     models carry): the same signals read from the model repository's files, its card as the README, its
+     declared license and its last modification on the Hub.
 Formula (weights sum to 1):
   0.25 tests        a tests/ folder or test_*.py / *_test.* / *.spec.* / *.test.* files
   0.15 ci           continuous integration config (.github/workflows, .gitlab-ci.yml, .travis.yml, .circleci,
@@ -13,7 +18,8 @@ Formula (weights sum to 1):
   0.15 docs         README with install steps (0.075) and usage / examples (0.075)
   0.10 license      a declared license or LICENSE file
   0.10 maintenance  a commit within two years and not archived (0.05 when older than two years)
-No data rule: no linked repository (or GitHub does not know it): 0.
+No data rule: no code at all (no linked repository, or GitHub does not know it, and no source file in the
+model repository): nothing to rate, 0. Weights, configs and a card alone are not code.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import re
 from package.routers.rating.card import parse_card
 from package.routers.rating.github_facts import RepoFacts
 from package.routers.rating.metrics.base import Metric, Outcome, RatingContext, clamp
+from package.routers.rating.metrics.dataset_and_code_score import SOURCE_SUFFIXES
 from package.routers.rating.metrics.ramp_up_time import INSTALL, USAGE_TITLE
 
 TEST_FILE = re.compile(r"(^|/)(tests?|testing|spec)/|(^|/)test_[^/]+\.\w+$|_test\.\w+$|\.(spec|test)\.\w+$")
@@ -65,11 +72,32 @@ def signals(facts: RepoFacts) -> dict[str, float]:
     }
 
 
+def shipped_code(ctx: RatingContext) -> RepoFacts | None:
+    """The model repository seen as a code repository, when it ships source files (None otherwise)."""
+    sources = [str(f.get("path", "")) for f in ctx.files if str(f.get("path", "")).endswith(SOURCE_SUFFIXES)]
+    if not sources:
+        return None
+    stats = ctx.snapshot.get("stats") or {}
+    shown = ", ".join(sources[:3]) + (f" and {len(sources) - 3} more" if len(sources) > 3 else "")
+    return RepoFacts(
+        repo_id=ctx.record.repo_id,
+        origin=f"{ctx.code_absence()}; rated on the source files the model repository ships: {shown}",
+        files=[{"path": str(f.get("path", "")), "size": f.get("size", 0)} for f in ctx.files],
+        readme=ctx.readme,
+        license=ctx.snapshot.get("license"),
+        contributors=[],
+        commits=[],
+        stats={"pushed_at": stats.get("last_modified")},
+    )
+
+
 def compute(ctx: RatingContext) -> Outcome:
-    """Score the engineering quality of the model's code repository."""
-    facts = ctx.code_facts()
+    """Score the engineering quality of the model's code."""
+    facts = ctx.code_facts() or shipped_code(ctx)
     if facts is None:
-        return Outcome(0.0, f"no code to rate: {ctx.code_absence()}")
+        return Outcome(
+            0.0, f"no code to rate: {ctx.code_absence()}, and the model repository ships no source file"
+        )
     found = signals(facts)
     newest = max((str(c.get("date")) for c in facts.commits if c.get("date")), default=None)
     idle = ctx.years_since(newest or facts.stats.get("pushed_at"))

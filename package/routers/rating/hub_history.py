@@ -1,0 +1,127 @@
+"""Who maintains a model on the Hugging Face Hub: its repository's commit history.
+
+Ingest captures the newest commits (`snapshot.details["hub_commits"]`: authors, date, title; at most 300).
+When ingest could not read them (it records why in `hub_commits_error`) or the model was registered before
+they were captured, they are read once from the Hub at rating time and cached like GitHub facts
+(`rating_upstream_cache_seconds`); a Hub that does not answer then fails the metrics that need the history.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from package.core.config import Settings
+from package.core.errors import NotFound
+from package.core.storage import Storage
+from package.core.upstream.clients import Upstreams
+from package.core.upstream.sources import SourceKind, SourceRef
+from package.routers.rating import database
+from package.routers.rating.github_facts import once_per_key
+
+# Accounts that commit for the Hub or for tools, not for people: the Hub's own commits (repository creation,
+# merges of its automated pull requests), the safetensors conversion bot, the metadata bot, CI.
+HUB_BOTS = {"system", "sfconvertbot", "librarian-bot", "github-actions", "hf-internal-testing"}
+_BOT_SUFFIX = re.compile(r"(\[bot\]|[-_]bot)$", re.IGNORECASE)
+
+
+def is_hub_bot(user: str) -> bool:
+    """Whether a Hub account is an automation rather than a person."""
+    return user.lower() in HUB_BOTS or bool(_BOT_SUFFIX.search(user))
+
+
+@dataclass(frozen=True)
+class HubHistory:
+    """The newest commits of a Hub repository, newest first: [{"authors": [user], "date", "title"}]."""
+
+    repo_id: str
+    origin: str
+    commits: list[dict[str, Any]] = field(default_factory=list)
+    total: int | None = None
+    note: str | None = None
+
+    @property
+    def described(self) -> str:
+        """How much of the history was read, for reasons."""
+        listed = f"{len(self.commits)} commits" + (
+            f" of {self.total}" if self.total and self.total > len(self.commits) else ""
+        )
+        return f"Hub history of {self.repo_id} ({self.origin}, {listed})"
+
+    def credits(self) -> dict[str, float]:
+        """Commits per person: a commit with k people among its authors counts 1/k for each; bots none."""
+        people: dict[str, float] = {}
+        for commit in self.commits:
+            humans = [a for a in commit.get("authors") or [] if isinstance(a, str) and not is_hub_bot(a)]
+            for author in humans:
+                people[author] = people.get(author, 0.0) + 1.0 / len(humans)
+        return people
+
+    def newest_by_a_person(self) -> str | None:
+        """The date of the newest commit with a person among its authors."""
+        dates = [
+            str(c["date"])
+            for c in self.commits
+            if c.get("date") and any(isinstance(a, str) and not is_hub_bot(a) for a in c.get("authors") or [])
+        ]
+        return max(dates, default=None)
+
+
+def from_snapshot(repo_id: str, snapshot: dict[str, Any]) -> HubHistory | None:
+    """The history ingest captured (None when it did not)."""
+    extra = snapshot.get("details") or {}
+    commits = extra.get("hub_commits")
+    if not isinstance(commits, list):
+        return None
+    total = extra.get("hub_commits_total")
+    return HubHistory(
+        repo_id=repo_id,
+        origin="captured at ingest",
+        commits=[c for c in commits if isinstance(c, dict)],
+        total=int(total) if isinstance(total, int) else None,
+        note=extra.get("hub_commits_note"),
+    )
+
+
+def ingest_failure(snapshot: dict[str, Any]) -> str | None:
+    """Why ingest could not read the history (None when it did, or did not try)."""
+    error = (snapshot.get("details") or {}).get("hub_commits_error")
+    return str(error) if error else None
+
+
+_MISSING = {"missing": True}
+
+
+def read_history(
+    storage: Storage, upstreams: Upstreams, settings: Settings, repo_id: str, revision: str | None
+) -> HubHistory | None:
+    """A model repository's history read from the Hub (cached); None when the Hub does not know it.
+
+    Raises the adapter's UpstreamError when the Hub does not answer.
+    """
+    key = f"{repo_id}@{revision or ''}"
+    max_age = settings.rating_upstream_cache_seconds
+
+    def cached() -> HubHistory | dict[str, bool] | None:
+        item = database.get_facts(storage, "hubcommits", key, max_age_seconds=max_age)
+        if item is None:
+            return None
+        return _MISSING if item.get("missing") else HubHistory(**item)
+
+    def fetch() -> HubHistory | dict[str, bool]:
+        try:
+            found = upstreams.huggingface().commit_history(
+                SourceRef(SourceKind.HF_MODEL, repo_id), revision=revision
+            )
+        except NotFound:
+            database.put_facts(storage, "hubcommits", key, _MISSING)
+            return _MISSING
+        history = HubHistory(
+            repo_id, "read from the Hub at rating time", found.commits, found.total, found.note
+        )
+        database.put_facts(storage, "hubcommits", key, asdict(history))
+        return history
+
+    result = once_per_key(f"hubcommits|{key.lower()}", cached, fetch)
+    return result if isinstance(result, HubHistory) else None
