@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -130,3 +131,17 @@ def user_client(client: TestClient) -> Callable[..., TestClient]:
 def wait_for_mirrors() -> None:
     """Block until background mirroring has finished."""
     assert get_mirror_queue().wait_idle(timeout=60), "mirroring did not finish"
+
+
+@pytest.fixture
+def register(client: TestClient) -> Callable[..., str]:
+    """Register a URL as an artifact (of `kind`, with an optional name) and return its id, asserting 201."""
+
+    def run(url: str, kind: str = "model", name: str | None = None) -> str:
+        body: dict[str, Any] = {"url": url} | ({"name": name} if name else {})
+        response = client.post(f"/artifact/{kind}", json=body)
+        assert response.status_code == 201, response.text
+        artifact_id: str = response.json()["metadata"]["id"]
+        return artifact_id
+
+    return run

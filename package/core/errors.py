@@ -98,6 +98,12 @@ class UpstreamError(RegistryError):
     code = "upstream_unavailable"
 
 
+class UpstreamGated(UpstreamError):
+    """The repository's files are behind a gate the configured token does not open."""
+
+    code = "upstream_gated"
+
+
 def error_body(
     status_code: int, code: str, message: str, details: dict[str, Any] | None = None
 ) -> dict[str, Any]:

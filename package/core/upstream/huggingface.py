@@ -24,7 +24,7 @@ from huggingface_hub.errors import (
 )
 from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]  # public, not re-exported
 
-from package.core.errors import NotFound, RegistryError, UpstreamError
+from package.core.errors import NotFound, RegistryError, UpstreamError, UpstreamGated
 from package.core.upstream.snapshot import README_MAX_BYTES, SMALL_JSON_MAX_BYTES, RemoteFile, Snapshot
 from package.core.upstream.sources import SourceKind, SourceRef
 
@@ -50,12 +50,6 @@ class CommitHistory:
         """The snapshot.details entries of this history."""
         extra = {"hub_commits_note": self.note} if self.note else {}
         return {"hub_commits": self.commits, "hub_commits_total": self.total, **extra}
-
-
-class UpstreamGated(UpstreamError):
-    """The repository's files are behind a gate the configured token does not open."""
-
-    code = "upstream_gated"
 
 
 class HuggingFaceAdapter:

@@ -9,10 +9,9 @@ from itertools import chain
 from pathlib import Path
 
 from package.core.config import Settings
-from package.core.errors import NotFound, RegistryError
+from package.core.errors import NotFound, RegistryError, UpstreamGated
 from package.core.storage import Storage
 from package.core.upstream.clients import Upstreams
-from package.core.upstream.huggingface import UpstreamGated
 from package.core.upstream.snapshot import FileStream, RemoteFile, Snapshot
 from package.routers.artifacts import database
 from package.routers.artifacts.bundle import BundleEntry, stream_zip

@@ -11,10 +11,9 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from package.core.config import Settings, get_settings
-from package.core.errors import RegistryError
+from package.core.errors import RegistryError, UpstreamGated
 from package.core.storage import BlobInfo, ConditionFailed, Storage, get_storage
 from package.core.upstream.clients import Upstreams, get_upstreams
-from package.core.upstream.huggingface import UpstreamGated
 from package.core.upstream.snapshot import RemoteFile, Snapshot
 from package.routers.artifacts import database
 from package.routers.artifacts.bundle import stream_zip

@@ -11,22 +11,7 @@ from fastapi.testclient import TestClient
 
 from tests.fakehub import FakeHub
 
-Register = Callable[..., str]
 MakeModel = Callable[..., str]
-
-
-@pytest.fixture
-def register(client: TestClient) -> Register:
-    """Register a URL as an artifact of a type and return its id."""
-
-    def run(url: str, kind: str = "model", name: str | None = None) -> str:
-        body: dict[str, Any] = {"url": url} | ({"name": name} if name else {})
-        response = client.post(f"/artifact/{kind}", json=body)
-        assert response.status_code == 201, response.text
-        artifact_id: str = response.json()["metadata"]["id"]
-        return artifact_id
-
-    return run
 
 
 @pytest.fixture

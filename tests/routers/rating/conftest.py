@@ -18,7 +18,6 @@ from tests.fakehub.gh_specs import ActivitySpec, Contributor
 
 HF = "https://huggingface.co/"
 GH = "https://github.com/"
-Register = Callable[..., str]
 
 
 @pytest.fixture(autouse=True)
@@ -46,20 +45,6 @@ def settings_env(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
         get_settings.cache_clear()
 
     return apply
-
-
-@pytest.fixture
-def register(client: TestClient) -> Register:
-    """Register a URL as an artifact and return its id (asserting 201)."""
-
-    def run(url: str, kind: str = "model", name: str | None = None) -> str:
-        body: dict[str, Any] = {"url": url} | ({"name": name} if name else {})
-        response = client.post(f"/artifact/{kind}", json=body)
-        assert response.status_code == 201, response.text
-        artifact_id: str = response.json()["metadata"]["id"]
-        return artifact_id
-
-    return run
 
 
 def rate(client: TestClient, artifact_id: str) -> dict[str, Any]:
