@@ -7,8 +7,9 @@ calls for every domain it mounts.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
+from typing import Protocol
 
 from package.core.storage import Storage
 
@@ -27,9 +28,27 @@ ResetHook = Callable[[Storage], None]
 ArtifactHook = Callable[[ArtifactEvent, str], None]
 IngestGate = Callable[[str], None]
 
+
+class FileWatcher(Protocol):
+    """Sees the bytes of one artifact file as they pass (to be copied or sent), e.g. to scan them."""
+
+    def write(self, chunk: bytes) -> None:
+        """The next chunk of the file."""
+
+    def finish(self, complete: bool) -> None:
+        """The stream ended: with every byte (`complete`) or broken off."""
+
+
+# (artifact_id, path in the artifact, size the manifest states) -> a watcher, or None to let it pass unseen
+FileWatcherFactory = Callable[[str, str, int], FileWatcher | None]
+# (artifact_id, path or None for the whole bundle); raises a RegistryError to refuse the download
+DownloadGuard = Callable[[str, str | None], None]
+
 _reset_hooks: list[ResetHook] = []
 _artifact_hooks: list[ArtifactHook] = []
 _ingest_gates: list[IngestGate] = []
+_file_watchers: list[FileWatcherFactory] = []
+_download_guards: list[DownloadGuard] = []
 
 
 def on_reset(hook: ResetHook) -> None:
@@ -74,8 +93,59 @@ def run_ingest_gates(artifact_id: str) -> None:
         gate(artifact_id)
 
 
+def add_file_watcher(factory: FileWatcherFactory) -> None:
+    """Let `factory(artifact_id, path, size)` watch every artifact file streamed from upstream."""
+    if factory not in _file_watchers:
+        _file_watchers.append(factory)
+
+
+def watch_file(artifact_id: str, path: str, size: int, chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """Pass a file's chunks through every watcher; a failing watcher is dropped, never breaks the stream."""
+    watchers = []
+    for factory in list(_file_watchers):
+        try:
+            watcher = factory(artifact_id, path, size)
+        except Exception:  # one domain's watcher must not break a download or a mirror
+            logger.exception("file watcher failed to start", extra={"artifact_id": artifact_id, "path": path})
+            continue
+        if watcher is not None:
+            watchers.append(watcher)
+    complete = False
+    try:
+        for chunk in chunks:
+            for watcher in list(watchers):
+                try:
+                    watcher.write(chunk)
+                except Exception:
+                    logger.exception("file watcher failed", extra={"artifact_id": artifact_id, "path": path})
+                    watchers.remove(watcher)
+                    watcher.finish(False)
+            yield chunk
+        complete = True
+    finally:
+        for watcher in watchers:
+            try:
+                watcher.finish(complete)
+            except Exception:
+                logger.exception("file watcher failed", extra={"artifact_id": artifact_id, "path": path})
+
+
+def add_download_guard(guard: DownloadGuard) -> None:
+    """Run `guard(artifact_id, path)` before any download is served; it raises a RegistryError to refuse."""
+    if guard not in _download_guards:
+        _download_guards.append(guard)
+
+
+def run_download_guards(artifact_id: str, path: str | None) -> None:
+    """Apply every download guard (a refusal propagates as the guard's error)."""
+    for guard in list(_download_guards):
+        guard(artifact_id, path)
+
+
 def clear_hooks() -> None:
     """Forget every registered hook (an app build starts from none)."""
     _reset_hooks.clear()
     _artifact_hooks.clear()
     _ingest_gates.clear()
+    _file_watchers.clear()
+    _download_guards.clear()

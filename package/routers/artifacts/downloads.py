@@ -10,6 +10,7 @@ from pathlib import Path
 
 from package.core.config import Settings
 from package.core.errors import NotFound, RegistryError, UpstreamGated
+from package.core.events import run_download_guards, watch_file
 from package.core.storage import Storage
 from package.core.upstream.clients import Upstreams
 from package.core.upstream.snapshot import FileStream, RemoteFile, Snapshot
@@ -58,6 +59,7 @@ def plan_bundle(
     storage: Storage, upstreams: Upstreams, settings: Settings, record: ArtifactRecord
 ) -> DownloadPlan:
     """The whole artifact as one zip."""
+    run_download_guards(record.id, None)  # e.g. safety's policy on dangerous artifacts
     filename = f"{_safe_name(record.name)}.zip"
     if record.reference_only:
         return RedirectPlan(record.url)
@@ -78,6 +80,7 @@ def plan_file(
     storage: Storage, upstreams: Upstreams, settings: Settings, record: ArtifactRecord, path: str
 ) -> DownloadPlan:
     """One file of the artifact."""
+    run_download_guards(record.id, path)
     snapshot = _snapshot(storage, record)
     remote = next((f for f in snapshot.files if f.path == path), None)
     if record.reference_only:
@@ -131,7 +134,8 @@ def _upstream_chunks(
     storage: Storage, record: ArtifactRecord, remote: RemoteFile, stream: FileStream, *, keep: bool
 ) -> Iterator[bytes]:
     with stream as chunks:
-        yield from tee(storage, record, remote, chunks) if keep else chunks
+        watched = watch_file(record.id, remote.path, remote.size, chunks)  # scanned as they pass
+        yield from tee(storage, record, remote, watched) if keep else watched
 
 
 def _primed(chunks: Iterator[bytes]) -> Iterator[bytes]:

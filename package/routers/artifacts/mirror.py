@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from package.core.config import Settings, get_settings
 from package.core.errors import RegistryError, UpstreamGated
+from package.core.events import watch_file
 from package.core.storage import BlobInfo, ConditionFailed, Storage, get_storage
 from package.core.upstream.clients import Upstreams, get_upstreams
 from package.core.upstream.snapshot import RemoteFile, Snapshot
@@ -91,7 +92,7 @@ def store_file(
 ) -> BlobInfo:
     """Write one upstream file into the blob store, check its hash, and record it for the artifact."""
     with storage.blobs.writer() as writer:
-        for chunk in chunks:
+        for chunk in watch_file(record.id, remote.path, remote.size, chunks):  # e.g. scanned by safety
             if stop is not None and stop.is_set():
                 raise MirrorCancelled(f"copy of {remote.path!r} cancelled")
             writer.write(chunk)
