@@ -34,3 +34,32 @@ def test_upstream_urls_lose_their_trailing_slash():
 def test_bad_values_are_refused_at_start(field, value):
     with pytest.raises(ValidationError):
         Settings(**{field: value})
+
+
+def _domain_settings_classes() -> list[type]:
+    """Every domain's own settings class (package/routers/<domain>/config.py)."""
+    import importlib
+
+    from pydantic_settings import BaseSettings
+
+    root = Path(__file__).resolve().parents[2] / "package" / "routers"
+    found = []
+    for config in sorted(root.glob("*/config.py")):
+        module = importlib.import_module(f"package.routers.{config.parent.name}.config")
+        found += [
+            value
+            for value in vars(module).values()
+            if isinstance(value, type) and issubclass(value, BaseSettings) and value is not BaseSettings
+        ]
+    return found
+
+
+@pytest.mark.parametrize(
+    ("owner", "name"),
+    [(cls, name) for cls in _domain_settings_classes() for name in sorted(cls.model_fields)],
+    ids=lambda value: getattr(value, "__name__", value),
+)
+def test_every_domain_setting_has_a_row_in_the_readme(owner, name):
+    alias = owner.model_fields[name].validation_alias
+    names = [f"REGISTRY_{name.upper()}"] if alias is None else list(getattr(alias, "choices", [alias]))
+    assert any(f"| `{env}`" in README for env in names), name

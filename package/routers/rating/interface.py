@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from package.routers.safety.interface import SafetySummary
+
 MODEL_CATEGORY = "MODEL"
 
 
@@ -96,6 +98,9 @@ class RatingReport(RatingModel):
     rating: ModelRating
     metrics: dict[str, MetricReport]
     inputs: RatingInputs
+    safety: SafetySummary | None = Field(
+        default=None, description="The safety domain's verdict on the model's files and name (read live)."
+    )
 
     def applicable_scores(self) -> dict[str, float]:
         """Each applicable metric's score (a device map counts by its best device), for thresholds."""

@@ -28,6 +28,7 @@ from package.routers.rating.interface import ModelRating, RatingInputs, RatingPi
 from package.routers.rating.linking import ModelRefs, model_refs, refers_to
 from package.routers.rating.pipeline import RatingPipeline
 from package.routers.rating.runner import RatingFailed
+from package.routers.safety import services as safety_services
 
 logger = logging.getLogger("registry.rating")
 
@@ -84,8 +85,9 @@ def rate_model(
 def rating_report(
     storage: Storage, upstreams: Upstreams, settings: Settings, *, artifact_id: str
 ) -> RatingReport:
-    """The model's rating with every metric's reason and the inputs it read."""
-    return current_report(storage, upstreams, settings, _model_details(storage, artifact_id))
+    """The model's rating with every metric's reason and the inputs it read, and its safety verdict."""
+    report = current_report(storage, upstreams, settings, _model_details(storage, artifact_id))
+    return report.model_copy(update={"safety": safety_services.summary(storage, artifact_id)})
 
 
 def current_report(

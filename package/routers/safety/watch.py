@@ -64,7 +64,9 @@ def scan_spool(path: str, spool: IO[bytes], size: int, *, complete: bool, sha256
 class SpoolWatcher:
     """Keeps the bytes of one passing file for its scan (an events.FileWatcher)."""
 
-    def __init__(self, path: str, settings: SafetySettings, queue: ScanQueue, done: ScanDone) -> None:
+    def __init__(
+        self, path: str, settings: SafetySettings, queue: ScanQueue | None, done: ScanDone
+    ) -> None:
         self.path = path
         self.settings = settings
         self.queue = queue
@@ -95,11 +97,15 @@ class SpoolWatcher:
         if not complete:
             self.spool.close()
             return
-        self.queue.submit(self._scan)
+        if self.queue is None:
+            self._scan()
+        else:
+            self.queue.submit(self._scan)
 
-    def _scan(self) -> None:
+    def scan_now(self) -> FileScan:
+        """Scan what was written, here and now (the caller has every byte)."""
         try:
-            result = scan_spool(
+            return scan_spool(
                 self.path,
                 self.spool,
                 self.size,
@@ -109,7 +115,9 @@ class SpoolWatcher:
             )
         finally:
             self.spool.close()
-        self.done(result)
+
+    def _scan(self) -> None:
+        self.done(self.scan_now())
 
 
 class ScanQueue:
