@@ -8,8 +8,10 @@ attributes / sub-graphs -> TensorProto.external_data.
 
 from __future__ import annotations
 
+import io
 import mmap
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import IO
 
@@ -71,19 +73,18 @@ def check_onnx(stream: IO[bytes], out: Outcome) -> None:
     """Report external-data locations that leave the model's folder; malformed models are suspicious."""
     out.used("registry-onnx")
     try:
-        mapped = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
-    except ValueError:  # an empty file cannot be mapped
+        with _mapped(stream) as data:
+            view = memoryview(data)
+            try:
+                locations = list(_model_locations(view)) if len(view) else None
+            finally:
+                view.release()
+    except WireError as exc:
+        out.add(FindingKind.MALFORMED, Verdict.SUSPICIOUS, f"not a well-formed ONNX model: {exc}")
+        return
+    if locations is None:
         out.add(FindingKind.MALFORMED, Verdict.SUSPICIOUS, "empty ONNX file")
         return
-    with mapped:
-        view = memoryview(mapped)
-        try:
-            locations = list(_model_locations(view))
-        except WireError as exc:
-            out.add(FindingKind.MALFORMED, Verdict.SUSPICIOUS, f"not a well-formed ONNX model: {exc}")
-            return
-        finally:
-            view.release()
     for tensor, location in locations[:MAX_FINDINGS]:
         problem = escaping(location)
         if problem:
@@ -92,6 +93,23 @@ def check_onnx(stream: IO[bytes], out: Outcome) -> None:
                 Verdict.DANGEROUS,
                 f"tensor {tensor!r} reads its data from {location!r}, {problem}",
             )
+
+
+@contextmanager
+def _mapped(stream: IO[bytes]) -> Iterator[bytes | mmap.mmap]:
+    """The file's bytes without reading them into memory when it is a real file (a spooled one is)."""
+    try:
+        fileno = stream.fileno()
+    except (io.UnsupportedOperation, AttributeError):
+        yield stream.read()  # an in-memory stream is small already
+        return
+    try:
+        mapped = mmap.mmap(fileno, 0, access=mmap.ACCESS_READ)
+    except ValueError:  # an empty file cannot be mapped
+        yield b""
+        return
+    with mapped:
+        yield mapped
 
 
 def escaping(location: str) -> str | None:

@@ -64,9 +64,7 @@ def scan_spool(path: str, spool: IO[bytes], size: int, *, complete: bool, sha256
 class SpoolWatcher:
     """Keeps the bytes of one passing file for its scan (an events.FileWatcher)."""
 
-    def __init__(
-        self, path: str, settings: SafetySettings, queue: ScanQueue | None, done: ScanDone
-    ) -> None:
+    def __init__(self, path: str, settings: SafetySettings, queue: ScanQueue | None, done: ScanDone) -> None:
         self.path = path
         self.settings = settings
         self.queue = queue
