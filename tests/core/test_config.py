@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
+from pydantic_settings import BaseSettings
 
 from package.core.config import Settings
 
@@ -36,11 +37,9 @@ def test_bad_values_are_refused_at_start(field, value):
         Settings(**{field: value})
 
 
-def _domain_settings_classes() -> list[type]:
+def _domain_settings_classes() -> list[type[BaseSettings]]:
     """Every domain's own settings class (package/routers/<domain>/config.py)."""
     import importlib
-
-    from pydantic_settings import BaseSettings
 
     root = Path(__file__).resolve().parents[2] / "package" / "routers"
     found = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.routers.safety.conftest import scanned_report
@@ -9,7 +11,7 @@ from tests.routers.safety.conftest import scanned_report
 HF = "https://huggingface.co/"
 
 
-def finding_kinds(report: dict) -> set[str]:
+def finding_kinds(report: dict[str, Any]) -> set[str]:
     return {f["kind"] for f in report["findings"]}
 
 
