@@ -1,0 +1,74 @@
+"""File watchers and download guards: how one domain sees another's streams without importing it."""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator
+from typing import cast
+
+import pytest
+
+from package.core import events
+from package.core.errors import Forbidden
+
+
+class Recorder:
+    def __init__(self, fail: bool = False) -> None:
+        self.seen = b""
+        self.finished: bool | None = None
+        self.fail = fail
+
+    def write(self, chunk: bytes) -> None:
+        if self.fail:
+            raise RuntimeError("watcher broke")
+        self.seen += chunk
+
+    def finish(self, complete: bool) -> None:
+        self.finished = complete
+
+
+@pytest.fixture(autouse=True)
+def no_hooks() -> Iterator[None]:
+    events.clear_hooks()
+    yield
+    events.clear_hooks()
+
+
+def test_watchers_see_every_chunk_and_the_end():
+    recorder = Recorder()
+    events.add_file_watcher(lambda artifact_id, path, size: recorder if path == "a.bin" else None)
+    assert list(events.watch_file("id", "a.bin", 6, [b"abc", b"def"])) == [b"abc", b"def"]
+    assert recorder.seen == b"abcdef" and recorder.finished is True
+    assert list(events.watch_file("id", "other", 1, [b"x"])) == [b"x"]  # a factory may decline
+
+
+def test_a_broken_off_stream_is_not_complete():
+    recorder = Recorder()
+    events.add_file_watcher(lambda *_: recorder)
+    stream = cast("Generator[bytes, None, None]", events.watch_file("id", "a", 6, iter([b"abc", b"def"])))
+    assert next(stream) == b"abc"
+    stream.close()  # the client went away
+    assert recorder.finished is False
+
+
+def test_a_failing_watcher_never_breaks_the_stream():
+    broken, good = Recorder(fail=True), Recorder()
+    events.add_file_watcher(lambda *_: broken)
+    events.add_file_watcher(lambda *_: good)
+
+    def failing_factory(*_: object) -> None:
+        raise RuntimeError("factory broke")
+
+    events.add_file_watcher(failing_factory)
+    assert b"".join(events.watch_file("id", "a", 2, [b"a", b"b"])) == b"ab"
+    assert broken.finished is False and good.seen == b"ab" and good.finished is True
+
+
+def test_download_guards_refuse_by_raising():
+    def guard(artifact_id: str, path: str | None) -> None:
+        if path == "evil.bin":
+            raise Forbidden("held back")
+
+    events.add_download_guard(guard)
+    events.run_download_guards("id", "ok.bin")
+    with pytest.raises(Forbidden):
+        events.run_download_guards("id", "evil.bin")

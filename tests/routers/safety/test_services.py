@@ -1,0 +1,57 @@
+"""Safety services: re-scans under new rules, forgetting on delete, not re-scanning what is current."""
+
+from __future__ import annotations
+
+from package.core.storage import get_storage
+from package.routers.artifacts import services as artifact_services
+from package.routers.safety import database
+from package.routers.safety import services as safety_services
+from package.routers.safety.interface import FileScan
+from package.routers.safety.rules import RULES_VERSION
+from tests.routers.safety.conftest import scanned_report
+
+HF = "https://huggingface.co/"
+
+
+def _current(artifact_id: str) -> dict[str, FileScan]:
+    storage = get_storage()
+    record = next(r for r in artifact_services.all_records(storage) if r.id == artifact_id)
+    return {path: scan for path, scan in database.file_scans(storage, artifact_id, record.generation).items()}
+
+
+def test_scans_made_under_older_rules_are_redone_from_the_blob_store(client, register):
+    artifact_id = register(HF + "safety-lab/os-system-model")
+    scanned_report(client, artifact_id)
+    storage = get_storage()
+    record = next(r for r in artifact_services.all_records(storage) if r.id == artifact_id)
+    old = database.file_scans(storage, artifact_id, record.generation)["pytorch_model.bin"]
+    database.save_file_scan(
+        storage,
+        artifact_id,
+        record.generation,
+        old.model_copy(update={"rules_version": "0-old", "findings": []}),
+    )
+    assert safety_services.rescan_stale(storage) == 1
+    assert safety_services.wait_idle()
+    redone = database.file_scans(storage, artifact_id, record.generation)["pytorch_model.bin"]
+    assert redone.rules_version == RULES_VERSION and redone.findings and redone.sha256 == old.sha256
+    assert safety_services.rescan_stale(storage) == 0
+
+
+def test_deleting_an_artifact_forgets_its_scans(client, register):
+    artifact_id = register(HF + "safety-lab/keras-lambda")
+    scanned_report(client, artifact_id)
+    assert _current(artifact_id)
+    assert client.delete(f"/artifacts/model/{artifact_id}").status_code == 200
+    assert get_storage().records.query(f"SAFETY#{artifact_id}") == []
+
+
+def test_files_scanned_under_the_current_rules_are_not_scanned_again(client, register, set_env):
+    set_env(REGISTRY_MIRROR="off")
+    artifact_id = register(HF + "safety-lab/popen-model")
+    client.get(f"/download/model/{artifact_id}/model.pt")
+    first = scanned_report(client, artifact_id)
+    client.get(f"/download/model/{artifact_id}/model.pt")
+    second = scanned_report(client, artifact_id)
+    scanned_at = {f["path"]: f["scanned_at"] for f in first["files"]}
+    assert all(scanned_at[f["path"]] == f["scanned_at"] for f in second["files"])
