@@ -22,6 +22,7 @@ from package.routers.safety.outcome import Outcome
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".joblib", ".dill", ".sav", ".pkl.gz")
 HEADER_ONLY = frozenset({FileFormat.SAFETENSORS, FileFormat.GGUF, FileFormat.OTHER})
 HEADER_BUDGET = 128 * 1024 * 1024  # bytes of a header-only format kept for its check
+SNIFF_BYTES = 16  # what sniff() reads
 PICKLESCAN_MAX_BYTES = 256 * 1024 * 1024  # picklescan holds a pickle's opcodes in memory
 
 logging.getLogger("picklescan").setLevel(logging.CRITICAL)  # its findings come back through ours
@@ -59,7 +60,7 @@ def _by_suffix(name: str) -> FileFormat:
 
 def scan_file(path: str, stream: IO[bytes], size: int, *, complete: bool, deadline: float) -> Outcome:
     """Every finding of one file. `stream` is seekable; `complete` says whether it holds the whole file."""
-    head = stream.read(16)
+    head = stream.read(SNIFF_BYTES)
     stream.seek(0)
     out = Outcome(path=path, format=sniff(path, head))
     if not complete and out.format not in HEADER_ONLY:

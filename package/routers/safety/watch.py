@@ -18,7 +18,8 @@ from typing import IO
 
 from package.routers.safety import scanner
 from package.routers.safety.config import SafetySettings
-from package.routers.safety.interface import FileScan, worst
+from package.routers.safety.headers import SAFETENSORS_MAX_HEADER
+from package.routers.safety.interface import FileFormat, FileScan, worst
 from package.routers.safety.outcome import Outcome
 from package.routers.safety.rules import RULES_VERSION
 
@@ -79,9 +80,7 @@ class SpoolWatcher:
     def write(self, chunk: bytes) -> None:
         """Hash every byte; keep those the scan needs."""
         if self.limit is None:
-            fmt = scanner.sniff(self.path, chunk[:16])
-            whole = fmt not in scanner.HEADER_ONLY
-            self.limit = self.settings.safety_max_file_bytes if whole else scanner.HEADER_BUDGET
+            self.limit = self._keep(chunk)
         self.hasher.update(chunk)
         self.size += len(chunk)
         room = self.limit - self.kept
@@ -89,6 +88,18 @@ class SpoolWatcher:
             part = chunk[:room]
             self.spool.write(part)
             self.kept += len(part)
+
+    def _keep(self, first: bytes) -> int:
+        """How many bytes the scan of this file needs, judged from its first chunk."""
+        fmt = scanner.sniff(self.path, first[:16])
+        if fmt is FileFormat.OTHER:
+            return scanner.SNIFF_BYTES  # no model format: its first bytes said so
+        if fmt is FileFormat.SAFETENSORS and len(first) >= 8:
+            header = int.from_bytes(first[:8], "little")
+            return 8 + min(header, SAFETENSORS_MAX_HEADER)  # the header, not the weights
+        if fmt in scanner.HEADER_ONLY:
+            return scanner.HEADER_BUDGET
+        return self.settings.safety_max_file_bytes
 
     def finish(self, complete: bool) -> None:
         """Scan in the background once every byte has passed; drop a broken-off stream."""

@@ -30,14 +30,14 @@ def verdict(out: Outcome) -> Verdict:
 
 
 @pytest.fixture
-def canary(tmp_path: Path) -> Iterator[Path]:
-    path = tmp_path / "canary"
+def payload_canary(tmp_path: Path) -> Iterator[Path]:
+    path = tmp_path / "payload_canary"
     yield path
     assert not path.exists(), "a scanned payload ran"
 
 
-def test_os_system_pickle_is_dangerous_by_both_scanners(canary):
-    out = scan("pytorch_model.bin", fx.os_system_pickle(canary))
+def test_os_system_pickle_is_dangerous_by_both_scanners(payload_canary):
+    out = scan("pytorch_model.bin", fx.os_system_pickle(payload_canary))
     assert out.format is FileFormat.PICKLE
     assert verdict(out) is Verdict.DANGEROUS
     assert out.imports == ["os.system"]
@@ -46,8 +46,8 @@ def test_os_system_pickle_is_dangerous_by_both_scanners(canary):
     assert "os.system" in out.findings[0].detail and out.findings[0].file == "pytorch_model.bin"
 
 
-def test_stack_global_from_the_memo_is_resolved_inside_a_torch_zip(canary):
-    out = scan("model.pt", fx.pytorch_zip(fx.popen_stack_global_pickle(canary)))
+def test_stack_global_from_the_memo_is_resolved_inside_a_torch_zip(payload_canary):
+    out = scan("model.pt", fx.pytorch_zip(fx.popen_stack_global_pickle(payload_canary)))
     assert out.format is FileFormat.PYTORCH_ZIP
     assert verdict(out) is Verdict.DANGEROUS
     assert "subprocess.Popen" in out.imports
@@ -146,20 +146,20 @@ def test_gguf_header_and_chat_template():
     assert verdict(scan("m.gguf", claims_too_much)) is Verdict.SUSPICIOUS
 
 
-def test_numpy_object_array_carries_a_pickle(canary):
-    out = scan("arr.npy", fx.numpy_object_array(fx.os_system_pickle(canary)))
+def test_numpy_object_array_carries_a_pickle(payload_canary):
+    out = scan("arr.npy", fx.numpy_object_array(fx.os_system_pickle(payload_canary)))
     assert out.format is FileFormat.NUMPY and verdict(out) is Verdict.DANGEROUS
 
 
-def test_gzip_compressed_joblib_is_opened(canary):
+def test_gzip_compressed_joblib_is_opened(payload_canary):
     import gzip
 
-    out = scan("model.joblib", gzip.compress(fx.os_system_pickle(canary)))
+    out = scan("model.joblib", gzip.compress(fx.os_system_pickle(payload_canary)))
     assert verdict(out) is Verdict.DANGEROUS
 
 
-def test_a_pickle_disguised_as_json_is_found_by_its_bytes(canary):
-    assert verdict(scan("config.json", fx.os_system_pickle(canary))) is Verdict.DANGEROUS
+def test_a_pickle_disguised_as_json_is_found_by_its_bytes(payload_canary):
+    assert verdict(scan("config.json", fx.os_system_pickle(payload_canary))) is Verdict.DANGEROUS
 
 
 def test_a_file_over_the_size_limit_is_unscanned():
