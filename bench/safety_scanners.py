@@ -25,9 +25,11 @@ Scanner = Callable[[Path], str]
 
 def fixtures(folder: Path, canary: Path) -> list[tuple[str, str, str, bytes]]:
     """(what, file name, expected verdict, bytes) of every fixture."""
-    blob = fx.weights()
-    valid = blob.read(0, blob.size)  # type: ignore[attr-defined]
-    template = "{{ cycler.__init__.__globals__.os.popen('id').read() }}"
+    return pickle_fixtures(canary) + format_fixtures(folder, canary)
+
+
+def pickle_fixtures(canary: Path) -> list[tuple[str, str, str, bytes]]:
+    """Pickles, bare and in PyTorch archives."""
     return [
         ("os.system by GLOBAL (legacy .bin)", "pytorch_model.bin", "dangerous", fx.os_system_pickle(canary)),
         (
@@ -55,6 +57,15 @@ def fixtures(folder: Path, canary: Path) -> list[tuple[str, str, str, bytes]]:
             "suspicious",
             b"\x80\x02csklearn.linear_model\nLogisticRegression\n)R.",
         ),
+    ]
+
+
+def format_fixtures(folder: Path, canary: Path) -> list[tuple[str, str, str, bytes]]:
+    """Keras, NumPy, joblib, safetensors, ONNX and GGUF files, and a disguised pickle."""
+    blob = fx.weights()
+    valid = blob.read(0, blob.size)  # type: ignore[attr-defined]
+    template = "{{ cycler.__init__.__globals__.os.popen('id').read() }}"
+    return [
         ("Keras 3 archive with a Lambda layer", "model.keras", "dangerous", fx.keras_zip(with_lambda=True)),
         (
             "Keras 2 HDF5 with a Lambda layer",

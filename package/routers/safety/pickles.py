@@ -36,6 +36,27 @@ _CALLS = {"REDUCE", "OBJ", "NEWOBJ", "NEWOBJ_EX", "INST", "BUILD"}
 _LENGTH_BYTES = {-2: ("<B", 1), -3: ("<i", 4), -4: ("<I", 4), -5: ("<Q", 8)}
 _MARK = object()
 _OPAQUE = object()
+_SPECIAL = {
+    *_STRINGS, "PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE", "GET", "BINGET", "LONG_BINGET", "DUP", "MARK",
+    "GLOBAL", "STACK_GLOBAL", "EXT1", "EXT2", "EXT4", "INST", "STOP",
+}  # fmt: skip
+
+
+def _fast_plan(op: pickletools.OpcodeInfo) -> tuple[int, bool, int, int, int, bool]:
+    """(argument bytes, pops to a MARK, pops below it, pops, pushes, is a call) of a plain opcode."""
+    before = [item.name for item in op.stack_before]
+    width = op.arg.n if op.arg is not None else 0
+    to_mark = "mark" in before
+    below = before.index("mark") if to_mark else 0
+    return width, to_mark, below, 0 if to_mark else len(before), len(op.stack_after), op.name in _CALLS
+
+
+# Opcodes that only move opaque values around and have a fixed-size (or no) argument: the walk's hot path.
+_FAST = {
+    code: _fast_plan(op)
+    for code, op in _OPS.items()
+    if op.name not in _SPECIAL and (op.arg is None or op.arg.n >= 0)
+}
 
 
 class PickleError(Exception):
@@ -124,21 +145,41 @@ def _walk_one(
     machine = _Machine(facts)
     code = first
     while True:
-        op = _OPS.get(code)
-        if op is None:
-            raise PickleError(f"byte {code!r} at opcode {facts.opcodes} is no pickle opcode")
         facts.opcodes += 1
-        if facts.opcodes % 4096 == 0 and time.monotonic() > deadline:
-            raise ScanLimit("time limit reached")
-        if facts.opcodes > max_opcodes:
-            raise ScanLimit("opcode budget exhausted")
-        arg = _read_arg(stream, op)
-        if op.name == "STOP":
-            return
-        _step(machine, op, arg)
+        if facts.opcodes % 4096 == 0:
+            if time.monotonic() > deadline:
+                raise ScanLimit("time limit reached")
+            if facts.opcodes > max_opcodes:
+                raise ScanLimit("opcode budget exhausted")
+        fast = _FAST.get(code)
+        if fast is not None:
+            _plain(machine, stream, fast)
+        else:
+            op = _OPS.get(code)
+            if op is None:
+                raise PickleError(f"byte {code!r} at opcode {facts.opcodes} is no pickle opcode")
+            arg = _read_arg(stream, op)
+            if op.name == "STOP":
+                return
+            _step(machine, op, arg)
         code = stream.read(1)
         if not code:
             raise PickleError("stream ends before STOP")
+
+
+def _plain(machine: _Machine, stream: IO[bytes], plan: tuple[int, bool, int, int, int, bool]) -> None:
+    width, to_mark, below, pops, pushes, call = plan
+    if width and len(stream.read(width)) != width:
+        raise PickleError("stream ends inside an opcode argument")
+    if to_mark:
+        machine.pop_mark()
+        pops = below
+    for _ in range(pops):
+        machine.pop()
+    for _ in range(pushes):
+        machine.push(_OPAQUE)
+    if call:
+        machine.facts.calls += 1
 
 
 def _step(machine: _Machine, op: pickletools.OpcodeInfo, arg: object) -> None:
