@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import zipfile
 from collections.abc import Callable
 from typing import IO, Any
 
 from package.routers.safety.interface import FileFormat, FindingKind, Verdict
 from package.routers.safety.outcome import Outcome
+from package.routers.safety.pickles import ScanLimit
 
 MAX_MEMBERS = 100_000
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
@@ -116,12 +118,14 @@ def _lambda_layers(node: Any, *, depth: int) -> list[str]:
     return found
 
 
-def scan_hdf5(stream: IO[bytes], out: Outcome) -> None:
+def scan_hdf5(stream: IO[bytes], out: Outcome, *, deadline: float) -> None:
     """Find Lambda layers in a Keras HDF5 file's `model_config` JSON, which HDF5 stores as plain bytes."""
     out.used("registry-hdf5")
     tail = b""
     count = 0
     while True:
+        if time.monotonic() > deadline:
+            raise ScanLimit("time limit reached in the HDF5 file")
         chunk = stream.read(HDF5_CHUNK)
         if not chunk:
             break

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import mmap
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import PurePosixPath, PureWindowsPath
@@ -17,8 +19,10 @@ from typing import IO
 
 from package.routers.safety.interface import FindingKind, Verdict
 from package.routers.safety.outcome import Outcome
+from package.routers.safety.pickles import ScanLimit
 
 MAX_DEPTH = 16
+_scan = threading.local()
 MAX_FINDINGS = 20
 _VARINT, _FIXED64, _LENGTH, _FIXED32 = 0, 1, 2, 5
 # (message, field number) -> message the field holds
@@ -49,7 +53,11 @@ def _varint(buf: memoryview, pos: int, end: int) -> tuple[int, int]:
 def _fields(buf: memoryview, start: int, end: int) -> Iterator[tuple[int, int, int, int]]:
     """(field, wire type, value start, value end) of every field in buf[start:end]; varints as (value, -1)."""
     pos = start
+    count = 0
     while pos < end:
+        count += 1
+        if count % 65536 == 0 and time.monotonic() > getattr(_scan, "deadline", float("inf")):
+            raise ScanLimit("time limit reached in the ONNX model")
         key, pos = _varint(buf, pos, end)
         field, wire = key >> 3, key & 7
         if wire == _VARINT:
@@ -69,9 +77,10 @@ def _fields(buf: memoryview, start: int, end: int) -> Iterator[tuple[int, int, i
         raise WireError("a fixed-width field runs past its message")
 
 
-def check_onnx(stream: IO[bytes], out: Outcome) -> None:
+def check_onnx(stream: IO[bytes], out: Outcome, *, deadline: float) -> None:
     """Report external-data locations that leave the model's folder; malformed models are suspicious."""
     out.used("registry-onnx")
+    _scan.deadline = deadline  # read by _fields, several generators deep
     try:
         with _mapped(stream) as data:
             view = memoryview(data)

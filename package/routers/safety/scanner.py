@@ -93,13 +93,13 @@ def _dispatch(out: Outcome, stream: IO[bytes], size: int, head: bytes, deadline:
         if headers.numpy_header(stream, out):
             scan_pickle(stream, out.path, out, deadline=deadline)
     elif fmt is FileFormat.HDF5:
-        archives.scan_hdf5(stream, out)
+        archives.scan_hdf5(stream, out, deadline=deadline)
     elif fmt is FileFormat.SAFETENSORS:
         headers.check_safetensors(stream, size, out)
     elif fmt is FileFormat.GGUF:
         headers.check_gguf(stream, size, out)
     elif fmt is FileFormat.ONNX:
-        onnx.check_onnx(stream, out)
+        onnx.check_onnx(stream, out, deadline=deadline)
     elif fmt is FileFormat.PICKLE:
         _scan_pickle_file(out, stream, size, head, deadline)
     if fmt in (FileFormat.PICKLE, FileFormat.ZIP) and size <= PICKLESCAN_MAX_BYTES:

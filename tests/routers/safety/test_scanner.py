@@ -180,3 +180,13 @@ def test_zip_member_escaping_the_archive_is_suspicious():
         archive.writestr("../../evil.txt", "x")
     out = scan("bundle.zip", buffer.getvalue())
     assert [f.kind for f in out.findings] == [FindingKind.ARCHIVE_PATH]
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [("model.h5", b"\x89HDF\r\n\x1a\n" + bytes(1024)), ("model.onnx", b"\x08\x01" * 70_000)],
+)
+def test_header_walks_stop_at_the_deadline(name, data):
+    out = scan_file(name, io.BytesIO(data), len(data), complete=True, deadline=time.monotonic() - 1)
+    assert [f.kind for f in out.findings] == [FindingKind.SCAN_LIMIT]
+    assert verdict(out) is Verdict.UNSCANNED
