@@ -30,8 +30,8 @@ class SafetySettings(BaseSettings):
     )
     safety_refuse_dangerous: bool = Field(
         default=False,
-        description="Scan a model's code-carrying files (pickles, Keras, NumPy, zips) while it is registered "
-        "and refuse it (424, nothing stored) when any is dangerous.",
+        description="Scan an artifact's code-carrying files (pickles, Keras, NumPy, zips) while it is "
+        "registered and refuse it (424, nothing stored) when any is dangerous.",
     )
     safety_max_file_bytes: int = Field(
         default=4 * 1024**3,

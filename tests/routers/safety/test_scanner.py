@@ -190,3 +190,28 @@ def test_header_walks_stop_at_the_deadline(name, data):
     out = scan_file(name, io.BytesIO(data), len(data), complete=True, deadline=time.monotonic() - 1)
     assert [f.kind for f in out.findings] == [FindingKind.SCAN_LIMIT]
     assert verdict(out) is Verdict.UNSCANNED
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        ("arr.npy", FileFormat.NUMPY),
+        ("m.gguf", FileFormat.GGUF),
+        ("m.h5", FileFormat.HDF5),
+        ("m.keras", FileFormat.KERAS_ZIP),
+    ],
+)
+def test_a_model_file_name_with_foreign_bytes_is_checked_as_named(name, fmt):
+    out = scan(name, b"not what the name says, at all" * 4)
+    assert out.format is fmt
+    assert verdict(out) in (Verdict.SUSPICIOUS, Verdict.SAFE)  # HDF5 without a Lambda is simply safe
+    if fmt is not FileFormat.HDF5:
+        assert out.findings[0].kind is FindingKind.MALFORMED
+
+
+def test_a_truncated_gguf_is_malformed_but_a_partly_read_one_is_unscanned():
+    data = fx.gguf("x" * 100)
+    cut = data[:-20]
+    assert verdict(scan("m.gguf", cut, size=len(data))) is Verdict.SUSPICIOUS
+    partial = scan("m.gguf", cut, complete=False, size=len(data))
+    assert verdict(partial) is Verdict.UNSCANNED and partial.findings[0].kind is FindingKind.SCAN_LIMIT
