@@ -39,8 +39,8 @@ class FileWatcher(Protocol):
         """The stream ended: with every byte (`complete`) or broken off."""
 
 
-# (artifact_id, path in the artifact, size the manifest states) -> a watcher, or None to let it pass unseen
-FileWatcherFactory = Callable[[str, str, int], FileWatcher | None]
+# (artifact_id, its generation, path in the artifact, size the manifest states) -> a watcher, or None
+FileWatcherFactory = Callable[[str, str, str, int], FileWatcher | None]
 # (artifact_id, path or None for the whole bundle); raises a RegistryError to refuse the download
 DownloadGuard = Callable[[str, str | None], None]
 
@@ -94,17 +94,19 @@ def run_ingest_gates(artifact_id: str) -> None:
 
 
 def add_file_watcher(factory: FileWatcherFactory) -> None:
-    """Let `factory(artifact_id, path, size)` watch every artifact file streamed from upstream."""
+    """Let `factory(artifact_id, generation, path, size)` watch every artifact file streamed from upstream."""
     if factory not in _file_watchers:
         _file_watchers.append(factory)
 
 
-def watch_file(artifact_id: str, path: str, size: int, chunks: Iterable[bytes]) -> Iterator[bytes]:
+def watch_file(
+    artifact_id: str, generation: str, path: str, size: int, chunks: Iterable[bytes]
+) -> Iterator[bytes]:
     """Pass a file's chunks through every watcher; a failing watcher is dropped, never breaks the stream."""
     watchers = []
     for factory in list(_file_watchers):
         try:
-            watcher = factory(artifact_id, path, size)
+            watcher = factory(artifact_id, generation, path, size)
         except Exception:  # one domain's watcher must not break a download or a mirror
             logger.exception("file watcher failed to start", extra={"artifact_id": artifact_id, "path": path})
             continue

@@ -35,16 +35,18 @@ def no_hooks() -> Iterator[None]:
 
 def test_watchers_see_every_chunk_and_the_end():
     recorder = Recorder()
-    events.add_file_watcher(lambda artifact_id, path, size: recorder if path == "a.bin" else None)
-    assert list(events.watch_file("id", "a.bin", 6, [b"abc", b"def"])) == [b"abc", b"def"]
+    events.add_file_watcher(lambda artifact_id, generation, path, size: recorder if path == "a.bin" else None)
+    assert list(events.watch_file("id", "gen", "a.bin", 6, [b"abc", b"def"])) == [b"abc", b"def"]
     assert recorder.seen == b"abcdef" and recorder.finished is True
-    assert list(events.watch_file("id", "other", 1, [b"x"])) == [b"x"]  # a factory may decline
+    assert list(events.watch_file("id", "gen", "other", 1, [b"x"])) == [b"x"]  # a factory may decline
 
 
 def test_a_broken_off_stream_is_not_complete():
     recorder = Recorder()
     events.add_file_watcher(lambda *_: recorder)
-    stream = cast("Generator[bytes, None, None]", events.watch_file("id", "a", 6, iter([b"abc", b"def"])))
+    stream = cast(
+        "Generator[bytes, None, None]", events.watch_file("id", "gen", "a", 6, iter([b"abc", b"def"]))
+    )
     assert next(stream) == b"abc"
     stream.close()  # the client went away
     assert recorder.finished is False
@@ -59,7 +61,7 @@ def test_a_failing_watcher_never_breaks_the_stream():
         raise RuntimeError("factory broke")
 
     events.add_file_watcher(failing_factory)
-    assert b"".join(events.watch_file("id", "a", 2, [b"a", b"b"])) == b"ab"
+    assert b"".join(events.watch_file("id", "gen", "a", 2, [b"a", b"b"])) == b"ab"
     assert broken.finished is False and good.seen == b"ab" and good.finished is True
 
 

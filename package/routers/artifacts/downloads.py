@@ -134,7 +134,7 @@ def _upstream_chunks(
     storage: Storage, record: ArtifactRecord, remote: RemoteFile, stream: FileStream, *, keep: bool
 ) -> Iterator[bytes]:
     with stream as chunks:
-        watched = watch_file(record.id, remote.path, remote.size, chunks)  # scanned as they pass
+        watched = watch_file(record.id, record.generation, remote.path, remote.size, chunks)  # e.g. scans
         yield from tee(storage, record, remote, watched) if keep else watched
 
 

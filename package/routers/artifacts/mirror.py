@@ -92,7 +92,8 @@ def store_file(
 ) -> BlobInfo:
     """Write one upstream file into the blob store, check its hash, and record it for the artifact."""
     with storage.blobs.writer() as writer:
-        for chunk in watch_file(record.id, remote.path, remote.size, chunks):  # e.g. scanned by safety
+        watched = watch_file(record.id, record.generation, remote.path, remote.size, chunks)  # e.g. scans
+        for chunk in watched:
             if stop is not None and stop.is_set():
                 raise MirrorCancelled(f"copy of {remote.path!r} cancelled")
             writer.write(chunk)

@@ -28,6 +28,14 @@ def save_file_scan(storage: Storage, artifact_id: str, generation: str, scan: Fi
     storage.records.put(_pk(artifact_id), _FILE + scan.path, item)
 
 
+def file_scan(storage: Storage, artifact_id: str, generation: str, path: str) -> FileScan | None:
+    """One file's scan for this generation, if any."""
+    item = storage.records.get(_pk(artifact_id), _FILE + path)
+    if item is None or item.get("generation") != generation:
+        return None
+    return FileScan.model_validate(item)
+
+
 def file_scans(storage: Storage, artifact_id: str, generation: str) -> dict[str, FileScan]:
     """Path -> scan of the artifact's files scanned for this generation."""
     found = {}

@@ -155,11 +155,9 @@ def approve(
 # ----- hooks -----------------------------------------------------------------------------------------
 
 
-def _watch(artifact_id: str, path: str, size: int) -> FileWatcher | None:
+def _watch(artifact_id: str, generation: str, path: str, size: int) -> FileWatcher | None:
     storage = get_storage()
-    details = artifact_services.details(storage, artifact_id, include_hidden=True)
-    generation = details.record.generation
-    known = database.file_scans(storage, artifact_id, generation).get(path)
+    known = database.file_scan(storage, artifact_id, generation, path)
     if known is not None and known.rules_version == RULES_VERSION and known.verdict is not Verdict.UNSCANNED:
         return None  # scanned already under the current rules
 
