@@ -134,3 +134,11 @@ def test_unknown_and_malformed_ids(client, path, status):
 
 def test_the_report_needs_a_token(anonymous_client):
     assert anonymous_client.get("/artifact/model/abc/safety").status_code == 403
+
+
+def test_github_code_is_scanned_as_it_is_mirrored(client, register):
+    report = scanned_report(client, register("https://github.com/google-research/bert", "code"), "code")
+    assert report["files"] and all(f["verdict"] != "unscanned" for f in report["files"])
+    assert report["verdict"] == "safe" and report["findings"] == []
+    assert set(report["counts"]) == {"other"}  # source files: no model format among them
+    assert report["artifact"]["type"] == "code"
