@@ -48,6 +48,14 @@ def create_app(domains: Iterable[str] | None = None) -> FastAPI:
             )
             if startup is not None:
                 startup()
+        # Background work (mirror copies, ratings) starts where artifacts are registered: there, at start,
+        # every domain resumes what a stopped process left in storage.
+        if "artifacts" in chosen:
+            for domain in _routers(ALL_DOMAINS):
+                services = importlib.import_module(f"package.routers.{domain}.services")
+                resume = getattr(services, "resume_background", None)
+                if resume is not None:
+                    resume()
         logger.info("registry started", extra={"domains": chosen, "storage": settings.storage.value})
         yield
 
@@ -58,6 +66,7 @@ def create_app(domains: Iterable[str] | None = None) -> FastAPI:
         "trace, license-check and download them. Contract: ECE 461 Fall 2025 OpenAPI 3.4.7.",
         lifespan=lifespan,
     )
+    app.state.domains = list(chosen)  # what /health/ready reports
     install_error_handlers(app)
     clear_hooks()
     # A reset clears storage, the generated token secret with it: put it back, whatever domains run here.
