@@ -23,7 +23,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 types: $(STAMP)
-	$(BIN)/mypy package main.py tests bench
+	$(BIN)/mypy package main.py worker.py tests bench
 
 pytest: $(STAMP)
 	@bash backend/install-system-deps.sh

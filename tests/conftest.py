@@ -34,7 +34,9 @@ def clear_process_caches() -> None:
         get_mirror_queue().cancel_all()
         get_mirror_queue().wait_idle(timeout=30)
     rating_services.reset_pipeline()  # waits for the ratings under way, then stops the pipeline
-    for cached in (get_settings, get_storage, get_upstreams, get_mirror_queue):
+    from package.routers.artifacts.config import get_artifacts_settings
+
+    for cached in (get_settings, get_storage, get_upstreams, get_mirror_queue, get_artifacts_settings):
         cached.cache_clear()
 
 

@@ -46,7 +46,7 @@ class _NoManagedPolicies:
 
 def expand(path: Path) -> dict[str, Any]:
     """The CloudFormation the template becomes, with the local code zip named as `sam package` would."""
-    template = yaml.load(path.read_text(), Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+    template = yaml.load(path.read_text(), Loader=_Loader)
     code = template.get("Globals", {}).get("Function", {})
     if isinstance(code.get("CodeUri"), str) and not code["CodeUri"].startswith("s3://"):
         code["CodeUri"] = "s3://deployment-bucket/registry.zip"

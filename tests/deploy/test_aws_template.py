@@ -1,5 +1,5 @@
 """backend/aws/template.yaml: cfn-lint clean, expanded by AWS's SAM translator, and what it builds is what
-the issue asks for (private encrypted versioned bucket, on-demand table with PITR, least-privilege role, ...)."""
+the issue asks for (a private encrypted versioned bucket, an on-demand table with PITR, a small role...)."""
 
 from __future__ import annotations
 
@@ -46,7 +46,9 @@ def test_cfn_lint_finds_nothing():
 def test_cfn_lint_can_fail(tmp_path: Path):
     broken = tmp_path / "broken.yaml"
     broken.write_text(TEMPLATE.read_text().replace("BillingMode: PAY_PER_REQUEST", "BillingMode: FREE"))
-    done = subprocess.run([str(aws_tool("cfn-lint")), str(broken)], capture_output=True, text=True, timeout=180)
+    done = subprocess.run(
+        [str(aws_tool("cfn-lint")), str(broken)], capture_output=True, text=True, timeout=180
+    )
     assert done.returncode != 0 and "PAY_PER_REQUEST" in done.stdout
 
 
@@ -61,7 +63,10 @@ def test_bucket_is_private_encrypted_and_versioned(resources):
     (bucket,) = _of_type(resources, "AWS::S3::Bucket").values()
     assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
     assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
-    assert all(bucket["PublicAccessBlockConfiguration"].values()) and len(bucket["PublicAccessBlockConfiguration"]) == 4
+    assert (
+        all(bucket["PublicAccessBlockConfiguration"].values())
+        and len(bucket["PublicAccessBlockConfiguration"]) == 4
+    )
     (policy,) = _of_type(resources, "AWS::S3::BucketPolicy").values()
     assert policy["PolicyDocument"]["Statement"][0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
@@ -92,11 +97,15 @@ def test_role_grants_only_the_calls_the_drivers_make_on_this_table_and_bucket(re
     (role,) = _of_type(resources, "AWS::IAM::Role").values()
     assert "ManagedPolicyArns" not in role
     statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
-    actions = [a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])]
+    actions = [
+        a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    ]
     assert all("*" not in action for action in actions)
     wildcard = [s["Sid"] for s in statements if s["Resource"] == "*"]
     assert wildcard == ["Traces"]  # X-Ray accepts no resource-level permission
-    assert not any(a.startswith(("dynamodb:Delete", "s3:DeleteBucket")) and a != "dynamodb:DeleteItem" for a in actions)
+    assert not any(
+        a.startswith(("dynamodb:Delete", "s3:DeleteBucket")) and a != "dynamodb:DeleteItem" for a in actions
+    )
 
 
 def test_alarms_watch_errors_latency_and_throttles(resources):
