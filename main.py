@@ -40,6 +40,8 @@ def create_app(domains: Iterable[str] | None = None) -> FastAPI:
     configure_logging(settings.log_level)
     chosen = _routers(settings.domain_list if domains is None else domains)
 
+    resumed: list[bool] = []
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         for domain in chosen:
@@ -50,7 +52,8 @@ def create_app(domains: Iterable[str] | None = None) -> FastAPI:
                 startup()
         # Background work (mirror copies, ratings) starts where artifacts are registered: there, at start,
         # every domain resumes what a stopped process left in storage.
-        if "artifacts" in chosen:
+        if "artifacts" in chosen and not resumed:
+            resumed.append(True)  # once per process: Mangum runs this start-up for every Lambda invocation
             for domain in _routers(ALL_DOMAINS):
                 services = importlib.import_module(f"package.routers.{domain}.services")
                 resume = getattr(services, "resume_background", None)
