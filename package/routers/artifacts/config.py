@@ -28,6 +28,12 @@ class ArtifactsSettings(BaseSettings):
         description="With S3 blobs: `presigned` redirects downloads to a short-lived presigned S3 URL "
         "(needed on Lambda, whose responses are capped at 6 MB); `stream` sends the bytes through.",
     )
+    max_stream_bytes: int | None = Field(
+        default=None,
+        ge=1,
+        description="Largest download streamed from upstream through the registry; a larger one not yet "
+        "copied answers 503 with Retry-After while its copy runs (Lambda caps responses at 6 MB).",
+    )
     presign_seconds: int = Field(
         default=300, ge=1, le=7 * 24 * 3600, description="Lifetime of a presigned download URL, seconds."
     )

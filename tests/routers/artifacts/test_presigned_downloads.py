@@ -172,3 +172,24 @@ def test_stream_setting_keeps_bytes_flowing_through_the_registry(aws_lambda, mon
     assert answer["statusCode"] == 200, answer
     assert json.loads(_body(answer))["model_type"] == "bert"
     get_artifacts_settings.cache_clear()
+
+
+def test_a_large_download_not_copied_yet_waits_for_its_copy_instead_of_breaking(aws_lambda, monkeypatch):
+    from package.routers.artifacts.config import get_artifacts_settings
+
+    monkeypatch.setenv("REGISTRY_MIRROR", "lazy")  # nothing is copied until asked
+    monkeypatch.setenv("REGISTRY_MAX_STREAM_BYTES", "5000000")  # as the AWS template sets it
+    clear_process_caches()
+    aid = _register(aws_lambda, "https://huggingface.co/acme/tiny-weights-20mb")["metadata"]["id"]
+    small = aws_lambda("GET", f"/download/model/{aid}/config.json")
+    assert small["statusCode"] == 200  # small files stream through from upstream
+    early = aws_lambda("GET", f"/download/model/{aid}/model.safetensors")
+    assert early["statusCode"] == 503, early
+    assert early["headers"]["retry-after"] == "30"
+    assert json.loads(_body(early))["error"] == "not_copied_yet"
+    wait_for_mirrors()  # the refusal queued the copy
+    late = aws_lambda("GET", f"/download/model/{aid}/model.safetensors")
+    assert late["statusCode"] == 302
+    weights = httpx.get(late["headers"]["location"], timeout=60).content
+    assert hashlib.sha256(weights).hexdigest() == tiny_weights_20mb().sha256()
+    get_artifacts_settings.cache_clear()
