@@ -34,6 +34,15 @@ def _routers(domains: Iterable[str]) -> list[str]:
     return found
 
 
+def _resume_background() -> None:
+    """Let every domain queue the background work a stopped process left in storage."""
+    for domain in _routers(ALL_DOMAINS):
+        services = importlib.import_module(f"package.routers.{domain}.services")
+        resume = getattr(services, "resume_background", None)
+        if resume is not None:
+            resume()
+
+
 def create_app(domains: Iterable[str] | None = None) -> FastAPI:
     """The FastAPI app serving `domains` (default: REGISTRY_DOMAINS, which defaults to all)."""
     settings = get_settings()
@@ -54,11 +63,7 @@ def create_app(domains: Iterable[str] | None = None) -> FastAPI:
         # every domain resumes what a stopped process left in storage.
         if "artifacts" in chosen and not resumed:
             resumed.append(True)  # once per process: Mangum runs this start-up for every Lambda invocation
-            for domain in _routers(ALL_DOMAINS):
-                services = importlib.import_module(f"package.routers.{domain}.services")
-                resume = getattr(services, "resume_background", None)
-                if resume is not None:
-                    resume()
+            _resume_background()
         logger.info("registry started", extra={"domains": chosen, "storage": settings.storage.value})
         yield
 
