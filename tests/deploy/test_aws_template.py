@@ -13,6 +13,7 @@ import pytest
 from tests.deploy.tools import ROOT, aws_tool
 
 TEMPLATE = ROOT / "backend" / "aws" / "template.yaml"
+ECS_TEMPLATE = ROOT / "backend" / "aws" / "ecs.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -33,9 +34,10 @@ def _of_type(resources: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
     return {name: r["Properties"] for name, r in resources.items() if r["Type"] == kind}
 
 
-def test_cfn_lint_finds_nothing():
+@pytest.mark.parametrize("template", [TEMPLATE, ECS_TEMPLATE], ids=["sam", "ecs"])
+def test_cfn_lint_finds_nothing(template: Path):
     done = subprocess.run(
-        [str(aws_tool("cfn-lint")), "--format", "parseable", str(TEMPLATE)],
+        [str(aws_tool("cfn-lint")), "--format", "parseable", str(template)],
         capture_output=True,
         text=True,
         timeout=180,
@@ -124,3 +126,10 @@ def test_every_function_logs_to_a_group_with_retention(resources):
     assert groups and all("RetentionInDays" in g for g in groups.values())
     for function in _of_type(resources, "AWS::Lambda::Function").values():
         assert function["LoggingConfig"]["LogGroup"]["Ref"] in groups
+
+
+def test_ecs_variant_checks_readiness_and_reads_secrets_from_secrets_manager():
+    text = ECS_TEMPLATE.read_text()
+    assert "HealthCheckPath: /health/ready" in text
+    assert "{ Name: REGISTRY_JWT_SECRET, ValueFrom: !Ref JwtSecretArn }" in text
+    assert "AssignPublicIp: DISABLED" in text
