@@ -32,7 +32,9 @@ def test_actionlint_finds_nothing():
 
 def test_actionlint_can_fail(tmp_path: Path):
     broken = tmp_path / "broken.yml"
-    broken.write_text((WORKFLOWS / "ci.yml").read_text().replace("runs-on: ubuntu-22.04", "runs-on: ubuntu-99.04"))
+    broken.write_text(
+        (WORKFLOWS / "ci.yml").read_text().replace("runs-on: ubuntu-22.04", "runs-on: ubuntu-99.04")
+    )
     code, findings = _lint(broken)
     assert code == 1 and findings
 
