@@ -45,7 +45,12 @@ def test_lambda_entry_point_stops_before_the_invocation_time_out(registry_env, m
     import worker
 
     seen: list[float] = []
-    monkeypatch.setattr(worker, "run", lambda timeout: seen.append(timeout) or {})
+
+    def run(timeout: float) -> dict[str, object]:
+        seen.append(timeout)
+        return {}
+
+    monkeypatch.setattr(worker, "run", run)
 
     class Context:
         def get_remaining_time_in_millis(self) -> int:

@@ -44,7 +44,7 @@ def test_unreachable_storage_is_503_naming_the_check_without_leaking_paths(regis
     app = create_app(["lineage"])
     with TestClient(app) as container:
         real = get_storage()
-        broken = Storage(records=_BrokenRecords(), blobs=real.blobs, description="broken")  # type: ignore[arg-type]
+        broken = Storage(records=_BrokenRecords(), blobs=real.blobs, description="broken")
         app.dependency_overrides[get_storage] = lambda: broken
         ready = container.get("/health/ready")
         assert container.get("/health").status_code == 200  # alive, though not ready
