@@ -4,6 +4,7 @@ domain going down and coming back, background work surviving a crash, and the sa
 from __future__ import annotations
 
 import io
+import json
 import os
 import time
 import zipfile
@@ -12,11 +13,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import jsonschema  # type: ignore[import-untyped]  # no stubs pinned; used for one check
 import pytest
 
 from tests.aws import AWS_ENV, moto_server, unique_name
 from tests.conftest import CHEAP_PASSWORD_HASHING, DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD
 from tests.deploy.split import GATEWAY, ROOT, Split, compose, domain_services
+from tests.deploy.tools import compose_schema
 
 __all__ = ["moto_server"]
 LOGIN = {
@@ -43,6 +46,14 @@ def test_compose_file_describes_one_container_per_domain():
         assert (ROOT / source).exists() if source.startswith("./") else source in compose()["volumes"]
     extra = set(services) - set(domains) - {"gateway"}
     assert all(services[name].get("profiles") for name in extra), "helpers must not start by default"
+
+
+def test_compose_file_is_valid_against_the_compose_specification_schema():
+    validator = jsonschema.Draft201909Validator(json.loads(compose_schema().read_text()))
+    assert [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(compose())] == []
+    broken = compose()
+    broken["services"]["auth"]["depends_on"] = {"health": {"condition": "when_ready"}}
+    assert list(validator.iter_errors(broken))  # the schema does catch a mistake
 
 
 def test_every_container_has_a_healthcheck_and_the_gateway_waits_for_them():

