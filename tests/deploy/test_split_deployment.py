@@ -225,13 +225,17 @@ def test_every_container_answers_liveness_and_readiness_whatever_it_serves(make_
 def test_background_work_survives_a_crash_of_the_container_that_accepted_it(make_split, hub):
     split = make_split(REGISTRY_ASYNC_RATING="true")  # a model stays hidden until rated in the background
     with _admin(split.url) as http:
-        hub.set_latency("hf", 0.3)  # the copy and the rating are still under way at the crash
-        created = _register(http, "https://huggingface.co/acme/tiny-weights-20mb")
-        aid = created["metadata"]["id"]  # type: ignore[index]
-        assert http.get(f"/artifacts/model/{aid}").status_code == 404  # not rated yet: still hidden
-        assert not _mirrored(http, aid)
-        split.kill_domain("artifacts")
-        hub.set_latency("hf", 0)
+        # Every Hub and GitHub answer takes a second: the copy and the rating are under way at the crash.
+        hub.set_latency("hf", 1.0)
+        hub.set_latency("github", 1.0)
+        try:
+            aid = _register(http)["metadata"]["id"]  # type: ignore[index]
+            assert http.get(f"/artifacts/model/{aid}").status_code == 404  # hidden until rated
+            assert not _mirrored(http, aid)
+            split.kill_domain("artifacts")  # SIGKILL: no shutdown hook runs
+        finally:
+            hub.set_latency("hf", 0)
+            hub.set_latency("github", 0)
         split.start_domain("artifacts")  # resumes from storage: the rating publishes, the copy completes
         _until(lambda: http.get(f"/artifacts/model/{aid}").status_code == 200, timeout=90)
         _until(lambda: _mirrored(http, aid), timeout=90)
