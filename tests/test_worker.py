@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import clear_process_caches, login
+from tests.conftest import clear_process_caches, login, wait_for_mirrors
 
 
 def test_worker_finishes_copies_and_ratings_a_stopped_process_left(registry_env, monkeypatch):
@@ -58,3 +58,34 @@ def test_lambda_entry_point_stops_before_the_invocation_time_out(registry_env, m
 
     worker.handler({}, Context())
     assert seen == [900 - worker.SAFETY_SECONDS]
+
+
+def test_a_failed_copy_is_tried_again_once_its_retry_time_has_passed(registry_env, hub, monkeypatch):
+    import worker
+    from main import create_app
+    from package.core.config import get_settings
+    from package.core.storage import get_storage
+    from package.routers.artifacts import services as artifact_services
+    from package.routers.artifacts.interface import MirrorStatus
+
+    def status() -> MirrorStatus:
+        return artifact_services.all_records(get_storage())[0].mirror.status
+
+    with TestClient(create_app()) as client:
+        client.headers["X-Authorization"] = login(client)
+        hub.set_path_down("hf", "model.safetensors", True)  # an upstream fault in the middle of the copy
+        try:
+            created = client.post(
+                "/artifact/model", json={"url": "https://huggingface.co/google-bert/bert-base-uncased"}
+            )
+            assert created.status_code == 201, created.text
+            wait_for_mirrors()
+        finally:
+            hub.set_path_down("hf", "model.safetensors", False)
+    assert status() is MirrorStatus.FAILED
+    assert artifact_services.resume_mirrors(get_storage(), get_settings()) == 0  # too soon to try again
+
+    monkeypatch.setenv("REGISTRY_MIRROR_RETRY_SECONDS", "0")
+    clear_process_caches()
+    assert worker.run(120.0)["mirrors"] == 1
+    assert status() is MirrorStatus.COMPLETE

@@ -34,6 +34,12 @@ class ArtifactsSettings(BaseSettings):
         description="Largest download streamed from upstream through the registry; a larger one not yet "
         "copied answers 503 with Retry-After while its copy runs (Lambda caps responses at 6 MB).",
     )
+    mirror_retry_seconds: float = Field(
+        default=3600.0,
+        ge=0,
+        description="A copy that failed (an upstream fault) is tried again by the next process start or "
+        "`python -m worker` run at least this long after it failed.",
+    )
     presign_seconds: int = Field(
         default=300, ge=1, le=7 * 24 * 3600, description="Lifetime of a presigned download URL, seconds."
     )
