@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint types pytest bench clean install
+.PHONY: run test lint types pytest bench clean install lambda-package
 
 install: $(STAMP)
 
@@ -23,7 +23,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 types: $(STAMP)
-	$(BIN)/mypy package main.py tests bench
+	$(BIN)/mypy package main.py worker.py tests bench
 
 pytest: $(STAMP)
 	@bash backend/install-system-deps.sh
@@ -31,8 +31,11 @@ pytest: $(STAMP)
 
 test: lint types pytest
 
+lambda-package: $(STAMP)   # build/lambda/registry.zip for backend/aws/template.yaml
+	bash backend/aws/package-lambda.sh $(BIN)/python build/lambda/registry.zip
+
 bench: $(STAMP)
 	$(BIN)/python -m bench.ingest_download
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .coverage
+	rm -rf $(VENV) build .mypy_cache .ruff_cache .pytest_cache .coverage

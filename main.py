@@ -34,11 +34,22 @@ def _routers(domains: Iterable[str]) -> list[str]:
     return found
 
 
+def _resume_background() -> None:
+    """Let every domain queue the background work a stopped process left in storage."""
+    for domain in _routers(ALL_DOMAINS):
+        services = importlib.import_module(f"package.routers.{domain}.services")
+        resume = getattr(services, "resume_background", None)
+        if resume is not None:
+            resume()
+
+
 def create_app(domains: Iterable[str] | None = None) -> FastAPI:
     """The FastAPI app serving `domains` (default: REGISTRY_DOMAINS, which defaults to all)."""
     settings = get_settings()
     configure_logging(settings.log_level)
     chosen = _routers(settings.domain_list if domains is None else domains)
+
+    resumed: list[bool] = []
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -48,6 +59,11 @@ def create_app(domains: Iterable[str] | None = None) -> FastAPI:
             )
             if startup is not None:
                 startup()
+        # Background work (mirror copies, ratings) starts where artifacts are registered: there, at start,
+        # every domain resumes what a stopped process left in storage.
+        if "artifacts" in chosen and not resumed:
+            resumed.append(True)  # once per process: Mangum runs this start-up for every Lambda invocation
+            _resume_background()
         logger.info("registry started", extra={"domains": chosen, "storage": settings.storage.value})
         yield
 
@@ -58,6 +74,7 @@ def create_app(domains: Iterable[str] | None = None) -> FastAPI:
         "trace, license-check and download them. Contract: ECE 461 Fall 2025 OpenAPI 3.4.7.",
         lifespan=lifespan,
     )
+    app.state.domains = list(chosen)  # what /health/ready reports
     install_error_handlers(app)
     clear_hooks()
     # A reset clears storage, the generated token secret with it: put it back, whatever domains run here.

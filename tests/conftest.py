@@ -28,6 +28,7 @@ def hub() -> Iterator[FakeHub]:
 
 def clear_process_caches() -> None:
     """Forget the process-wide settings, storage, upstream clients, mirror queue and rating pipeline."""
+    from package.routers.artifacts.config import get_artifacts_settings
     from package.routers.rating import services as rating_services
     from package.routers.safety import services as safety_services
     from package.routers.safety.config import get_safety_settings
@@ -38,7 +39,14 @@ def clear_process_caches() -> None:
     rating_services.reset_pipeline()  # waits for the ratings under way, then stops the pipeline
     if safety_services.get_scan_queue.cache_info().currsize:  # scans of files the test streamed
         safety_services.wait_idle(timeout=30)
-    for cached in (get_settings, get_storage, get_upstreams, get_mirror_queue, get_safety_settings):
+    for cached in (
+        get_settings,
+        get_storage,
+        get_upstreams,
+        get_mirror_queue,
+        get_safety_settings,
+        get_artifacts_settings,
+    ):
         cached.cache_clear()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import pytest
@@ -10,17 +11,41 @@ from pydantic_settings import BaseSettings
 
 from package.core.config import Settings
 
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text()
 
 
-def _env_names(name: str) -> list[str]:
-    alias = Settings.model_fields[name].validation_alias
+def _settings_classes() -> list[type[BaseSettings]]:
+    """Core's Settings and every domain's own (`package/routers/<domain>/config.py`)."""
+    found: list[type[BaseSettings]] = [Settings]
+    for path in sorted((ROOT / "package" / "routers").glob("*/config.py")):
+        module = importlib.import_module(f"package.routers.{path.parent.name}.config")
+        found += [
+            value
+            for value in vars(module).values()
+            if isinstance(value, type)
+            and issubclass(value, BaseSettings)
+            and value.__module__ == module.__name__
+        ]
+    return found
+
+
+def _env_names(cls: type[BaseSettings], name: str) -> list[str]:
+    alias = cls.model_fields[name].validation_alias
     return [f"REGISTRY_{name.upper()}"] if alias is None else list(getattr(alias, "choices", [alias]))
 
 
-@pytest.mark.parametrize("name", sorted(Settings.model_fields))
-def test_every_setting_has_a_row_in_the_readme(name):
-    assert any(f"`{env}` |" in README or f"| `{env}`" in README for env in _env_names(name)), name
+@pytest.mark.parametrize(
+    ("cls", "name"),
+    [(cls, name) for cls in _settings_classes() for name in sorted(cls.model_fields)],
+    ids=lambda value: value if isinstance(value, str) else value.__name__,
+)
+def test_every_setting_has_a_row_in_the_readme(cls, name):
+    assert any(f"`{env}` |" in README or f"| `{env}`" in README for env in _env_names(cls, name)), name
+
+
+def test_domain_settings_are_discovered():
+    assert len(_settings_classes()) > 1
 
 
 def test_upstream_urls_lose_their_trailing_slash():

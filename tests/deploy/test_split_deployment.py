@@ -1,74 +1,39 @@
-"""The split deployment of docker-compose.yml, run as local processes: one uvicorn per domain container,
-sharing one data folder, behind nginx with the gateway's own route file."""
+"""The split deployment of docker-compose.yml, run as local processes (tests/deploy/split.py): routing, a
+domain going down and coming back, background work surviving a crash, and the same on the AWS driver."""
 
 from __future__ import annotations
 
 import io
+import json
 import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import httpx
+import jsonschema  # type: ignore[import-untyped]  # no stubs pinned; used for one check
 import pytest
-import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-GATEWAY = ROOT / "backend" / "gateway"
-DEFAULT_ADMIN = {
-    "user": {"name": "ece30861defaultadminuser", "is_admin": True},
-    "secret": {"password": "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE artifacts;"},
+from tests.aws import AWS_ENV, moto_server, unique_name
+from tests.conftest import CHEAP_PASSWORD_HASHING, DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD
+from tests.deploy.split import GATEWAY, ROOT, Split, compose, domain_services
+from tests.deploy.tools import compose_schema
+
+__all__ = ["moto_server"]
+LOGIN = {
+    "user": {"name": DEFAULT_ADMIN, "is_admin": True},
+    "secret": {"password": DEFAULT_ADMIN_PASSWORD},
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _compose() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    return loaded
-
-
-def _nginx() -> str:
-    found = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("nginx is missing: `make test` installs it (apt-get install nginx-light)")
-        pytest.skip("nginx is not installed (make test installs it)")
-    return found
-
-
-def _wait(url: str, processes: list[subprocess.Popen[bytes]], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for proc in processes:
-            if proc.poll() is not None:
-                raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}")
-        try:
-            if httpx.get(url, timeout=1.0).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise TimeoutError(url)
+BERT = "https://huggingface.co/google-bert/bert-base-uncased"
 
 
 def test_compose_file_describes_one_container_per_domain():
     from package.core.config import ALL_DOMAINS
 
-    services = _compose()["services"]
-    domains = {
-        name: svc["environment"]["REGISTRY_DOMAINS"] for name, svc in services.items() if name != "gateway"
-    }
+    services = compose()["services"]
+    domains = {name: svc["environment"]["REGISTRY_DOMAINS"] for name, svc in domain_services().items()}
     assert sorted(domains.values()) == sorted(ALL_DOMAINS)
     assert all(name == domain for name, domain in domains.items())
     gateway = services["gateway"]
@@ -78,18 +43,49 @@ def test_compose_file_describes_one_container_per_domain():
         assert f"upstream {name} " in upstreams and f"server {name}:8000" in upstreams
     for mount in gateway["volumes"]:
         source = mount.split(":")[0]
-        assert (ROOT / source).exists() if source.startswith("./") else source in _compose()["volumes"]
+        assert (ROOT / source).exists() if source.startswith("./") else source in compose()["volumes"]
+    extra = set(services) - set(domains) - {"gateway"}
+    assert all(services[name].get("profiles") for name in extra), "helpers must not start by default"
 
 
-@pytest.fixture
-def gateway(hub, tmp_path) -> Iterator[str]:
-    nginx = _nginx()
-    services = {name: svc for name, svc in _compose()["services"].items() if name != "gateway"}
-    gateway_port = _free_port()
-    gateway_url = f"http://127.0.0.1:{gateway_port}"
+def test_compose_file_is_valid_against_the_compose_specification_schema():
+    validator = jsonschema.Draft201909Validator(json.loads(compose_schema().read_text()))
+    assert [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(compose())] == []
+    broken = compose()
+    broken["services"]["auth"]["depends_on"] = {"health": {"condition": "when_ready"}}
+    assert list(validator.iter_errors(broken))  # the schema does catch a mistake
+
+
+def test_every_container_has_a_healthcheck_and_the_gateway_waits_for_them():
+    services = compose()["services"]
+    for name, svc in domain_services().items():
+        probe = " ".join(svc["healthcheck"]["test"])
+        assert "/health/ready" in probe, name
+        assert services["gateway"]["depends_on"][name] == {"condition": "service_healthy"}
+    assert "/health/gateway" in " ".join(services["gateway"]["healthcheck"]["test"])
+    dockerfile = (ROOT / "backend" / "Dockerfile").read_text()
+    assert "HEALTHCHECK" in dockerfile and "/health'" in dockerfile
+
+
+def test_compose_shares_the_aws_driver_when_asked():
+    for svc in domain_services().values():
+        env = svc["environment"]
+        assert env["REGISTRY_STORAGE"] == "${REGISTRY_STORAGE:-embedded}"
+        for name in (
+            "REGISTRY_DYNAMODB_TABLE",
+            "REGISTRY_S3_BUCKET",
+            "REGISTRY_AWS_ENDPOINT_URL",
+            "AWS_REGION",
+        ):
+            assert env[name].startswith(f"${{{name}:-"), name
+
+
+def _env(hub, tmp_path: Path, gateway_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
-    env.update(
-        {
+    return (
+        env
+        | CHEAP_PASSWORD_HASHING
+        | {
             "REGISTRY_DATA_DIR": str(tmp_path / "data"),
             "HF_ENDPOINT": hub.hf_url,
             "GITHUB_API_URL": hub.github_url,
@@ -97,126 +93,151 @@ def gateway(hub, tmp_path) -> Iterator[str]:
             "HF_HOME": str(tmp_path / "hf"),
         }
     )
-    processes: list[subprocess.Popen[bytes]] = []
-    upstreams = []
-    try:
-        for name, svc in services.items():
-            port = _free_port()
-            proc_env = env | {
-                k: v
-                for k, v in svc["environment"].items()
-                if k.startswith("REGISTRY_") and k not in {"REGISTRY_DATA_DIR", "REGISTRY_PUBLIC_URL"}
-            }
-            processes.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "uvicorn", "main:app", "--host", "127.0.0.1", "--port", str(port)],
-                    cwd=ROOT,
-                    env=proc_env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            )
-            upstreams.append(f"upstream {name} {{ server 127.0.0.1:{port}; keepalive 4; }}")
-            _wait(f"http://127.0.0.1:{port}/openapi.json", processes)
-        conf_dir = tmp_path / "nginx"
-        conf_dir.mkdir()
-        (conf_dir / "upstreams.conf").write_text("\n".join(upstreams) + "\n")
-        routes = (
-            (GATEWAY / "routes.conf").read_text().replace("/data/blobs/", f"{tmp_path / 'data' / 'blobs'}/")
-        )
-        (conf_dir / "routes.conf").write_text(routes)
-        main_conf = (GATEWAY / "nginx.conf").read_text()
-        main_conf = main_conf.replace("/etc/nginx/registry/", f"{conf_dir}/").replace(
-            "listen 8000;", f"listen 127.0.0.1:{gateway_port};"
-        )
-        main_conf = main_conf.replace("access_log /dev/stdout;", f"access_log {conf_dir}/access.log;")
-        (conf_dir / "nginx.conf").write_text(main_conf)
-        for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
-            (conf_dir / sub).mkdir()
-        temp_paths = "".join(
-            f"{sub}_temp_path {conf_dir}/{sub};"
-            for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-        )
-        main_conf = main_conf.replace("http {", "http {\n    " + temp_paths, 1)
-        if os.geteuid() == 0:  # workers must read pytest's private temp folder, as the registry's user does
-            main_conf = "user root;\n" + main_conf
-        (conf_dir / "nginx.conf").write_text(main_conf)
-        check = subprocess.run(
-            [
-                nginx,
-                "-t",
-                "-p",
-                str(conf_dir),
-                "-c",
-                str(conf_dir / "nginx.conf"),
-                "-e",
-                str(conf_dir / "error.log"),
-                "-g",
-                f"pid {conf_dir}/nginx.pid;",
-            ],
-            capture_output=True,
-            text=True,
-        )
-        assert check.returncode == 0, check.stderr
-        processes.append(
-            subprocess.Popen(
-                [
-                    nginx,
-                    "-p",
-                    str(conf_dir),
-                    "-c",
-                    str(conf_dir / "nginx.conf"),
-                    "-e",
-                    str(conf_dir / "error.log"),
-                    "-g",
-                    f"daemon off; pid {conf_dir}/nginx.pid;",
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
-        _wait(f"{gateway_url}/openapi.json", processes)
-        yield gateway_url
-    finally:
-        for proc in reversed(processes):
-            proc.terminate()
-        for proc in processes:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
 
 
-def test_requests_reach_the_right_container(gateway):
-    with httpx.Client(base_url=gateway, timeout=30) as http:
-        login = http.put("/authenticate", json=DEFAULT_ADMIN)  # the auth container
+@pytest.fixture
+def make_split(registry_env, hub, tmp_path) -> Iterator[Callable[..., Split]]:
+    """Start a split (extra environment for every container); everything stops after the test."""
+    started: list[Split] = []
+
+    def make(**extra: str) -> Split:
+        split = Split(tmp_path, {})
+        split.env = _env(hub, tmp_path, split.url) | extra
+        started.append(split)
+        split.start()
+        return split
+
+    yield make
+    for split in started:
+        split.stop()
+
+
+@contextmanager
+def _admin(url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=url, timeout=60) as http:
+        login = http.put("/authenticate", json=LOGIN)  # the auth container
         assert login.status_code == 200, login.text
         http.headers["X-Authorization"] = login.json()
-        created = http.post(
-            "/artifact/model", json={"url": "https://huggingface.co/google-bert/bert-base-uncased"}
-        )
-        assert created.status_code == 201, created.text
-        artifact = created.json()
-        assert artifact["data"]["download_url"].startswith(gateway)
-        aid = artifact["metadata"]["id"]
-        assert http.get(f"/artifacts/model/{aid}").json() == artifact
-        assert http.get("/tracks").status_code == 200  # health container
-        assert http.get("/health").status_code == 200
-        download = http.get(f"/download/model/{aid}/config.json")  # streamed through nginx
-        assert download.status_code == 200 and download.json()
-        time.sleep(0.5)  # the background mirror copies the model's files meanwhile
-        for _ in range(50):
-            stored = http.get(f"/download/model/{aid}")
-            if stored.headers.get("etag"):
-                break
-            time.sleep(0.1)
-        assert stored.status_code == 200, stored.text
-        assert stored.headers["etag"]  # served from the blob store, by nginx (X-Accel-Redirect)
-        assert "x-accel-redirect" not in stored.headers
-        assert stored.headers["content-length"] == str(len(stored.content))
-        assert zipfile.ZipFile(io.BytesIO(stored.content)).testzip() is None
-        part = http.get(f"/download/model/{aid}", headers={"Range": "bytes=10-19"})
-        assert part.status_code == 206
-        assert part.content == stored.content[10:20]
-        assert http.delete("/reset").status_code == 200
-        assert http.post("/artifacts", json=[{"name": "*"}]).json() == []
+        yield http
+
+
+def _register(http: httpx.Client, url: str = BERT) -> dict[str, object]:
+    created = http.post("/artifact/model", json={"url": url})
+    assert created.status_code in (201, 202), created.text
+    body: dict[str, object] = created.json()
+    return body
+
+
+def _until(check: Callable[[], bool], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def _mirrored(http: httpx.Client, aid: str) -> bool:
+    overview = http.get(f"/artifact/model/{aid}/details")
+    return overview.status_code == 200 and overview.json()["mirror"]["status"] == "complete"
+
+
+def _check_routes(http: httpx.Client, gateway: str, *, aws: bool) -> None:
+    artifact = _register(http)
+    assert artifact["data"]["download_url"].startswith(gateway)  # type: ignore[index]
+    aid = artifact["metadata"]["id"]  # type: ignore[index]
+    assert http.get(f"/artifacts/model/{aid}").json() == artifact
+    assert http.get("/tracks").status_code == 200  # health container
+    assert http.get("/health").status_code == 200
+    download = http.get(f"/download/model/{aid}/config.json")  # streamed through nginx
+    assert download.status_code == 200 and download.json()
+    _until(lambda: _mirrored(http, aid))
+    stored = http.get(f"/download/model/{aid}")
+    if aws:  # S3 blobs: a redirect to the presigned URL, which serves the bytes itself
+        assert stored.status_code == 302, stored.text
+        stored = httpx.get(stored.headers["location"], timeout=60)
+    assert stored.status_code == 200, stored.text
+    assert stored.headers["etag"]  # from the blob store: by nginx (X-Accel-Redirect) or by S3
+    assert "x-accel-redirect" not in stored.headers
+    assert stored.headers["content-length"] == str(len(stored.content))
+    assert zipfile.ZipFile(io.BytesIO(stored.content)).testzip() is None
+    ranged = {"Range": "bytes=10-19"}
+    part = (
+        httpx.get(stored.url, headers=ranged) if aws else http.get(f"/download/model/{aid}", headers=ranged)
+    )
+    assert part.status_code == 206 and part.content == stored.content[10:20]
+    assert http.delete("/reset").status_code == 200
+    assert http.post("/artifacts", json=[{"name": "*"}]).json() == []
+
+
+def _check_probes(split: Split) -> None:
+    """Every container answers liveness and readiness, whatever it serves."""
+    for name, port in split.ports.items():
+        live = httpx.get(f"http://127.0.0.1:{port}/health")
+        assert live.status_code == 200 and live.json()["status"] == "ok", name
+        ready = httpx.get(f"http://127.0.0.1:{port}/health/ready")
+        assert ready.status_code == 200, name
+        assert ready.json()["domains"] == [name] and all(c["ok"] for c in ready.json()["checks"].values())
+
+
+def test_requests_reach_the_right_container(make_split):
+    split = make_split()
+    _check_probes(split)
+    with _admin(split.url) as http:
+        _check_routes(http, split.url, aws=False)
+
+
+def test_the_split_runs_on_the_aws_driver_shared_by_every_container(make_split, moto_server, request):
+    name = unique_name(request.node.name)
+    split = make_split(
+        **AWS_ENV,
+        REGISTRY_STORAGE="aws",
+        REGISTRY_AWS_ENDPOINT_URL=moto_server,
+        REGISTRY_AWS_CREATE_RESOURCES="true",
+        REGISTRY_DYNAMODB_TABLE=name,
+        REGISTRY_S3_BUCKET=name,
+        AWS_REGION="us-east-1",
+    )
+    assert not (split.tmp_path / "data" / "registry.sqlite3").exists()  # nothing on a local volume
+    with _admin(split.url) as http:
+        _check_routes(http, split.url, aws=True)
+
+
+def test_a_down_domain_answers_503_naming_it_and_traffic_resumes_when_it_returns(make_split):
+    split = make_split()
+    with _admin(split.url) as http:
+        aid = _register(http)["metadata"]["id"]  # type: ignore[index]
+        assert http.get(f"/artifact/model/{aid}/lineage").status_code == 200
+        split.stop_domain("lineage")
+        down = http.get(f"/artifact/model/{aid}/lineage")
+        assert down.status_code == 503
+        assert down.headers["content-type"].startswith("application/json") and down.headers["retry-after"]
+        assert down.json()["error"] == "domain_unavailable" and down.json()["details"] == {
+            "domain": "lineage"
+        }
+        assert http.get(f"/artifact/model/{aid}/cost").json()["details"]["domain"] == "lineage"
+        # every other domain keeps working meanwhile
+        assert http.get(f"/artifacts/model/{aid}").status_code == 200
+        assert http.get(f"/artifact/model/{aid}/rate").status_code == 200
+        assert http.get("/tracks").status_code == 200
+        assert http.put("/authenticate", json=LOGIN).status_code == 200
+        split.start_domain("lineage")
+        assert http.get(f"/artifact/model/{aid}/lineage").status_code == 200
+
+
+def test_background_work_survives_a_crash_of_the_container_that_accepted_it(make_split, hub):
+    split = make_split(REGISTRY_ASYNC_RATING="true")  # a model stays hidden until rated in the background
+    with _admin(split.url) as http:
+        # Every Hub and GitHub answer takes a second: the copy and the rating are under way at the crash.
+        hub.set_latency("hf", 1.0)
+        hub.set_latency("github", 1.0)
+        try:
+            aid = _register(http)["metadata"]["id"]  # type: ignore[index]
+            assert http.get(f"/artifacts/model/{aid}").status_code == 404  # hidden until rated
+            assert not _mirrored(http, aid)
+            split.kill_domain("artifacts")  # SIGKILL: no shutdown hook runs
+        finally:
+            hub.set_latency("hf", 0)
+            hub.set_latency("github", 0)
+        split.start_domain("artifacts")  # resumes from storage: the rating publishes, the copy completes
+        _until(lambda: http.get(f"/artifacts/model/{aid}").status_code == 200, timeout=90)
+        _until(lambda: _mirrored(http, aid), timeout=90)
+        assert http.get(f"/artifact/model/{aid}/rate").status_code == 200

@@ -22,7 +22,12 @@ def open_aws_storage(settings: Settings) -> Storage:
         "config": Config(retries={"max_attempts": 5, "mode": "standard"}, max_pool_connections=32),
     }
     dynamodb = session.resource("dynamodb", **common)
-    s3 = session.client("s3", **common)
+    # Presigned download URLs use SigV4 (every region accepts it; their lifetime is part of the signature).
+    s3 = session.client(
+        "s3",
+        endpoint_url=settings.aws_endpoint_url,
+        config=common["config"].merge(Config(signature_version="s3v4")),
+    )
     table = dynamodb.Table(settings.dynamodb_table)
     if settings.aws_create_resources:
         _ensure_table(dynamodb, settings.dynamodb_table)

@@ -72,6 +72,12 @@ class FileBlobStore:
                     remaining -= len(chunk)
                 yield chunk
 
+    def presigned_url(
+        self, sha256: str, *, disposition: str, media_type: str, expires_seconds: int
+    ) -> str | None:
+        """Local files have no URL of their own (nginx's X-Accel-Redirect plays that part)."""
+        return None
+
     def local_path(self, sha256: str) -> Path | None:
         """A file path for zero-copy serving."""
         path = self._path(sha256)

@@ -154,6 +154,13 @@ class BlobStore(Protocol):
         """Remove every blob."""
         ...
 
+    def presigned_url(
+        self, sha256: str, *, disposition: str, media_type: str, expires_seconds: int
+    ) -> str | None:
+        """A short-lived URL that serves the blob itself (Range, ETag) without credentials, when the driver
+        can make one; the response carries these Content-Disposition and Content-Type headers."""
+        ...
+
 
 @dataclass(frozen=True)
 class Storage:

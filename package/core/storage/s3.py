@@ -77,6 +77,25 @@ class S3BlobStore:
         finally:
             body.close()
 
+    def presigned_url(
+        self, sha256: str, *, disposition: str, media_type: str, expires_seconds: int
+    ) -> str | None:
+        """A presigned GET of the blob's object (signed locally: no call to S3), naming the file to save."""
+        try:
+            url: str = self._s3.generate_presigned_url(
+                "get_object",
+                Params={
+                    "Bucket": self._bucket,
+                    "Key": self._key(sha256),
+                    "ResponseContentDisposition": disposition,
+                    "ResponseContentType": media_type,
+                },
+                ExpiresIn=expires_seconds,
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageError(f"S3 presigning failed: {exc}") from exc
+        return url
+
     def local_path(self, sha256: str) -> Path | None:
         """S3 blobs have no local file."""
         return None

@@ -16,6 +16,7 @@ from package.core.upstream.clients import Upstreams
 from package.core.upstream.snapshot import FileStream, RemoteFile, Snapshot
 from package.routers.artifacts import database
 from package.routers.artifacts.bundle import BundleEntry, stream_zip
+from package.routers.artifacts.config import get_artifacts_settings
 from package.routers.artifacts.interface import ArtifactRecord, MirrorStatus
 from package.routers.artifacts.mirror import caches, get_mirror_queue, tee
 
@@ -41,6 +42,13 @@ class StreamPlan:
     filename: str
     media_type: str
     size: int | None
+
+
+class NotCopiedYet(RegistryError):
+    """The download is too large to stream through this deployment and is not in the blob store yet."""
+
+    status_code = 503
+    code = "not_copied_yet"
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,7 @@ def plan_bundle(
     _refuse_gated(record)
     snapshot = _snapshot(storage, record)
     keep = caches(settings, record)
+    _refuse_oversized_stream(record, snapshot.total_bytes, keep=keep)
     entries = _bundle_entries(storage, upstreams, record, snapshot, keep=keep)
     chunks = _primed(stream_zip(entries))
     if keep:
@@ -93,9 +102,28 @@ def plan_file(
         sha = str(mirrored["sha256"])
         return BlobPlan(sha, int(mirrored["size"]), filename, OCTETS, storage.blobs.local_path(sha))
     _refuse_gated(record)
+    _refuse_oversized_stream(record, remote.size, keep=caches(settings, record))
     stream = upstreams.adapter(snapshot.source.kind).open_file(snapshot, path)
     chunks = _primed(_upstream_chunks(storage, record, remote, stream, keep=caches(settings, record)))
     return StreamPlan(chunks, filename, OCTETS, remote.size)
+
+
+def _refuse_oversized_stream(record: ArtifactRecord, size: int, *, keep: bool) -> None:
+    """Where responses are capped (Lambda), a large download waits for the copy instead of breaking midway."""
+    cap = get_artifacts_settings().max_stream_bytes
+    if cap is None or size <= cap:
+        return
+    if not keep:
+        raise NotCopiedYet(
+            f"{record.name!r} ({size} bytes) is larger than this deployment streams ({cap} bytes), and it is "
+            f"not copied into the registry (mirror status: {record.mirror.status.value})."
+        )
+    get_mirror_queue().submit(record.id, record.generation)
+    raise NotCopiedYet(
+        f"{record.name!r} ({size} bytes) is being copied into the registry; it downloads once the copy is "
+        f"complete ({record.mirror.bytes_done} of {record.mirror.bytes_total} bytes so far).",
+        headers={"Retry-After": "30"},
+    )
 
 
 def _snapshot(storage: Storage, record: ArtifactRecord) -> Snapshot:

@@ -18,6 +18,7 @@ from package.core.upstream.clients import Upstreams, get_upstreams
 from package.core.upstream.snapshot import RemoteFile, Snapshot
 from package.routers.artifacts import database
 from package.routers.artifacts.bundle import stream_zip
+from package.routers.artifacts.config import get_artifacts_settings
 from package.routers.artifacts.interface import ArtifactRecord, MirrorState, MirrorStatus
 
 logger = logging.getLogger("registry.mirror")
@@ -68,6 +69,22 @@ def initial_state(settings: Settings, *, snapshot: Snapshot) -> MirrorState:
             }
         )
     return state
+
+
+def resumable(record: ArtifactRecord, *, now: datetime | None = None) -> bool:
+    """Whether a copy should be (re)started from storage: a stopped process left it pending or under way, or
+    it failed (an upstream fault) at least REGISTRY_MIRROR_RETRY_SECONDS ago."""
+    status = record.mirror.status
+    if status in {MirrorStatus.PENDING, MirrorStatus.MIRRORING}:
+        return True
+    if status is not MirrorStatus.FAILED or record.mirror.updated_at is None:
+        return False
+    try:
+        failed_at = datetime.fromisoformat(record.mirror.updated_at)
+    except ValueError:
+        return True  # an unreadable time must not keep a copy failed for ever
+    age = ((now or datetime.now(UTC)) - failed_at).total_seconds()
+    return age >= get_artifacts_settings().mirror_retry_seconds
 
 
 def caches(settings: Settings, record: ArtifactRecord) -> bool:

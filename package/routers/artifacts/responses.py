@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, RedirectResponse, StreamingResponse
 from package.core.config import Settings
 from package.core.errors import RangeNotSatisfiable
 from package.core.storage import Storage
+from package.routers.artifacts.config import ArtifactsSettings, DownloadRedirect, get_artifacts_settings
 from package.routers.artifacts.downloads import BlobPlan, DownloadPlan, RedirectPlan, StreamPlan
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -22,7 +23,13 @@ def disposition(filename: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
-def to_response(plan: DownloadPlan, request: Request, storage: Storage, settings: Settings) -> Response:
+def to_response(
+    plan: DownloadPlan,
+    request: Request,
+    storage: Storage,
+    settings: Settings,
+    downloads: ArtifactsSettings | None = None,
+) -> Response:
     """The response that carries out a plan."""
     if isinstance(plan, RedirectPlan):
         return RedirectResponse(plan.url, status_code=307)
@@ -31,7 +38,26 @@ def to_response(plan: DownloadPlan, request: Request, storage: Storage, settings
         if plan.size is not None:
             headers["Content-Length"] = str(plan.size)
         return StreamingResponse(plan.chunks, media_type=plan.media_type, headers=headers)
+    presigned = _presigned(plan, storage, downloads or get_artifacts_settings())
+    if presigned is not None:
+        return presigned
     return _blob_response(plan, request, storage, settings)
+
+
+def _presigned(plan: BlobPlan, storage: Storage, downloads: ArtifactsSettings) -> Response | None:
+    """A redirect to the blob store's own short-lived URL (Range and ETag are then S3's), when it has one."""
+    if downloads.download_redirect is not DownloadRedirect.PRESIGNED:
+        return None
+    url = storage.blobs.presigned_url(
+        plan.sha256,
+        disposition=disposition(plan.filename),
+        media_type=plan.media_type,
+        expires_seconds=downloads.presign_seconds,
+    )
+    if url is None:
+        return None
+    # The URL expires: no cache may keep the redirect longer than the signature lives.
+    return RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
 
 
 def _blob_response(plan: BlobPlan, request: Request, storage: Storage, settings: Settings) -> Response:

@@ -15,7 +15,7 @@ from package.core.storage import ConditionFailed, Storage, get_storage
 from package.core.upstream.clients import Upstreams
 from package.core.upstream.snapshot import Snapshot
 from package.core.upstream.sources import parse_source_url
-from package.routers.artifacts import database, downloads
+from package.routers.artifacts import database, downloads, mirror
 from package.routers.artifacts.downloads import DownloadPlan
 from package.routers.artifacts.interface import (
     ARTIFACT_ID_PATTERN,
@@ -371,7 +371,7 @@ def resume_mirrors(storage: Storage, settings: Settings) -> int:
     """Queue the artifacts whose mirroring was interrupted (e.g. by a restart); returns how many."""
     resumed = 0
     for record in database.list_all(storage, include_hidden=True):
-        if record.mirror.status in {MirrorStatus.PENDING, MirrorStatus.MIRRORING}:
+        if mirror.resumable(record):  # left unfinished, or failed long enough ago to try again
             resumed += _schedule_mirror(settings, record)
     return resumed
 
@@ -380,6 +380,7 @@ def _schedule_mirror(settings: Settings, record: ArtifactRecord) -> int:
     if settings.mirror.value == "eager" and record.mirror.status in {
         MirrorStatus.PENDING,
         MirrorStatus.MIRRORING,
+        MirrorStatus.FAILED,
     }:
         get_mirror_queue().submit(record.id, record.generation)
         return 1

@@ -99,6 +99,16 @@ def prune_days(storage: Storage, *, before: str) -> int:
     return removed
 
 
+def read_probe_record(storage: Storage) -> None:
+    """One record read (no write: readiness is asked every few seconds by every orchestrator)."""
+    storage.records.get(PROBE_PK, "ready")
+
+
+def look_up_probe_blob(storage: Storage) -> None:
+    """One blob look-up by address (no write)."""
+    storage.blobs.exists("0" * 64)
+
+
 def records_round_trip(storage: Storage, *, process: str) -> None:
     """Write, read back, compare and delete a probe record; raises StorageError on any difference."""
     nonce = secrets.token_hex(8)

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
 from package.core.auth_middleware import CanAdminister
@@ -17,7 +17,12 @@ from package.core.request_log import add_request_observer
 from package.core.storage import Store
 from package.core.web import BaseUrl
 from package.routers.health import services
-from package.routers.health.interface import HealthComponentCollection, Liveness, TracksResponse
+from package.routers.health.interface import (
+    HealthComponentCollection,
+    Liveness,
+    Readiness,
+    TracksResponse,
+)
 from package.routers.health.runtime import HealthRuntime, build_runtime
 
 router = APIRouter(tags=["health"])
@@ -38,6 +43,19 @@ HealthRuntimeDep = Annotated[HealthRuntime, Depends(current_runtime)]
 def health() -> Liveness:
     """Liveness: 200 while the API serves requests."""
     return services.liveness()
+
+
+@router.get(
+    "/health/ready",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "A dependency of this container does not answer."}},
+    summary="Readiness of this container: its storage answers",
+)
+def health_ready(request: Request, storage: Store) -> JSONResponse:
+    """200 when this container can serve requests, 503 (naming the failed check) when it cannot."""
+    domains = getattr(request.app.state, "domains", None) or list(get_settings().domain_list)
+    report = services.readiness(storage, list(domains))
+    return JSONResponse(report.model_dump(), status_code=200 if report.status == "ready" else 503)
 
 
 @router.get(
@@ -132,6 +150,7 @@ def setup_app(app: FastAPI) -> None:
         summary="Prometheus metrics of this process",
         responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format 0.0.4."}},
     )
+    _add_probes(app)
     serves_reports = any(getattr(route, "path", None) == "/health/components" for route in app.routes)
     inner = app.router.lifespan_context
 
@@ -145,3 +164,11 @@ def setup_app(app: FastAPI) -> None:
             await run_in_threadpool(runtime.stop)
 
     app.router.lifespan_context = lifespan
+
+
+def _add_probes(app: FastAPI) -> None:
+    """Liveness and readiness in every container, whatever domains it mounts (orchestrators ask each one)."""
+    paths = {getattr(route, "path", None) for route in app.routes}
+    for path, route in (("/health", health), ("/health/ready", health_ready)):
+        if path not in paths:  # the health container has them from its router, documented
+            app.add_api_route(path, route, methods=["GET"], include_in_schema=False)

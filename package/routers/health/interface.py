@@ -31,6 +31,22 @@ class Liveness(BaseModel):
     uptime_seconds: int
 
 
+class ReadinessCheck(BaseModel):
+    """One dependency a container needs before it can serve, and whether it answered."""
+
+    ok: bool
+    latency_ms: float
+    error: str | None = Field(default=None, description="The failure's kind (no paths or addresses).")
+
+
+class Readiness(BaseModel):
+    """Body of `GET /health/ready`: 200 when every check passed, else 503."""
+
+    status: str = Field(description="`ready` or `not_ready`.")
+    domains: list[str] = Field(description="The domains this container serves.")
+    checks: dict[str, ReadinessCheck]
+
+
 class HealthStatus(StrEnum):
     """The spec's `HealthStatus`: aggregate classification of a monitored system."""
 

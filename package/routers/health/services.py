@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
+from collections.abc import Callable
 from urllib.parse import quote
 
 from package.core.errors import BadRequest, NotFound
 from package.core.storage import Storage
-from package.routers.health import build, components, rollup
+from package.routers.health import build, components, database, rollup
 from package.routers.health.interface import (
     HealthComponentCollection,
     HealthLogReference,
     Liveness,
+    Readiness,
+    ReadinessCheck,
     Track,
     TracksResponse,
 )
@@ -22,6 +26,7 @@ from package.routers.health.rating_status import rating_view
 from package.routers.health.runtime import HealthRuntime
 from package.routers.health.window import collect_window
 
+logger = logging.getLogger("registry.health")
 MIN_WINDOW_MINUTES = 5
 MAX_WINDOW_MINUTES = 1440
 _COMPONENT_ID = re.compile(r"[a-z][a-z0-9_-]{0,63}")
@@ -131,3 +136,28 @@ def recent_log_lines(runtime: HealthRuntime, *, component: str, limit: int) -> l
     if runtime.logs is None:
         raise NotFound("This process keeps no recent log lines (REGISTRY_HEALTH_LOG_BUFFER_LINES is 0).")
     return runtime.logs.lines(component, limit)
+
+
+def readiness(storage: Storage, domains: list[str]) -> Readiness:
+    """Whether this container can serve: its storage's records and blobs answer (upstreams are not asked:
+    Hugging Face being down must not take every container out of its load balancer)."""
+    checks = {
+        "storage-records": _check(lambda: database.read_probe_record(storage)),
+        "storage-blobs": _check(lambda: database.look_up_probe_blob(storage)),
+    }
+    ready = all(check.ok for check in checks.values())
+    return Readiness(status="ready" if ready else "not_ready", domains=domains, checks=checks)
+
+
+def _check(action: Callable[[], None]) -> ReadinessCheck:
+    started = time.perf_counter()
+    try:
+        action()
+    except Exception as exc:  # any failure means not ready; the kind is enough for an orchestrator
+        logger.warning("readiness check failed: %s", exc)
+        return ReadinessCheck(ok=False, latency_ms=_ms(started), error=type(exc).__name__)
+    return ReadinessCheck(ok=True, latency_ms=_ms(started))
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 3)

@@ -335,3 +335,31 @@ def register_hooks() -> None:
     on_artifact_event(_on_artifact_event)
     add_ingest_gate(_ingest_gate)
     on_reset(_on_reset)
+
+
+# ----- resuming after a restart ------------------------------------------------------------------------
+def resume_background() -> int:
+    """Queue the ratings a stopped process left undone, read from storage; returns how many.
+
+    Hidden models (the 202 path) are rated and then published or dropped; with REGISTRY_RATE_ON_INGEST,
+    every model without a stored rating is rated.
+    """
+    storage = get_storage()
+    rated = {report.artifact_id for report in database.list_reports(storage)}
+    visible = {record.id for record in artifact_services.all_records(storage)}
+    queued = 0
+    for record in artifact_services.all_records(storage, include_hidden=True):
+        hidden = record.id not in visible
+        if record.type is not ArtifactType.MODEL or not (hidden or record.id not in rated):
+            continue
+        if hidden or get_settings().rate_on_ingest:
+            _schedule(storage, record.id, publish=hidden)
+            queued += 1
+    if queued:
+        logger.info("resumed ratings left undone", extra={"count": queued})
+    return queued
+
+
+def wait_background(timeout: float) -> bool:
+    """Wait until no rating job is queued or running; False on time-out."""
+    return get_pipeline().wait_idle(timeout)

@@ -27,6 +27,7 @@ def aws_client(
     monkeypatch.setenv("REGISTRY_STORAGE", "aws")
     monkeypatch.setenv("REGISTRY_AWS_ENDPOINT_URL", moto_server)
     monkeypatch.setenv("REGISTRY_AWS_CREATE_RESOURCES", "true")
+    monkeypatch.setenv("REGISTRY_DOWNLOAD_REDIRECT", "stream")  # redirects: test_presigned_downloads.py
     monkeypatch.setenv("REGISTRY_DYNAMODB_TABLE", unique_name(request.node.name))
     monkeypatch.setenv("REGISTRY_S3_BUCKET", unique_name(request.node.name))
     clear_process_caches()

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Build the Lambda deployment zip: the runtime dependencies as wheels for Lambda's python3.12 runtime (Amazon
+# Linux 2023, glibc 2.34, x86_64; python3.11 runs on Amazon Linux 2, whose glibc 2.26 is too old for google-re2),
+# plus main.py, worker.py and package/. Usage: package-lambda.sh PYTHON OUT.zip
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+python="$1"
+out="$2"
+build="$(dirname "$out")/lambda-build"
+rm -rf "$build" "$out"
+mkdir -p "$build"
+"$python" -m pip install --disable-pip-version-check -q --no-compile \
+    -r requirements.txt -c constraints.txt --target "$build" \
+    --platform manylinux_2_28_x86_64 --platform manylinux2014_x86_64 --implementation cp \
+    --python-version 3.12 --only-binary=:all:
+cp main.py worker.py "$build/"
+cp -r package "$build/package"
+# Byte-code is compiled by Lambda on first import; tests and caches are not shipped.
+find "$build" -name '__pycache__' -type d -prune -exec rm -rf {} +
+find "$build" -name '*.dist-info' -type d -prune -exec sh -c 'rm -rf "$1"/RECORD' _ {} \;
+"$python" - "$build" "$out" <<'PY'
+import os, sys, zipfile
+build, out = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+    for folder, dirs, files in os.walk(build):
+        dirs.sort()
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            archive.write(path, os.path.relpath(path, build))
+PY
+rm -rf "$build"
+echo "built $out ($(du -h "$out" | cut -f1))"

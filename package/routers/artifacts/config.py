@@ -1,0 +1,54 @@
+"""Settings of the artifacts domain (downloads); core's Settings keeps what every domain shares."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from typing import Annotated
+
+from fastapi import Depends
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DownloadRedirect(StrEnum):
+    """How a download of a stored blob reaches the client when the blob store can hand out URLs (S3)."""
+
+    PRESIGNED = "presigned"  # redirect to a short-lived presigned URL: the bytes never pass the registry
+    STREAM = "stream"  # stream through the registry (private networks where clients cannot reach S3)
+
+
+class ArtifactsSettings(BaseSettings):
+    """Downloads: redirect to the blob store or stream through."""
+
+    model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="ignore", frozen=True)
+
+    download_redirect: DownloadRedirect = Field(
+        default=DownloadRedirect.PRESIGNED,
+        description="With S3 blobs: `presigned` redirects downloads to a short-lived presigned S3 URL "
+        "(needed on Lambda, whose responses are capped at 6 MB); `stream` sends the bytes through.",
+    )
+    max_stream_bytes: int | None = Field(
+        default=None,
+        ge=1,
+        description="Largest download streamed from upstream through the registry; a larger one not yet "
+        "copied answers 503 with Retry-After while its copy runs (Lambda caps responses at 6 MB).",
+    )
+    mirror_retry_seconds: float = Field(
+        default=3600.0,
+        ge=0,
+        description="A copy that failed (an upstream fault) is tried again by the next process start or "
+        "`python -m worker` run at least this long after it failed.",
+    )
+    presign_seconds: int = Field(
+        default=300, ge=1, le=7 * 24 * 3600, description="Lifetime of a presigned download URL, seconds."
+    )
+
+
+@lru_cache(maxsize=1)
+def get_artifacts_settings() -> ArtifactsSettings:
+    """The artifacts domain's settings, read once from the environment."""
+    return ArtifactsSettings()
+
+
+ArtifactsSettingsDep = Annotated[ArtifactsSettings, Depends(get_artifacts_settings)]
