@@ -333,3 +333,11 @@ def register_hooks() -> None:
     on_artifact_event(_on_artifact_event)
     add_ingest_gate(_ingest_gate)
     on_reset(_on_reset)
+
+
+def stored_report(storage: Storage, record: ArtifactRecord) -> RatingReport | None:
+    """The model's stored rating if it is of its current generation, else None (nothing is computed)."""
+    stored = database.get_report(storage, record.id)
+    if stored is None or stored.generation != record.generation:
+        return None
+    return stored
