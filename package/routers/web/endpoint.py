@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from package.core.auth_middleware import SESSION_COOKIE, Permission, PermissionDenied, Principal
 from package.core.config import SettingsDep
-from package.core.errors import RegistryError, TooManyRequests, Unauthorized
+from package.core.errors import BadRequest, RegistryError, TooManyRequests, Unauthorized
 from package.core.storage import Store
 from package.core.upstream.clients import UpstreamsDep
 from package.core.web import BaseUrl
@@ -56,7 +56,7 @@ def home(
     web: WebSettingsDep,
     q: Annotated[str, Query(max_length=4096)] = "",
     mode: SearchMode = SearchMode.NAME,
-    type: ArtifactType | None = None,  # noqa: A002 - the query parameter's name
+    type: Annotated[str, Query(max_length=16)] = "",  # noqa: A002 - the query parameter's name; "" is all
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> Response:
     """The catalog for a signed-in person; the sign-in page (200) for anyone else."""
@@ -64,7 +64,11 @@ def home(
         return render(request, "signin.html", {"next": "/", "message": None, "error": None})
     principal = page_principal(request, storage, settings)
     require(principal, Permission.SEARCH)
-    query = CatalogQuery(text=q, mode=mode, artifact_type=type, page=page)
+    try:
+        kind = ArtifactType(type) if type else None
+    except ValueError as exc:
+        raise BadRequest(f"Unknown artifact type {type!r}: use model, dataset or code.") from exc
+    query = CatalogQuery(text=q, mode=mode, artifact_type=kind, page=page)
     result = services.catalog(storage, settings, query=query, page_size=web.web_page_size)
     return render(request, "catalog.html", {"catalog": result}, principal=principal)
 
