@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from package.core.auth_middleware import Permission, PermissionDenied, Principal
+from package.core.auth_middleware import Permission, Principal
 from package.core.config import SettingsDep
 from package.core.errors import RegistryError
 from package.core.storage import Store
@@ -15,23 +15,16 @@ from package.core.upstream.clients import UpstreamsDep
 from package.core.web import BaseUrl
 from package.routers.artifacts.interface import ArtifactType
 from package.routers.web import services
-from package.routers.web.session import CsrfChecked, PagePrincipal, redirect, render
+from package.routers.web.session import CsrfChecked, PagePrincipal, redirect, render, require
 
 router = APIRouter()
 RESET_CONFIRMATION = "reset the registry"
 
 
-def _require(principal: Principal, permission: Permission) -> None:
-    if not principal.may(permission):
-        raise PermissionDenied(
-            f"{principal.name!r} lacks the {permission.value!r} permission this page needs; an admin can grant it."
-        )
-
-
 @router.get("/web/register", response_class=HTMLResponse)
 def register_form(request: Request, principal: PagePrincipal) -> Response:
     """The registration form."""
-    _require(principal, Permission.UPLOAD)
+    require(principal, Permission.UPLOAD)
     return render(request, "register.html", {"error": None, "form": {}}, principal=principal)
 
 
@@ -48,7 +41,7 @@ def register(
     name: Annotated[str, Form(max_length=512)] = "",
 ) -> Response:
     """Register from a URL; on failure the form again with the registry's own message and status."""
-    _require(principal, Permission.UPLOAD)
+    require(principal, Permission.UPLOAD)
     try:
         artifact = services.register(
             storage,
@@ -73,14 +66,24 @@ def register(
 @router.get("/web/admin", response_class=HTMLResponse)
 def admin(request: Request, storage: Store, principal: PagePrincipal, done: str = "") -> Response:
     """Accounts and reset."""
-    _require(principal, Permission.ADMIN)
+    require(principal, Permission.ADMIN)
     notice = {"created": "The user was created.", "deleted": "The user was deleted."}.get(done)
-    context = {"view": services.admin_view(storage), "error": None, "notice": notice, "confirm": RESET_CONFIRMATION}
+    context = {
+        "view": services.admin_view(storage),
+        "error": None,
+        "notice": notice,
+        "confirm": RESET_CONFIRMATION,
+    }
     return render(request, "admin.html", context, principal=principal)
 
 
 def _admin_error(request: Request, storage: Store, principal: Principal, exc: RegistryError) -> Response:
-    context = {"view": services.admin_view(storage), "error": exc.message, "notice": None, "confirm": RESET_CONFIRMATION}
+    context = {
+        "view": services.admin_view(storage),
+        "error": exc.message,
+        "notice": None,
+        "confirm": RESET_CONFIRMATION,
+    }
     return render(request, "admin.html", context, status_code=exc.status_code, principal=principal)
 
 
@@ -95,7 +98,7 @@ def create_user(
     permissions: Annotated[list[str] | None, Form(max_length=8)] = None,
 ) -> Response:
     """Create an account with the ticked permissions."""
-    _require(principal, Permission.ADMIN)
+    require(principal, Permission.ADMIN)
     try:
         services.create_user(
             storage, settings, name=name, password=password, permissions=permissions or [], by=principal
@@ -110,7 +113,7 @@ def delete_user(
     request: Request, storage: Store, principal: PagePrincipal, name: Annotated[str, Form(max_length=64)]
 ) -> Response:
     """Delete an account."""
-    _require(principal, Permission.ADMIN)
+    require(principal, Permission.ADMIN)
     try:
         services.delete_user(storage, name=name, by=principal)
     except RegistryError as exc:
@@ -126,10 +129,15 @@ def reset(
     confirmation: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
     """Reset the registry once the confirmation phrase is typed exactly."""
-    _require(principal, Permission.ADMIN)
+    require(principal, Permission.ADMIN)
     if confirmation.strip() != RESET_CONFIRMATION:
         message = f"Nothing was reset: type “{RESET_CONFIRMATION}” exactly to confirm."
-        context = {"view": services.admin_view(storage), "error": message, "notice": None, "confirm": RESET_CONFIRMATION}
+        context = {
+            "view": services.admin_view(storage),
+            "error": message,
+            "notice": None,
+            "confirm": RESET_CONFIRMATION,
+        }
         return render(request, "admin.html", context, status_code=400, principal=principal)
     services.reset(storage)
     return redirect("/?reset=1")

@@ -6,11 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Form, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from package.core.auth_middleware import SESSION_COOKIE, Permission, PermissionDenied, Principal
+from package.core.auth_middleware import SESSION_COOKIE, Permission
 from package.core.config import SettingsDep
 from package.core.errors import BadRequest, RegistryError, TooManyRequests, Unauthorized
 from package.core.storage import Store
@@ -31,6 +31,7 @@ from package.routers.web.session import (
     page_principal,
     redirect,
     render,
+    require,
     safe_next,
     set_session,
     sign_in_redirect,
@@ -38,14 +39,6 @@ from package.routers.web.session import (
 
 router = APIRouter(tags=["web"], include_in_schema=False)
 router.include_router(admin_router)
-
-
-def require(principal: Principal, permission: Permission) -> None:
-    """PermissionDenied unless the signed-in person holds `permission`."""
-    if not principal.may(permission):
-        raise PermissionDenied(
-            f"{principal.name!r} lacks the {permission.value!r} permission this page needs; an admin can grant it."
-        )
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -56,7 +49,7 @@ def home(
     web: WebSettingsDep,
     q: Annotated[str, Query(max_length=4096)] = "",
     mode: SearchMode = SearchMode.NAME,
-    type: Annotated[str, Query(max_length=16)] = "",  # noqa: A002 - the query parameter's name; "" is all
+    type: Annotated[str, Query(max_length=16)] = "",
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> Response:
     """The catalog for a signed-in person; the sign-in page (200) for anyone else."""
@@ -76,7 +69,7 @@ def home(
 @router.get("/web/signin", response_class=HTMLResponse)
 def signin_form(
     request: Request,
-    next: Annotated[str, Query(max_length=2048)] = "/",  # noqa: A002 - the query parameter's name
+    next: Annotated[str, Query(max_length=2048)] = "/",
     reason: str = "",
 ) -> Response:
     """The sign-in form, with why the person was sent here."""
@@ -91,7 +84,7 @@ def signin(
     settings: SettingsDep,
     name: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=1024)],
-    next: Annotated[str, Form(max_length=2048)] = "/",  # noqa: A002 - the form field's name
+    next: Annotated[str, Form(max_length=2048)] = "/",
 ) -> Response:
     """Check the name and password with the auth domain; keep the token in the session cookie."""
     client = request.client.host if request.client else "unknown"
@@ -164,28 +157,29 @@ def _error_page(request: Request, status_code: int, message: str) -> Response:
 def setup_app(app: FastAPI) -> None:
     """Serve the static assets and make errors on web paths pages (other paths keep their JSON errors)."""
     app.mount("/web/static", StaticFiles(directory=str(HERE / "static")), name="web-static")
-    json_handlers = dict(app.exception_handlers)
+    json_handlers = dict(app.exception_handlers)  # core's JSON errors, kept for every other path
+
+    async def as_json(request: Request, exc: Exception, kind: type[Exception]) -> Response:
+        response: Response = await json_handlers[kind](request, exc)
+        return response
 
     async def registry_error(request: Request, exc: Exception) -> Response:
         if isinstance(exc, SignInRequired):
             return sign_in_redirect(request, exc.reason)
         if is_web_path(request.url.path) and isinstance(exc, RegistryError):
             return _error_page(request, exc.status_code, exc.message)
-        return await json_handlers[RegistryError](request, exc)
+        return await as_json(request, exc, RegistryError)
 
     async def validation_error(request: Request, exc: Exception) -> Response:
         if is_web_path(request.url.path) and isinstance(exc, RequestValidationError):
             problems = "; ".join(str(err.get("msg", "invalid")) for err in exc.errors())
             return _error_page(request, 400, f"The form or link is malformed: {problems}")
-        return await json_handlers[RequestValidationError](request, exc)
+        return await as_json(request, exc, RequestValidationError)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         if is_web_path(request.url.path) and isinstance(exc, StarletteHTTPException):
             return _error_page(request, exc.status_code, str(exc.detail))
-        handler = json_handlers.get(StarletteHTTPException)
-        if handler is None:
-            return JSONResponse({"message": "error"}, status_code=500)
-        return await handler(request, exc)
+        return await as_json(request, exc, StarletteHTTPException)
 
     app.add_exception_handler(RegistryError, registry_error)
     app.add_exception_handler(RequestValidationError, validation_error)

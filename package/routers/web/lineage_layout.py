@@ -45,7 +45,10 @@ def layout(graph: ArtifactLineageGraph, *, current_id: str, hrefs: dict[str, str
         column_height = len(members) * NODE_HEIGHT + (len(members) - 1) * _ROW_GAP
         top = (height - column_height) // 2
         for row, node_id in enumerate(members):
-            position[node_id] = (_MARGIN + col * (NODE_WIDTH + _COLUMN_GAP), top + row * (NODE_HEIGHT + _ROW_GAP))
+            position[node_id] = (
+                _MARGIN + col * (NODE_WIDTH + _COLUMN_GAP),
+                top + row * (NODE_HEIGHT + _ROW_GAP),
+            )
     nodes = [
         LineageNodeView(
             id=node.artifact_id,

@@ -54,7 +54,7 @@ METRIC_LABELS = {
     "size_score": "Size fit (best device)",
 }
 NET_SCORE_FORMULA = (
-    "net_score = Σ weightᵢ × scoreᵢ / Σ weightᵢ over the applicable metrics (a size score counts by its "
+    "net_score = sum(weight * score) / sum(weight) over the applicable metrics (a size score counts by its "
     "best device); the weights are listed beside each metric."
 )
 HEALTH_WINDOW_MINUTES = 60
@@ -168,8 +168,13 @@ def _lineage(storage: Storage, model_id: str) -> LineageView | None:
         )
     except BadRequest:  # the model's metadata cannot give a graph; the page says so
         return None
-    types = {r.id: r.type for r in artifact_services.all_records(storage)}
-    hrefs = {node_id: page_url(kind, node_id) for node_id, kind in types.items()}
+    hrefs = {}
+    for node in graph.nodes:  # one read per node, not a scan of every artifact
+        try:
+            record = artifact_services.details(storage, node.artifact_id).record
+        except (NotFound, BadRequest):  # an upstream repository that is not registered here
+            continue
+        hrefs[node.artifact_id] = page_url(record.type, record.id)
     return lineage_layout.layout(graph, current_id=model_id, hrefs=hrefs)
 
 

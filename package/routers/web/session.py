@@ -12,7 +12,14 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from package.core.auth_middleware import SESSION_COOKIE, TOKEN_HEADER, Principal, current_principal
+from package.core.auth_middleware import (
+    SESSION_COOKIE,
+    TOKEN_HEADER,
+    Permission,
+    PermissionDenied,
+    Principal,
+    current_principal,
+)
 from package.core.config import SettingsDep
 from package.core.errors import Forbidden, RegistryError
 from package.core.storage import Store
@@ -97,11 +104,22 @@ def page_principal(request: Request, storage: Store, settings: SettingsDep) -> P
 PagePrincipal = Annotated[Principal, Depends(page_principal)]
 
 
+def require(principal: Principal, permission: Permission) -> None:
+    """PermissionDenied unless the signed-in person holds `permission`."""
+    if not principal.may(permission):
+        raise PermissionDenied(
+            f"{principal.name!r} lacks the {permission.value!r} permission this page needs; "
+            "an admin can grant it."
+        )
+
+
 def csrf_checked(request: Request, csrf_token: Annotated[str, Form(max_length=128)] = "") -> None:
     """Refuse a form whose CSRF field does not equal the browser's CSRF cookie (double submit)."""
     expected = request.cookies.get(CSRF_COOKIE, "")
     if not expected or not csrf_token or not hmac.compare_digest(expected, csrf_token):
-        raise CsrfRefused("This form is missing its security token or it is stale. Reload the page and try again.")
+        raise CsrfRefused(
+            "This form is missing its security token or it is stale. Reload the page and try again."
+        )
 
 
 CsrfChecked = Depends(csrf_checked)

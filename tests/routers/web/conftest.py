@@ -116,7 +116,10 @@ def live_registry(hub: FakeHub, tmp_path_factory: pytest.TempPathFactory) -> Ite
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_until_up(url, process)
-        body = {"user": {"name": DEFAULT_ADMIN, "is_admin": True}, "secret": {"password": DEFAULT_ADMIN_PASSWORD}}
+        body = {
+            "user": {"name": DEFAULT_ADMIN, "is_admin": True},
+            "secret": {"password": DEFAULT_ADMIN_PASSWORD},
+        }
         token = httpx.put(f"{url}/authenticate", json=body, timeout=30).json()
         yield LiveRegistry(url=url, token=token)
     finally:

@@ -17,7 +17,6 @@ from tests.conftest import DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD
 from tests.routers.web.conftest import LiveRegistry, check_page
 
 
-
 @pytest.fixture(scope="module")
 def seeded(live_registry: LiveRegistry) -> dict[str, str]:
     """A base model and its fine-tune, registered through the API."""
@@ -67,7 +66,9 @@ def test_sign_in(browser: Any, live_registry: LiveRegistry, seeded: dict[str, st
     check_page(browser, "signin")
     _submit(browser, "form[action='/web/signin']", {"name": DEFAULT_ADMIN, "password": "wrong password"})
     assert "Wrong" in _wait_for(browser, "#signin-error").text or _find(browser, "#signin-error").text
-    _submit(browser, "form[action='/web/signin']", {"name": DEFAULT_ADMIN, "password": DEFAULT_ADMIN_PASSWORD})
+    _submit(
+        browser, "form[action='/web/signin']", {"name": DEFAULT_ADMIN, "password": DEFAULT_ADMIN_PASSWORD}
+    )
     assert _wait_for(browser, "main h1").text == "Catalog"
     names = [cell.text for cell in browser.find_elements(_by("CSS_SELECTOR"), "table.catalog tbody th")]
     assert {"resnet-50", "trained-gender", "squad"} <= set(names)
@@ -80,7 +81,9 @@ def test_search_by_name_regex_and_type(browser: Any, live_registry: LiveRegistry
     rows = browser.find_elements(_by("CSS_SELECTOR"), "table.catalog tbody th")
     assert [r.text for r in rows] == ["trained-gender"]
     browser.get(live_registry.url + "/?q=%5Eres.*&mode=regex")
-    assert [r.text for r in browser.find_elements(_by("CSS_SELECTOR"), "table.catalog tbody th")] == ["resnet-50"]
+    assert [r.text for r in browser.find_elements(_by("CSS_SELECTOR"), "table.catalog tbody th")] == [
+        "resnet-50"
+    ]
     browser.get(live_registry.url + "/?type=dataset")
     assert [r.text for r in browser.find_elements(_by("CSS_SELECTOR"), "table.catalog tbody th")] == ["squad"]
 
@@ -88,11 +91,17 @@ def test_search_by_name_regex_and_type(browser: Any, live_registry: LiveRegistry
 def test_register_a_fixture_and_see_errors(browser: Any, live_registry: LiveRegistry) -> None:
     browser.get(live_registry.url + "/web/register")
     check_page(browser, "register")
-    _submit(browser, "form[action='/web/register']", {"url": "https://huggingface.co/onnx-community/trained-gender-ONNX"})
+    _submit(
+        browser,
+        "form[action='/web/register']",
+        {"url": "https://huggingface.co/onnx-community/trained-gender-ONNX"},
+    )
     assert _wait_for(browser, "main h1").text.startswith("trained-gender-ONNX")
     assert "/web/artifact/model/" in browser.current_url
     browser.get(live_registry.url + "/web/register")
-    _submit(browser, "form[action='/web/register']", {"url": "https://huggingface.co/crangana/trained-gender"})
+    _submit(
+        browser, "form[action='/web/register']", {"url": "https://huggingface.co/crangana/trained-gender"}
+    )
     error = _wait_for(browser, "#register-error").text
     assert "Already registered" in error and "409" in error
     _submit(browser, "form[action='/web/register']", {"url": "https://huggingface.co/nobody/no-such-model"})
@@ -100,7 +109,9 @@ def test_register_a_fixture_and_see_errors(browser: Any, live_registry: LiveRegi
     check_page(browser, "register-error")
 
 
-def test_artifact_page_with_rating_and_lineage(browser: Any, live_registry: LiveRegistry, seeded: dict[str, str]) -> None:
+def test_artifact_page_with_rating_and_lineage(
+    browser: Any, live_registry: LiveRegistry, seeded: dict[str, str]
+) -> None:
     browser.get(live_registry.url + "/?q=trained-gender")
     links = browser.find_elements(_by("CSS_SELECTOR"), "table.catalog tbody th a")
     target = next(link for link in links if link.text == "trained-gender")
@@ -121,11 +132,15 @@ def test_artifact_page_with_rating_and_lineage(browser: Any, live_registry: Live
     assert seeded["resnet"] in browser.current_url and _find(browser, "main h1").text.startswith("resnet-50")
 
 
-def test_download_a_file_and_the_bundle(browser: Any, live_registry: LiveRegistry, seeded: dict[str, str]) -> None:
+def test_download_a_file_and_the_bundle(
+    browser: Any, live_registry: LiveRegistry, seeded: dict[str, str]
+) -> None:
     browser.get(f"{live_registry.url}/web/artifact/model/{seeded['gender']}")
     download_dir: Path = browser.download_dir
     link = next(
-        a for a in browser.find_elements(_by("CSS_SELECTOR"), "table.files a") if "config.json" in a.get_attribute("href")
+        a
+        for a in browser.find_elements(_by("CSS_SELECTOR"), "table.files a")
+        if "config.json" in a.get_attribute("href")
     )
     link.click()
     deadline = time.monotonic() + 30
@@ -147,7 +162,9 @@ def test_download_a_file_and_the_bundle(browser: Any, live_registry: LiveRegistr
 
 def test_license_check(browser: Any, live_registry: LiveRegistry, seeded: dict[str, str]) -> None:
     browser.get(f"{live_registry.url}/web/artifact/model/{seeded['gender']}")
-    _submit(browser, "form[action$='/license-check']", {"github_url": "https://github.com/google-research/bert"})
+    _submit(
+        browser, "form[action$='/license-check']", {"github_url": "https://github.com/google-research/bert"}
+    )
     verdict = _wait_for(browser, "#license-result").text
     assert "Compatible" in verdict or "Not compatible" in verdict
     check_page(browser, "license-check")
@@ -167,7 +184,9 @@ def test_admin_creates_a_user_and_resets_with_confirmation(browser: Any, live_re
     _submit(browser, "form[action='/web/admin/users']", {"name": "carol", "password": "carol-password-1"})
     assert "created" in _wait_for(browser, ".notice").text
     assert "carol" in _find(browser, "table.users").text
-    _submit(browser, "form[action='/web/admin/reset']", {"confirmation": "reset"}, navigates=False)  # inert button
+    _submit(
+        browser, "form[action='/web/admin/reset']", {"confirmation": "reset"}, navigates=False
+    )  # inert button
     assert browser.current_url.endswith("/web/admin?done=created")
     browser.execute_script("document.getElementById('reset-submit').removeAttribute('aria-disabled')")
     _find(browser, "form[action='/web/admin/reset'] button").click()

@@ -50,13 +50,17 @@ class TestHome:
         assert f"/web/artifact/model/{model_id}" in response.text
 
     def test_a_stale_token_is_sent_to_sign_in_with_a_message(self, anonymous_client: TestClient):
-        response = anonymous_client.get("/", headers={"X-Authorization": "bearer not.a.token"}, follow_redirects=False)
+        response = anonymous_client.get(
+            "/", headers={"X-Authorization": "bearer not.a.token"}, follow_redirects=False
+        )
         assert response.status_code == 303 and "/web/signin" in response.headers["location"]
         assert "reason=invalid" in response.headers["location"]
         page = anonymous_client.get(response.headers["location"])
         assert "no longer valid" in page.text
 
-    def test_filters_by_type_and_refuses_unknown_types_as_a_page(self, client: TestClient, register: Callable[..., str]):
+    def test_filters_by_type_and_refuses_unknown_types_as_a_page(
+        self, client: TestClient, register: Callable[..., str]
+    ):
         register(RESNET)
         assert "resnet-50" not in client.get("/?type=dataset").text
         bad = client.get("/?type=spaceship")
@@ -92,7 +96,9 @@ class TestSignInAndOut:
     def test_sign_in_without_the_csrf_token_is_refused(self, client: TestClient):
         browser = _browser(client)
         browser.get("/web/signin")
-        response = browser.post("/web/signin", data={"name": DEFAULT_ADMIN, "password": DEFAULT_ADMIN_PASSWORD})
+        response = browser.post(
+            "/web/signin", data={"name": DEFAULT_ADMIN, "password": DEFAULT_ADMIN_PASSWORD}
+        )
         assert response.status_code == 403 and "security token" in response.text
 
     def test_next_never_leaves_the_site(self, client: TestClient):
@@ -100,7 +106,12 @@ class TestSignInAndOut:
         form = browser.get("/web/signin?next=//evil.example/x")
         response = browser.post(
             "/web/signin",
-            data={"name": DEFAULT_ADMIN, "password": DEFAULT_ADMIN_PASSWORD, "csrf_token": _csrf(form.text), "next": "//evil.example"},
+            data={
+                "name": DEFAULT_ADMIN,
+                "password": DEFAULT_ADMIN_PASSWORD,
+                "csrf_token": _csrf(form.text),
+                "next": "//evil.example",
+            },
             follow_redirects=False,
         )
         assert response.headers["location"] == "/"
@@ -140,8 +151,14 @@ class TestArtifactPage:
         browser = _signed_in(client)
         page = browser.get(f"/web/artifact/model/{model_id}")
         url = f"/web/artifact/model/{model_id}/license-check"
-        assert browser.post(url, data={"github_url": "https://github.com/google-research/bert"}).status_code == 403
-        response = browser.post(url, data={"github_url": "https://github.com/google-research/bert", "csrf_token": _csrf(page.text)})
+        assert (
+            browser.post(url, data={"github_url": "https://github.com/google-research/bert"}).status_code
+            == 403
+        )
+        response = browser.post(
+            url,
+            data={"github_url": "https://github.com/google-research/bert", "csrf_token": _csrf(page.text)},
+        )
         assert response.status_code == 200 and 'id="license-result"' in response.text
 
 
@@ -162,9 +179,16 @@ class TestRegisterAndAdmin:
     def test_admin_creates_and_deletes_a_user(self, client: TestClient):
         browser = _signed_in(client)
         page = browser.get("/web/admin")
-        data = {"name": "dave", "password": "dave-password", "permissions": ["search", "download"], "csrf_token": _csrf(page.text)}
+        data = {
+            "name": "dave",
+            "password": "dave-password",
+            "permissions": ["search", "download"],
+            "csrf_token": _csrf(page.text),
+        }
         assert browser.post("/web/admin/users", data=data).status_code == 200
-        assert {"name": "dave"}.items() <= next(u for u in client.get("/users").json() if u["name"] == "dave").items()
+        assert {"name": "dave"}.items() <= next(
+            u for u in client.get("/users").json() if u["name"] == "dave"
+        ).items()
         browser.post("/web/admin/users/delete", data={"name": "dave", "csrf_token": _csrf(page.text)})
         assert all(u["name"] != "dave" for u in client.get("/users").json())
 
@@ -172,7 +196,10 @@ class TestRegisterAndAdmin:
         register(RESNET)
         browser = _signed_in(client)
         token = _csrf(browser.get("/web/admin").text)
-        assert browser.post("/web/admin/reset", data={"confirmation": "yes", "csrf_token": token}).status_code == 400
+        assert (
+            browser.post("/web/admin/reset", data={"confirmation": "yes", "csrf_token": token}).status_code
+            == 400
+        )
         assert "resnet-50" in client.get("/").text
         browser.post("/web/admin/reset", data={"confirmation": "reset the registry", "csrf_token": token})
         assert "No artifacts yet" in client.get("/").text

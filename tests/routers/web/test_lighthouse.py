@@ -22,7 +22,9 @@ def model_page(live_registry: LiveRegistry) -> str:
 def test_lighthouse_scores(page: str, live_registry: LiveRegistry, model_page: str) -> None:
     need_tool(CHROMIUM, "chromium")
     need_tool(LIGHTHOUSE, "lighthouse (npm)")
-    url = {"signin": f"{live_registry.url}/", "catalog": f"{live_registry.url}/", "artifact": model_page}[page]
+    url = {"signin": f"{live_registry.url}/", "catalog": f"{live_registry.url}/", "artifact": model_page}[
+        page
+    ]
     scores = lighthouse_scores(url, token=None if page == "signin" else live_registry.token)
     print(page, scores)
     assert all(score >= MINIMUM for score in scores.values()), scores

@@ -9,12 +9,19 @@ from package.routers.web.lineage_layout import NODE_WIDTH, layout
 def _graph(edges: list[tuple[str, str]], names: list[str]) -> ArtifactLineageGraph:
     return ArtifactLineageGraph(
         nodes=[ArtifactLineageNode(artifact_id=n, name=n, source="model_card") for n in names],
-        edges=[ArtifactLineageEdge(from_node_artifact_id=a, to_node_artifact_id=b, relationship="base_model") for a, b in edges],
+        edges=[
+            ArtifactLineageEdge(from_node_artifact_id=a, to_node_artifact_id=b, relationship="base_model")
+            for a, b in edges
+        ],
     )
 
 
 def test_columns_follow_the_edges():
-    view = layout(_graph([("base", "tuned"), ("tuned", "onnx")], ["onnx", "tuned", "base"]), current_id="tuned", hrefs={"base": "/b"})
+    view = layout(
+        _graph([("base", "tuned"), ("tuned", "onnx")], ["onnx", "tuned", "base"]),
+        current_id="tuned",
+        hrefs={"base": "/b"},
+    )
     x = {n.id: n.x for n in view.nodes}
     assert x["base"] < x["tuned"] < x["onnx"]
     assert {n.id: n.href for n in view.nodes} == {"base": "/b", "tuned": None, "onnx": None}
