@@ -19,6 +19,7 @@ from package.routers.auth.interface import UserCreate
 from package.routers.health import services as health_services
 from package.routers.license import services as license_services
 from package.routers.lineage import services as lineage_services
+from package.routers.lineage.interface import ArtifactLineageGraph
 from package.routers.rating import services as rating_services
 from package.routers.rating.interface import RatingReport
 from package.routers.web import lineage_layout
@@ -125,6 +126,13 @@ def artifact_page(
     ]
     is_model = artifact_type is ArtifactType.MODEL
     report = rating_services.stored_report(storage, details.record) if is_model else None
+    graph, costs = lineage_services.lineage_and_cost(
+        storage,
+        artifact_type=artifact_type,
+        artifact_id=artifact_id,
+        include=lineage_services.parse_include("datasets,code"),
+    )
+    own = costs.root.get(artifact_id)
     return ArtifactPage(
         overview=overview,
         license=license_services.artifact_license(
@@ -133,8 +141,8 @@ def artifact_page(
         readme_html=render_readme(details.readme),
         files=files,
         rating=rating_view(report) if report else None,
-        lineage=_lineage(storage, artifact_id) if is_model else None,
-        cost=_cost(storage, artifact_type, artifact_id),
+        lineage=_lineage_view(storage, graph, artifact_id) if graph else None,
+        cost=CostView(standalone_mb=own.standalone_cost, total_mb=own.total_cost) if own else None,
         audit=artifact_services.audit_trail(storage, artifact_type=artifact_type, artifact_id=artifact_id),
     )
 
@@ -161,13 +169,7 @@ def rating_view(report: RatingReport) -> RatingView:
     )
 
 
-def _lineage(storage: Storage, model_id: str) -> LineageView | None:
-    try:
-        graph = lineage_services.lineage(
-            storage, model_id=model_id, include=lineage_services.parse_include("datasets,code")
-        )
-    except BadRequest:  # the model's metadata cannot give a graph; the page says so
-        return None
+def _lineage_view(storage: Storage, graph: ArtifactLineageGraph, artifact_id: str) -> LineageView:
     hrefs = {}
     for node in graph.nodes:  # one read per node, not a scan of every artifact
         try:
@@ -175,20 +177,7 @@ def _lineage(storage: Storage, model_id: str) -> LineageView | None:
         except (NotFound, BadRequest):  # an upstream repository that is not registered here
             continue
         hrefs[node.artifact_id] = page_url(record.type, record.id)
-    return lineage_layout.layout(graph, current_id=model_id, hrefs=hrefs)
-
-
-def _cost(storage: Storage, artifact_type: ArtifactType, artifact_id: str) -> CostView | None:
-    try:
-        costs = lineage_services.cost(
-            storage, artifact_type=artifact_type, artifact_id=artifact_id, dependency=True
-        ).root
-    except BadRequest:
-        return None
-    own = costs.get(artifact_id)
-    if own is None:
-        return None
-    return CostView(standalone_mb=own.standalone_cost, total_mb=own.total_cost)
+    return lineage_layout.layout(graph, current_id=artifact_id, hrefs=hrefs)
 
 
 def mirror_progress(storage: Storage, *, artifact_type: ArtifactType, artifact_id: str) -> dict[str, Any]:
