@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from package.routers.health.interface import HealthComponentDetail, HealthTimelineEntry
+from package.routers.health.interface import SEVERITY_ORDER, HealthComponentDetail, HealthTimelineEntry
 from package.routers.web.interface import ActivityBar, HealthView
 
 CHART_WIDTH, CHART_HEIGHT = 600, 160
@@ -28,8 +28,12 @@ def activity_chart(
             )
         )
     unit = next((entry.unit for entry in timeline if entry.unit), None) or "requests"
+    overall = next((c for c in components if c.id == "registry"), None)
     return HealthView(
-        components=components,
+        overall=overall,
+        components=sorted(
+            (c for c in components if c is not overall), key=lambda c: SEVERITY_ORDER.index(c.status)
+        ),
         window_minutes=window_minutes,
         chart_title=f"API requests over the last {window_minutes} minutes",
         chart_unit=unit,

@@ -159,6 +159,7 @@ class ActivityBar(ViewModel):
 class HealthView(ViewModel):
     """The health page: components and the request activity chart."""
 
+    overall: HealthComponentDetail | None = Field(description="The `registry` rollup, shown first.")
     components: list[HealthComponentDetail]
     window_minutes: int
     chart_title: str

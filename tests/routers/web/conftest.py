@@ -169,15 +169,26 @@ def axe_violations(driver: Any) -> list[dict[str, Any]]:
 
 
 def check_page(driver: Any, name: str) -> None:
-    """No serious or critical axe violation at desktop or phone width; a screenshot of each."""
+    """No serious or critical axe violation at desktop or phone width; a screenshot of each, and no sideways
+    scrolling of the page at either width."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for label, (width, height) in (("desktop", DESKTOP), ("phone", PHONE)):
         driver.set_window_size(width, height)
+        overflow = driver.execute_script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        wide = driver.execute_script(
+            "const w = document.documentElement.clientWidth; return [...document.querySelectorAll('body *')]"
+            ".filter(e => e.getBoundingClientRect().right > w + 1 && !e.closest('.graph-scroll, .table-wrap'))"
+            ".slice(0, 8).map(e => e.tagName + ' ' + (e.getAttribute('class') || ''))"
+        )
+        assert overflow <= 0, f"{name} ({label}) scrolls sideways by {overflow} px: {wide}"
         bad = axe_violations(driver)
         assert bad == [], f"{name} ({label}): " + json.dumps(
             [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"]][:5]} for v in bad]
         )
-        full_height = driver.execute_script("return document.documentElement.scrollHeight")
-        driver.set_window_size(width, min(max(height, int(full_height)), 4000))
+        if label == "desktop":  # the whole page; a phone shows one screen, as a person sees it
+            full_height = driver.execute_script("return document.documentElement.scrollHeight")
+            driver.set_window_size(width, min(max(height, int(full_height)), 4000))
         driver.save_screenshot(str(SCREENSHOTS / f"{name}-{label}.png"))
     driver.set_window_size(*DESKTOP)
