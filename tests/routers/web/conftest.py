@@ -178,8 +178,10 @@ def check_page(driver: Any, name: str) -> None:
             "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         wide = driver.execute_script(
-            "const w = document.documentElement.clientWidth; return [...document.querySelectorAll('body *')]"
-            ".filter(e => e.getBoundingClientRect().right > w + 1 && !e.closest('.graph-scroll, .table-wrap'))"
+            "const w = document.documentElement.clientWidth;"
+            "return [...document.querySelectorAll('body *')]"
+            ".filter(e => e.getBoundingClientRect().right > w + 1"
+            " && !e.closest('.graph-scroll, .table-wrap'))"
             ".slice(0, 8).map(e => e.tagName + ' ' + (e.getAttribute('class') || ''))"
         )
         assert overflow <= 0, f"{name} ({label}) scrolls sideways by {overflow} px: {wide}"
