@@ -216,3 +216,30 @@ class TestOfflineDocs:
             assert "cdn" not in page.lower() and "fonts.googleapis" not in page
             for asset in re.findall(r'(?:src|href)="(/docs-assets/[^"]+)"', page):
                 assert anonymous_client.get(asset).status_code == 200, asset
+
+
+class TestSessionEnds:
+    def test_a_used_up_token_is_sent_to_sign_in_with_its_reason(self, client: TestClient, monkeypatch):
+        from package.core.config import get_settings
+
+        monkeypatch.setenv("REGISTRY_TOKEN_MAX_USES", "2")
+        get_settings.cache_clear()
+        browser = _signed_in(client)
+        assert browser.get("/").status_code == 200
+        assert browser.get("/").status_code == 200
+        response = browser.get("/", follow_redirects=False)
+        assert response.status_code == 303 and "reason=used_up" in response.headers["location"]
+        assert "used up" in browser.get(response.headers["location"]).text
+
+    def test_the_cookie_is_secure_behind_https(self, client: TestClient):
+        behind_gateway = _browser(client).get("/web/signin", headers={"X-Forwarded-Proto": "https"})
+        assert "Secure" in behind_gateway.headers["set-cookie"]
+        browser = TestClient(client.app, base_url="https://testserver")
+        form = browser.get("/web/signin")
+        response = browser.post(
+            "/web/signin",
+            data={"name": DEFAULT_ADMIN, "password": DEFAULT_ADMIN_PASSWORD, "csrf_token": _csrf(form.text)},
+            follow_redirects=False,
+        )
+        cookie = next(h for h in response.headers.get_list("set-cookie") if h.startswith("registry_session="))
+        assert "Secure" in cookie
