@@ -29,6 +29,7 @@ from package.routers.web.session import (
     SignInRequired,
     is_web_path,
     page_principal,
+    raw_token,
     redirect,
     render,
     require,
@@ -53,7 +54,7 @@ def home(
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> Response:
     """The catalog for a signed-in person; the sign-in page (200) for anyone else."""
-    if not request.headers.get("x-authorization") and not request.cookies.get(SESSION_COOKIE):
+    if not raw_token(request):
         return render(request, "signin.html", {"next": "/", "message": None, "error": None})
     principal = page_principal(request, storage, settings)
     require(principal, Permission.SEARCH)

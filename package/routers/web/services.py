@@ -218,13 +218,12 @@ def license_check(
     storage: Storage, upstreams: Upstreams, settings: Settings, *, model_id: str, github_url: str
 ) -> LicenseCheckOutcome:
     """The license check's verdict and reason, or the registry's message why it could not run."""
+    artifact_services.load(storage, ArtifactType.MODEL, model_id)  # an unknown model is the page's 404
     try:
         report = license_services.check(
             storage, upstreams, settings, model_id=model_id, github_url=github_url.strip()
         )
-    except RegistryError as exc:
-        if isinstance(exc, NotFound) and "artifact" in exc.message:
-            raise  # the model itself is gone: the page cannot be shown
+    except RegistryError as exc:  # a bad URL, an unknown repository, GitHub down: said on the page
         return LicenseCheckOutcome(github_url=github_url, error=exc.message)
     return LicenseCheckOutcome(github_url=github_url, report=report)
 

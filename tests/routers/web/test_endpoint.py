@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -243,3 +244,33 @@ class TestSessionEnds:
         )
         cookie = next(h for h in response.headers.get_list("set-cookie") if h.startswith("registry_session="))
         assert "Secure" in cookie
+
+
+class TestRegisterErrors:
+    def _post(self, client: TestClient, url: str) -> Any:
+        browser = _signed_in(client)
+        page = browser.get("/web/register")
+        return browser.post(
+            "/web/register", data={"artifact_type": "model", "url": url, "csrf_token": _csrf(page.text)}
+        )
+
+    def test_upstream_down_is_a_readable_502(self, client: TestClient, hub):
+        hub.set_down("hf")
+        try:
+            response = self._post(client, RESNET)
+        finally:
+            hub.set_down("hf", False)
+        assert response.status_code == 502 and "The upstream did not answer" in response.text
+
+    def test_a_rating_below_the_floor_is_a_readable_424(self, client: TestClient, monkeypatch):
+        from package.core.config import get_settings
+
+        monkeypatch.setenv("REGISTRY_INGEST_MIN_SCORE", "0.99")
+        get_settings.cache_clear()
+        response = self._post(client, RESNET)
+        assert response.status_code == 424 and "Refused: rating too low" in response.text
+        assert client.post("/artifacts", json=[{"name": "*"}]).json() == []
+
+    def test_an_unknown_url_is_a_readable_400(self, client: TestClient):
+        response = self._post(client, "https://example.com/not/a/source")
+        assert response.status_code == 400 and "Not a source the registry can read" in response.text
