@@ -220,3 +220,18 @@ def test_requests_reach_the_right_container(gateway):
         assert part.content == stored.content[10:20]
         assert http.delete("/reset").status_code == 200
         assert http.post("/artifacts", json=[{"name": "*"}]).json() == []
+
+
+def test_the_web_container_serves_the_pages(gateway):
+    with httpx.Client(base_url=gateway, timeout=30) as http:
+        home = http.get("/")  # the web container, alone
+        assert home.status_code == 200 and "Sign in" in home.text
+        assert http.get("/web/static/app.css").status_code == 200
+        http.headers["X-Authorization"] = http.put("/authenticate", json=DEFAULT_ADMIN).json()
+        created = http.post("/artifact/model", json={"url": "https://huggingface.co/microsoft/resnet-50"})
+        aid = created.json()["metadata"]["id"]
+        catalog = http.get("/")  # registered in the artifacts container, listed by the web container
+        assert catalog.status_code == 200 and f"/web/artifact/model/{aid}" in catalog.text
+        page = http.get(f"/web/artifact/model/{aid}")
+        assert page.status_code == 200 and "resnet-50" in page.text
+        assert http.get("/docs").status_code == 200  # from local assets, whichever container answers
