@@ -129,6 +129,16 @@ def mirror_progress(
     return services.mirror_progress(storage, artifact_type=artifact_type, artifact_id=artifact_id)
 
 
+@router.post("/web/artifact/model/{artifact_id}/rate", dependencies=[CsrfChecked])
+def rate(
+    artifact_id: str, storage: Store, upstreams: UpstreamsDep, settings: SettingsDep, principal: PagePrincipal
+) -> Response:
+    """Rate the model now (when no rating is stored yet), then show its page."""
+    require(principal, Permission.SEARCH)
+    services.rate(storage, upstreams, settings, model_id=artifact_id, principal=principal)
+    return redirect(services.page_url(ArtifactType.MODEL, artifact_id))
+
+
 @router.post(
     "/web/artifact/model/{artifact_id}/license-check", response_class=HTMLResponse, dependencies=[CsrfChecked]
 )

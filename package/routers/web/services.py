@@ -214,6 +214,13 @@ def register(
     )
 
 
+def rate(
+    storage: Storage, upstreams: Upstreams, settings: Settings, *, model_id: str, principal: Principal
+) -> None:
+    """Rate the model now through the rating domain (audited as RATE); its errors pass through."""
+    rating_services.rate_model(storage, upstreams, settings, artifact_id=model_id, principal=principal)
+
+
 def license_check(
     storage: Storage, upstreams: Upstreams, settings: Settings, *, model_id: str, github_url: str
 ) -> LicenseCheckOutcome:

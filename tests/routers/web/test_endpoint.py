@@ -274,3 +274,42 @@ class TestRegisterErrors:
     def test_an_unknown_url_is_a_readable_400(self, client: TestClient):
         response = self._post(client, "https://example.com/not/a/source")
         assert response.status_code == 400 and "Not a source the registry can read" in response.text
+
+
+class TestRateAndPages:
+    def test_rate_now_stores_a_rating_the_page_shows(
+        self, client: TestClient, register: Callable[..., str], monkeypatch
+    ):
+        from package.core.config import get_settings
+
+        monkeypatch.setenv("REGISTRY_RATE_ON_INGEST", "false")
+        get_settings.cache_clear()
+        model_id = register(RESNET)
+        browser = _signed_in(client)
+        page = browser.get(f"/web/artifact/model/{model_id}")
+        assert "Rate now" in page.text
+        response = browser.post(f"/web/artifact/model/{model_id}/rate", data={"csrf_token": _csrf(page.text)})
+        assert (
+            response.status_code == 200 and "Bus factor" in response.text and "Rate now" not in response.text
+        )
+        actions = [entry["action"] for entry in client.get(f"/artifact/model/{model_id}/audit").json()]
+        assert "RATE" in actions
+
+    def test_the_catalog_is_paginated(self, client: TestClient, register: Callable[..., str], monkeypatch):
+        from package.core.config import get_settings
+        from package.routers.web.config import get_web_settings
+
+        monkeypatch.setenv("REGISTRY_WEB_PAGE_SIZE", "5")
+        get_web_settings.cache_clear()
+        get_settings.cache_clear()
+        for repo in ("microsoft/resnet-50", "crangana/trained-gender", "google-bert/bert-base-uncased"):
+            register(f"https://huggingface.co/{repo}")
+        for repo in ("rajpurkar/squad", "ILSVRC/imagenet-1k", "bookcorpus/bookcorpus"):
+            register(f"https://huggingface.co/datasets/{repo}", kind="dataset")
+        try:
+            first, second = client.get("/").text, client.get("/?page=2").text
+        finally:
+            get_web_settings.cache_clear()
+        assert "Page 1 of 2" in first and 'rel="next"' in first
+        assert "Page 2 of 2" in second and 'rel="prev"' in second
+        assert first.count("/web/artifact/") == 5 and second.count("/web/artifact/") == 1
