@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from mangum import Mangum
 
 from package.core.config import ALL_DOMAINS, get_settings
+from package.core.docs import install_offline_docs
 from package.core.errors import install_error_handlers
 from package.core.events import clear_hooks, on_reset
 from package.core.logging import configure_logging
@@ -73,8 +74,11 @@ def create_app(domains: Iterable[str] | None = None) -> FastAPI:
         description="Register ML models, datasets and code from Hugging Face, GitHub and Kaggle; rate, "
         "trace, license-check and download them. Contract: ECE 461 Fall 2025 OpenAPI 3.4.7.",
         lifespan=lifespan,
+        docs_url=None,  # served from local assets by install_offline_docs, not from a CDN
+        redoc_url=None,
     )
     app.state.domains = list(chosen)  # what /health/ready reports
+    install_offline_docs(app)
     install_error_handlers(app)
     clear_hooks()
     # A reset clears storage, the generated token secret with it: put it back, whatever domains run here.

@@ -1,10 +1,27 @@
 #!/usr/bin/env bash
-# Debian packages the test suite needs: nginx (the split deployment's gateway runs in tests/deploy).
+# What the test suite needs beyond Python: Debian's nginx (the split deployment's gateway runs in
+# tests/deploy), chromium + chromium-driver (the web interface's browser tests) and, from npm, the
+# pinned Lighthouse and axe-core in backend/webtools (package-lock.json).
 set -euo pipefail
-bash "$(dirname "$0")/install-deploy-tools.sh"   # cfn-lint, SAM translator, actionlint (tests/deploy)
-command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] && exit 0
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+bash "$here/install-deploy-tools.sh"   # cfn-lint, SAM translator, actionlint (tests/deploy)
 sudo_cmd=""
 [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
-echo "installing nginx-light for the gateway tests" >&2
-$sudo_cmd apt-get update -q
-DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q --no-install-recommends nginx-light
+
+missing=()
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing ${missing[*]} for the tests" >&2
+  $sudo_cmd apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+webtools="$here/webtools"
+if [ ! -f "$webtools/node_modules/.package-lock.json" ] \
+   || [ "$webtools/package-lock.json" -nt "$webtools/node_modules/.package-lock.json" ]; then
+  echo "installing Lighthouse and axe-core (npm ci in backend/webtools)" >&2
+  (cd "$webtools" && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import Depends, Security
+from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
 from package.core.config import SettingsDep
@@ -23,6 +23,9 @@ from package.core.storage import Store
 from package.core.tokens import TokenRejected, verify_token
 
 TOKEN_HEADER = "X-Authorization"
+SESSION_COOKIE = "registry_session"
+"""The web interface's sign-in cookie (HttpOnly, SameSite=Strict): it holds the same token as the header."""
+_COOKIE_METHODS = frozenset({"GET", "HEAD"})
 
 
 class Permission(StrEnum):
@@ -88,8 +91,13 @@ def current_principal(
     storage: Store,
     settings: SettingsDep,
     header: Annotated[str | None, Security(_token_scheme)],
+    request: Request,
 ) -> Principal:
     """The caller named by a valid token (403 when it is missing, malformed, forged, expired or used up)."""
+    if not header and request.method in _COOKIE_METHODS:
+        # A signed-in browser follows plain links (downloads); only reads, so no form elsewhere can
+        # make it change anything (changes need the header, or the web forms' CSRF check).
+        header = request.cookies.get(SESSION_COOKIE)
     claims = verify_token(storage, settings, token_from_header(header))
     known = {p.value for p in Permission}
     permissions = frozenset(Permission(p) for p in claims.permissions if p in known)

@@ -11,7 +11,16 @@ from fastapi import Depends
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-ALL_DOMAINS: tuple[str, ...] = ("auth", "artifacts", "rating", "lineage", "license", "health", "safety")
+ALL_DOMAINS: tuple[str, ...] = (
+    "auth",
+    "artifacts",
+    "rating",
+    "lineage",
+    "license",
+    "health",
+    "safety",
+    "web",
+)
 
 
 class StorageBackend(StrEnum):

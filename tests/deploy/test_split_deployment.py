@@ -178,11 +178,26 @@ def _check_probes(split: Split) -> None:
         assert ready.json()["domains"] == [name] and all(c["ok"] for c in ready.json()["checks"].values())
 
 
+def _check_web(http: httpx.Client, gateway: str) -> None:
+    """The web container alone serves the pages, listing what the artifacts container registered."""
+    with httpx.Client(base_url=gateway, timeout=60) as anonymous:
+        home = anonymous.get("/")
+        assert home.status_code == 200 and "Sign in" in home.text
+        assert anonymous.get("/web/static/app.css").status_code == 200
+    aid = _register(http, "https://huggingface.co/microsoft/resnet-50")["metadata"]["id"]  # type: ignore[index]
+    catalog = http.get("/")
+    assert catalog.status_code == 200 and f"/web/artifact/model/{aid}" in catalog.text
+    page = http.get(f"/web/artifact/model/{aid}")
+    assert page.status_code == 200 and "resnet-50" in page.text
+    assert http.get("/docs").status_code == 200  # from local assets, whichever container answers
+
+
 def test_requests_reach_the_right_container(make_split):
     split = make_split()
     _check_probes(split)
     with _admin(split.url) as http:
         _check_routes(http, split.url, aws=False)
+        _check_web(http, split.url)
 
 
 def test_the_split_runs_on_the_aws_driver_shared_by_every_container(make_split, moto_server, request):

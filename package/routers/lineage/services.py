@@ -83,6 +83,19 @@ def cost(
     return graph.cost_map(catalogs.load(storage), record.id, kinds=kinds)
 
 
+def lineage_and_cost(
+    storage: Storage, *, artifact_type: ArtifactType, artifact_id: str, include: frozenset[RefKind]
+) -> tuple[ArtifactLineageGraph | None, ArtifactCost]:
+    """A page's view in one read of the catalog: the lineage graph (models whose metadata allow one, else
+    None) and the cost with the default dependencies (base models)."""
+    record = artifact_services.load(storage, artifact_type, artifact_id)
+    catalog = catalogs.load(storage)
+    graph_view = None
+    if artifact_type is ArtifactType.MODEL and not catalog.entry(record.id).problem:
+        graph_view = graph.lineage_graph(catalog, record.id, include)
+    return graph_view, graph.cost_map(catalog, record.id, kinds=frozenset({RefKind.MODEL}))
+
+
 def _on_artifact_event(event: ArtifactEvent, artifact_id: str) -> None:
     storage = get_storage()
     if event is ArtifactEvent.DELETED:

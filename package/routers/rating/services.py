@@ -363,3 +363,11 @@ def resume_background() -> int:
 def wait_background(timeout: float) -> bool:
     """Wait until no rating job is queued or running; False on time-out."""
     return get_pipeline().wait_idle(timeout)
+
+
+def stored_report(storage: Storage, record: ArtifactRecord) -> RatingReport | None:
+    """The model's stored rating if it is of its current generation, else None (nothing is computed)."""
+    stored = database.get_report(storage, record.id)
+    if stored is None or stored.generation != record.generation:
+        return None
+    return stored
