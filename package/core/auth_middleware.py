@@ -2,7 +2,8 @@
 
 The caller proves who they are with the token `PUT /authenticate` returns, sent back in `X-Authorization`
 (`bearer <JWT>`, the prefix optional), or in the standard `Authorization: Bearer <token>` header that tools
-such as `huggingface_hub` send; either header may carry an access token (`tmr_...`, see core.access_tokens). `core.tokens` verifies it with storage and settings only, so every
+such as `huggingface_hub` send; either header may carry an access token (`tmr_...`, see core.access_tokens).
+`core.tokens` verifies it with storage and settings only, so every
 container checks tokens the same way whether or not it mounts the auth domain. Missing or bad tokens
 answer 403; a good token without the needed permission answers 403, except for `IsAdmin`, which answers
 the spec's 401 for reset.

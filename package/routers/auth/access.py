@@ -77,12 +77,14 @@ def create_access_token(storage: Storage, *, body: AccessTokenCreate, by: Princi
         raise BadRequest("An access token needs at least one permission.")
     beyond = sorted(p.value for p in wanted - set(user.permissions))
     if beyond:
-        raise Forbidden(f"{user.name!r} does not hold {beyond}: a token gets a subset of its owner's permissions.")
+        raise Forbidden(
+            f"{user.name!r} does not hold {beyond}: a token gets a subset of its owner's permissions."
+        )
     mine = access_tokens.list_tokens(storage, subject=user.name)
     if any(t.name == body.name for t in mine):
-        raise Conflict(f"{user.name!r} has a token named {body.name!r} already; revoke it or pick another name.")
+        raise Conflict(f"{user.name!r} has a token named {body.name!r} already; revoke it or rename.")
     if len(mine) >= MAX_TOKENS_PER_USER:
-        raise Conflict(f"{user.name!r} holds {MAX_TOKENS_PER_USER} tokens, the most an account may; revoke some.")
+        raise Conflict(f"{user.name!r} holds {MAX_TOKENS_PER_USER} tokens, the most allowed; revoke some.")
     secret, token = access_tokens.create(
         storage,
         subject=user.name,
@@ -92,7 +94,8 @@ def create_access_token(storage: Storage, *, body: AccessTokenCreate, by: Princi
         generation=user.generation,
         lifetime_seconds=body.expires_in_days * 86400,
     )
-    _audit(storage, user=user.name, action="token_created", by=by.name, detail=f"{token.token_id} {body.name}")
+    detail = f"{token.token_id} {body.name}"
+    _audit(storage, user=user.name, action="token_created", by=by.name, detail=detail)
     return AccessTokenCreated(**_read(token).model_dump(), token=secret)
 
 

@@ -94,7 +94,7 @@ def _audit_pk(name: str) -> str:
 
 
 def update_user(storage: Storage, old: StoredUser, new: StoredUser, extra: list[Put]) -> None:
-    """Replace an account (and grant its new generation) unless it changed meanwhile; ConditionFailed if so."""
+    """Replace an account (granting its new generation) unless it changed meanwhile, else ConditionFailed."""
     operations: list[Put | Check | Delete] = [
         Check(USER, old.name, equals={"generation": old.generation}),
         Put(USER, new.name, new.model_dump(mode="json")),

@@ -140,7 +140,7 @@ class AccessTokenCreated(AccessTokenRead):
 
 
 class AccountEvent(BaseModel):
-    """One entry of an account's audit trail (tokens created and revoked, permissions and password changed)."""
+    """One entry of an account's audit trail (tokens created and revoked, the account changed)."""
 
     date: datetime
     user: str
