@@ -11,7 +11,7 @@ from fastapi import Depends
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-ALL_DOMAINS: tuple[str, ...] = ("auth", "artifacts", "rating", "lineage", "license", "health")
+ALL_DOMAINS: tuple[str, ...] = ("auth", "artifacts", "rating", "lineage", "license", "health", "hub")
 
 
 class StorageBackend(StrEnum):
