@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -65,6 +66,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 _KINDS = {"models": RepoKind.MODEL, "datasets": RepoKind.DATASET}
 _ACTIONS = {"revision", "tree", "paths-info"}
+_FORM_MAX_BYTES = 1024 * 1024
+_FORM_MAX_FIELDS = 2000
 
 
 def hub_caller(
@@ -189,8 +192,14 @@ async def paths_info(
     wanted = parse_api_path(_kind(kind), repo_path)
     if wanted.action != "paths-info":
         raise BadRequest("Only paths-info is a POST.")
-    form = await request.form(max_files=0, max_fields=1000)
-    paths = [str(v) for key in ("paths", "paths[]") for v in form.getlist(key)]
+    body = await request.body()
+    if len(body) > _FORM_MAX_BYTES:
+        raise BadRequest(f"The form is larger than {_FORM_MAX_BYTES} bytes.")
+    try:
+        form = parse_qs(body.decode("utf-8", "replace"), max_num_fields=_FORM_MAX_FIELDS)
+    except ValueError as exc:  # more fields than allowed
+        raise BadRequest(f"The form has more than {_FORM_MAX_FIELDS} fields.") from exc
+    paths = form.get("paths", []) + form.get("paths[]", [])
     details = ctx.repo(wanted.kind, wanted.repo_id, principal)
     return services.paths_info(details, revision=wanted.revision or "main", paths=paths)
 
