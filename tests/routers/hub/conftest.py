@@ -10,7 +10,10 @@ import pytest
 
 from package.routers.hub.config import get_hub_settings
 from tests.conftest import clear_process_caches, wait_for_mirrors
-from tests.live_registry import admin_token, serve_registry
+from tests.live_registry import CutOnce, admin_token, serve_registry
+
+
+CUT_AFTER_BYTES = 12 * 1024 * 1024
 
 
 @dataclass
@@ -41,19 +44,25 @@ class Live:
 
 
 @pytest.fixture
-def hub_env() -> dict[str, str]:
-    """Extra environment of the live registry (a test overrides it with indirect parametrization)."""
-    return {}
+def hub_env(request: pytest.FixtureRequest) -> dict[str, str]:
+    """Extra environment of the live registry (a test sets it with indirect parametrization).
+
+    `_CUT` (not a variable) names a path fragment whose first GET loses its connection after 12 MB.
+    """
+    extra: dict[str, str] = getattr(request, "param", {})
+    return extra
 
 
 @pytest.fixture
 def live(registry_env, hub_env, monkeypatch) -> Iterator[Live]:
     """A registry serving every domain over HTTP, with the admin logged in."""
     for name, value in hub_env.items():
-        monkeypatch.setenv(name, value)
+        if name.startswith("REGISTRY_"):
+            monkeypatch.setenv(name, value)
     clear_process_caches()
     get_hub_settings.cache_clear()
-    with serve_registry() as url, httpx.Client(base_url=url, timeout=60) as admin:
+    wrap = (lambda app: CutOnce(app, hub_env["_CUT"], CUT_AFTER_BYTES)) if "_CUT" in hub_env else None
+    with serve_registry(wrap) as url, httpx.Client(base_url=url, timeout=60) as admin:
         admin.headers["X-Authorization"] = admin_token(url)
         yield Live(url, admin)
     get_hub_settings.cache_clear()
