@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
+from huggingface_hub import HfApi
 
 from package.routers.hub.config import get_hub_settings
 from tests.conftest import clear_process_caches, wait_for_mirrors
 from tests.live_registry import CutOnce, admin_token, serve_registry
-
 
 CUT_AFTER_BYTES = 12 * 1024 * 1024
 
@@ -66,3 +66,14 @@ def live(registry_env, hub_env, monkeypatch) -> Iterator[Live]:
         admin.headers["X-Authorization"] = admin_token(url)
         yield Live(url, admin)
     get_hub_settings.cache_clear()
+
+
+@pytest.fixture
+def hub_files(hub) -> Callable[[str], dict[str, str | None]]:
+    """The fake hub's own answer for a model: each file's LFS sha256 (None for small files)."""
+
+    def read(repo_id: str, endpoint: str | None = None, token: str | None = None) -> dict[str, str | None]:
+        info = HfApi(endpoint=endpoint or hub.hf_url, token=token).model_info(repo_id, files_metadata=True)
+        return {s.rfilename: (s.lfs.sha256 if s.lfs else None) for s in info.siblings or []}
+
+    return read
