@@ -11,12 +11,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import httpx
+import pytest
 import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tests.conftest import DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD
+from tests.conftest import DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD, clear_process_caches, wait_for_mirrors
 
 STARTUP_TIMEOUT = 20.0
 
@@ -53,6 +55,56 @@ def serve_registry(wrap: Callable[[ASGIApp], ASGIApp] | None = None) -> Iterator
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+@dataclass
+class Live:
+    """A running registry: its URL and an admin HTTP client."""
+
+    url: str
+    admin: httpx.Client
+
+    @property
+    def admin_jwt(self) -> str:
+        """The admin's JWT, as a Hub client sends it (`Bearer <JWT>`)."""
+        return str(self.admin.headers["X-Authorization"]).split(" ", 1)[1]
+
+    def register(self, url: str, kind: str = "model", *, mirrored: bool = True) -> str:
+        """Register a source and return the artifact id (after the background copy, when `mirrored`)."""
+        response = self.admin.post(f"/artifact/{kind}", json={"url": url})
+        assert response.status_code == 201, response.text
+        if mirrored:
+            wait_for_mirrors()
+        return str(response.json()["metadata"]["id"])
+
+    def token(self, permissions: list[str], name: str = "hub-test") -> str:
+        """An access token of the admin with these permissions."""
+        response = self.admin.post("/tokens", json={"name": name, "permissions": permissions})
+        assert response.status_code == 201, response.text
+        return str(response.json()["token"])
+
+
+@contextmanager
+def live_registry(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, cut: tuple[str, int] | None = None
+) -> Iterator[Live]:
+    """A registry over HTTP with extra `env` (after the `registry_env` fixture's), the admin logged in.
+
+    `cut` (path fragment, bytes) drops the connection of the first matching GET after that many bytes.
+    """
+    from package.routers.hub.config import get_hub_settings
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    clear_process_caches()
+    get_hub_settings.cache_clear()
+    wrap = (lambda app: CutOnce(app, cut[0], cut[1])) if cut else None
+    try:
+        with serve_registry(wrap) as url, httpx.Client(base_url=url, timeout=60) as admin:
+            admin.headers["X-Authorization"] = admin_token(url)
+            yield Live(url, admin)
+    finally:
+        get_hub_settings.cache_clear()
 
 
 def admin_token(base_url: str) -> str:
