@@ -135,8 +135,8 @@ class TestDownload:
 
 class TestUsersAndTokens:
     def test_users_lifecycle(self, cli):
-        added = cli("users", "add", "carol", "--password", "carol-password-1", "-p", "search", "-p", "download",
-                    "--json")  # fmt: skip
+        permissions = ("-p", "search", "-p", "download")
+        added = cli("users", "add", "carol", "--password", "carol-password-1", *permissions, "--json")
         assert added.exit_code == 0 and added.json["permissions"] == ["search", "download"]
         assert "carol" in {u["name"] for u in cli("users", "ls", "--json").json}
         changed = cli("users", "set", "carol", "-p", "search", "--json")
