@@ -75,6 +75,8 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
         start, end = max(0, size - int(last)), size
     else:
         start = int(first)
+        if last and int(last) < start:
+            return None  # an invalid range (last before first) is ignored, as RFC 9110 says
         end = min(int(last) + 1, size) if last else size
     if start >= size or start >= end:
         raise RangeNotSatisfiable(
@@ -85,14 +87,13 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
 
 
 def _skip(chunks: Iterator[bytes], start: int, end: int) -> Iterator[bytes]:
-    """The bytes [start, end) of a stream (an unmirrored file passes through whole; the cache still fills)."""
+    """The bytes [start, end) of a stream, read to its end so the copy into the cache completes."""
     position = 0
     for chunk in chunks:
         lo, hi = max(start - position, 0), min(end - position, len(chunk))
         position += len(chunk)
         if lo < hi:
             yield chunk[lo:hi]
-    # Read to the end so the copy into the cache completes even when the client asked for less.
 
 
 def get_response(
