@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from urllib.parse import quote
@@ -14,6 +15,7 @@ from package.core.storage import Storage
 from package.routers.artifacts import services as artifact_services
 from package.routers.hub.interface import BadCredentials, HubFile
 
+logger = logging.getLogger("registry.hub")
 _RANGE = re.compile(r"^bytes=(\d{0,19})-(\d{0,19})$")
 OCTETS = "application/octet-stream"
 # huggingface_hub treats a 401 as an authentication error (not a missing repository) only with this message.
@@ -29,6 +31,8 @@ def _header_text(message: str) -> str:
 
 def hub_error(exc: RegistryError) -> JSONResponse:
     """An error as the Hub sends it: `{"error": message}` with X-Error-Code and X-Error-Message."""
+    if exc.status_code >= 500:
+        logger.warning("%s: %s", exc.code, exc.message)
     headers = dict(exc.headers)
     code = getattr(exc, "hub_code", None)
     if code:
