@@ -12,7 +12,7 @@ from package.core import access_tokens, tokens
 from package.core.auth_middleware import Permission, Principal
 from package.core.config import Settings
 from package.core.errors import BadRequest, Conflict, Forbidden, NotFound
-from package.core.storage import ConditionFailed, Put, Storage
+from package.core.storage import ConditionFailed, Put, Storage, StorageError
 from package.routers.auth import database, passwords, throttle
 from package.routers.auth.interface import (
     AccessTokenCreate,
@@ -154,8 +154,8 @@ def update_user(
         database.update_user(storage, user, new, rewrites)
     except ConditionFailed as exc:
         raise Conflict(f"The account {name!r} changed meanwhile; try again.") from exc
-    with contextlib.suppress(Exception):
-        tokens.forget_uses(storage, name)  # sessions of the old generation no longer count
+    with contextlib.suppress(StorageError):  # only tidying: sessions of the old generation are refused anyway
+        tokens.forget_uses(storage, name)
     detail = ",".join(sorted(k for k in changes if k != "password_hash"))
     if "password_hash" in changes:
         detail = ",".join(filter(None, [detail, "password"]))
@@ -191,6 +191,7 @@ def _new_password_hash(
     if not passwords.verify_password(settings, user.password_hash, body.old_password):
         throttle.failed(storage, name=user.name, client=client, now=now)
         raise Forbidden("The old password is wrong.")
+    throttle.succeeded(storage, name=user.name, client=client)
     assert body.password is not None  # checked by the caller
     return passwords.hash_password(settings, body.password)
 

@@ -155,3 +155,10 @@ class TestPatchUser:
     def test_empty_change_and_unknown_user(self, client):
         assert client.patch(f"/users/{DEFAULT_ADMIN}", json={}).status_code == 400
         assert client.patch("/users/nobody", json={"permissions": ["search"]}).status_code == 404
+
+
+def test_guessing_the_old_password_is_throttled_like_logins(user_client):
+    alice = user_client("alice", permissions=["search"])
+    body = {"password": "new-password-2", "old_password": "wrong-guess"}
+    codes = [alice.patch("/users/alice", json=body).status_code for _ in range(7)]
+    assert codes[:5] == [403] * 5 and codes[-1] == 429
