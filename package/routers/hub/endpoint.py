@@ -233,9 +233,15 @@ FileRoute = Callable[[Callable[..., Response]], Callable[..., Response]]
 
 
 def _file_route(path: str, summary: str) -> FileRoute:
-    return router.api_route(
-        path, methods=["GET", "HEAD"], responses=_ERRORS, response_class=Response, summary=summary
-    )
+    """GET and HEAD of one file path (HEAD left out of the schema: same answer without a body)."""
+
+    def register(endpoint: Callable[..., Response]) -> Callable[..., Response]:
+        options: dict[str, Any] = {"responses": _ERRORS, "response_class": Response, "summary": summary}
+        router.add_api_route(path, endpoint, methods=["GET"], **options)
+        router.add_api_route(path, endpoint, methods=["HEAD"], include_in_schema=False, **options)
+        return endpoint
+
+    return register
 
 
 @_file_route("/datasets/{namespace}/{name}/resolve/{revision}/{filename:path}", "Hub: a dataset file.")
