@@ -13,7 +13,7 @@ import logging
 import re
 from datetime import UTC, datetime
 
-from package.core.auth_middleware import Principal
+from package.core.auth_middleware import Permission, Principal
 from package.core.config import Settings
 from package.core.errors import Conflict, FailedDependency, NotFound, RegistryError
 from package.core.storage import Storage
@@ -74,11 +74,13 @@ def load_repo(
     principal: Principal,
     base_url: str,
 ) -> ArtifactDetails:
-    """The registered repository; registered now when pull-through is on; RepoNotFound otherwise."""
+    """The registered repository; registered now when pull-through is on (for a caller who may download
+    or upload: registering is more than reading); RepoNotFound otherwise."""
     if not valid_repo_id(repo_id):
         raise RepoNotFound(f"{repo_id!r} is not a repository id.")
     record = find_record(storage, kind, repo_id)
-    if record is None and hub_settings.hub_pull_through:
+    may_pull = principal.may(Permission.DOWNLOAD) or principal.may(Permission.UPLOAD)
+    if record is None and hub_settings.hub_pull_through and may_pull:
         record = _pull_through(
             storage, upstreams, settings, kind=kind, repo_id=repo_id, principal=principal, base_url=base_url
         )
@@ -86,7 +88,9 @@ def load_repo(
         raise RepoNotFound(
             f"The {kind.value} repository {repo_id!r} is not registered: only registered (rated, "
             "license-checked) artifacts resolve here. Register it with POST /artifact/"
-            f"{_ARTIFACT_TYPE[kind].value}."
+            f"{_ARTIFACT_TYPE[kind].value}"
+            + ("" if may_pull else " (pulling it through needs the 'download' or 'upload' permission)")
+            + "."
         )
     return artifact_services.details(storage, record.id)
 

@@ -49,3 +49,11 @@ def test_without_the_setting_nothing_is_registered(live):
     with pytest.raises(RepositoryNotFoundError):
         HfApi(endpoint=live.url, token=live.admin_jwt).model_info("microsoft/resnet-50")
     assert live.admin.get("/artifact/byName/resnet-50").status_code == 404
+
+
+@pytest.mark.parametrize("hub_env", [PULL], indirect=True)
+def test_a_search_only_token_does_not_pull_through(live):
+    search_only = live.token(["search"])
+    with pytest.raises(RepositoryNotFoundError, match="download"):
+        HfApi(endpoint=live.url, token=search_only).model_info("microsoft/resnet-50")
+    assert live.admin.get("/artifact/byName/resnet-50").status_code == 404
