@@ -162,3 +162,10 @@ def test_guessing_the_old_password_is_throttled_like_logins(user_client):
     body = {"password": "new-password-2", "old_password": "wrong-guess"}
     codes = [alice.patch("/users/alice", json=body).status_code for _ in range(7)]
     assert codes[:5] == [403] * 5 and codes[-1] == 429
+
+
+def test_a_reset_removes_access_tokens(client):
+    secret = str(_new_token(client)["token"])
+    assert client.delete("/reset").status_code == 200
+    assert TestClient(client.app).get("/users/me", headers=_bearer(secret)).status_code == 403
+    assert client.get("/tokens").json() == []  # the admin's session survives the reset
