@@ -178,3 +178,26 @@ def hub_weights_sha(hub):
 
     info = HfApi(endpoint=hub.hf_url).model_info("acme/tiny-weights-20mb", files_metadata=True)
     return next(s.lfs.sha256 for s in info.siblings or [] if s.rfilename == "model.safetensors" and s.lfs)
+
+
+def test_tables_for_people(cli):
+    bert = _register(cli)
+    assert DEFAULT_ADMIN in cli("whoami").output
+    assert "bert-base-uncased" in cli("show", bert).output
+    assert "net_score" in cli("rate", bert).output
+    assert "standalone" in cli("cost", bert).output
+    assert "compatible" in cli("license-check", bert, "https://github.com/google-research/bert").output
+    cli("tokens", "create", "people", "-p", "search")
+    assert "people" in cli("tokens", "ls").output
+    assert DEFAULT_ADMIN in cli("users", "ls").output
+    missing = cli("show", "00000000-0000-0000-0000-000000000000")
+    assert missing.exit_code == 1 and missing.output == ""  # the error goes to stderr
+
+
+def test_lineage_prints_bases_above_what_derives_from_them(cli):
+    _register(cli, "https://huggingface.co/microsoft/resnet-50")
+    child = _register(cli, "https://huggingface.co/crangana/trained-gender")
+    graph = cli("lineage", child, "--json").json
+    assert graph["edges"], graph
+    printed = cli("lineage", child).output
+    assert printed.index("resnet-50") < printed.index("trained-gender")
