@@ -35,6 +35,8 @@ def hub_error(exc: RegistryError) -> JSONResponse:
         logger.warning("%s: %s", exc.code, exc.message)
     headers = dict(exc.headers)
     code = getattr(exc, "hub_code", None)
+    if code is None and exc.status_code == 403:
+        code = "GatedRepo"  # any refusal (e.g. a download guard's finding) is the client's access error
     if code:
         headers["X-Error-Code"] = code
     headers["X-Error-Message"] = (

@@ -73,3 +73,12 @@ def test_ranges(header, span):
 def test_unsatisfiable_ranges(header):
     with pytest.raises(RangeNotSatisfiable):
         parse_range(header, 100)
+
+
+def test_any_refusal_is_answered_as_the_hubs_access_error():
+    from package.core.errors import Forbidden
+    from package.routers.hub.responses import hub_error
+
+    response = hub_error(Forbidden("blocked: dangerous pickle\nin weights"))
+    assert response.status_code == 403 and response.headers["X-Error-Code"] == "GatedRepo"
+    assert response.headers["X-Error-Message"] == "blocked: dangerous pickle in weights"
