@@ -10,9 +10,11 @@ STAMP := $(VENV)/.installed
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt constraints.txt
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	@bash backend/bootstrap-venv.sh "$(PYTHON)" "$(VENV)"
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt -c constraints.txt
+	# The project itself, editable, for the `registry` command line (pyproject.toml [project.scripts]).
+	$(BIN)/pip install --disable-pip-version-check -q --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
 run: $(STAMP)

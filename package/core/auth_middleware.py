@@ -1,7 +1,9 @@
 """Who is calling, and may they do this: the dependency every domain's routes declare.
 
 The caller proves who they are with the token `PUT /authenticate` returns, sent back in `X-Authorization`
-(`bearer <JWT>`, the prefix optional). `core.tokens` verifies it with storage and settings only, so every
+(`bearer <JWT>`, the prefix optional), or in the standard `Authorization: Bearer <token>` header that tools
+such as `huggingface_hub` send; either header may carry an access token (`tmr_...`, see core.access_tokens).
+`core.tokens` verifies it with storage and settings only, so every
 container checks tokens the same way whether or not it mounts the auth domain. Missing or bad tokens
 answer 403; a good token without the needed permission answers 403, except for `IsAdmin`, which answers
 the spec's 401 for reset.
@@ -16,13 +18,15 @@ from typing import Annotated
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
-from package.core.config import SettingsDep
+from package.core import access_tokens
+from package.core.config import Settings, SettingsDep
 from package.core.errors import Forbidden, RegistryError, Unauthorized
 from package.core.request_log import note
 from package.core.storage import Store
 from package.core.tokens import TokenRejected, verify_token
 
 TOKEN_HEADER = "X-Authorization"
+BEARER_HEADER = "Authorization"
 SESSION_COOKIE = "registry_session"
 """The web interface's sign-in cookie (HttpOnly, SameSite=Strict): it holds the same token as the header."""
 _COOKIE_METHODS = frozenset({"GET", "HEAD"})
@@ -44,6 +48,8 @@ class Principal:
     name: str
     is_admin: bool
     permissions: frozenset[Permission] = field(default_factory=frozenset)
+    access_token_id: str | None = None
+    """The access token the caller presented; None for a session token from `PUT /authenticate`."""
 
     def may(self, permission: Permission) -> bool:
         """Whether the caller holds `permission`."""
@@ -69,6 +75,13 @@ _token_scheme = APIKeyHeader(
     description="The token `PUT /authenticate` returns, sent back verbatim: `bearer <JWT>` "
     "(the `bearer ` prefix is optional). A token lives 10 hours or 1,000 calls.",
 )
+_bearer_scheme = APIKeyHeader(
+    name=BEARER_HEADER,
+    scheme_name="Bearer",
+    auto_error=False,
+    description="The same token as `Authorization: Bearer <token>` (what huggingface_hub and most tools "
+    "send), or an access token (`tmr_...`) from POST /tokens.",
+)
 
 
 def token_from_header(value: str | None) -> str:
@@ -82,27 +95,46 @@ def token_from_header(value: str | None) -> str:
     if not text:
         raise TokenRejected(
             f"Missing {TOKEN_HEADER} header: get a token from PUT /authenticate and send it back "
-            f"in {TOKEN_HEADER}."
+            f"in {TOKEN_HEADER} (or as {BEARER_HEADER}: Bearer <token>)."
         )
     return text
+
+
+def principal_for(storage: Store, settings: Settings, *headers: str | None) -> Principal:
+    """The caller named by the first non-blank of `headers` (403 when none is a valid token)."""
+    token = token_from_header(next((h for h in headers if h and h.strip()), None))
+    known = {p.value for p in Permission}
+    if access_tokens.is_access_token(token):
+        record = access_tokens.verify(storage, token)
+        note(user=record.subject)
+        permissions = frozenset(Permission(p) for p in record.permissions if p in known)
+        return Principal(
+            name=record.subject,
+            is_admin=record.is_admin and Permission.ADMIN in permissions,
+            permissions=permissions,
+            access_token_id=record.token_id,
+        )
+    claims = verify_token(storage, settings, token)
+    permissions = frozenset(Permission(p) for p in claims.permissions if p in known)
+    note(user=claims.subject)  # the request's log line names the caller
+    return Principal(name=claims.subject, is_admin=claims.is_admin, permissions=permissions)
 
 
 def current_principal(
     storage: Store,
     settings: SettingsDep,
     header: Annotated[str | None, Security(_token_scheme)],
+    bearer: Annotated[str | None, Security(_bearer_scheme)],
     request: Request,
 ) -> Principal:
-    """The caller named by a valid token (403 when it is missing, malformed, forged, expired or used up)."""
-    if not header and request.method in _COOKIE_METHODS:
-        # A signed-in browser follows plain links (downloads); only reads, so no form elsewhere can
-        # make it change anything (changes need the header, or the web forms' CSRF check).
-        header = request.cookies.get(SESSION_COOKIE)
-    claims = verify_token(storage, settings, token_from_header(header))
-    known = {p.value for p in Permission}
-    permissions = frozenset(Permission(p) for p in claims.permissions if p in known)
-    note(user=claims.subject)  # the request's log line names the caller
-    return Principal(name=claims.subject, is_admin=claims.is_admin, permissions=permissions)
+    """The caller named by a valid token (403 when it is missing, malformed, forged, expired or used up).
+
+    X-Authorization wins when both headers are sent; either carries a session JWT or an access token.
+    A signed-in browser's cookie counts for reads only (GET, HEAD: download links), so no page elsewhere
+    can make it change anything; changes need a header, or the web forms' CSRF check.
+    """
+    cookie = request.cookies.get(SESSION_COOKIE) if request.method in _COOKIE_METHODS else None
+    return principal_for(storage, settings, header, bearer, cookie)
 
 
 def _requiring(permission: Permission, denied: type[RegistryError] = PermissionDenied) -> object:

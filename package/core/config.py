@@ -20,6 +20,7 @@ ALL_DOMAINS: tuple[str, ...] = (
     "health",
     "safety",
     "web",
+    "hub",
 )
 
 

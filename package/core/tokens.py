@@ -117,6 +117,12 @@ def grant_operation(subject: str, generation: str) -> Put:
     return Put(_grant_pk(subject), _GRANT_SK, {"generation": generation})
 
 
+def grant_generation(storage: Storage, subject: str) -> str | None:
+    """The account generation whose tokens are accepted for `subject`, or None when none is granted."""
+    grant = storage.records.get(_grant_pk(subject), _GRANT_SK)
+    return None if grant is None else str(grant.get("generation"))
+
+
 def revoke_operation(subject: str) -> Delete:
     """The write that makes every token of `subject` rejected (part of a transaction)."""
     return Delete(_grant_pk(subject), _GRANT_SK)

@@ -16,7 +16,10 @@ from package.core.upstream.clients import Upstreams
 from package.core.upstream.snapshot import Snapshot
 from package.core.upstream.sources import parse_source_url
 from package.routers.artifacts import database, downloads, mirror
-from package.routers.artifacts.downloads import DownloadPlan
+from package.routers.artifacts.downloads import BlobPlan as BlobPlan  # re-exported: other domains serve plans
+from package.routers.artifacts.downloads import DownloadPlan as DownloadPlan
+from package.routers.artifacts.downloads import RedirectPlan as RedirectPlan
+from package.routers.artifacts.downloads import StreamPlan as StreamPlan
 from package.routers.artifacts.interface import (
     ARTIFACT_ID_PATTERN,
     Artifact,

@@ -87,3 +87,28 @@ def forget_login_failures(storage: Storage, scope: str, who: str) -> None:
     """Start `who` afresh."""
     pk = _failures_pk(scope, who)
     storage.records.transact([Delete(pk, "count"), Delete(pk, "last")])
+
+
+def _audit_pk(name: str) -> str:
+    return f"AUTH_AUDIT#{name}"
+
+
+def update_user(storage: Storage, old: StoredUser, new: StoredUser, extra: list[Put]) -> None:
+    """Replace an account (granting its new generation) unless it changed meanwhile, else ConditionFailed."""
+    operations: list[Put | Check | Delete] = [
+        Check(USER, old.name, equals={"generation": old.generation}),
+        Put(USER, new.name, new.model_dump(mode="json")),
+    ]
+    if new.generation != old.generation:
+        operations.append(tokens.grant_operation(new.name, new.generation))
+    storage.records.transact([*operations, *extra])
+
+
+def add_account_event(storage: Storage, name: str, sort_key: str, item: dict[str, object]) -> None:
+    """Append an entry to an account's audit trail."""
+    storage.records.put(_audit_pk(name), sort_key, item)
+
+
+def account_events(storage: Storage, name: str) -> list[dict[str, object]]:
+    """An account's audit trail, oldest first."""
+    return [record.item for record in storage.records.query(_audit_pk(name))]

@@ -10,10 +10,11 @@ from package.core.auth_middleware import CanAdminister, CurrentUser
 from package.core.config import SettingsDep
 from package.core.storage import Store
 from package.core.web import error_responses
-from package.routers.auth import services
+from package.routers.auth import services, token_routes
 from package.routers.auth.interface import AuthenticationRequest, UserCreate, UserDeleted, UserRead
 
 router = APIRouter()
+router.include_router(token_routes.router)  # access tokens and PATCH /users/{name}
 
 
 ERRORS = {

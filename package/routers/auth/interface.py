@@ -85,3 +85,65 @@ class StoredUser(BaseModel):
             created_at=self.created_at,
             created_by=self.created_by,
         )
+
+
+TokenName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._@:-]{0,63}$")]
+MAX_TOKEN_DAYS = 366.0
+
+
+class UserUpdate(BaseModel):
+    """Changes to an account: permissions (admins) or the caller's own password (old one required)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    permissions: list[Permission] | None = Field(
+        default=None, description="The account's new permissions (an admin changes them)."
+    )
+    is_admin: bool | None = Field(default=None, description="Make the account an admin, or not (admins).")
+    password: NewPassword | None = Field(default=None, description="A new password for the caller's account.")
+    old_password: str | None = Field(
+        default=None, max_length=1024, description="The current password, required with `password`."
+    )
+
+
+class AccessTokenCreate(BaseModel):
+    """A named access token for scripts: a subset of the caller's permissions, with an expiry."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: TokenName = Field(description="What the token is for, unique among the caller's tokens.")
+    permissions: list[Permission] | None = Field(
+        default=None, description="A subset of the caller's permissions (default: all of them)."
+    )
+    expires_in_days: float = Field(
+        default=90.0, gt=0, le=MAX_TOKEN_DAYS, description="Lifetime in days (at most 366)."
+    )
+
+
+class AccessTokenRead(BaseModel):
+    """An access token as the API shows it (never its secret)."""
+
+    id: str
+    name: str
+    user: str
+    permissions: list[Permission]
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None = None
+    uses: int = 0
+
+
+class AccessTokenCreated(AccessTokenRead):
+    """A new access token with its secret, shown this once."""
+
+    token: str = Field(description="Send as `Authorization: Bearer <token>` or X-Authorization; shown once.")
+
+
+class AccountEvent(BaseModel):
+    """One entry of an account's audit trail (tokens created and revoked, the account changed)."""
+
+    date: datetime
+    user: str
+    action: str
+    by: str
+    detail: str | None = None

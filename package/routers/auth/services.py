@@ -14,6 +14,7 @@ from package.core.config import Settings, get_settings
 from package.core.errors import Conflict, Forbidden, NotFound, Unauthorized
 from package.core.storage import ConditionFailed, Storage, get_storage
 from package.routers.auth import database, passwords, throttle
+from package.routers.auth.access import forget_tokens_of
 from package.routers.auth.interface import StoredUser, UserCreate, UserRead
 
 logger = logging.getLogger("registry.auth")
@@ -144,4 +145,5 @@ def delete_user(storage: Storage, *, name: str, by: Principal) -> None:
         database.delete_user(storage, name)
     except ConditionFailed as exc:
         raise NotFound(f"No user is named {name!r}.") from exc
+    forget_tokens_of(storage, name)
     logger.info("user deleted", extra={"user": name, "by": by.name})

@@ -18,7 +18,7 @@ from package.core.auth_middleware import (
     Permission,
     PermissionDenied,
     Principal,
-    current_principal,
+    principal_for,
 )
 from package.core.config import SettingsDep
 from package.core.errors import Forbidden, RegistryError
@@ -92,7 +92,7 @@ def page_principal(request: Request, storage: Store, settings: SettingsDep) -> P
     if not token:
         raise SignInRequired("required")
     try:
-        return current_principal(storage, settings, token, request)
+        return principal_for(storage, settings, token)
     except TokenExpired as exc:
         raise SignInRequired("expired") from exc
     except TokenUsedUp as exc:

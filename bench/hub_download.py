@@ -1,0 +1,104 @@
+"""huggingface_hub through the registry's Hub-compatible endpoint, against the fake hub directly, same run.
+
+Starts the fake hub and a real registry server (uvicorn subprocess, embedded storage in a temp folder),
+registers the 20 MiB model, waits for its copy into the blob store, then times with the real client:
+- `hf_hub_download` of the 20 MiB weights (fresh cache each round), registry vs. hub;
+- `snapshot_download` of the whole repository, registry vs. hub;
+and, with a second registry whose mirror is off, the same download streamed through from upstream.
+
+    python -m bench.hub_download [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from huggingface_hub import hf_hub_download, snapshot_download
+from huggingface_hub.utils.tqdm import disable_progress_bars
+
+from bench.ingest_download import BIG, _headers, _start_registry
+from tests.fakehub import FakeHub
+
+WEIGHTS = "model.safetensors"
+
+
+def _register(url: str) -> str:
+    """Register the 20 MiB model; return the session token (bare JWT) to use as the Hub token."""
+    with httpx.Client(base_url=url, timeout=120) as http:
+        headers = _headers(http)
+        body = {"url": f"https://huggingface.co/{BIG}"}
+        response = http.post("/artifact/model", json=body, headers=headers)
+        assert response.status_code == 201, response.text
+        artifact_id = response.json()["metadata"]["id"]
+        for _ in range(600):  # the background copy into the blob store
+            details = http.get(f"/artifact/model/{artifact_id}/details", headers=headers).json()
+            if details["mirror"]["status"] not in ("pending", "mirroring"):
+                break
+            time.sleep(0.05)
+    return headers["X-Authorization"].split(" ", 1)[1]
+
+
+def _median(label: str, rounds: int, run: object, size: int | None = None) -> float:
+    assert callable(run)
+    times = []
+    for index in range(rounds):
+        started = time.perf_counter()
+        run(index)
+        times.append(time.perf_counter() - started)
+    median = statistics.median(times)
+    rate = f"  {size / median / 2**20:7.1f} MiB/s" if size else ""
+    print(f"  {label:<44} {median * 1000:7.0f} ms{rate}")
+    return median
+
+
+def bench(hub: FakeHub, url: str, token: str, work: Path, rounds: int, label: str) -> None:
+    """Time one file and one snapshot through `url`, and the same straight from the hub when `label` says."""
+    size = 20 * 2**20
+
+    def one(endpoint: str, auth: str | None, tag: str) -> object:
+        return lambda i: hf_hub_download(
+            BIG, WEIGHTS, endpoint=endpoint, token=auth, cache_dir=work / f"{tag}-file-{i}"
+        )
+
+    def snap(endpoint: str, auth: str | None, tag: str) -> object:
+        return lambda i: snapshot_download(
+            BIG, endpoint=endpoint, token=auth, cache_dir=work / f"{tag}-snap-{i}"
+        )
+
+    if label == "stored":
+        _median("baseline: hf_hub_download from the hub", rounds, one(hub.hf_url, None, "hub"), size)
+    _median(f"registry ({label}): hf_hub_download", rounds, one(url, token, label), size)
+    if label == "stored":
+        _median("baseline: snapshot_download from the hub", rounds, snap(hub.hf_url, None, "hub"))
+    _median(f"registry ({label}): snapshot_download", rounds, snap(url, token, label))
+
+
+def main() -> None:
+    """Run the comparison and print its figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    disable_progress_bars()  # figures only
+    hub = FakeHub()
+    hub.start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            print(f"{BIG} through huggingface_hub (median of {args.rounds}, fresh cache each round):")
+            for mirror, label in (("eager", "stored"), ("off", "streamed")):
+                proc, url = _start_registry(hub, Path(tmp) / mirror, mirror)
+                try:
+                    bench(hub, url, _register(url), Path(tmp) / f"work-{mirror}", args.rounds, label)
+                finally:
+                    proc.terminate()
+                    proc.wait()
+    finally:
+        hub.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+"""`python -m package.client` runs the `registry` command line."""
+
+from package.client.cli import main
+
+main()
