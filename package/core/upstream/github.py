@@ -13,6 +13,7 @@ from urllib.parse import quote
 import httpx
 
 from package.core.errors import NotFound, UpstreamError
+from package.core.upstream.paths import keep_safe
 from package.core.upstream.snapshot import README_MAX_BYTES, FileStream, RemoteFile, Snapshot
 from package.core.upstream.sources import SourceRef
 
@@ -20,6 +21,17 @@ logger = logging.getLogger("registry.upstream.github")
 
 CHUNK_BYTES = 1024 * 1024
 RAW = "application/vnd.github.raw"
+
+
+def is_api_path(path: str) -> bool:
+    """Whether `path` stays an absolute path on the API host: no `.`/`..` segments, no scheme or query."""
+    if not path.startswith("/") or path.startswith("//") or not path.isascii():
+        return False
+    if any(c in path for c in "\\?#") or "%2e" in path.lower():
+        return False
+    if any(ord(c) <= 32 or ord(c) == 127 for c in path):
+        return False
+    return all(segment not in {".", ".."} for segment in path.split("/")[1:])
 
 
 class GitHubAdapter:
@@ -42,6 +54,9 @@ class GitHubAdapter:
 
     def get_json(self, path: str, *, params: dict[str, Any] | None = None, what: str) -> Any:
         """GET one API resource; 404 becomes NotFound, failures and rate limits UpstreamError."""
+        if not is_api_path(path):
+            # e.g. a README link github.com/../user would otherwise reach {GITHUB_API_URL}/user with our token.
+            raise NotFound(f"{path[:200]!r} is not a GitHub API path the registry reads.")
         try:
             response = self._http.get(path, params=params)
         except httpx.HTTPError as exc:
@@ -65,7 +80,7 @@ class GitHubAdapter:
             ),
             "file tree",
         )
-        files = _files_under(tree.get("tree", []), ref.subpath)
+        files = keep_safe(_files_under(tree.get("tree", []), ref.subpath), "path", source=ref.key)
         if ref.subpath and not files:
             raise NotFound(
                 f"Folder {ref.subpath!r} was not found in GitHub repository {owner_repo!r} at {ref_name!r}."

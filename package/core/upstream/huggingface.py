@@ -25,6 +25,7 @@ from huggingface_hub.errors import (
 from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]  # public, not re-exported
 
 from package.core.errors import NotFound, RegistryError, UpstreamError, UpstreamGated
+from package.core.upstream.paths import keep_safe
 from package.core.upstream.snapshot import README_MAX_BYTES, SMALL_JSON_MAX_BYTES, RemoteFile, Snapshot
 from package.core.upstream.sources import SourceKind, SourceRef
 
@@ -86,7 +87,7 @@ class HuggingFaceAdapter:
             raise NotFound(f"Hugging Face {what} {ref.repo_id!r} was not found upstream.") from exc
         except (HfHubHTTPError, httpx2.HTTPError, OSError) as exc:
             raise UpstreamError(f"Hugging Face did not answer for {what} {ref.repo_id!r}: {exc}") from exc
-        files = [_remote_file(s) for s in (info.siblings or [])]
+        files = keep_safe([_remote_file(s) for s in (info.siblings or [])], "path", source=ref.key)
         card_data = _plain(info.card_data)
         tags = list(info.tags or [])
         snapshot = Snapshot(
@@ -171,9 +172,18 @@ class HuggingFaceAdapter:
                 total = _int_or_none(response.headers.get("X-Total-Count"))
             commits += [_compact_commit(item) for item in page if isinstance(item, dict)]
             url, params = response.links.get("next", {}).get("url"), None
+            if url is not None and not self._on_endpoint(url):
+                # Our token goes only to the configured Hub; a `next` link elsewhere ends the listing.
+                note = f"stopped after {len(commits)} commits: the next page is on another host"
+                break
         if url is not None and note is None:
             note = f"the newest {HUB_COMMITS_MAX} commits were read" + (f" of {total}" if total else "")
         return CommitHistory(commits[:HUB_COMMITS_MAX], total, note)
+
+    def _on_endpoint(self, url: str) -> bool:
+        """Whether an absolute URL is on the configured Hub (same scheme, host and port)."""
+        mine, theirs = httpx.URL(self._endpoint), httpx.URL(url)
+        return (theirs.scheme, theirs.host, theirs.port) == (mine.scheme, mine.host, mine.port)
 
     def _get_page(
         self, url: str, params: dict[str, str] | None, headers: dict[str, str], timeout: float, what: str

@@ -13,7 +13,8 @@ from package.core.errors import RangeNotSatisfiable
 from package.core.storage import Storage
 from package.routers.artifacts.downloads import BlobPlan, DownloadPlan, RedirectPlan, StreamPlan
 
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# ASCII digits only (\d takes any script's digits, which int() may refuse), and few enough for int().
+_RANGE = re.compile(r"^bytes=([0-9]{0,18})-([0-9]{0,18})$")
 
 
 def disposition(filename: str) -> str:
