@@ -55,7 +55,7 @@ class GitHubAdapter:
     def get_json(self, path: str, *, params: dict[str, Any] | None = None, what: str) -> Any:
         """GET one API resource; 404 becomes NotFound, failures and rate limits UpstreamError."""
         if not is_api_path(path):
-            # e.g. a README link github.com/../user would otherwise reach {GITHUB_API_URL}/user with our token.
+            # A README link github.com/../user would otherwise reach {GITHUB_API_URL}/user with our token.
             raise NotFound(f"{path[:200]!r} is not a GitHub API path the registry reads.")
         try:
             response = self._http.get(path, params=params)

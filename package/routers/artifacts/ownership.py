@@ -18,7 +18,7 @@ class ArtifactNotOwned(Forbidden):
 
 
 def require_owner(record: ArtifactRecord, principal: Principal, *, action: str) -> None:
-    """ArtifactNotOwned (403) unless the caller registered the artifact or is an admin; refusals are logged."""
+    """ArtifactNotOwned (403) unless the caller registered the artifact or is an admin (refusals logged)."""
     if principal.is_admin or principal.name == record.created_by:
         return
     logger.warning(

@@ -46,7 +46,7 @@ _COUNTED = re.compile(r"\{\s*([0-9]*)\s*(?:,\s*[0-9]*\s*)?\}")
 
 
 def rough_size(pattern: str) -> int:
-    """An upper estimate of the unrolled size read from the text alone: any group's counted repeats multiply."""
+    """An upper estimate of the unrolled size from the text alone: counted repeats of a group multiply."""
     stack: list[int] = [0]
     last_atom = 0  # size of the atom a quantifier would repeat
     i = 0
