@@ -11,9 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from package.core.config import get_settings
+from package.core.security_settings import get_security_settings
 from package.core.storage import get_storage
 from package.core.upstream.clients import get_upstreams
 from package.routers.artifacts.mirror import get_mirror_queue
+from package.routers.auth.config import get_auth_settings
 from tests.fakehub import FakeHub
 
 
@@ -36,6 +38,8 @@ def clear_process_caches() -> None:
     rating_services.reset_pipeline()  # waits for the ratings under way, then stops the pipeline
     for cached in (get_settings, get_storage, get_upstreams, get_mirror_queue):
         cached.cache_clear()
+    get_security_settings.cache_clear()
+    get_auth_settings.cache_clear()
 
 
 # argon2 at its real cost takes ~0.1 s per hash; tests hash with the cheapest parameters instead.
