@@ -91,7 +91,7 @@ def forget_login_failures(storage: Storage, scope: str, who: str) -> None:
 
 
 def take_login_lease(storage: Storage, who: str, *, now: float, seconds: float) -> bool:
-    """Claim the right to check one login of `who` (atomically); False while another holds an unexpired one."""
+    """Claim the right to check one login of `who` (atomically); False while another holds a live one."""
     pk = _failures_pk("name", who)
     try:
         storage.records.put(pk, "lease", {"until": now + seconds}, if_absent=True)
