@@ -122,7 +122,7 @@ class TestClientAddress:
         assert codes[:5] == [401] * 5 and set(codes[5:]) == {429}, codes
 
     def test_a_bad_trusted_proxy_setting_fails_at_start(self):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="nonsense"):
             SecuritySettings(trusted_proxies="10.0.0.0/8, nonsense")
 
 
