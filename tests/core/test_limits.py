@@ -59,9 +59,7 @@ class TestSizes:
 
     def test_a_bad_content_length_is_400(self, limited):
         with TestClient(_app()) as client:
-            response = client.post(
-                "/artifacts", content=b"[]", headers={b"Content-Length": b"\xb2"}
-            )
+            response = client.post("/artifacts", content=b"[]", headers={b"Content-Length": b"\xb2"})
             assert response.status_code in {400, 413}
 
 
