@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint types pytest bench clean install
+.PHONY: run test lint types pytest bench clean install audit
 
 install: $(STAMP)
 
@@ -30,6 +30,11 @@ pytest: $(STAMP)
 	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
 test: lint types pytest
+
+# Known vulnerabilities in the locked dependencies (needs PyPI's JSON API; --strict fails on any package it
+# could not check). Not part of `make test`: this workplace's package mirror does not serve that API.
+audit: $(STAMP)
+	$(BIN)/pip-audit --strict --progress-spinner off -r requirements.txt -r requirements-dev.txt
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.ingest_download
