@@ -8,10 +8,11 @@ import pytest
 from pydantic_settings import BaseSettings
 
 from package.core.security_settings import SecuritySettings
+from package.core.upstream.retry import RetrySettings
 from package.routers.auth.config import AuthSettings
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-CLASSES: list[type[BaseSettings]] = [SecuritySettings, AuthSettings]
+CLASSES: list[type[BaseSettings]] = [SecuritySettings, AuthSettings, RetrySettings]
 
 
 @pytest.mark.parametrize(

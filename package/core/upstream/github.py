@@ -14,6 +14,7 @@ import httpx
 
 from package.core.errors import NotFound, UpstreamError
 from package.core.upstream.paths import keep_safe
+from package.core.upstream.retry import TRANSIENT_STATUSES, TransientUpstreamError, with_retries
 from package.core.upstream.snapshot import README_MAX_BYTES, FileStream, RemoteFile, Snapshot
 from package.core.upstream.sources import SourceRef
 
@@ -57,15 +58,18 @@ class GitHubAdapter:
         if not is_api_path(path):
             # A README link github.com/../user would otherwise reach {GITHUB_API_URL}/user with our token.
             raise NotFound(f"{path[:200]!r} is not a GitHub API path the registry reads.")
+        return with_retries(lambda: self._get_json_once(path, params, what))
+
+    def _get_json_once(self, path: str, params: dict[str, Any] | None, what: str) -> Any:
         try:
             response = self._http.get(path, params=params)
         except httpx.HTTPError as exc:
-            raise UpstreamError(f"GitHub did not answer for {what}: {exc}") from exc
+            raise TransientUpstreamError(f"GitHub did not answer for {what}: {exc}") from exc
         _raise_for_status(response, what)
         try:
             return response.json()
-        except ValueError as exc:
-            raise UpstreamError(f"GitHub answered {what} with something other than JSON.") from exc
+        except ValueError as exc:  # a cut-off or garbled body: worth another try
+            raise TransientUpstreamError(f"GitHub answered {what} with something other than JSON.") from exc
 
     def snapshot(self, ref: SourceRef) -> Snapshot:
         """Fetch the repository, its README, license, file tree, contributors and recent commits."""
@@ -231,4 +235,6 @@ def _raise_for_status(response: httpx.Response, what: str) -> None:
             f"GitHub's API rate limit is exhausted (resets at epoch {reset}); set GITHUB_TOKEN "
             f"for a higher limit. While reading {what}."
         )
+    if response.status_code in TRANSIENT_STATUSES:
+        raise TransientUpstreamError(f"GitHub answered {response.status_code} for {what}.")
     raise UpstreamError(f"GitHub answered {response.status_code} for {what}.")
