@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import pytest
 
@@ -79,7 +80,7 @@ def test_a_lasting_outage_is_a_502_within_the_time_budget_and_stores_nothing(cli
 
 def test_the_api_answers_while_an_upstream_is_slow(client, hub):
     hub.set_latency("hf", 1.5)
-    outcome: dict[str, object] = {}
+    outcome: dict[str, Any] = {}
     worker = threading.Thread(
         target=lambda: outcome.update(r=client.post("/artifact/model", json={"url": BERT}))
     )
