@@ -22,6 +22,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -110,7 +111,7 @@ class Soak:
                 with self.lock, contextlib.suppress(ValueError):  # another worker removed it first
                     self.ids.remove(artifact_id)
             return "delete", response
-        choices = [
+        choices: list[tuple[str, Callable[[], httpx.Response]]] = [
             ("health", lambda: http.get("/health")),
             ("list", lambda: http.post("/artifacts", json=[{"name": "*"}])),
             ("read", lambda: http.get(f"/artifacts/model/{artifact_id}")),
