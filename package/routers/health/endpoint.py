@@ -100,7 +100,7 @@ def health_components(
     if is_admin:  # operators see it fresh; the public shares one report every few seconds
         return compute()
     key = (id(runtime), window_minutes, include_timeline, base_url)
-    return public_report.redacted(public_report.cached_report(key, compute))
+    return public_report.cached_report(key, lambda: public_report.redacted(compute()))
 
 
 @router.get(
