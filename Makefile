@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint types pytest bench clean install lambda-package
+.PHONY: run test lint types pytest bench clean install lambda-package audit
 
 install: $(STAMP)
 
@@ -18,7 +18,7 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/uvicorn main:app --host $(HOST) --port $(PORT)
+	$(BIN)/uvicorn main:app --host $(HOST) --port $(PORT) --no-proxy-headers
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -35,6 +35,11 @@ test: lint types pytest
 
 lambda-package: $(STAMP)   # build/lambda/registry.zip for backend/aws/template.yaml
 	bash backend/aws/package-lambda.sh $(BIN)/python build/lambda/registry.zip
+
+# Known vulnerabilities in the locked dependencies (needs PyPI's JSON API; --strict fails on any package it
+# could not check). Not part of `make test`: this workplace's package mirror does not serve that API.
+audit: $(STAMP)
+	$(BIN)/pip-audit --strict --progress-spinner off -r requirements.txt -r requirements-dev.txt
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.ingest_download

@@ -14,6 +14,7 @@ from package.core.config import ALL_DOMAINS, get_settings
 from package.core.docs import install_offline_docs
 from package.core.errors import install_error_handlers
 from package.core.events import clear_hooks, on_reset
+from package.core.hardening import install_security, warn_insecure_settings
 from package.core.logging import configure_logging
 from package.core.request_log import install_request_log
 from package.core.tokens import restore_after_reset
@@ -48,6 +49,7 @@ def create_app(domains: Iterable[str] | None = None) -> FastAPI:
     """The FastAPI app serving `domains` (default: REGISTRY_DOMAINS, which defaults to all)."""
     settings = get_settings()
     configure_logging(settings.log_level)
+    warn_insecure_settings(settings)
     chosen = _routers(settings.domain_list if domains is None else domains)
 
     resumed: list[bool] = []
@@ -83,6 +85,8 @@ def create_app(domains: Iterable[str] | None = None) -> FastAPI:
     clear_hooks()
     # A reset clears storage, the generated token secret with it: put it back, whatever domains run here.
     on_reset(restore_after_reset)
+    # Limits and headers inside the request log, so refusals (413, 429, ...) are logged and counted too.
+    install_security(app)
     install_request_log(app)  # X-Request-ID and one JSON log line per request, in every container
     for domain in chosen:
         endpoint = importlib.import_module(f"package.routers.{domain}.endpoint")

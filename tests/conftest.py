@@ -11,9 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from package.core.config import get_settings
+from package.core.security_settings import get_security_settings
 from package.core.storage import get_storage
 from package.core.upstream.clients import get_upstreams
+from package.core.upstream.retry import get_retry_settings
 from package.routers.artifacts.mirror import get_mirror_queue
+from package.routers.auth.config import get_auth_settings
 from tests.fakehub import FakeHub
 
 
@@ -48,6 +51,9 @@ def clear_process_caches() -> None:
         get_artifacts_settings,
     ):
         cached.cache_clear()
+    get_security_settings.cache_clear()
+    get_auth_settings.cache_clear()
+    get_retry_settings.cache_clear()
 
 
 # argon2 at its real cost takes ~0.1 s per hash; tests hash with the cheapest parameters instead.
@@ -61,6 +67,7 @@ CHEAP_PASSWORD_HASHING = {
 @pytest.fixture
 def registry_env(hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Environment of a registry on fresh temporary storage, pointed at the fake hub."""
+    hub.reset_controls()  # faults a test queued and did not use included
     hub.set_down("hf", False)
     hub.set_down("github", False)
     hub.set_rate_limited(False)

@@ -36,6 +36,8 @@ UNMATCHED_ROUTE = "(unmatched)"
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@+=/-]{1,128}")
 _MAX_FIELD_CHARS = 128
 _DOMAIN_MODULE = re.compile(r"^package\.routers\.([a-z_]+)\.")
+# Anything else a client sends as a method becomes OTHER, so it cannot mint new metrics labels.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _LOG_RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
@@ -200,7 +202,7 @@ class RequestLogMiddleware:
         client = scope.get("client")
         return RequestRecord(
             request_id=context.request_id,
-            method=scope.get("method", "GET"),
+            method=method if (method := scope.get("method", "GET")) in KNOWN_METHODS else "OTHER",
             route=template,
             path=_clip(scope.get("path", "")) or "",
             status=outcome["status"],

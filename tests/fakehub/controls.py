@@ -8,6 +8,7 @@ from typing import Literal
 Service = Literal["hf", "github"]
 SERVICES: tuple[Service, ...] = ("hf", "github")
 GITHUB_RATE_LIMIT = 5000
+TRUNCATE = 0  # a fault "status" meaning: promise a body, send part of it, close the connection
 
 
 class Controls:
@@ -18,6 +19,7 @@ class Controls:
         self._latency: dict[Service, float] = dict.fromkeys(SERVICES, 0.0)
         self._rate_limited = False
         self._github_used = 0
+        self._faults: dict[Service, list[int]] = {service: [] for service in SERVICES}
         self.requests: list[tuple[str, str, str]] = []
 
     @staticmethod
@@ -56,6 +58,15 @@ class Controls:
         with self._lock:
             return self._latency[service]
 
+    def fail_next(self, service: str, statuses: list[int]) -> None:
+        """The next requests to `service` answer these statuses in order (TRUNCATE: a cut-off body)."""
+        with self._lock:
+            self._faults[self._check(service)].extend(statuses)
+
+    def take_fault(self, service: Service) -> int | None:
+        with self._lock:
+            return self._faults[service].pop(0) if self._faults[service] else None
+
     def set_rate_limited(self, limited: bool) -> None:
         with self._lock:
             self._rate_limited = limited
@@ -85,3 +96,4 @@ class Controls:
             self._down_paths = {service: set() for service in SERVICES}
             self._latency = dict.fromkeys(SERVICES, 0.0)
             self._rate_limited = False
+            self._faults = {service: [] for service in SERVICES}

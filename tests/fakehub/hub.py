@@ -94,6 +94,11 @@ class FakeHub:
         """Delay each answer of "hf" or "github" by `seconds` (asyncio.sleep: the other service goes on)."""
         self.controls.set_latency(service, seconds)
 
+    def fail_next(self, service: Service, *statuses: int) -> None:
+        """The next requests to "hf" or "github" answer these statuses, one each, in order (e.g. 503, 429
+        with Retry-After: 1); TRUNCATE (0) promises a body and closes the connection part-way."""
+        self.controls.fail_next(service, list(statuses))
+
     def set_rate_limited(self, limited: bool = True) -> None:
         """GitHub API answers 403 "API rate limit exceeded ..." with X-RateLimit-Remaining: 0."""
         self.controls.set_rate_limited(limited)

@@ -8,7 +8,7 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tests.fakehub.controls import GITHUB_RATE_LIMIT, Controls, Service
+from tests.fakehub.controls import GITHUB_RATE_LIMIT, TRUNCATE, Controls, Service
 
 RATE_LIMIT_DOC = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
 UNLIMITED_PREFIXES = ("/codeload/", "/raw/")  # not part of the REST API quota on GitHub either
@@ -59,6 +59,10 @@ class ControlMiddleware:
         delay = self.controls.latency(self.service)
         if delay > 0:
             await asyncio.sleep(delay)
+        fault = self.controls.take_fault(self.service)
+        if fault is not None:
+            await self.fault(send, fault)
+            return
         if self.controls.is_down(self.service, path):
             await send_json(send, 503, down_body(self.service), [])
             return
@@ -66,6 +70,15 @@ class ControlMiddleware:
             await self.github(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+    async def fault(self, send: Send, status: int) -> None:
+        if status == TRUNCATE:  # the connection drops mid-body: clients see a protocol error
+            headers = [(b"content-type", b"application/json"), (b"content-length", b"4096")]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": b'{"id": "trunc', "more_body": False})
+            return
+        extra = [(b"retry-after", b"1")] if status == 429 else []
+        await send_json(send, status, down_body(self.service), extra)
 
     async def github(self, scope: Scope, receive: Receive, send: Send) -> None:
         limited, used, remaining = self.controls.github_quota()

@@ -6,6 +6,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 from package.core.storage.interface import BlobInfo, BlobWriter, StorageError
 
 CHUNK_BYTES = 1024 * 1024
+STALE_TEMP_SECONDS = 15 * 60  # a write in progress touches its file far more often than this
 
 
 class FileBlobStore:
@@ -22,6 +24,20 @@ class FileBlobStore:
         self._root = root.resolve()
         self._tmp = self._root / "tmp"
         self._tmp.mkdir(parents=True, exist_ok=True)
+        self.sweep_stale_writes()
+
+    def sweep_stale_writes(self, *, older_than: float = STALE_TEMP_SECONDS) -> int:
+        """Remove temp files of writes a killed process left behind; returns how many."""
+        cutoff = time.time() - older_than
+        swept = 0
+        for leftover in self._tmp.glob("blob-*"):
+            try:
+                if leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()
+                    swept += 1
+            except FileNotFoundError:  # finished or swept by another process meanwhile
+                continue
+        return swept
 
     def _path(self, sha256: str) -> Path:
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -30,6 +32,17 @@ CREATE TABLE IF NOT EXISTS records (
 """
 
 
+def _owner_only(path: Path) -> None:
+    """Create the database file readable by its owner alone (it holds the token signing secret and hashes).
+
+    SQLite gives its -wal and -shm files the database file's permissions.
+    """
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(f"{path}{suffix}", 0o600)
+
+
 class SqliteRecordStore:
     """RecordStore over one SQLite table keyed like a DynamoDB table (pk, sk)."""
 
@@ -37,6 +50,7 @@ class SqliteRecordStore:
         self._path = path
         self._local = threading.local()
         path.parent.mkdir(parents=True, exist_ok=True)
+        _owner_only(path)
         with self._transaction() as conn:
             conn.execute(_SCHEMA)
 

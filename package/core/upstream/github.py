@@ -13,6 +13,8 @@ from urllib.parse import quote
 import httpx
 
 from package.core.errors import NotFound, UpstreamError
+from package.core.upstream.paths import keep_safe
+from package.core.upstream.retry import TRANSIENT_STATUSES, TransientUpstreamError, with_retries
 from package.core.upstream.snapshot import README_MAX_BYTES, FileStream, RemoteFile, Snapshot
 from package.core.upstream.sources import SourceRef
 
@@ -20,6 +22,17 @@ logger = logging.getLogger("registry.upstream.github")
 
 CHUNK_BYTES = 1024 * 1024
 RAW = "application/vnd.github.raw"
+
+
+def is_api_path(path: str) -> bool:
+    """Whether `path` stays an absolute path on the API host: no `.`/`..` segments, no scheme or query."""
+    if not path.startswith("/") or path.startswith("//") or not path.isascii():
+        return False
+    if any(c in path for c in "\\?#") or "%2e" in path.lower():
+        return False
+    if any(ord(c) <= 32 or ord(c) == 127 for c in path):
+        return False
+    return all(segment not in {".", ".."} for segment in path.split("/")[1:])
 
 
 class GitHubAdapter:
@@ -42,15 +55,21 @@ class GitHubAdapter:
 
     def get_json(self, path: str, *, params: dict[str, Any] | None = None, what: str) -> Any:
         """GET one API resource; 404 becomes NotFound, failures and rate limits UpstreamError."""
+        if not is_api_path(path):
+            # A README link github.com/../user would otherwise reach {GITHUB_API_URL}/user with our token.
+            raise NotFound(f"{path[:200]!r} is not a GitHub API path the registry reads.")
+        return with_retries(lambda: self._get_json_once(path, params, what))
+
+    def _get_json_once(self, path: str, params: dict[str, Any] | None, what: str) -> Any:
         try:
             response = self._http.get(path, params=params)
         except httpx.HTTPError as exc:
-            raise UpstreamError(f"GitHub did not answer for {what}: {exc}") from exc
+            raise TransientUpstreamError(f"GitHub did not answer for {what}: {exc}") from exc
         _raise_for_status(response, what)
         try:
             return response.json()
-        except ValueError as exc:
-            raise UpstreamError(f"GitHub answered {what} with something other than JSON.") from exc
+        except ValueError as exc:  # a cut-off or garbled body: worth another try
+            raise TransientUpstreamError(f"GitHub answered {what} with something other than JSON.") from exc
 
     def snapshot(self, ref: SourceRef) -> Snapshot:
         """Fetch the repository, its README, license, file tree, contributors and recent commits."""
@@ -65,7 +84,7 @@ class GitHubAdapter:
             ),
             "file tree",
         )
-        files = _files_under(tree.get("tree", []), ref.subpath)
+        files = keep_safe(_files_under(tree.get("tree", []), ref.subpath), "path", source=ref.key)
         if ref.subpath and not files:
             raise NotFound(
                 f"Folder {ref.subpath!r} was not found in GitHub repository {owner_repo!r} at {ref_name!r}."
@@ -216,4 +235,6 @@ def _raise_for_status(response: httpx.Response, what: str) -> None:
             f"GitHub's API rate limit is exhausted (resets at epoch {reset}); set GITHUB_TOKEN "
             f"for a higher limit. While reading {what}."
         )
+    if response.status_code in TRANSIENT_STATUSES:
+        raise TransientUpstreamError(f"GitHub answered {response.status_code} for {what}.")
     raise UpstreamError(f"GitHub answered {response.status_code} for {what}.")

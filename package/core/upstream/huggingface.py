@@ -25,6 +25,8 @@ from huggingface_hub.errors import (
 from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]  # public, not re-exported
 
 from package.core.errors import NotFound, RegistryError, UpstreamError, UpstreamGated
+from package.core.upstream.paths import keep_safe
+from package.core.upstream.retry import TRANSIENT_STATUSES, TransientUpstreamError, with_retries
 from package.core.upstream.snapshot import README_MAX_BYTES, SMALL_JSON_MAX_BYTES, RemoteFile, Snapshot
 from package.core.upstream.sources import SourceKind, SourceRef
 
@@ -67,26 +69,8 @@ class HuggingFaceAdapter:
     def snapshot(self, ref: SourceRef) -> Snapshot:
         """Fetch the repository's info (with file metadata), README and small JSON configs."""
         what = "dataset" if ref.kind is SourceKind.HF_DATASET else "model"
-        try:
-            if ref.kind is SourceKind.HF_DATASET:
-                info: Any = self._api.dataset_info(
-                    ref.repo_id, revision=ref.revision, files_metadata=True, timeout=self._timeout
-                )
-            else:
-                info = self._api.model_info(
-                    ref.repo_id, revision=ref.revision, files_metadata=True, timeout=self._timeout
-                )
-        except RevisionNotFoundError as exc:
-            raise NotFound(f"Hugging Face {what} {ref.repo_id!r} has no revision {ref.revision!r}.") from exc
-        except RepositoryNotFoundError as exc:
-            if isinstance(exc, GatedRepoError):
-                raise UpstreamGated(
-                    f"Hugging Face {what} {ref.repo_id!r} is gated and its metadata is not public."
-                ) from exc
-            raise NotFound(f"Hugging Face {what} {ref.repo_id!r} was not found upstream.") from exc
-        except (HfHubHTTPError, httpx2.HTTPError, OSError) as exc:
-            raise UpstreamError(f"Hugging Face did not answer for {what} {ref.repo_id!r}: {exc}") from exc
-        files = [_remote_file(s) for s in (info.siblings or [])]
+        info = with_retries(lambda: self._repo_info(ref, what))
+        files = keep_safe([_remote_file(s) for s in (info.siblings or [])], "path", source=ref.key)
         card_data = _plain(info.card_data)
         tags = list(info.tags or [])
         snapshot = Snapshot(
@@ -171,9 +155,43 @@ class HuggingFaceAdapter:
                 total = _int_or_none(response.headers.get("X-Total-Count"))
             commits += [_compact_commit(item) for item in page if isinstance(item, dict)]
             url, params = response.links.get("next", {}).get("url"), None
+            if url is not None and not self._on_endpoint(url):
+                # Our token goes only to the configured Hub; a `next` link elsewhere ends the listing.
+                note = f"stopped after {len(commits)} commits: the next page is on another host"
+                break
         if url is not None and note is None:
             note = f"the newest {HUB_COMMITS_MAX} commits were read" + (f" of {total}" if total else "")
         return CommitHistory(commits[:HUB_COMMITS_MAX], total, note)
+
+    def _repo_info(self, ref: SourceRef, what: str) -> Any:
+        """The Hub's info of the repository; transient failures raise TransientUpstreamError."""
+        try:
+            if ref.kind is SourceKind.HF_DATASET:
+                return self._api.dataset_info(
+                    ref.repo_id, revision=ref.revision, files_metadata=True, timeout=self._timeout
+                )
+            return self._api.model_info(
+                ref.repo_id, revision=ref.revision, files_metadata=True, timeout=self._timeout
+            )
+        except RevisionNotFoundError as exc:
+            raise NotFound(f"Hugging Face {what} {ref.repo_id!r} has no revision {ref.revision!r}.") from exc
+        except RepositoryNotFoundError as exc:
+            if isinstance(exc, GatedRepoError):
+                raise UpstreamGated(
+                    f"Hugging Face {what} {ref.repo_id!r} is gated and its metadata is not public."
+                ) from exc
+            raise NotFound(f"Hugging Face {what} {ref.repo_id!r} was not found upstream.") from exc
+        except (HfHubHTTPError, httpx2.HTTPError, OSError) as exc:
+            message = f"Hugging Face did not answer for {what} {ref.repo_id!r}: {exc}"
+            status = getattr(getattr(exc, "response", None), "status_code", None)
+            if status is None or status in TRANSIENT_STATUSES:  # no answer at all, or a passing one
+                raise TransientUpstreamError(message) from exc
+            raise UpstreamError(message) from exc
+
+    def _on_endpoint(self, url: str) -> bool:
+        """Whether an absolute URL is on the configured Hub (same scheme, host and port)."""
+        mine, theirs = httpx.URL(self._endpoint), httpx.URL(url)
+        return (theirs.scheme, theirs.host, theirs.port) == (mine.scheme, mine.host, mine.port)
 
     def _get_page(
         self, url: str, params: dict[str, str] | None, headers: dict[str, str], timeout: float, what: str

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from package.core.errors import NotFound, UpstreamError
+from package.core.upstream.paths import keep_safe
 from package.core.upstream.snapshot import README_MAX_BYTES, FileStream, RemoteFile, Snapshot
 from package.core.upstream.sources import SourceRef
 
@@ -89,7 +90,7 @@ class KaggleAdapter:
             token = page.get("nextPageToken")
             if not token:
                 break
-        return files
+        return keep_safe(files, "path", source=ref.key)
 
     def _call(self, method: str, body: dict[str, Any], *, what: str) -> Any:
         assert self._http is not None

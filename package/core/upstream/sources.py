@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from package.core.errors import BadRequest
 
 _HF_HOSTS = {"huggingface.co", "www.huggingface.co", "hf.co"}
 _GITHUB_HOSTS = {"github.com", "www.github.com"}
 _KAGGLE_HOSTS = {"kaggle.com", "www.kaggle.com"}
+_MAX_URL_CHARS = 2048
+_UNSAFE_URL_CHARS = frozenset('\\ "<>^`{|}') | {chr(c) for c in range(32)} | {chr(127)}
 # Second path segments that mean "the first segment was the whole repo id" on Hugging Face.
 _HF_REPO_VIEWS = {"tree", "blob", "resolve", "raw", "commit", "commits", "discussions", "edit", "files"}
 # First path segments that are Hugging Face pages, not model owners.
@@ -72,12 +74,12 @@ class SourceRef:
 def parse_source_url(url: str) -> SourceRef:
     """Read a Hugging Face, GitHub or Kaggle URL; anything else is a BadRequest."""
     text = url.strip()
-    parts = urlsplit(text)
+    parts = _split(text)
     if parts.scheme not in {"http", "https"}:
         raise BadRequest(
             f"Unsupported URL scheme in {text!r}: use an https URL of Hugging Face, GitHub or Kaggle."
         )
-    host = (parts.hostname or "").lower()
+    host = _plain_host(text, parts.netloc)
     segments = [unquote(s) for s in parts.path.split("/") if s]
     if host in _HF_HOSTS:
         return _parse_huggingface(text, segments)
@@ -89,6 +91,29 @@ def parse_source_url(url: str) -> SourceRef:
         f"Unsupported source host {host or '(none)'!r}: the registry ingests from huggingface.co, "
         "github.com and kaggle.com."
     )
+
+
+def _split(text: str) -> SplitResult:
+    # Only printable ASCII: a backslash, control character or look-alike (a fullwidth solidus) is read
+    # differently by browsers, urllib and upstream servers, so a URL that holds one names no single host.
+    if len(text) > _MAX_URL_CHARS or not text.isascii() or any(c in _UNSAFE_URL_CHARS for c in text):
+        raise BadRequest(
+            f"{text[:200]!r} is not a plain URL: at most {_MAX_URL_CHARS} printable ASCII characters, "
+            "without backslashes, spaces or control characters."
+        )
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018  # an invalid port raises here, not later
+    except ValueError as exc:
+        raise BadRequest(f"{text!r} is not a valid URL: {exc}.") from exc
+    return parts
+
+
+def _plain_host(text: str, netloc: str) -> str:
+    # Credentials or a port in a source URL serve no purpose and hide which host is meant.
+    if "@" in netloc or ":" in netloc:
+        raise BadRequest(f"{text!r} names its host with a user name, password or port; give the plain host.")
+    return netloc.lower()
 
 
 def _parse_huggingface(url: str, segments: list[str]) -> SourceRef:

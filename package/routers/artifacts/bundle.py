@@ -6,10 +6,19 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from package.core.errors import UpstreamError
+from package.core.upstream.paths import is_safe_relative_path
+
 ZIP64_THRESHOLD = 0xFFFF_FFFF - 1024 * 1024
 # A fixed entry date makes a bundle's bytes (and so its sha256 and ETag) depend on its content alone.
 ENTRY_DATE = (1980, 1, 1, 0, 0, 0)
 BundleEntry = tuple[str, int, Iterable[bytes]]
+
+
+class UnsafeEntryName(UpstreamError):
+    """An upstream file name that would leave the folder a zip is extracted to (`..`, `/abs`, CR/LF, NUL)."""
+
+    code = "unsafe_file_name"
 
 
 class _Sink:
@@ -41,6 +50,8 @@ def stream_zip(entries: Iterable[BundleEntry]) -> Iterator[bytes]:
     sink = _Sink()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:  # type: ignore[call-overload]
         for path, size, chunks in entries:
+            if not is_safe_relative_path(path):  # adapters drop such names; never write one into a zip
+                raise UnsafeEntryName(f"Refusing to bundle a file named {path[:200]!r}.")
             info = zipfile.ZipInfo(path, date_time=ENTRY_DATE)
             info.compress_type = zipfile.ZIP_STORED
             info.external_attr = 0o644 << 16

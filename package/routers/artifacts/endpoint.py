@@ -141,9 +141,9 @@ def update_artifact(
     responses=_errors(400, 403, 404),
     summary="Delete this artifact. (NON-BASELINE)",
 )
-def delete_artifact(artifact_type: ArtifactType, id: str, storage: Store, _: CanUpload) -> dict[str, str]:
-    """Delete only the artifact that matches the id."""
-    services.delete(storage, artifact_type=artifact_type, artifact_id=id)
+def delete_artifact(artifact_type: ArtifactType, id: str, storage: Store, user: CanUpload) -> dict[str, str]:
+    """Delete only the artifact that matches the id (its owner or an admin)."""
+    services.delete(storage, artifact_type=artifact_type, artifact_id=id, principal=user)
     return {"deleted": id}
 
 

@@ -6,15 +6,17 @@ import re
 from urllib.parse import quote
 
 from fastapi import Request, Response
-from fastapi.responses import FileResponse, RedirectResponse, StreamingResponse
+from fastapi.responses import RedirectResponse, StreamingResponse
 
 from package.core.config import Settings
 from package.core.errors import RangeNotSatisfiable
 from package.core.storage import Storage
 from package.routers.artifacts.config import ArtifactsSettings, DownloadRedirect, get_artifacts_settings
 from package.routers.artifacts.downloads import BlobPlan, DownloadPlan, RedirectPlan, StreamPlan
+from package.routers.artifacts.opened_file import OpenedFileResponse
 
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# ASCII digits only (\d takes any script's digits, which int() may refuse), and few enough for int().
+_RANGE = re.compile(r"^bytes=([0-9]{0,18})-([0-9]{0,18})$")
 
 
 def disposition(filename: str) -> str:
@@ -73,7 +75,7 @@ def _blob_response(plan: BlobPlan, request: Request, storage: Storage, settings:
         return Response(status_code=200, media_type=plan.media_type, headers=headers)
     if plan.local_path is not None:
         # Starlette serves files with Range/If-Range support (one or many ranges), chunked off the event loop.
-        return FileResponse(plan.local_path, media_type=plan.media_type, headers=headers)
+        return OpenedFileResponse(plan.local_path, media_type=plan.media_type, headers=headers)
     if span is None:
         headers["Content-Length"] = str(plan.size)
         return StreamingResponse(

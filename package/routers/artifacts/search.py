@@ -27,16 +27,85 @@ PER_TEXT_SECONDS = 0.05
 PER_REQUEST_SECONDS = 1.0
 
 MAX_EXPANDED_SIZE = 100_000
+MAX_PATTERN_CHARS = 4096
 Matcher = Callable[[str], bool]
 
 
 def expanded_size(pattern: str) -> int:
-    """How many pieces a pattern unrolls to when its counted repetitions are expanded (0: unparsable here)."""
+    """How many pieces a pattern unrolls to when its counted repetitions are expanded."""
     try:
         tree = sre_parser.parse(pattern)
     except (re.error, OverflowError, RecursionError, ValueError):
-        return 0  # syntax only the `regex` engine knows; it is compiled as given
-    return _size(list(tree))
+        # Syntax only the `regex` engine knows (\p{L}, \X, ...): counting 0 here once let
+        # \p{L}(((a{100}){100}){100}){3} through to take 1.1 GB; estimate it from the text instead.
+        return rough_size(pattern)
+    return max(_size(list(tree)), rough_size(pattern))
+
+
+_COUNTED = re.compile(r"\{\s*([0-9]*)\s*(?:,\s*[0-9]*\s*)?\}")
+
+
+def rough_size(pattern: str) -> int:
+    """An upper estimate of the unrolled size from the text alone: counted repeats of a group multiply."""
+    stack: list[int] = [0]
+    last_atom = 0  # size of the atom a quantifier would repeat
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i = _skip_escape(pattern, i)
+            last_atom = 1
+            stack[-1] += 1
+            continue
+        if char == "[":
+            i = _skip_class(pattern, i)
+            last_atom = 1
+            stack[-1] += 1
+            continue
+        if char == "(":
+            stack.append(0)
+        elif char == ")" and len(stack) > 1:
+            last_atom = max(1, stack.pop())
+            stack[-1] += last_atom
+        elif char == "{" and (counted := _COUNTED.match(pattern, i)):
+            times = int(counted.group(1) or 0) if len(counted.group(1)) <= 9 else MAX_EXPANDED_SIZE + 1
+            grown = last_atom * max(1, min(times, MAX_EXPANDED_SIZE + 1))
+            stack[-1] += grown - last_atom
+            last_atom = grown
+            i = counted.end()
+            continue
+        else:
+            last_atom = 1
+            stack[-1] += 1
+        i += 1
+    return sum(stack)
+
+
+def _skip_escape(pattern: str, i: int) -> int:
+    # \p{...}, \N{...} and the like are one atom, braces included.
+    if i + 2 < len(pattern) and pattern[i + 2] == "{":
+        close = pattern.find("}", i + 2)
+        return len(pattern) if close < 0 else close + 1
+    return i + 2
+
+
+def _skip_class(pattern: str, i: int) -> int:
+    j = i + 1
+    if j < len(pattern) and pattern[j] == "^":
+        j += 1
+    if j < len(pattern) and pattern[j] == "]":
+        j += 1
+    depth = 1
+    while j < len(pattern) and depth:
+        if pattern[j] == "\\":
+            j += 2
+            continue
+        if pattern[j] == "[":
+            depth += 1  # the `regex` engine's nested sets
+        elif pattern[j] == "]":
+            depth -= 1
+        j += 1
+    return j
 
 
 def _size(items: list[Any]) -> int:
@@ -66,6 +135,10 @@ class CompiledPattern:
 
 def compile_pattern(pattern: str) -> CompiledPattern:
     """Compile on RE2, or on the time-bounded fallback; BadRequest when neither engine accepts it."""
+    if len(pattern) > MAX_PATTERN_CHARS:
+        raise BadRequest(
+            f"Regular expression is {len(pattern):,} characters long (at most {MAX_PATTERN_CHARS:,})."
+        )
     options = re2.Options()
     options.log_errors = False
     options.max_mem = 64 << 20
@@ -101,3 +174,13 @@ def _fallback(pattern: str, re2_reason: str) -> CompiledPattern:
             return False
 
     return CompiledPattern(f"regex (bounded; RE2 refused: {re2_reason})", search)
+
+
+def parse_offset(offset: str | None) -> int:
+    """The page start a listing's `offset` names (BadRequest unless a plain non-negative integer)."""
+    if offset is None or offset == "":
+        return 0
+    # isdigit() also accepts '²' and other digits int() refuses; 18 digits is past any real page.
+    if not (offset.isascii() and offset.isdigit()) or len(offset) > 18:
+        raise BadRequest(f"Offset {offset[:40]!r} is not a non-negative integer.")
+    return int(offset)

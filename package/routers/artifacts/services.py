@@ -38,7 +38,8 @@ from package.routers.artifacts.interface import (
     User,
 )
 from package.routers.artifacts.mirror import get_mirror_queue, initial_state, now_iso, release_blobs
-from package.routers.artifacts.search import compile_pattern
+from package.routers.artifacts.ownership import require_owner
+from package.routers.artifacts.search import compile_pattern, parse_offset
 
 logger = logging.getLogger("registry.artifacts")
 _ID_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
@@ -150,6 +151,7 @@ def update(
 ) -> Artifact:
     """Re-ingest an artifact from the body's URL; the name and id must match the stored ones."""
     old = load(storage, artifact_type, artifact_id)
+    require_owner(old, principal, action="change")
     meta = body.metadata
     if meta.id != old.id or meta.name != old.name or meta.type is not artifact_type:
         raise BadRequest("The body's metadata must match the artifact: same id, name and type as the path.")
@@ -188,14 +190,21 @@ def update(
     return envelope(new, base_url)
 
 
-def delete(storage: Storage, *, artifact_type: ArtifactType, artifact_id: str) -> None:
-    """Remove an artifact, its records and every blob no other artifact uses."""
+def delete(
+    storage: Storage, *, artifact_type: ArtifactType, artifact_id: str, principal: Principal | None = None
+) -> None:
+    """Remove an artifact and every blob no other uses; a principal must own it or be an admin."""
     record = load(storage, artifact_type, artifact_id)
+    if principal is not None:
+        require_owner(record, principal, action="delete")
     try:
         _remove(storage, record)
     except ConditionFailed as exc:
         raise NotFound(f"No {artifact_type.value} artifact has id {artifact_id}.") from exc
-    logger.info("artifact deleted", extra={"artifact_id": artifact_id})
+    # Audit entries go with the artifact: this log line is the deletion's audit record.
+    logger.info(
+        "artifact deleted", extra={"artifact_id": artifact_id, "by": getattr(principal, "name", None)}
+    )
 
 
 def _remove(storage: Storage, record: ArtifactRecord) -> None:
@@ -210,7 +219,7 @@ def list_artifacts(
     """One page of the artifacts matching any query, and the next page's offset (None on the last)."""
     if not queries:
         raise BadRequest("The body must be a non-empty array of artifact queries.")
-    start = _parse_offset(offset)
+    start = parse_offset(offset)
     matches = [r for r in database.list_all(storage) if any(_matches(q, r) for q in queries)]
     if len(matches) > settings.max_query_results:
         raise PayloadTooLarge(
@@ -219,14 +228,6 @@ def list_artifacts(
     page = matches[start : start + settings.page_size]
     end = start + len(page)
     return [r.metadata for r in page], (str(end) if end < len(matches) else None)
-
-
-def _parse_offset(offset: str | None) -> int:
-    if offset is None or offset == "":
-        return 0
-    if not offset.isdigit():
-        raise BadRequest(f"Offset {offset!r} is not a non-negative integer.")
-    return int(offset)
 
 
 def _matches(query: ArtifactQuery, record: ArtifactRecord) -> bool:

@@ -4,6 +4,7 @@ Item layout (partition key / sort key):
   USER / <name>                           an account (argon2id hash, permissions, generation)
   LOGIN_FAILURES#<scope>:<digest> / count  failed logins of one name or client address
   LOGIN_FAILURES#<scope>:<digest> / last   when the latest of them happened
+  LOGIN_FAILURES#name:<digest> / lease     a login of that name being checked right now, and until when
 Token grants and usage counts belong to `package.core.tokens`; account writes include its grant operations
 in the same transaction, so an account and the acceptance of its tokens appear and vanish together.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 import hashlib
 
 from package.core import tokens
-from package.core.storage import Check, Delete, Put, Storage
+from package.core.storage import Check, ConditionFailed, Delete, Put, Storage
 from package.routers.auth.interface import StoredUser
 
 USER = "USER"
@@ -112,3 +113,30 @@ def add_account_event(storage: Storage, name: str, sort_key: str, item: dict[str
 def account_events(storage: Storage, name: str) -> list[dict[str, object]]:
     """An account's audit trail, oldest first."""
     return [record.item for record in storage.records.query(_audit_pk(name))]
+
+
+def take_login_lease(storage: Storage, who: str, *, now: float, seconds: float) -> bool:
+    """Claim the right to check one login of `who` (atomically); False while another holds a live one."""
+    pk = _failures_pk("name", who)
+    try:
+        storage.records.put(pk, "lease", {"until": now + seconds}, if_absent=True)
+        return True
+    except ConditionFailed:
+        pass
+    held = storage.records.get(pk, "lease")
+    if held is not None and float(held.get("until", 0)) > now:
+        return False
+    # The holder died (or released it just now): take it over unless someone else did first.
+    expected = (
+        Check(pk, "lease", equals={"until": held["until"]}) if held else Check(pk, "lease", exists=False)
+    )
+    try:
+        storage.records.transact([expected, Put(pk, "lease", {"until": now + seconds})])
+    except ConditionFailed:
+        return False
+    return True
+
+
+def release_login_lease(storage: Storage, who: str) -> None:
+    """Let the next login of `who` be checked."""
+    storage.records.delete(_failures_pk("name", who), "lease")

@@ -2,16 +2,23 @@
 
 Hashing happens only when an account is created and verification only at login, never per request.
 Tests choose cheap parameters through the `REGISTRY_PASSWORD_HASH_*` settings.
+Each hash takes its memory cost (64 MiB by default) for its duration, so only a few run at once
+(REGISTRY_PASSWORD_HASH_CONCURRENCY); the others wait for a slot, and answer 429 if none frees in time.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from package.core.config import Settings
+from package.core.errors import TooManyRequests
+from package.routers.auth.config import get_auth_settings
 
 _DUMMY_PASSWORD = "no account has this password; it only makes unknown names cost a verification"
 
@@ -22,6 +29,31 @@ def _hasher(time_cost: int, memory_kib: int, parallelism: int) -> PasswordHasher
     return PasswordHasher(
         time_cost=time_cost, memory_cost=max(memory_kib, 8 * parallelism), parallelism=parallelism
     )
+
+
+_slots_lock = threading.Lock()
+_slots: dict[int, threading.BoundedSemaphore] = {}
+
+
+def _semaphore(concurrency: int) -> threading.BoundedSemaphore:
+    with _slots_lock:
+        return _slots.setdefault(concurrency, threading.BoundedSemaphore(concurrency))
+
+
+@contextmanager
+def hashing_slot() -> Iterator[None]:
+    """Wait for one of the few hashing slots; TooManyRequests when none frees within the queue time."""
+    auth_settings = get_auth_settings()
+    slot = _semaphore(auth_settings.password_hash_concurrency)
+    if not slot.acquire(timeout=auth_settings.password_hash_queue_seconds):
+        raise TooManyRequests(
+            "The registry is busy checking other passwords; try again in a few seconds.",
+            headers={"Retry-After": "2"},
+        )
+    try:
+        yield
+    finally:
+        slot.release()
 
 
 def hasher(settings: Settings) -> PasswordHasher:
@@ -35,13 +67,15 @@ def hasher(settings: Settings) -> PasswordHasher:
 
 def hash_password(settings: Settings, password: str) -> str:
     """A salted argon2id hash of `password`, in the PHC string format."""
-    return hasher(settings).hash(password)
+    with hashing_slot():
+        return hasher(settings).hash(password)
 
 
 def verify_password(settings: Settings, password_hash: str, password: str) -> bool:
     """Whether `password` matches the hash (a malformed hash matches nothing)."""
     try:
-        return hasher(settings).verify(password_hash, password)
+        with hashing_slot():
+            return hasher(settings).verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -56,7 +90,8 @@ def needs_rehash(settings: Settings, password_hash: str) -> bool:
 
 @lru_cache(maxsize=8)
 def _cached_hash(password: str, time_cost: int, memory_kib: int, parallelism: int) -> str:
-    return _hasher(time_cost, memory_kib, parallelism).hash(password)
+    with hashing_slot():
+        return _hasher(time_cost, memory_kib, parallelism).hash(password)
 
 
 def hash_once(settings: Settings, password: str) -> str:

@@ -68,7 +68,26 @@ def authenticate(storage: Storage, settings: Settings, *, name: str, password: s
     TooManyRequests while repeated failures for the name or client make it wait.
     """
     now = time.time()
-    throttle.check(storage, settings, name=name, client=client, now=now)
+    with throttle.single_flight(storage, name=name, client=client, now=now):
+        throttle.check(storage, settings, name=name, client=client, now=now)
+        user = _verified_user(storage, settings, name=name, password=password, client=client, now=now)
+    tokens.forget_uses(storage, user.name, expired_before=now)
+    token = tokens.issue_token(
+        storage,
+        settings,
+        subject=user.name,
+        is_admin=user.is_admin,
+        permissions=[p.value for p in user.permissions],
+        generation=user.generation,
+        now=now,
+    )
+    return f"bearer {token}"
+
+
+def _verified_user(
+    storage: Storage, settings: Settings, *, name: str, password: str, client: str, now: float
+) -> StoredUser:
+    """The account if the password is right (failures counted), else Unauthorized."""
     user = database.get_user(storage, name)
     if user is None and name == DEFAULT_ADMIN_NAME and ensure_default_admin(storage, settings):
         user = database.get_user(storage, name)  # e.g. reset by a container that does not mount auth
@@ -84,17 +103,7 @@ def authenticate(storage: Storage, settings: Settings, *, name: str, password: s
     if passwords.needs_rehash(settings, user.password_hash):
         with contextlib.suppress(ConditionFailed):  # the account changed meanwhile: next login upgrades it
             database.replace_password_hash(storage, user, passwords.hash_password(settings, password))
-    tokens.forget_uses(storage, user.name, expired_before=now)
-    token = tokens.issue_token(
-        storage,
-        settings,
-        subject=user.name,
-        is_admin=user.is_admin,
-        permissions=[p.value for p in user.permissions],
-        generation=user.generation,
-        now=now,
-    )
-    return f"bearer {token}"
+    return user
 
 
 def create_user(storage: Storage, settings: Settings, *, body: UserCreate, by: Principal) -> UserRead:

@@ -4,12 +4,16 @@ After a number of free failures each further one doubles the wait (up to a ceili
 forgotten after a quiet period, so a real user is slowed while someone guesses, never locked out for good.
 A name's failures count per client address: a guesser elsewhere cannot lock its real user out.
 A login attempted while waiting is answered 429 with Retry-After and its password is not even checked.
+Only one login of a name (from one client) is checked at a time: the check and the count of its outcome
+happen under a lease in storage, so a burst of concurrent guesses cannot all pass the check first.
 Counts live in storage, so every container applies the same limits.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from package.core.config import Settings
 from package.core.errors import TooManyRequests
@@ -17,6 +21,7 @@ from package.core.storage import Storage
 from package.routers.auth import database
 
 NAME, CLIENT = "name", "client"
+LEASE_SECONDS = 60.0  # longer than any one check (hashing queue included); a crashed holder's lease expires
 
 
 def _free_failures(settings: Settings, scope: str) -> int:
@@ -51,6 +56,21 @@ def check(storage: Storage, settings: Settings, *, name: str, client: str, now: 
                 f"Too many failed logins for {subject}; try again in {math.ceil(remaining)} seconds.",
                 headers={"Retry-After": str(math.ceil(remaining))},
             )
+
+
+@contextmanager
+def single_flight(storage: Storage, *, name: str, client: str, now: float) -> Iterator[None]:
+    """Hold the name's login lease while one attempt is checked and counted; 429 while another holds it."""
+    key = _name_key(name, client)
+    if not database.take_login_lease(storage, key, now=now, seconds=LEASE_SECONDS):
+        raise TooManyRequests(
+            "Another login for this user name is being checked; try again in 1 second.",
+            headers={"Retry-After": "1"},
+        )
+    try:
+        yield
+    finally:
+        database.release_login_lease(storage, key)
 
 
 def failed(storage: Storage, *, name: str, client: str, now: float) -> None:

@@ -26,6 +26,9 @@ from package.routers.health import database
 
 logger = logging.getLogger("registry.health.activity")
 
+# The registry answers 502/504 when an upstream failed: the upstream's component shows that (its probes),
+# so they do not make the registry's own domain look broken (Prometheus still counts them by status).
+UPSTREAM_FAULT_STATUSES = frozenset({502, 504})
 LATENCY_BOUNDS_MS: tuple[float, ...] = (5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
 MAX_CLIENTS_PER_MINUTE = 1000
 _GRACE_MINUTES = 2  # closed minutes stay in memory this long, for requests finishing right at the boundary
@@ -51,9 +54,9 @@ class Tally:
     def add(self, status: int, duration_ms: float) -> None:
         """Count one answered request."""
         self.count += 1
-        if status >= 500:
+        if status >= 500 and status not in UPSTREAM_FAULT_STATUSES:
             self.server_errors += 1
-        elif status >= 400:
+        elif 400 <= status < 500:
             self.client_errors += 1
         self.duration_ms_sum += duration_ms
         self.duration_ms_max = max(self.duration_ms_max, duration_ms)

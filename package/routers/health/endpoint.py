@@ -6,17 +6,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
-from package.core.auth_middleware import CanAdminister
-from package.core.config import get_settings
+from package.core.auth_middleware import TOKEN_HEADER, CanAdminister, token_from_header
+from package.core.config import SettingsDep, get_settings
+from package.core.errors import RegistryError
 from package.core.events import on_artifact_event
 from package.core.request_log import add_request_observer
 from package.core.storage import Store
+from package.core.tokens import verify_token
 from package.core.web import BaseUrl
-from package.routers.health import services
+from package.routers.health import public_report, services
 from package.routers.health.interface import (
     HealthComponentCollection,
     Liveness,
@@ -37,6 +39,20 @@ def current_runtime(request: Request) -> HealthRuntime:
 
 
 HealthRuntimeDep = Annotated[HealthRuntime, Depends(current_runtime)]
+
+
+def caller_is_admin(
+    storage: Store,
+    settings: SettingsDep,
+    token: Annotated[str | None, Header(alias=TOKEN_HEADER, include_in_schema=False)] = None,
+) -> bool:
+    """Whether the request carries a valid admin token (no token or a bad one: a public caller)."""
+    if not token:
+        return False
+    try:
+        return verify_token(storage, settings, token_from_header(token)).is_admin
+    except RegistryError:
+        return False
 
 
 @router.get("/health", response_model=Liveness, summary="Heartbeat check (BASELINE)")
@@ -64,11 +80,14 @@ def health_ready(request: Request, storage: Store) -> JSONResponse:
     response_model_exclude_none=True,
     responses={400: {"description": "windowMinutes outside 5-1440, or a malformed parameter."}},
     summary="Get component health details (NON-BASELINE)",
+    description="Every caller sees each component's status (reused for a few seconds); an admin's token "
+    "(X-Authorization) also shows metrics, issues, timelines and log references, freshly computed.",
 )
 def health_components(
     runtime: HealthRuntimeDep,
     storage: Store,
     base_url: BaseUrl,
+    is_admin: Annotated[bool, Depends(caller_is_admin)],
     window_minutes: Annotated[
         int,
         Query(
@@ -86,13 +105,20 @@ def health_components(
     ] = False,
 ) -> HealthComponentCollection:
     """Per-component health diagnostics: status, metrics, issues, timelines and log references."""
-    return services.component_report(
-        runtime,
-        storage,
-        window_minutes=window_minutes,
-        include_timeline=include_timeline,
-        base_url=base_url,
-    )
+
+    def compute() -> HealthComponentCollection:
+        return services.component_report(
+            runtime,
+            storage,
+            window_minutes=window_minutes,
+            include_timeline=include_timeline,
+            base_url=base_url,
+        )
+
+    if is_admin:  # operators see it fresh; the public shares one report every few seconds
+        return compute()
+    key = (id(runtime), window_minutes, include_timeline, base_url)
+    return public_report.cached_report(key, lambda: public_report.redacted(compute()))
 
 
 @router.get(

@@ -14,11 +14,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, TypeVar
 
 from package.core.config import Settings
-from package.core.errors import NotFound
+from package.core.errors import NotFound, UpstreamError
 from package.core.storage import Storage
 from package.core.upstream.clients import Upstreams
 from package.core.upstream.sources import SourceKind, SourceRef
@@ -164,6 +164,11 @@ def once_per_key(key: str, cached: Callable[[], T | None], fetch: Callable[[], T
 _MISSING = {"missing": True}
 
 
+def stale_facts(storage: Storage, kind: str, repo_id: str) -> dict[str, Any] | None:
+    """Facts fetched before, however old: what a rating falls back on while GitHub cannot answer."""
+    return database.get_facts(storage, kind, repo_id, max_age_seconds=float("inf"))
+
+
 def repo_facts(storage: Storage, upstreams: Upstreams, settings: Settings, repo_id: str) -> RepoFacts | None:
     """Facts of a GitHub repository that is not registered (None when GitHub does not know it)."""
     max_age = settings.rating_upstream_cache_seconds
@@ -180,6 +185,13 @@ def repo_facts(storage: Storage, upstreams: Upstreams, settings: Settings, repo_
         except NotFound:
             database.put_facts(storage, "repo", repo_id, _MISSING)
             return _MISSING
+        except UpstreamError as exc:
+            stale = stale_facts(storage, "repo", repo_id)
+            if stale is None or stale.get("missing"):
+                raise
+            # GitHub is down or rate-limited: rate on what was fetched before, and say so in the reason.
+            facts = RepoFacts.from_item(stale)
+            return replace(facts, origin=f"{facts.origin}, cached: GitHub unavailable now ({exc.message})")
         extra = snapshot.details
         facts = RepoFacts(
             repo_id=repo_id,
@@ -209,7 +221,13 @@ def review_facts(storage: Storage, upstreams: Upstreams, settings: Settings, rep
         return None if item is None else ReviewFacts.from_item(item)
 
     def fetch() -> ReviewFacts:
-        facts = _fetch_reviews(upstreams, repo_id, sample)
+        try:
+            facts = _fetch_reviews(upstreams, repo_id, sample)
+        except UpstreamError:
+            stale = stale_facts(storage, "reviews", repo_id)
+            if stale is None:
+                raise
+            return ReviewFacts.from_item(stale)  # GitHub down or rate-limited: the last pull requests read
         database.put_facts(storage, "reviews", repo_id, asdict(facts))
         return facts
 

@@ -63,9 +63,14 @@ def github_repo_ids(texts: Iterable[str]) -> list[str]:
     for text in texts:
         for owner, name in _GITHUB.findall(text):
             name = name.removesuffix(".git").rstrip(".")
-            if owner.lower() not in _GITHUB_NON_REPOS and name:
+            if owner.lower() not in _GITHUB_NON_REPOS and name and not _only_dots(owner, name):
                 found.append(f"{owner}/{name}")
     return found
+
+
+def _only_dots(owner: str, name: str) -> bool:
+    # `github.com/../user` is a path trick, not a repository.
+    return not owner.strip(".") or not name.strip(".")
 
 
 def model_refs(record: ArtifactRecord, snapshot: dict[str, Any], card: Card) -> ModelRefs:

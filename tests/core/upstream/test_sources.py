@@ -152,3 +152,21 @@ class TestParseSourceUrl:
 def test_revisions_and_folders_cannot_leave_their_path_segment(url):
     with pytest.raises(BadRequest, match="invalid revision or folder"):
         parse_source_url(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://[::1",  # unbalanced IPv6 bracket: urllib raises ValueError
+        "https://evil.com\uff0f@huggingface.co/google-bert/bert-base-uncased",  # fullwidth solidus
+        "https://evil.com\\@huggingface.co/google-bert/bert-base-uncased",  # browsers go to evil.com
+        "https://user:pw@huggingface.co/google-bert/bert-base-uncased",
+        "https://huggingface.co:8443/google-bert/bert-base-uncased",
+        "https://huggingface.co/google-bert/bert-base-uncased\r\nX-Injected: 1",
+        "https://huggingface.co/google-bert/bert base",
+        "https://huggingface.co/" + "a" * 3000,
+    ],
+)
+def test_crafted_urls_are_bad_requests_not_errors(url):
+    with pytest.raises(BadRequest):
+        parse_source_url(url)

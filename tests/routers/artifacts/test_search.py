@@ -58,3 +58,27 @@ def test_patterns_that_would_unroll_to_gigabytes_are_refused_before_compiling(pa
 
 def test_moderate_counted_repetitions_still_run():
     assert compile_pattern("(?=a)(ab){20}").search("x" + "ab" * 20) is True
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"\p{L}(((a{100}){100}){100}){3}",  # the stdlib parser refuses \p{L}: once counted as size 0
+        r"\p{L}(((a{100}){100}){100}){100}",
+        r"(?<=\p{Lu})((b{1000}){1000})",
+        r"\X(((((a{11}){11}){11}){11}){11})",
+    ],
+)
+def test_regex_only_syntax_cannot_hide_a_huge_unrolling(pattern):
+    with pytest.raises(BadRequest, match="too large"):
+        compile_pattern(pattern)
+
+
+def test_regex_only_syntax_with_small_repeats_still_runs():
+    compiled = compile_pattern(r"(?<=\p{Lu})ert{1,3}")
+    assert compiled.search("BERT base") is False and compiled.search("Bert base") is True
+
+
+def test_overlong_patterns_are_refused():
+    with pytest.raises(BadRequest, match="characters long"):
+        compile_pattern("a" * 5000)

@@ -75,7 +75,7 @@ class TestTally:
     def test_round_trips_through_a_storage_item_and_merges(self):
         one, two = Tally(), Tally()
         one.add(200, 4.0)
-        two.add(502, 120.0)
+        two.add(500, 120.0)
         restored = Tally.from_item(one.to_item())
         restored.merge(Tally.from_item(two.to_item()))
         assert (restored.count, restored.server_errors) == (2, 1)
@@ -216,3 +216,12 @@ class TestReadRanges:
 
     def test_timeline_step_keeps_at_most_sixty_points(self):
         assert [timeline_step(w) for w in (5, 60, 61, 100, 1440)] == [1, 1, 2, 2, 24]
+
+
+def test_upstream_faults_do_not_count_against_the_registrys_own_domain():
+    from package.routers.health.activity import Tally
+
+    tally = Tally()
+    for status in (200, 404, 500, 502, 503, 504):
+        tally.add(status, 1.0)
+    assert (tally.count, tally.client_errors, tally.server_errors) == (6, 1, 2)
