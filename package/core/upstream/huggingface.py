@@ -27,6 +27,7 @@ from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]
 from package.core.errors import NotFound, RegistryError, UpstreamError, UpstreamGated
 from package.core.upstream.snapshot import README_MAX_BYTES, SMALL_JSON_MAX_BYTES, RemoteFile, Snapshot
 from package.core.upstream.sources import SourceKind, SourceRef
+from package.core.values import string_list
 
 logger = logging.getLogger("registry.upstream.hf")
 
@@ -315,18 +316,10 @@ def _license(card_data: dict[str, Any], tags: list[str]) -> str | None:
     return next((t.split(":", 1)[1] for t in tags if t.startswith("license:")), None)
 
 
-def _as_list(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return [v for v in value if isinstance(v, str)]
-    return []
-
-
 def _links(card_data: dict[str, Any], tags: list[str], readme: str | None) -> dict[str, list[str]]:
-    base = _as_list(card_data.get("base_model"))
+    base = string_list(card_data.get("base_model"))
     base += [t.split(":")[-1] for t in tags if t.startswith("base_model:")]
-    datasets = _as_list(card_data.get("datasets"))
+    datasets = string_list(card_data.get("datasets"))
     datasets += [t.split(":", 1)[1] for t in tags if t.startswith("dataset:")]
     code = [f"https://github.com/{o}/{r.removesuffix('.git')}" for o, r in _GITHUB_LINK.findall(readme or "")]
     return {"base_models": _unique(base), "datasets": _unique(datasets), "code": _unique(code)}

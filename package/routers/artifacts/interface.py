@@ -5,7 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
+
+from package.core.upstream.sources import SourceKind
+from package.core.values import string_list
 
 ARTIFACT_ID_PATTERN = r"^[a-zA-Z0-9\-]+$"
 
@@ -146,7 +149,7 @@ class ArtifactRecord(SpecModel):
     type: ArtifactType
     url: str
     source_key: str
-    source_kind: str
+    source_kind: SourceKind
     repo_id: str
     revision: str | None = None
     license: str | None = None
@@ -166,11 +169,82 @@ class ArtifactRecord(SpecModel):
         return ArtifactMetadata(name=self.name, id=self.id, type=self.type)
 
 
+# Upstream metadata lists: a lone string is a list of one, non-strings are dropped.
+StringList = Annotated[list[str], BeforeValidator(string_list)]
+
+
+class SnapshotSource(SpecModel):
+    """The upstream repository a snapshot was read from."""
+
+    kind: SourceKind
+    repo_id: str
+    revision: str | None = None
+    subpath: str = ""
+
+
+class SnapshotFile(SpecModel):
+    """One file of the upstream manifest (path relative to the artifact's root)."""
+
+    path: str
+    size: int = Field(default=0, ge=0)
+    sha256: str | None = None
+    etag: str | None = None
+
+
+class LinkedRefs(SpecModel):
+    """What ingest found the artifact linking to: base models, datasets, code URLs (upstream spelling)."""
+
+    base_models: StringList = Field(default_factory=list)
+    datasets: StringList = Field(default_factory=list)
+    code: StringList = Field(default_factory=list)
+
+
+class ArtifactSnapshot(SpecModel):
+    """An artifact's upstream metadata as captured at ingest, validated once when read.
+
+    `card_data` (the card's front matter), `stats` and `details` (per-source extras: Hugging Face configs and
+    commit history, GitHub contributors and commits) keep upstream's own shapes; their values are untrusted.
+    """
+
+    source: SnapshotSource
+    page_url: str = ""
+    revision: str | None = None
+    license: str | None = None
+    tags: StringList = Field(default_factory=list)
+    card_data: dict[str, Any] = Field(default_factory=dict)
+    files: list[SnapshotFile] = Field(default_factory=list)
+    gated: str | None = None
+    linked: LinkedRefs = Field(default_factory=LinkedRefs)
+    stats: dict[str, Any] = Field(default_factory=dict)
+    details: dict[str, Any] = Field(default_factory=dict)
+    reference_only: bool = False
+
+    @field_validator("card_data", "stats", "details", "linked", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: object) -> object:
+        return {} if value is None else value
+
+    @property
+    def total_bytes(self) -> int:
+        """Sum of the file sizes in the manifest."""
+        return sum(f.size for f in self.files)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """Transitional dict-style read (`snapshot.get("tags")`) for code written against the old dict.
+
+        Deprecated: read the typed attributes instead.
+        """
+        if key not in type(self).model_fields:
+            return default
+        value = self.model_dump(mode="json", include={key})[key]
+        return default if value is None else value
+
+
 class ArtifactDetails(SpecModel):
     """Everything the registry knows of an artifact, for other domains and for people."""
 
     record: ArtifactRecord
-    snapshot: dict[str, Any]
+    snapshot: ArtifactSnapshot
     readme: str | None = None
     hidden: bool = Field(
         default=False, description="Registered but not published yet (waiting for its rating)."
@@ -182,7 +256,7 @@ class ArtifactOverview(SpecModel):
 
     metadata: ArtifactMetadata
     data: ArtifactData
-    source_kind: str
+    source_kind: SourceKind
     repo_id: str
     revision: str | None
     license: str | None

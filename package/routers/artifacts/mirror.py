@@ -10,7 +10,7 @@ from contextlib import suppress
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from package.core.config import Settings, get_settings
+from package.core.config import MirrorPolicy, Settings, get_settings
 from package.core.errors import RegistryError, UpstreamGated
 from package.core.storage import BlobInfo, ConditionFailed, Storage, get_storage
 from package.core.upstream.clients import Upstreams, get_upstreams
@@ -51,7 +51,7 @@ def initial_state(settings: Settings, *, snapshot: Snapshot) -> MirrorState:
                 "HF_TOKEN to a token with access to mirror or download its files.",
             }
         )
-    if settings.mirror.value == "off":
+    if settings.mirror is MirrorPolicy.OFF:
         return state.model_copy(
             update={
                 "status": MirrorStatus.SKIPPED,
@@ -74,7 +74,7 @@ def caches(settings: Settings, record: ArtifactRecord) -> bool:
     return (
         record.mirror.status
         in {MirrorStatus.PENDING, MirrorStatus.MIRRORING, MirrorStatus.FAILED, MirrorStatus.COMPLETE}
-        and settings.mirror.value != "off"
+        and settings.mirror is not MirrorPolicy.OFF
     )
 
 

@@ -8,7 +8,7 @@ import secrets
 import uuid
 
 from package.core.auth_middleware import Principal
-from package.core.config import Settings, get_settings
+from package.core.config import MirrorPolicy, Settings, get_settings
 from package.core.errors import BadRequest, Conflict, NotFound, PayloadTooLarge
 from package.core.events import ArtifactEvent, emit_artifact_event, run_ingest_gates, run_reset_hooks
 from package.core.storage import ConditionFailed, Storage, get_storage
@@ -28,6 +28,7 @@ from package.routers.artifacts.interface import (
     ArtifactOverview,
     ArtifactQuery,
     ArtifactRecord,
+    ArtifactSnapshot,
     ArtifactType,
     ArtifactUpdate,
     AuditAction,
@@ -96,7 +97,7 @@ def register(
         type=artifact_type,
         url=body.url,
         source_key=source.key,
-        source_kind=source.kind.value,
+        source_kind=source.kind,
         repo_id=source.repo_id,
         revision=snapshot.revision,
         license=snapshot.license,
@@ -161,7 +162,7 @@ def update(
         update={
             "url": body.data.url,
             "source_key": source.key,
-            "source_kind": source.kind.value,
+            "source_kind": source.kind,
             "repo_id": source.repo_id,
             "revision": snapshot.revision,
             "license": snapshot.license,
@@ -286,7 +287,8 @@ def details(storage: Storage, artifact_id: str, *, include_hidden: bool = False)
     if record is None or raw is None or (hidden and not include_hidden):
         raise NotFound(f"No artifact has id {artifact_id}.")
     readme = database.readme(storage, artifact_id)
-    return ArtifactDetails(record=record, snapshot=raw, readme=readme, hidden=hidden)
+    snapshot = ArtifactSnapshot.model_validate(raw)
+    return ArtifactDetails(record=record, snapshot=snapshot, readme=readme, hidden=hidden)
 
 
 def overview(
@@ -294,8 +296,8 @@ def overview(
 ) -> ArtifactOverview:
     """The artifact's record and the headline facts of its snapshot, for people and dashboards."""
     record = load(storage, artifact_type, artifact_id)
-    snapshot = database.snapshot(storage, record.id) or {}
-    files = snapshot.get("files") or []
+    raw = database.snapshot(storage, record.id)
+    snapshot = ArtifactSnapshot.model_validate(raw) if raw is not None else None
     return ArtifactOverview(
         **envelope(record, base_url).model_dump(),
         **record.model_dump(
@@ -312,11 +314,11 @@ def overview(
                 "mirror",
             }
         ),
-        file_count=len(files),
-        total_bytes=sum(int(f.get("size") or 0) for f in files),
-        tags=list(snapshot.get("tags") or []),
-        linked=dict(snapshot.get("linked") or {}),
-        stats=dict(snapshot.get("stats") or {}),
+        file_count=len(snapshot.files) if snapshot else 0,
+        total_bytes=snapshot.total_bytes if snapshot else 0,
+        tags=list(snapshot.tags) if snapshot else [],
+        linked=snapshot.linked.model_dump(exclude_unset=True) if snapshot else {},
+        stats=dict(snapshot.stats) if snapshot else {},
     )
 
 
@@ -377,7 +379,7 @@ def resume_mirrors(storage: Storage, settings: Settings) -> int:
 
 
 def _schedule_mirror(settings: Settings, record: ArtifactRecord) -> int:
-    if settings.mirror.value == "eager" and record.mirror.status in {
+    if settings.mirror is MirrorPolicy.EAGER and record.mirror.status in {
         MirrorStatus.PENDING,
         MirrorStatus.MIRRORING,
     }:

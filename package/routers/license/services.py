@@ -40,9 +40,8 @@ def declared_license(storage: Storage, record: ArtifactRecord) -> str | None:
     if record.license:
         return record.license
     snapshot = artifact_services.details(storage, record.id).snapshot
-    tags = snapshot.get("tags")
-    for tag in tags if isinstance(tags, list) else []:
-        if isinstance(tag, str) and tag.startswith("license:") and tag != "license:other":
+    for tag in snapshot.tags:
+        if tag.startswith("license:") and tag != "license:other":
             return tag.split(":", 1)[1]
     return None
 

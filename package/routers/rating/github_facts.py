@@ -131,16 +131,16 @@ def _slim_commit(entry: dict[str, Any]) -> dict[str, Any]:
 def facts_from_registry(details: ArtifactDetails) -> RepoFacts:
     """Repository facts of a registered GitHub artifact, from its ingest snapshot (no upstream call)."""
     snapshot = details.snapshot
-    extra = snapshot.get("details") or {}
+    extra = snapshot.details
     return RepoFacts(
         repo_id=details.record.repo_id,
         origin=f"registered artifact {details.record.id}",
-        files=[{"path": f.get("path", ""), "size": f.get("size", 0)} for f in snapshot.get("files", [])],
+        files=[{"path": f.path, "size": f.size} for f in snapshot.files],
         readme=details.readme,
-        license=snapshot.get("license"),
+        license=snapshot.license,
         contributors=[_slim_contributor(c) for c in extra.get("contributors") or [] if isinstance(c, dict)],
         commits=[_slim_commit(c) for c in extra.get("commits") or [] if isinstance(c, dict)],
-        stats=dict(snapshot.get("stats") or {}),
+        stats=dict(snapshot.stats),
         default_branch=extra.get("default_branch"),
     )
 

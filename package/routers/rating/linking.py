@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
-from package.routers.artifacts.interface import ArtifactRecord, ArtifactType
+from package.core.upstream.sources import SourceKind
+from package.routers.artifacts.interface import ArtifactRecord, ArtifactSnapshot, ArtifactType
 from package.routers.rating.card import Card
 
 _GITHUB = re.compile(r"github\.com/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+)", re.IGNORECASE)
@@ -45,14 +45,6 @@ class Links:
     code_artifact: ArtifactRecord | None
 
 
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return [item for item in value if isinstance(item, str)]
-    return []
-
-
 def _unique(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v.strip().lower() for v in values if v and v.strip()))
 
@@ -68,16 +60,16 @@ def github_repo_ids(texts: Iterable[str]) -> list[str]:
     return found
 
 
-def model_refs(record: ArtifactRecord, snapshot: dict[str, Any], card: Card) -> ModelRefs:
+def model_refs(record: ArtifactRecord, snapshot: ArtifactSnapshot, card: Card) -> ModelRefs:
     """Everything the model names upstream."""
-    linked = snapshot.get("linked") or {}
-    datasets = _strings(linked.get("datasets")) + _HF_DATASET.findall(" ".join(card.links))
-    code = github_repo_ids([*_strings(linked.get("code")), *card.links])
+    linked = snapshot.linked
+    datasets = [*linked.datasets, *_HF_DATASET.findall(" ".join(card.links))]
+    code = github_repo_ids([*linked.code, *card.links])
     owner = record.repo_id.split("/", 1)[0].lower() if "/" in record.repo_id else None
     return ModelRefs(
         dataset_refs=_unique(datasets),
         code_refs=_unique(code),
-        parent_refs=_unique(_strings(linked.get("base_models"))),
+        parent_refs=_unique(linked.base_models),
         owner=owner,
         model_name=record.repo_id.rsplit("/", 1)[-1].lower(),
     )
@@ -92,7 +84,7 @@ def names_artifact(ref: str, record: ArtifactRecord) -> bool:
 
 
 def _same_family(record: ArtifactRecord, refs: ModelRefs) -> bool:
-    if record.source_kind != "github" or not refs.owner or "/" not in record.repo_id:
+    if record.source_kind is not SourceKind.GITHUB or not refs.owner or "/" not in record.repo_id:
         return False
     owner, name = record.repo_id.lower().split("/", 1)
     return owner == refs.owner and len(name) >= 3 and refs.model_name.startswith(name)
@@ -120,7 +112,7 @@ def resolve(refs: ModelRefs, records: Iterable[ArtifactRecord], self_id: str) ->
     datasets = tuple(r for r in others if r.type is ArtifactType.DATASET and refers_to(refs, r))
     code = tuple(r for r in others if r.type is ArtifactType.CODE and refers_to(refs, r))
     github_code = sorted(
-        (r for r in code if r.source_kind == "github"),
+        (r for r in code if r.source_kind is SourceKind.GITHUB),
         key=lambda r: -_overlap(r.repo_id, refs),
     )
     if github_code:

@@ -74,17 +74,17 @@ def signals(facts: RepoFacts) -> dict[str, float]:
 
 def shipped_code(ctx: RatingContext) -> RepoFacts | None:
     """The model repository seen as a code repository, when it ships source files (None otherwise)."""
-    sources = [str(f.get("path", "")) for f in ctx.files if str(f.get("path", "")).endswith(SOURCE_SUFFIXES)]
+    sources = [f.path for f in ctx.files if f.path.endswith(SOURCE_SUFFIXES)]
     if not sources:
         return None
-    stats = ctx.snapshot.get("stats") or {}
+    stats = ctx.snapshot.stats
     shown = ", ".join(sources[:3]) + (f" and {len(sources) - 3} more" if len(sources) > 3 else "")
     return RepoFacts(
         repo_id=ctx.record.repo_id,
         origin=f"{ctx.code_absence()}; rated on the source files the model repository ships: {shown}",
-        files=[{"path": str(f.get("path", "")), "size": f.get("size", 0)} for f in ctx.files],
+        files=[{"path": f.path, "size": f.size} for f in ctx.files],
         readme=ctx.readme,
-        license=ctx.snapshot.get("license"),
+        license=ctx.snapshot.license,
         contributors=[],
         commits=[],
         stats={"pushed_at": stats.get("last_modified")},

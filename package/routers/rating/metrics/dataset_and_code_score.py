@@ -40,7 +40,7 @@ def code_part(ctx: RatingContext) -> tuple[float, str]:
         return 1.0, f"registered code: {', '.join(r.name for r in ctx.links.code)}"
     if ctx.links.code_repository:
         return 0.75, f"links GitHub repository {ctx.links.code_repository} (not in the registry)"
-    sources = [f["path"] for f in ctx.files if str(f.get("path", "")).endswith(SOURCE_SUFFIXES)]
+    sources = [f.path for f in ctx.files if f.path.endswith(SOURCE_SUFFIXES)]
     if sources:
         return 0.5, f"ships source file(s) in the model repository ({sources[0]})"
     if code_blocks(ctx.card):

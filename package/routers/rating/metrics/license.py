@@ -87,7 +87,7 @@ def classify(identifier: str) -> tuple[float, str]:
 
 def compute(ctx: RatingContext) -> Outcome:
     """Score the model's license."""
-    declared = ctx.record.license or ctx.snapshot.get("license")
+    declared = ctx.record.license or ctx.snapshot.license
     if declared:
         score, label = classify(str(declared))
         return Outcome(score, f"declares '{declared}': {label}")
@@ -99,7 +99,7 @@ def compute(ctx: RatingContext) -> Outcome:
                 return Outcome(
                     score, f"no license metadata; the card's '{section.title}' names {identifier}: {label}"
                 )
-    files = [f.get("path", "") for f in ctx.files]
+    files = [f.path for f in ctx.files]
     license_files = [p for p in files if LICENSE_FILE.match(str(p).rsplit("/", 1)[-1])]
     if license_files:
         return Outcome(0.3, f"no declared license, only a {license_files[0]} file: unclear terms")
