@@ -8,12 +8,14 @@ code links the ingest found. Pure functions over the typed snapshot; no storage,
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from package.core.values import string_list as _strings
-from package.routers.artifacts.interface import ArtifactSnapshot
+from package.routers.artifacts.interface import ArtifactRecord, ArtifactSnapshot
+from package.routers.lineage.interface import ModelRefs
 
 
 class RefKind(StrEnum):
@@ -40,7 +42,10 @@ RELATIONS = ("finetune", "adapter", "quantized", "merge")
 _CONFIG_BASE_KEYS = ("base_model_name_or_path", "base_model", "_name_or_path")
 # A Hugging Face repo id: an optional owner and a name, letters, digits, `-`, `_`, `.`.
 _REPO_ID = re.compile(r"^(?:[A-Za-z0-9][\w.\-]{0,95}/)?[A-Za-z0-9][\w.\-]{0,95}$")
-_GITHUB = re.compile(r"github\.com/([\w.\-]+)/([\w.\-]+)", re.IGNORECASE)
+_GITHUB = re.compile(r"github\.com/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+)", re.IGNORECASE)
+_HF_DATASET = re.compile(r"huggingface\.co/datasets/([A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)?)", re.IGNORECASE)
+# GitHub paths that are not repositories.
+_GITHUB_NON_REPOS = {"orgs", "sponsors", "settings", "marketplace", "topics", "features", "about", "apps"}
 
 
 @dataclass(frozen=True)
@@ -147,15 +152,52 @@ def dataset_references(snapshot: ArtifactSnapshot, *, fine_tuned: bool) -> list[
     return _unique(found)
 
 
+def github_repo_ids(texts: Iterable[str]) -> list[str]:
+    """`owner/name` of every GitHub repository linked in the texts, in order (duplicates kept)."""
+    found = []
+    for text in texts:
+        for owner, name in _GITHUB.findall(text):
+            name = name.removesuffix(".git").rstrip(".")
+            if owner.lower() not in _GITHUB_NON_REPOS and name:
+                found.append(f"{owner}/{name}")
+    return found
+
+
 def code_references(snapshot: ArtifactSnapshot) -> list[Reference]:
     """The GitHub repositories the ingest found linked from the artifact's card."""
-    found = []
-    for url in snapshot.linked.code:
-        match = _GITHUB.search(url)
-        if match:
-            repo = f"{match.group(1)}/{match.group(2).rstrip('.').removesuffix('.git')}"
-            found.append(Reference(RefKind.CODE, repo, "code_repository", Evidence.CODE_LINK))
+    found = [
+        Reference(RefKind.CODE, repo, "code_repository", Evidence.CODE_LINK)
+        for url in snapshot.linked.code
+        for repo in github_repo_ids([url])[:1]
+    ]
     return _unique(found)
+
+
+def model_refs(repo_id: str, snapshot: ArtifactSnapshot, card_links: Iterable[str]) -> ModelRefs:
+    """Everything a model names upstream: what ingest linked, plus dataset and GitHub links in its card."""
+    links = list(card_links)
+    linked = snapshot.linked
+    datasets = [*linked.datasets, *_HF_DATASET.findall(" ".join(links))]
+    code = github_repo_ids([*linked.code, *links])
+    return ModelRefs(
+        dataset_refs=_lower_unique(datasets),
+        code_refs=_lower_unique(code),
+        parent_refs=_lower_unique(linked.base_models),
+        owner=repo_id.split("/", 1)[0].lower() if "/" in repo_id else None,
+        model_name=repo_id.rsplit("/", 1)[-1].lower(),
+    )
+
+
+def names_artifact(ref: str, record: ArtifactRecord) -> bool:
+    """Whether a (lower-case) reference names this artifact: its repo id, registered name or repo name."""
+    own = record.repo_id.lower()
+    if ref == own or ref == record.name.lower():
+        return True
+    return "/" not in ref and ref == own.rsplit("/", 1)[-1]
+
+
+def _lower_unique(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v.strip().lower() for v in values if v and v.strip()))
 
 
 def references(snapshot: ArtifactSnapshot, own_repo_id: str) -> list[Reference]:

@@ -16,6 +16,9 @@ from package.routers.lineage import catalog as catalogs
 from package.routers.lineage import database, graph
 from package.routers.lineage.interface import ArtifactCost, ArtifactLineageGraph, LineageInclude
 from package.routers.lineage.references import RefKind
+from package.routers.lineage.references import github_repo_ids as github_repo_ids
+from package.routers.lineage.references import model_refs as model_refs
+from package.routers.lineage.references import names_artifact as names_artifact
 
 logger = logging.getLogger("registry.lineage")
 

@@ -21,11 +21,12 @@ from package.core.upstream.clients import Upstreams, get_upstreams
 from package.routers.artifacts import services as artifact_services
 from package.routers.artifacts.interface import ArtifactDetails, ArtifactRecord, ArtifactType, AuditAction
 from package.routers.lineage import services as lineage_services
+from package.routers.lineage.interface import ModelRefs
 from package.routers.rating import database, runner
 from package.routers.rating.card import parse_card
 from package.routers.rating.context import MetricUnavailable, ParentScore, RatingContext
 from package.routers.rating.interface import ModelRating, RatingInputs, RatingPipelineStats, RatingReport
-from package.routers.rating.linking import ModelRefs, model_refs, refers_to
+from package.routers.rating.linking import model_refs, refers_to
 from package.routers.rating.pipeline import RatingPipeline
 from package.routers.rating.runner import RatingFailed
 
@@ -196,11 +197,11 @@ def _store(storage: Storage, report: RatingReport, epoch: int) -> None:
 # ----- keeping ratings current -------------------------------------------------------------------------
 def _refs(inputs: RatingInputs) -> ModelRefs:
     return ModelRefs(
-        tuple(inputs.dataset_refs),
-        tuple(inputs.code_refs),
-        tuple(inputs.parent_refs),
-        inputs.owner,
-        inputs.model_name,
+        dataset_refs=tuple(inputs.dataset_refs),
+        code_refs=tuple(inputs.code_refs),
+        parent_refs=tuple(inputs.parent_refs),
+        owner=inputs.owner,
+        model_name=inputs.model_name,
     )
 
 
