@@ -15,8 +15,15 @@ from package.routers.artifacts import services as artifact_services
 from package.routers.artifacts.interface import ArtifactRecord, ArtifactType
 from package.routers.license import database
 from package.routers.license.compatibility import decide
-from package.routers.license.interface import ArtifactLicense, LicenseCheckReport, LicenseInfo
-from package.routers.license.spdx import LicenseCategory, lookup
+from package.routers.license.fitness import identifier_named_in as identifier_named_in
+from package.routers.license.fitness import product_fit as product_fit
+from package.routers.license.interface import (
+    ArtifactLicense,
+    LicenseCategory,
+    LicenseCheckReport,
+    LicenseInfo,
+)
+from package.routers.license.spdx import lookup
 
 logger = logging.getLogger("registry.license")
 
