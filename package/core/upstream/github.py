@@ -13,6 +13,7 @@ from urllib.parse import quote
 import httpx
 
 from package.core.errors import NotFound, UpstreamError
+from package.core.upstream.http import raise_for_status
 from package.core.upstream.snapshot import README_MAX_BYTES, FileStream, RemoteFile, Snapshot
 from package.core.upstream.sources import SourceRef
 
@@ -205,15 +206,13 @@ def _object(value: Any, what: str) -> dict[str, Any]:
 
 
 def _raise_for_status(response: httpx.Response, what: str) -> None:
-    if response.status_code < 400:
-        return
-    if response.status_code == 404:
-        raise NotFound(f"Not found on GitHub: {what}.")
-    remaining = response.headers.get("X-RateLimit-Remaining")
-    if response.status_code in {403, 429} and (remaining == "0" or "rate limit" in response.text.lower()):
-        reset = response.headers.get("X-RateLimit-Reset", "unknown")
-        raise UpstreamError(
-            f"GitHub's API rate limit is exhausted (resets at epoch {reset}); set GITHUB_TOKEN "
-            f"for a higher limit. While reading {what}."
-        )
-    raise UpstreamError(f"GitHub answered {response.status_code} for {what}.")
+    def rate_limited(failed: httpx.Response) -> None:
+        remaining = failed.headers.get("X-RateLimit-Remaining")
+        if failed.status_code in {403, 429} and (remaining == "0" or "rate limit" in failed.text.lower()):
+            reset = failed.headers.get("X-RateLimit-Reset", "unknown")
+            raise UpstreamError(
+                f"GitHub's API rate limit is exhausted (resets at epoch {reset}); set GITHUB_TOKEN "
+                f"for a higher limit. While reading {what}."
+            )
+
+    raise_for_status(response, upstream="GitHub", what=what, special=rate_limited)

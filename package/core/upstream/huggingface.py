@@ -25,6 +25,7 @@ from huggingface_hub.errors import (
 from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]  # public, not re-exported
 
 from package.core.errors import NotFound, RegistryError, UpstreamError, UpstreamGated
+from package.core.upstream.http import raise_for_status
 from package.core.upstream.snapshot import README_MAX_BYTES, SMALL_JSON_MAX_BYTES, RemoteFile, Snapshot
 from package.core.upstream.sources import SourceKind, SourceRef
 from package.core.values import string_list
@@ -236,18 +237,26 @@ class HuggingFaceAdapter:
 
 
 def _raise_for_file(response: httpx.Response, snapshot: Snapshot, path: str) -> None:
-    if response.status_code < 400:
-        return
-    error_code = response.headers.get("X-Error-Code", "")
     repo = snapshot.source.repo_id
-    if error_code == "GatedRepo" or (response.status_code in {401, 403} and snapshot.gated):
-        raise UpstreamGated(
-            f"{repo!r} is a gated repository on Hugging Face: its files need a token with "
-            "access (set HF_TOKEN to one that has accepted the repository's conditions)."
-        )
-    if response.status_code == 404 or error_code in {"EntryNotFound", "RepoNotFound"}:
-        raise NotFound(f"File {path!r} of {repo!r} was not found on Hugging Face.")
-    raise UpstreamError(f"Hugging Face answered {response.status_code} for {path!r} of {repo!r}.")
+    missing = f"File {path!r} of {repo!r} was not found on Hugging Face."
+
+    def gated_or_missing(failed: httpx.Response) -> None:
+        error_code = failed.headers.get("X-Error-Code", "")
+        if error_code == "GatedRepo" or (failed.status_code in {401, 403} and snapshot.gated):
+            raise UpstreamGated(
+                f"{repo!r} is a gated repository on Hugging Face: its files need a token with "
+                "access (set HF_TOKEN to one that has accepted the repository's conditions)."
+            )
+        if error_code in {"EntryNotFound", "RepoNotFound"}:
+            raise NotFound(missing)
+
+    raise_for_status(
+        response,
+        upstream="Hugging Face",
+        what=f"{path!r} of {repo!r}",
+        not_found=missing,
+        special=gated_or_missing,
+    )
 
 
 def _listing(response: httpx.Response, what: str) -> list[Any]:

@@ -9,7 +9,8 @@ from typing import Any
 
 import httpx
 
-from package.core.errors import NotFound, UpstreamError
+from package.core.errors import UpstreamError
+from package.core.upstream.http import raise_for_status
 from package.core.upstream.snapshot import README_MAX_BYTES, FileStream, RemoteFile, Snapshot
 from package.core.upstream.sources import SourceRef
 
@@ -135,10 +136,10 @@ def _slugs(ref: SourceRef) -> dict[str, Any]:
 
 
 def _raise_for_status(response: httpx.Response, what: str) -> None:
-    if response.status_code < 400:
-        return
-    if response.status_code == 404:
-        raise NotFound(f"Not found on Kaggle: {what}.")
-    if response.status_code in {401, 403}:
-        raise UpstreamError(f"Kaggle refused the configured credentials for {what} ({response.status_code}).")
-    raise UpstreamError(f"Kaggle answered {response.status_code} for {what}.")
+    def refused(failed: httpx.Response) -> None:
+        if failed.status_code in {401, 403}:
+            raise UpstreamError(
+                f"Kaggle refused the configured credentials for {what} ({failed.status_code})."
+            )
+
+    raise_for_status(response, upstream="Kaggle", what=what, special=refused)

@@ -1,0 +1,30 @@
+"""The one mapping of an upstream HTTP answer to the registry's errors, shared by every source adapter."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+
+from package.core.errors import NotFound, UpstreamError
+
+# An adapter's own reading of a failed answer (a rate limit, a gate, refused credentials): raises or returns.
+SpecialCase = Callable[[httpx.Response], None]
+
+
+def raise_for_status(
+    response: httpx.Response,
+    *,
+    upstream: str,
+    what: str,
+    not_found: str | None = None,
+    special: SpecialCase | None = None,
+) -> None:
+    """Nothing for a success; else the adapter's special case, NotFound for 404, UpstreamError otherwise."""
+    if response.status_code < 400:
+        return
+    if special is not None:
+        special(response)
+    if response.status_code == 404:
+        raise NotFound(not_found or f"Not found on {upstream}: {what}.")
+    raise UpstreamError(f"{upstream} answered {response.status_code} for {what}.")
