@@ -6,12 +6,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response, status
 
-from package.core.auth_middleware import CanDownload, CanSearch, CanUpload, IsAdmin
+from package.core.auth_middleware import CanDownload, CanSearch, CanUpload, IsAdmin, Principal
 from package.core.config import SettingsDep
 from package.core.storage import Store
-from package.core.upstream.clients import UpstreamsDep
 from package.core.web import BaseUrl, error_responses
 from package.routers.artifacts import services
+from package.routers.artifacts.dependencies import CurrentArtifact, Registry, RegistryDep
 from package.routers.artifacts.interface import (
     Artifact,
     ArtifactAuditEntry,
@@ -19,6 +19,7 @@ from package.routers.artifacts.interface import (
     ArtifactMetadata,
     ArtifactOverview,
     ArtifactQuery,
+    ArtifactRecord,
     ArtifactRegEx,
     ArtifactType,
     ArtifactUpdate,
@@ -68,26 +69,19 @@ def by_regex(
     summary="Register a new artifact. (BASELINE)",
 )
 def create_artifact(
-    artifact_type: ArtifactType,
-    body: ArtifactCreate,
-    response: Response,
-    storage: Store,
-    upstreams: UpstreamsDep,
-    settings: SettingsDep,
-    user: CanUpload,
-    base_url: BaseUrl,
+    artifact_type: ArtifactType, body: ArtifactCreate, response: Response, user: CanUpload, ctx: RegistryDep
 ) -> Artifact:
     """Register an artifact from a Hugging Face, GitHub or Kaggle URL."""
     artifact = services.register(
-        storage,
-        upstreams,
-        settings,
+        ctx.storage,
+        ctx.upstreams,
+        ctx.settings,
         artifact_type=artifact_type,
         body=body,
         principal=user,
-        base_url=base_url,
+        base_url=ctx.base_url,
     )
-    if settings.async_rating and artifact_type is ArtifactType.MODEL:
+    if ctx.settings.async_rating and artifact_type is ArtifactType.MODEL:
         response.status_code = status.HTTP_202_ACCEPTED  # stored hidden until rated (services.register)
     return artifact
 
@@ -99,11 +93,9 @@ def create_artifact(
     responses=_errors(400, 403, 404),
     summary="Interact with the artifact with this id. (BASELINE)",
 )
-def get_artifact(
-    artifact_type: ArtifactType, id: str, storage: Store, _: CanSearch, base_url: BaseUrl
-) -> Artifact:
+def get_artifact(_: CanSearch, artifact: CurrentArtifact, base_url: BaseUrl) -> Artifact:
     """Return this artifact."""
-    return services.envelope(services.load(storage, artifact_type, id), base_url)
+    return services.envelope(artifact, base_url)
 
 
 @router.put(
@@ -114,25 +106,18 @@ def get_artifact(
     summary="Update this content of the artifact. (BASELINE)",
 )
 def update_artifact(
-    artifact_type: ArtifactType,
-    id: str,
-    body: ArtifactUpdate,
-    storage: Store,
-    upstreams: UpstreamsDep,
-    settings: SettingsDep,
-    user: CanUpload,
-    base_url: BaseUrl,
+    artifact_type: ArtifactType, id: str, body: ArtifactUpdate, user: CanUpload, ctx: RegistryDep
 ) -> Artifact:
     """Replace the artifact's source; the body's name and id must match."""
     return services.update(
-        storage,
-        upstreams,
-        settings,
+        ctx.storage,
+        ctx.upstreams,
+        ctx.settings,
         artifact_type=artifact_type,
         artifact_id=id,
         body=body,
         principal=user,
-        base_url=base_url,
+        base_url=ctx.base_url,
     )
 
 
@@ -185,9 +170,9 @@ def by_name(name: str, storage: Store, _: CanSearch) -> list[ArtifactMetadata]:
     responses=_errors(400, 403, 404),
     summary="Retrieve audit entries for this artifact. (NON-BASELINE)",
 )
-def audit(artifact_type: ArtifactType, id: str, storage: Store, _: CanSearch) -> list[ArtifactAuditEntry]:
+def audit(storage: Store, _: CanSearch, artifact: CurrentArtifact) -> list[ArtifactAuditEntry]:
     """The artifact's audit trail, oldest first."""
-    return services.audit_trail(storage, artifact_type=artifact_type, artifact_id=id)
+    return services.audit_entries(storage, artifact)
 
 
 @router.get(
@@ -196,11 +181,9 @@ def audit(artifact_type: ArtifactType, id: str, storage: Store, _: CanSearch) ->
     responses=_errors(400, 403, 404),
     summary="Source, license, size and mirror progress of this artifact.",
 )
-def details(
-    artifact_type: ArtifactType, id: str, storage: Store, _: CanSearch, base_url: BaseUrl
-) -> ArtifactOverview:
+def details(storage: Store, _: CanSearch, artifact: CurrentArtifact, base_url: BaseUrl) -> ArtifactOverview:
     """Everything a person wants to know of an artifact at a glance (beyond the spec)."""
-    return services.overview(storage, artifact_type=artifact_type, artifact_id=id, base_url=base_url)
+    return services.overview_of(storage, artifact, base_url=base_url)
 
 
 @router.get(
@@ -210,19 +193,10 @@ def details(
     summary="Download the artifact as one zip bundle.",
 )
 def download_bundle(
-    artifact_type: ArtifactType,
-    id: str,
-    request: Request,
-    storage: Store,
-    upstreams: UpstreamsDep,
-    settings: SettingsDep,
-    user: CanDownload,
+    request: Request, user: CanDownload, artifact: CurrentArtifact, ctx: RegistryDep
 ) -> Response:
     """The bundle: from the store once mirrored (Range, ETag), else streamed through from upstream."""
-    plan = services.download(
-        storage, upstreams, settings, artifact_type=artifact_type, artifact_id=id, path=None, principal=user
-    )
-    return to_response(plan, request, storage, settings)
+    return _download(request, user, artifact, ctx, path=None)
 
 
 @router.get(
@@ -232,20 +206,19 @@ def download_bundle(
     summary="Download one file of the artifact.",
 )
 def download_file(
-    artifact_type: ArtifactType,
-    id: str,
-    path: str,
-    request: Request,
-    storage: Store,
-    upstreams: UpstreamsDep,
-    settings: SettingsDep,
-    user: CanDownload,
+    path: str, request: Request, user: CanDownload, artifact: CurrentArtifact, ctx: RegistryDep
 ) -> Response:
     """One file, by its path in the artifact."""
-    plan = services.download(
-        storage, upstreams, settings, artifact_type=artifact_type, artifact_id=id, path=path, principal=user
+    return _download(request, user, artifact, ctx, path=path)
+
+
+def _download(
+    request: Request, user: Principal, artifact: ArtifactRecord, ctx: Registry, *, path: str | None
+) -> Response:
+    plan = services.download_record(
+        ctx.storage, ctx.upstreams, ctx.settings, record=artifact, path=path, principal=user
     )
-    return to_response(plan, request, storage, settings)
+    return to_response(plan, request, ctx.storage, ctx.settings)
 
 
 @router.delete(

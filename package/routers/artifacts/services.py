@@ -6,15 +6,16 @@ import contextlib
 import logging
 import secrets
 import uuid
+from typing import Any
 
 from package.core.auth_middleware import Principal
 from package.core.config import MirrorPolicy, Settings, get_settings
-from package.core.errors import BadRequest, Conflict, NotFound, PayloadTooLarge
+from package.core.errors import BadRequest, Conflict, NotFound
 from package.core.events import ArtifactEvent, emit_artifact_event, run_ingest_gates, run_reset_hooks
 from package.core.storage import ConditionFailed, Storage, get_storage
 from package.core.upstream.clients import Upstreams
 from package.core.upstream.snapshot import Snapshot
-from package.core.upstream.sources import parse_source_url
+from package.core.upstream.sources import SourceRef, parse_source_url
 from package.routers.artifacts import database, downloads
 from package.routers.artifacts.downloads import DownloadPlan
 from package.routers.artifacts.interface import (
@@ -24,9 +25,7 @@ from package.routers.artifacts.interface import (
     ArtifactCreate,
     ArtifactData,
     ArtifactDetails,
-    ArtifactMetadata,
     ArtifactOverview,
-    ArtifactQuery,
     ArtifactRecord,
     ArtifactSnapshot,
     ArtifactType,
@@ -36,7 +35,9 @@ from package.routers.artifacts.interface import (
     User,
 )
 from package.routers.artifacts.mirror import get_mirror_queue, initial_state, now_iso, release_blobs
-from package.routers.artifacts.search import compile_pattern
+from package.routers.artifacts.queries import by_name as by_name
+from package.routers.artifacts.queries import by_regex as by_regex
+from package.routers.artifacts.queries import list_artifacts as list_artifacts
 
 logger = logging.getLogger("registry.artifacts")
 _ID_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
@@ -95,19 +96,9 @@ def register(
         id=new_artifact_id(),
         name=body.name or source.default_name(),
         type=artifact_type,
-        url=body.url,
-        source_key=source.key,
-        source_kind=source.kind,
-        repo_id=source.repo_id,
-        revision=snapshot.revision,
-        license=snapshot.license,
         created_at=now,
-        updated_at=now,
         created_by=principal.name,
-        reference_only=snapshot.reference_only,
-        gated=snapshot.gated,
-        generation=secrets.token_hex(8),
-        mirror=initial_state(settings, snapshot=snapshot),
+        **_source_fields(settings, body.url, source, snapshot, now),
     )
     hidden = settings.async_rating and artifact_type is ArtifactType.MODEL  # unpublished until rated
     try:
@@ -158,21 +149,7 @@ def update(
             f"Another {artifact_type.value} artifact ({holder}) is registered from {body.data.url}."
         )
     snapshot = upstreams.adapter(source.kind).snapshot(source)
-    new = old.model_copy(
-        update={
-            "url": body.data.url,
-            "source_key": source.key,
-            "source_kind": source.kind,
-            "repo_id": source.repo_id,
-            "revision": snapshot.revision,
-            "license": snapshot.license,
-            "updated_at": now_iso(),
-            "reference_only": snapshot.reference_only,
-            "gated": snapshot.gated,
-            "generation": secrets.token_hex(8),
-            "mirror": initial_state(settings, snapshot=snapshot),
-        }
-    )
+    new = old.model_copy(update=_source_fields(settings, body.data.url, source, snapshot, now_iso()))
     old_blobs = database.referenced_blobs(storage, old)
     try:
         database.replace(storage, old, new, _snapshot_item(snapshot), snapshot.readme)
@@ -184,6 +161,25 @@ def update(
     emit_artifact_event(ArtifactEvent.UPDATED, new.id)
     _schedule_mirror(settings, new)
     return envelope(new, base_url)
+
+
+def _source_fields(
+    settings: Settings, url: str, source: SourceRef, snapshot: Snapshot, now: str
+) -> dict[str, Any]:
+    """The record fields that follow from the source: set at registration, replaced by an update."""
+    return {
+        "url": url,
+        "source_key": source.key,
+        "source_kind": source.kind,
+        "repo_id": source.repo_id,
+        "revision": snapshot.revision,
+        "license": snapshot.license,
+        "updated_at": now,
+        "reference_only": snapshot.reference_only,
+        "gated": snapshot.gated,
+        "generation": secrets.token_hex(8),  # stale background writes of the old source check it
+        "mirror": initial_state(settings, snapshot=snapshot),
+    }
 
 
 def delete(storage: Storage, *, artifact_type: ArtifactType, artifact_id: str) -> None:
@@ -200,61 +196,6 @@ def _remove(storage: Storage, record: ArtifactRecord) -> None:
     shas = database.delete(storage, record)
     release_blobs(storage, shas)
     emit_artifact_event(ArtifactEvent.DELETED, record.id)
-
-
-def list_artifacts(
-    storage: Storage, settings: Settings, *, queries: list[ArtifactQuery], offset: str | None
-) -> tuple[list[ArtifactMetadata], str | None]:
-    """One page of the artifacts matching any query, and the next page's offset (None on the last)."""
-    if not queries:
-        raise BadRequest("The body must be a non-empty array of artifact queries.")
-    start = _parse_offset(offset)
-    matches = [r for r in database.list_all(storage) if any(_matches(q, r) for q in queries)]
-    if len(matches) > settings.max_query_results:
-        raise PayloadTooLarge(
-            f"{len(matches)} artifacts match; narrow the query (at most {settings.max_query_results})."
-        )
-    page = matches[start : start + settings.page_size]
-    end = start + len(page)
-    return [r.metadata for r in page], (str(end) if end < len(matches) else None)
-
-
-def _parse_offset(offset: str | None) -> int:
-    if offset is None or offset == "":
-        return 0
-    if not offset.isdigit():
-        raise BadRequest(f"Offset {offset!r} is not a non-negative integer.")
-    return int(offset)
-
-
-def _matches(query: ArtifactQuery, record: ArtifactRecord) -> bool:
-    if query.types and record.type not in query.types:
-        return False
-    return query.name == "*" or query.name == record.name
-
-
-def by_name(storage: Storage, *, name: str) -> list[ArtifactMetadata]:
-    """Every artifact with exactly this name (case-sensitive)."""
-    if not name.strip() or name == "*":
-        raise BadRequest("Give an artifact name; '*' is reserved for enumerating with POST /artifacts.")
-    found = [r.metadata for r in database.list_all(storage) if r.name == name]
-    if not found:
-        raise NotFound(f"No artifact is named {name!r}.")
-    return found
-
-
-def by_regex(storage: Storage, settings: Settings, *, pattern: str) -> list[ArtifactMetadata]:
-    """Every artifact whose name or README matches the pattern (evaluated in bounded time)."""
-    compiled = compile_pattern(pattern)
-    texts = database.readmes(storage)
-    found = []
-    for record in database.list_all(storage):
-        readme = texts.get(record.id, "")[: settings.regex_max_text_bytes]
-        if compiled.search(record.name) or (readme and compiled.search(readme)):
-            found.append(record.metadata)
-    if not found:
-        raise NotFound(f"No artifact name or README matches {pattern!r}.")
-    return found
 
 
 def record_audit(
@@ -275,7 +216,11 @@ def audit_trail(
     storage: Storage, *, artifact_type: ArtifactType, artifact_id: str
 ) -> list[ArtifactAuditEntry]:
     """An artifact's audit entries, oldest first."""
-    record = load(storage, artifact_type, artifact_id)
+    return audit_entries(storage, load(storage, artifact_type, artifact_id))
+
+
+def audit_entries(storage: Storage, record: ArtifactRecord) -> list[ArtifactAuditEntry]:
+    """The audit entries of an artifact already loaded (e.g. by `CurrentArtifact`), oldest first."""
     return [ArtifactAuditEntry.model_validate(e) for e in database.audit(storage, record.id)]
 
 
@@ -295,7 +240,11 @@ def overview(
     storage: Storage, *, artifact_type: ArtifactType, artifact_id: str, base_url: str
 ) -> ArtifactOverview:
     """The artifact's record and the headline facts of its snapshot, for people and dashboards."""
-    record = load(storage, artifact_type, artifact_id)
+    return overview_of(storage, load(storage, artifact_type, artifact_id), base_url=base_url)
+
+
+def overview_of(storage: Storage, record: ArtifactRecord, *, base_url: str) -> ArtifactOverview:
+    """`overview` of an artifact already loaded (e.g. by `CurrentArtifact`)."""
     raw = database.snapshot(storage, record.id)
     snapshot = ArtifactSnapshot.model_validate(raw) if raw is not None else None
     return ArtifactOverview(
@@ -352,6 +301,19 @@ def download(
 ) -> DownloadPlan:
     """How to serve the artifact's bundle (or one file of it); records a DOWNLOAD audit entry."""
     record = load(storage, artifact_type, artifact_id)
+    return download_record(storage, upstreams, settings, record=record, path=path, principal=principal)
+
+
+def download_record(
+    storage: Storage,
+    upstreams: Upstreams,
+    settings: Settings,
+    *,
+    record: ArtifactRecord,
+    path: str | None,
+    principal: Principal,
+) -> DownloadPlan:
+    """`download` of an artifact already loaded (e.g. by `CurrentArtifact`)."""
     if path is None:
         plan = downloads.plan_bundle(storage, upstreams, settings, record)
     else:

@@ -7,11 +7,9 @@ from typing import Any
 from fastapi import APIRouter
 
 from package.core.auth_middleware import CanSearch
-from package.core.config import SettingsDep
 from package.core.storage import Store
-from package.core.upstream.clients import UpstreamsDep
 from package.core.web import error_responses
-from package.routers.artifacts.interface import ArtifactType
+from package.routers.artifacts.dependencies import CurrentArtifact, Registry, RegistryDep
 from package.routers.license import services
 from package.routers.license.interface import ArtifactLicense, LicenseCheckReport, SimpleLicenseCheckRequest
 
@@ -36,17 +34,9 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     responses=_errors(400, 403, 404, 502),
     summary="Assess license compatibility for fine-tune and inference usage. (BASELINE)",
 )
-def license_check(
-    id: str,
-    body: SimpleLicenseCheckRequest,
-    storage: Store,
-    upstreams: UpstreamsDep,
-    settings: SettingsDep,
-    _: CanSearch,
-) -> bool:
+def license_check(id: str, body: SimpleLicenseCheckRequest, _: CanSearch, ctx: RegistryDep) -> bool:
     """True when the model may be fine-tuned with the project's code and used for inference or generation."""
-    report = services.check(storage, upstreams, settings, model_id=id, github_url=body.github_url)
-    return report.compatible
+    return _check(id, body, ctx).compatible
 
 
 @router.post(
@@ -56,15 +46,16 @@ def license_check(
     summary="The license check explained: both licenses normalised, the verdict and its reason.",
 )
 def license_report(
-    id: str,
-    body: SimpleLicenseCheckRequest,
-    storage: Store,
-    upstreams: UpstreamsDep,
-    settings: SettingsDep,
-    _: CanSearch,
+    id: str, body: SimpleLicenseCheckRequest, _: CanSearch, ctx: RegistryDep
 ) -> LicenseCheckReport:
     """The same decision as `license-check`, with the normalised licenses and the reason."""
-    return services.check(storage, upstreams, settings, model_id=id, github_url=body.github_url)
+    return _check(id, body, ctx)
+
+
+def _check(model_id: str, body: SimpleLicenseCheckRequest, ctx: Registry) -> LicenseCheckReport:
+    return services.check(
+        ctx.storage, ctx.upstreams, ctx.settings, model_id=model_id, github_url=body.github_url
+    )
 
 
 @router.get(
@@ -73,6 +64,6 @@ def license_report(
     responses=_errors(400, 403, 404),
     summary="An artifact's license, normalised to its SPDX id where one exists.",
 )
-def artifact_license(artifact_type: ArtifactType, id: str, storage: Store, _: CanSearch) -> ArtifactLicense:
+def artifact_license(storage: Store, _: CanSearch, artifact: CurrentArtifact) -> ArtifactLicense:
     """The license the artifact's card, tags or repository declare, normalised and categorised."""
-    return services.artifact_license(storage, artifact_type=artifact_type, artifact_id=id)
+    return services.license_of(storage, artifact)

@@ -55,7 +55,11 @@ def declared_license(storage: Storage, record: ArtifactRecord) -> str | None:
 
 def artifact_license(storage: Storage, *, artifact_type: ArtifactType, artifact_id: str) -> ArtifactLicense:
     """An artifact's normalised license, for people (docs and UI)."""
-    record = artifact_services.load(storage, artifact_type, artifact_id)
+    return license_of(storage, artifact_services.load(storage, artifact_type, artifact_id))
+
+
+def license_of(storage: Storage, record: ArtifactRecord) -> ArtifactLicense:
+    """`artifact_license` of an artifact already loaded (e.g. by `CurrentArtifact`)."""
     return ArtifactLicense(artifact_id=record.id, license=describe(declared_license(storage, record)))
 
 
