@@ -1,5 +1,4 @@
-"""The rule that keeps domains separable: other domains' services/interface/dependencies only; core imports no
-domain."""
+"""The rule that keeps domains separable: other domains' public modules only; core imports no domain."""
 
 from __future__ import annotations
 
@@ -8,8 +7,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUTERS = ROOT / "package" / "routers"
-# What a domain shows other domains: its logic, its models, and FastAPI dependencies such as CurrentArtifact.
-PUBLIC_MODULES = {"services", "interface", "dependencies"}
+# What a domain shows other domains: its logic, its models, FastAPI dependencies such as CurrentArtifact, and
+# the errors it raises (so routes can document them).
+PUBLIC_MODULES = {"services", "interface", "dependencies", "errors"}
 DOMAINS = sorted(p.name for p in ROUTERS.iterdir() if p.is_dir() and not p.name.startswith("_"))
 
 

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request, Response, status
 
 from package.core.auth_middleware import CanDownload, CanSearch, CanUpload, IsAdmin, Principal
 from package.core.config import SettingsDep
+from package.core.errors import (
+    BadRequest,
+    FailedDependency,
+    Forbidden,
+    RangeNotSatisfiable,
+    UpstreamError,
+    documented,
+)
 from package.core.storage import Store
-from package.core.web import BaseUrl, error_responses
+from package.core.web import BaseUrl
 from package.routers.artifacts import services
 from package.routers.artifacts.dependencies import CurrentArtifact, Registry, RegistryDep
+from package.routers.artifacts.errors import ArtifactNotFound, DuplicateArtifact, TooManyMatches
 from package.routers.artifacts.interface import (
     Artifact,
     ArtifactAuditEntry,
@@ -29,27 +38,11 @@ from package.routers.artifacts.responses import to_response
 router = APIRouter(tags=["artifacts"])
 
 
-ERRORS = {
-    400: "Malformed request or id.",
-    403: "Authentication failed.",
-    404: "Artifact does not exist.",
-    409: "Artifact exists already.",
-    413: "Too many artifacts match.",
-    416: "Range not satisfiable.",
-    424: "Refused: its rating is below REGISTRY_INGEST_MIN_SCORE, or it could not be rated.",
-    502: "The upstream source could not be read (down, rate-limited, or gated).",
-}
-
-
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return error_responses(ERRORS, *codes)
-
-
 # Literal paths come before `/artifact/{artifact_type}`, which would otherwise capture them.
 @router.post(
     "/artifact/byRegEx",
     response_model=list[ArtifactMetadata],
-    responses=_errors(400, 403, 404),
+    responses=documented(BadRequest, Forbidden, ArtifactNotFound),
     summary="Get any artifacts fitting the regular expression (BASELINE).",
 )
 def by_regex(
@@ -64,7 +57,9 @@ def by_regex(
     status_code=status.HTTP_201_CREATED,
     response_model=Artifact,
     response_model_exclude_none=True,
-    responses=_errors(400, 403, 404, 409, 424, 502)
+    responses=documented(
+        BadRequest, Forbidden, ArtifactNotFound, DuplicateArtifact, FailedDependency, UpstreamError
+    )
     | {202: {"description": "Stored; hidden (404) until its rating finishes (REGISTRY_ASYNC_RATING)."}},
     summary="Register a new artifact. (BASELINE)",
 )
@@ -90,7 +85,7 @@ def create_artifact(
     "/artifacts/{artifact_type}/{id}",
     response_model=Artifact,
     response_model_exclude_none=True,
-    responses=_errors(400, 403, 404),
+    responses=documented(BadRequest, Forbidden, ArtifactNotFound),
     summary="Interact with the artifact with this id. (BASELINE)",
 )
 def get_artifact(_: CanSearch, artifact: CurrentArtifact, base_url: BaseUrl) -> Artifact:
@@ -102,7 +97,7 @@ def get_artifact(_: CanSearch, artifact: CurrentArtifact, base_url: BaseUrl) -> 
     "/artifacts/{artifact_type}/{id}",
     response_model=Artifact,
     response_model_exclude_none=True,
-    responses=_errors(400, 403, 404, 409, 502),
+    responses=documented(BadRequest, Forbidden, ArtifactNotFound, DuplicateArtifact, UpstreamError),
     summary="Update this content of the artifact. (BASELINE)",
 )
 def update_artifact(
@@ -123,7 +118,7 @@ def update_artifact(
 
 @router.delete(
     "/artifacts/{artifact_type}/{id}",
-    responses=_errors(400, 403, 404),
+    responses=documented(BadRequest, Forbidden, ArtifactNotFound),
     summary="Delete this artifact. (NON-BASELINE)",
 )
 def delete_artifact(artifact_type: ArtifactType, id: str, storage: Store, _: CanUpload) -> dict[str, str]:
@@ -135,7 +130,7 @@ def delete_artifact(artifact_type: ArtifactType, id: str, storage: Store, _: Can
 @router.post(
     "/artifacts",
     response_model=list[ArtifactMetadata],
-    responses=_errors(400, 403, 413),
+    responses=documented(BadRequest, Forbidden, TooManyMatches),
     summary="Get the artifacts from the registry. (BASELINE)",
 )
 def list_artifacts(
@@ -156,7 +151,7 @@ def list_artifacts(
 @router.get(
     "/artifact/byName/{name}",
     response_model=list[ArtifactMetadata],
-    responses=_errors(400, 403, 404),
+    responses=documented(BadRequest, Forbidden, ArtifactNotFound),
     summary="List artifact metadata for this name. (NON-BASELINE)",
 )
 def by_name(name: str, storage: Store, _: CanSearch) -> list[ArtifactMetadata]:
@@ -167,7 +162,7 @@ def by_name(name: str, storage: Store, _: CanSearch) -> list[ArtifactMetadata]:
 @router.get(
     "/artifact/{artifact_type}/{id}/audit",
     response_model=list[ArtifactAuditEntry],
-    responses=_errors(400, 403, 404),
+    responses=documented(BadRequest, Forbidden, ArtifactNotFound),
     summary="Retrieve audit entries for this artifact. (NON-BASELINE)",
 )
 def audit(storage: Store, _: CanSearch, artifact: CurrentArtifact) -> list[ArtifactAuditEntry]:
@@ -178,7 +173,7 @@ def audit(storage: Store, _: CanSearch, artifact: CurrentArtifact) -> list[Artif
 @router.get(
     "/artifact/{artifact_type}/{id}/details",
     response_model=ArtifactOverview,
-    responses=_errors(400, 403, 404),
+    responses=documented(BadRequest, Forbidden, ArtifactNotFound),
     summary="Source, license, size and mirror progress of this artifact.",
 )
 def details(storage: Store, _: CanSearch, artifact: CurrentArtifact, base_url: BaseUrl) -> ArtifactOverview:
@@ -188,7 +183,7 @@ def details(storage: Store, _: CanSearch, artifact: CurrentArtifact, base_url: B
 
 @router.get(
     "/download/{artifact_type}/{id}",
-    responses=_errors(400, 403, 404, 416, 502),
+    responses=documented(BadRequest, Forbidden, ArtifactNotFound, RangeNotSatisfiable, UpstreamError),
     response_class=Response,
     summary="Download the artifact as one zip bundle.",
 )
@@ -201,7 +196,7 @@ def download_bundle(
 
 @router.get(
     "/download/{artifact_type}/{id}/{path:path}",
-    responses=_errors(400, 403, 404, 416, 502),
+    responses=documented(BadRequest, Forbidden, ArtifactNotFound, RangeNotSatisfiable, UpstreamError),
     response_class=Response,
     summary="Download one file of the artifact.",
 )

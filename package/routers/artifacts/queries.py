@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from package.core.config import Settings
-from package.core.errors import BadRequest, NotFound, PayloadTooLarge
+from package.core.errors import BadRequest
 from package.core.storage import Storage
 from package.routers.artifacts import database
+from package.routers.artifacts.errors import ArtifactNotFound, TooManyMatches
 from package.routers.artifacts.interface import ArtifactMetadata, ArtifactQuery, ArtifactRecord
 from package.routers.artifacts.search import compile_pattern
 
@@ -19,7 +20,7 @@ def list_artifacts(
     start = _parse_offset(offset)
     matches = [r for r in database.list_all(storage) if any(_matches(q, r) for q in queries)]
     if len(matches) > settings.max_query_results:
-        raise PayloadTooLarge(
+        raise TooManyMatches(
             f"{len(matches)} artifacts match; narrow the query (at most {settings.max_query_results})."
         )
     page = matches[start : start + settings.page_size]
@@ -47,7 +48,7 @@ def by_name(storage: Storage, *, name: str) -> list[ArtifactMetadata]:
         raise BadRequest("Give an artifact name; '*' is reserved for enumerating with POST /artifacts.")
     found = [r.metadata for r in database.list_all(storage) if r.name == name]
     if not found:
-        raise NotFound(f"No artifact is named {name!r}.")
+        raise ArtifactNotFound(f"No artifact is named {name!r}.")
     return found
 
 
@@ -61,5 +62,5 @@ def by_regex(storage: Storage, settings: Settings, *, pattern: str) -> list[Arti
         if compiled.search(record.name) or (readme and compiled.search(readme)):
             found.append(record.metadata)
     if not found:
-        raise NotFound(f"No artifact name or README matches {pattern!r}.")
+        raise ArtifactNotFound(f"No artifact name or README matches {pattern!r}.")
     return found

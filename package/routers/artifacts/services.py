@@ -10,7 +10,7 @@ from typing import Any
 
 from package.core.auth_middleware import Principal
 from package.core.config import MirrorPolicy, Settings, get_settings
-from package.core.errors import BadRequest, Conflict, NotFound
+from package.core.errors import BadRequest, Conflict
 from package.core.events import ArtifactEvent, emit_artifact_event, run_ingest_gates, run_reset_hooks
 from package.core.storage import ConditionFailed, Storage, get_storage
 from package.core.upstream.clients import Upstreams
@@ -18,6 +18,7 @@ from package.core.upstream.snapshot import Snapshot
 from package.core.upstream.sources import SourceRef, parse_source_url
 from package.routers.artifacts import database, downloads
 from package.routers.artifacts.downloads import DownloadPlan
+from package.routers.artifacts.errors import ArtifactNotFound, DuplicateArtifact
 from package.routers.artifacts.interface import (
     ARTIFACT_ID_PATTERN,
     Artifact,
@@ -59,7 +60,7 @@ def load(storage: Storage, artifact_type: ArtifactType, artifact_id: str) -> Art
     """The artifact of this type and id, or NotFound."""
     record = database.get(storage, check_artifact_id(artifact_id))
     if record is None or record.type is not artifact_type or database.is_hidden(storage, record.id):
-        raise NotFound(f"No {artifact_type.value} artifact has id {artifact_id}.")
+        raise ArtifactNotFound(f"No {artifact_type.value} artifact has id {artifact_id}.")
     return record
 
 
@@ -89,7 +90,7 @@ def register(
     """Capture an upstream source's metadata and store it as a new artifact (409 for a known source)."""
     source = parse_source_url(body.url)
     if database.source_owner(storage, artifact_type, source.key):
-        raise Conflict(f"A {artifact_type.value} artifact from {body.url} exists already.")
+        raise DuplicateArtifact(f"A {artifact_type.value} artifact from {body.url} exists already.")
     snapshot = upstreams.adapter(source.kind).snapshot(source)
     now = now_iso()
     record = ArtifactRecord(
@@ -104,7 +105,7 @@ def register(
     try:
         database.create(storage, record, _snapshot_item(snapshot), snapshot.readme, hidden=hidden)
     except ConditionFailed as exc:
-        raise Conflict(f"A {artifact_type.value} artifact from {body.url} exists already.") from exc
+        raise DuplicateArtifact(f"A {artifact_type.value} artifact from {body.url} exists already.") from exc
     try:
         run_ingest_gates(record.id)
     except Exception:
@@ -145,7 +146,7 @@ def update(
     source = parse_source_url(body.data.url)
     holder = database.source_owner(storage, artifact_type, source.key)
     if holder and holder != old.id:
-        raise Conflict(
+        raise DuplicateArtifact(
             f"Another {artifact_type.value} artifact ({holder}) is registered from {body.data.url}."
         )
     snapshot = upstreams.adapter(source.kind).snapshot(source)
@@ -188,7 +189,7 @@ def delete(storage: Storage, *, artifact_type: ArtifactType, artifact_id: str) -
     try:
         _remove(storage, record)
     except ConditionFailed as exc:
-        raise NotFound(f"No {artifact_type.value} artifact has id {artifact_id}.") from exc
+        raise ArtifactNotFound(f"No {artifact_type.value} artifact has id {artifact_id}.") from exc
     logger.info("artifact deleted", extra={"artifact_id": artifact_id})
 
 
@@ -230,7 +231,7 @@ def details(storage: Storage, artifact_id: str, *, include_hidden: bool = False)
     raw = database.snapshot(storage, artifact_id) if record else None
     hidden = record is not None and database.is_hidden(storage, artifact_id)
     if record is None or raw is None or (hidden and not include_hidden):
-        raise NotFound(f"No artifact has id {artifact_id}.")
+        raise ArtifactNotFound(f"No artifact has id {artifact_id}.")
     readme = database.readme(storage, artifact_id)
     snapshot = ArtifactSnapshot.model_validate(raw)
     return ArtifactDetails(record=record, snapshot=snapshot, readme=readme, hidden=hidden)

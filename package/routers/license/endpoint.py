@@ -2,36 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from package.core.auth_middleware import CanSearch
+from package.core.errors import Forbidden, UpstreamError, documented
 from package.core.storage import Store
-from package.core.web import error_responses
 from package.routers.artifacts.dependencies import CurrentArtifact, Registry, RegistryDep
+from package.routers.artifacts.errors import ArtifactNotFound
 from package.routers.license import services
+from package.routers.license.errors import GitHubProjectNotFound, NotAGitHubRepository
 from package.routers.license.interface import ArtifactLicense, LicenseCheckReport, SimpleLicenseCheckRequest
 
 router = APIRouter(tags=["license"])
 
 
-ERRORS = {
-    400: "The request is malformed or the URL is not a GitHub repository.",
-    403: "Authentication failed.",
-    404: "The artifact or GitHub project could not be found.",
-    502: "External license information could not be retrieved.",
-}
-
-
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return error_responses(ERRORS, *codes)
-
-
 @router.post(
     "/artifact/model/{id}/license-check",
     response_model=bool,
-    responses=_errors(400, 403, 404, 502),
+    responses=documented(
+        NotAGitHubRepository, Forbidden, ArtifactNotFound, GitHubProjectNotFound, UpstreamError
+    ),
     summary="Assess license compatibility for fine-tune and inference usage. (BASELINE)",
 )
 def license_check(id: str, body: SimpleLicenseCheckRequest, _: CanSearch, ctx: RegistryDep) -> bool:
@@ -42,7 +32,9 @@ def license_check(id: str, body: SimpleLicenseCheckRequest, _: CanSearch, ctx: R
 @router.post(
     "/artifact/model/{id}/license-report",
     response_model=LicenseCheckReport,
-    responses=_errors(400, 403, 404, 502),
+    responses=documented(
+        NotAGitHubRepository, Forbidden, ArtifactNotFound, GitHubProjectNotFound, UpstreamError
+    ),
     summary="The license check explained: both licenses normalised, the verdict and its reason.",
 )
 def license_report(
@@ -61,7 +53,7 @@ def _check(model_id: str, body: SimpleLicenseCheckRequest, ctx: Registry) -> Lic
 @router.get(
     "/artifact/{artifact_type}/{id}/license",
     response_model=ArtifactLicense,
-    responses=_errors(400, 403, 404),
+    responses=documented(NotAGitHubRepository, Forbidden, ArtifactNotFound, GitHubProjectNotFound),
     summary="An artifact's license, normalised to its SPDX id where one exists.",
 )
 def artifact_license(storage: Store, _: CanSearch, artifact: CurrentArtifact) -> ArtifactLicense:

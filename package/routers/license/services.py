@@ -15,6 +15,7 @@ from package.routers.artifacts import services as artifact_services
 from package.routers.artifacts.interface import ArtifactRecord, ArtifactType
 from package.routers.license import database
 from package.routers.license.compatibility import decide
+from package.routers.license.errors import GitHubProjectNotFound, NotAGitHubRepository
 from package.routers.license.fitness import identifier_named_in as identifier_named_in
 from package.routers.license.fitness import product_fit as product_fit
 from package.routers.license.interface import (
@@ -68,9 +69,11 @@ def github_repo_id(github_url: str) -> str:
     try:
         source = parse_source_url(github_url)
     except BadRequest as exc:
-        raise BadRequest(f"github_url must be a GitHub repository URL: {exc.message}") from exc
+        raise NotAGitHubRepository(f"github_url must be a GitHub repository URL: {exc.message}") from exc
     if source.kind is not SourceKind.GITHUB:
-        raise BadRequest("github_url must name a GitHub repository (https://github.com/<owner>/<repo>).")
+        raise NotAGitHubRepository(
+            "github_url must name a GitHub repository (https://github.com/<owner>/<repo>)."
+        )
     return source.repo_id
 
 
@@ -107,7 +110,7 @@ def check(
     try:
         code_license = github_license(storage, upstreams, settings, repo_id)
     except NotFound as exc:
-        raise NotFound(f"GitHub repository {repo_id} was not found.") from exc
+        raise GitHubProjectNotFound(f"GitHub repository {repo_id} was not found.") from exc
     model_license = declared_license(storage, record)
     verdict = decide(model_license, code_license)
     logger.info(

@@ -14,6 +14,7 @@ from package.routers.artifacts import services as artifact_services
 from package.routers.artifacts.interface import ArtifactType
 from package.routers.lineage import catalog as catalogs
 from package.routers.lineage import database, graph
+from package.routers.lineage.errors import LineageUnavailable
 from package.routers.lineage.interface import ArtifactCost, ArtifactLineageGraph, LineageInclude
 from package.routers.lineage.references import RefKind
 from package.routers.lineage.references import github_repo_ids as github_repo_ids
@@ -67,7 +68,7 @@ def lineage(storage: Storage, *, model_id: str, include: frozenset[RefKind]) -> 
     catalog = catalogs.load(storage)
     problem = catalog.entry(record.id).problem
     if problem:
-        raise BadRequest(f"The lineage graph cannot be computed: {problem}")
+        raise LineageUnavailable(f"The lineage graph cannot be computed: {problem}")
     return graph.lineage_graph(catalog, record.id, include)
 
 

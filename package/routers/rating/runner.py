@@ -14,8 +14,8 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
-from package.core.errors import RegistryError
 from package.routers.rating.context import MetricUnavailable, RatingContext
+from package.routers.rating.errors import RatingFailed as RatingFailed
 from package.routers.rating.interface import (
     MODEL_CATEGORY,
     MetricReport,
@@ -29,13 +29,6 @@ from package.routers.rating.metrics.base import Metric, Outcome
 logger = logging.getLogger("registry.rating")
 SCORE_DIGITS = 4
 LATENCY_DIGITS = 6
-
-
-class RatingFailed(RegistryError):
-    """At least one metric could not be computed (the spec's 500 for /rate), with which and why."""
-
-    status_code = 500
-    code = "rating_failed"
 
 
 _pool: ThreadPoolExecutor | None = None

@@ -25,6 +25,7 @@ from package.routers.lineage.interface import ModelRefs
 from package.routers.rating import database, runner
 from package.routers.rating.card import parse_card
 from package.routers.rating.context import MetricUnavailable, ParentScore, RatingContext
+from package.routers.rating.errors import NotAModel
 from package.routers.rating.interface import ModelRating, RatingInputs, RatingPipelineStats, RatingReport
 from package.routers.rating.linking import model_refs, refers_to
 from package.routers.rating.pipeline import RatingPipeline
@@ -64,7 +65,7 @@ def pipeline_stats() -> RatingPipelineStats:
 def _model_details(storage: Storage, artifact_id: str, *, include_hidden: bool = False) -> ArtifactDetails:
     details = artifact_services.details(storage, artifact_id, include_hidden=include_hidden)
     if details.record.type is not ArtifactType.MODEL:
-        raise BadRequest(
+        raise NotAModel(
             f"Artifact {artifact_id} is a {details.record.type.value}, not a model: only models are rated."
         )
     return details
