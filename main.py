@@ -10,35 +10,20 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from mangum import Mangum
 
-from package.core.config import ALL_DOMAINS, get_settings
+from package.assembly import install_hooks, routed_domains
+from package.core.config import get_settings
 from package.core.errors import install_error_handlers
-from package.core.events import clear_hooks, on_reset
 from package.core.logging import configure_logging
 from package.core.request_log import install_request_log
-from package.core.tokens import restore_after_reset
 
 logger = logging.getLogger("registry.app")
-
-
-def _routers(domains: Iterable[str]) -> list[str]:
-    """The domains that have routes in this build (a domain without an endpoint module has none yet)."""
-    found = []
-    for domain in domains:
-        try:
-            importlib.import_module(f"package.routers.{domain}.endpoint")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"package.routers.{domain}.endpoint":
-                raise
-            continue
-        found.append(domain)
-    return found
 
 
 def create_app(domains: Iterable[str] | None = None) -> FastAPI:
     """The FastAPI app serving `domains` (default: REGISTRY_DOMAINS, which defaults to all)."""
     settings = get_settings()
     configure_logging(settings.log_level)
-    chosen = _routers(settings.domain_list if domains is None else domains)
+    chosen = routed_domains(settings.domain_list if domains is None else domains)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -59,9 +44,7 @@ def create_app(domains: Iterable[str] | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    clear_hooks()
-    # A reset clears storage, the generated token secret with it: put it back, whatever domains run here.
-    on_reset(restore_after_reset)
+    install_hooks()  # every domain's event subscriptions, whatever routes this container mounts
     install_request_log(app)  # X-Request-ID and one JSON log line per request, in every container
     for domain in chosen:
         endpoint = importlib.import_module(f"package.routers.{domain}.endpoint")
@@ -70,17 +53,8 @@ def create_app(domains: Iterable[str] | None = None) -> FastAPI:
         setup_app = getattr(endpoint, "setup_app", None)
         if setup_app is not None:
             setup_app(app)
-    # Every domain's event subscriptions run in every container, whatever routes it mounts: events are
-    # in-process, so the container where an artifact is registered is where its rating gate and background
-    # rating must run (their results go to the shared storage every container reads).
-    for domain in _routers(ALL_DOMAINS):
-        register_hooks = getattr(
-            importlib.import_module(f"package.routers.{domain}.services"), "register_hooks", None
-        )
-        if register_hooks is not None:
-            register_hooks()
     # Request activity and /metrics come from every container, whatever it mounts; health reads them all.
-    if "health" not in chosen and _routers(["health"]):
+    if "health" not in chosen and routed_domains(["health"]):
         importlib.import_module("package.routers.health.endpoint").setup_app(app)
     return app
 

@@ -11,7 +11,13 @@ from typing import Any
 from package.core.auth_middleware import Principal
 from package.core.config import MirrorPolicy, Settings, get_settings
 from package.core.errors import BadRequest, Conflict
-from package.core.events import ArtifactEvent, emit_artifact_event, run_ingest_gates, run_reset_hooks
+from package.core.events import (
+    ArtifactChange,
+    ArtifactEvent,
+    emit_artifact_event,
+    run_ingest_gates,
+    run_reset_hooks,
+)
 from package.core.storage import ConditionFailed, Storage, get_storage
 from package.core.upstream.clients import Upstreams
 from package.core.upstream.snapshot import Snapshot
@@ -112,7 +118,7 @@ def register(
         _remove(storage, record)
         raise
     record_audit(storage, record=record, principal=principal, action=AuditAction.CREATE)
-    emit_artifact_event(ArtifactEvent.CREATED, record.id)
+    emit_artifact_event(ArtifactEvent.CREATED, record.id, _written(record, snapshot, hidden=hidden))
     logger.info(
         "artifact registered",
         extra={
@@ -159,7 +165,7 @@ def update(
     database.forget_files(storage, old.id, old_blobs)
     release_blobs(storage, old_blobs)
     record_audit(storage, record=new, principal=principal, action=AuditAction.UPDATE)
-    emit_artifact_event(ArtifactEvent.UPDATED, new.id)
+    emit_artifact_event(ArtifactEvent.UPDATED, new.id, _written(new, snapshot, hidden=False))
     _schedule_mirror(settings, new)
     return envelope(new, base_url)
 
@@ -349,6 +355,17 @@ def _schedule_mirror(settings: Settings, record: ArtifactRecord) -> int:
         get_mirror_queue().submit(record.id, record.generation)
         return 1
     return 0
+
+
+def _written(record: ArtifactRecord, snapshot: Snapshot, *, hidden: bool) -> ArtifactDetails:
+    """The details just stored, as `details()` would read them back (carried by the artifact event)."""
+    typed = ArtifactSnapshot.model_validate(_snapshot_item(snapshot))
+    return ArtifactDetails(record=record, snapshot=typed, readme=snapshot.readme, hidden=hidden)
+
+
+def changed_details(change: ArtifactChange) -> ArtifactDetails | None:
+    """The details an artifact event carries (None for a deletion, or an event from elsewhere)."""
+    return change.subject if isinstance(change.subject, ArtifactDetails) else None
 
 
 def _snapshot_item(snapshot: Snapshot) -> dict[str, object]:

@@ -19,7 +19,12 @@ from package.core.errors import NotFound
 from package.core.storage import Storage
 from package.core.upstream.sources import SourceKind
 from package.routers.artifacts import services as artifact_services
-from package.routers.artifacts.interface import ArtifactRecord, ArtifactSnapshot, ArtifactType
+from package.routers.artifacts.interface import (
+    ArtifactDetails,
+    ArtifactRecord,
+    ArtifactSnapshot,
+    ArtifactType,
+)
 from package.routers.lineage import database
 from package.routers.lineage.references import (
     MalformedMetadata,
@@ -103,8 +108,12 @@ def refresh(storage: Storage, record: ArtifactRecord) -> dict[str, Any]:
 
 def index_artifact(storage: Storage, artifact_id: str) -> None:
     """Compute and store the index item of a freshly registered or updated artifact."""
-    details = artifact_services.details(storage, artifact_id)
-    database.save(storage, artifact_id, compute_item(details.record, details.snapshot))
+    index_details(storage, artifact_services.details(storage, artifact_id))
+
+
+def index_details(storage: Storage, details: ArtifactDetails) -> None:
+    """Compute and store the index item of an artifact whose details the caller holds."""
+    database.save(storage, details.record.id, compute_item(details.record, details.snapshot))
 
 
 class Catalog:

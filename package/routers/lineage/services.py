@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from package.core.errors import BadRequest
-from package.core.events import ArtifactEvent, on_artifact_event
+from package.core.events import ArtifactChange, ArtifactEvent, on_artifact_change
 from package.core.storage import Storage, get_storage
 from package.routers.artifacts import services as artifact_services
 from package.routers.artifacts.interface import ArtifactType
@@ -87,14 +87,18 @@ def cost(
     return graph.cost_map(catalogs.load(storage), record.id, kinds=kinds)
 
 
-def _on_artifact_event(event: ArtifactEvent, artifact_id: str) -> None:
+def _on_artifact_change(change: ArtifactChange) -> None:
     storage = get_storage()
-    if event is ArtifactEvent.DELETED:
-        database.forget(storage, artifact_id)
+    if change.event is ArtifactEvent.DELETED:
+        database.forget(storage, change.artifact_id)
         return
-    catalogs.index_artifact(storage, artifact_id)
+    written = artifact_services.changed_details(change)
+    if written is None:
+        catalogs.index_artifact(storage, change.artifact_id)
+    else:
+        catalogs.index_details(storage, written)
 
 
 def register_hooks() -> None:
     """Keep the lineage index in step with registrations, updates and deletions."""
-    on_artifact_event(_on_artifact_event)
+    on_artifact_change(_on_artifact_change)

@@ -15,7 +15,7 @@ import threading
 from package.core.auth_middleware import Principal
 from package.core.config import Settings, get_settings
 from package.core.errors import BadRequest, FailedDependency, NotFound
-from package.core.events import ArtifactEvent, add_ingest_gate, on_artifact_event, on_reset
+from package.core.events import ArtifactChange, ArtifactEvent, add_ingest_gate, on_artifact_change, on_reset
 from package.core.storage import Storage, get_storage
 from package.core.upstream.clients import Upstreams, get_upstreams
 from package.routers.artifacts import services as artifact_services
@@ -228,9 +228,10 @@ def _dependents(storage: Storage, record: ArtifactRecord) -> set[str]:
     return found
 
 
-def _on_artifact_event(event: ArtifactEvent, artifact_id: str) -> None:
+def _on_artifact_change(change: ArtifactChange) -> None:
     storage = get_storage()
     pipeline = get_pipeline()
+    event, artifact_id = change.event, change.artifact_id
     if event is ArtifactEvent.DELETED:
         pipeline.invalidate(artifact_id)
         database.delete_report(storage, artifact_id)
@@ -238,9 +239,8 @@ def _on_artifact_event(event: ArtifactEvent, artifact_id: str) -> None:
         for model in readers | set(pipeline.watched()):
             _invalidate(storage, model)
         return
-    try:
-        details = artifact_services.details(storage, artifact_id, include_hidden=True)
-    except NotFound:
+    details = artifact_services.changed_details(change) or _details_or_none(storage, artifact_id)
+    if details is None:
         return
     if event is ArtifactEvent.UPDATED:
         pipeline.invalidate(artifact_id)
@@ -250,6 +250,13 @@ def _on_artifact_event(event: ArtifactEvent, artifact_id: str) -> None:
     if not details.hidden:
         for model in _dependents(storage, details.record):
             _invalidate(storage, model)
+
+
+def _details_or_none(storage: Storage, artifact_id: str) -> ArtifactDetails | None:
+    try:
+        return artifact_services.details(storage, artifact_id, include_hidden=True)
+    except NotFound:  # deleted meanwhile
+        return None
 
 
 def _schedule(storage: Storage, artifact_id: str, *, publish: bool = False) -> None:
@@ -332,6 +339,6 @@ def _on_reset(_: Storage) -> None:
 
 def register_hooks() -> None:
     """Rate models after ingest, keep ratings current, gate ingest, and forget everything on reset."""
-    on_artifact_event(_on_artifact_event)
+    on_artifact_change(_on_artifact_change)
     add_ingest_gate(_ingest_gate)
     on_reset(_on_reset)
