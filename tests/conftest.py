@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from package.core.config import get_settings
 from package.core.storage import get_storage
 from package.core.upstream.clients import get_upstreams
-from package.routers.artifacts.mirror import get_mirror_queue
+from package.routers.artifacts.mirror import get_mirror_queue, reset_mirror_queue
 from tests.fakehub import FakeHub
 
 
@@ -30,11 +30,9 @@ def clear_process_caches() -> None:
     """Forget the process-wide settings, storage, upstream clients, mirror queue and rating pipeline."""
     from package.routers.rating import services as rating_services
 
-    if get_mirror_queue.cache_info().currsize:  # stop copies a test left running (tests wait for theirs)
-        get_mirror_queue().cancel_all()
-        get_mirror_queue().wait_idle(timeout=30)
+    reset_mirror_queue()  # stops copies a test left running (tests wait for theirs)
     rating_services.reset_pipeline()  # waits for the ratings under way, then stops the pipeline
-    for cached in (get_settings, get_storage, get_upstreams, get_mirror_queue):
+    for cached in (get_settings, get_storage, get_upstreams):
         cached.cache_clear()
 
 

@@ -8,8 +8,8 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import suppress
 from datetime import UTC, datetime
-from functools import lru_cache
 
+from package.core.background import ProcessWide
 from package.core.config import MirrorPolicy, Settings, get_settings
 from package.core.errors import RegistryError, UpstreamGated
 from package.core.storage import BlobInfo, ConditionFailed, Storage, get_storage
@@ -287,8 +287,21 @@ class MirrorQueue:
         _, not_done = wait(jobs, timeout=timeout)
         return not not_done
 
+    def close(self) -> None:
+        """Stop the running copies at their next chunk, wait for them briefly, and end the threads."""
+        self.cancel_all()
+        self.wait_idle(timeout=30)
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
-@lru_cache(maxsize=1)
+
+_mirror_queue = ProcessWide(lambda: MirrorQueue(get_settings().mirror_workers), MirrorQueue.close)
+
+
 def get_mirror_queue() -> MirrorQueue:
     """The process-wide mirror queue."""
-    return MirrorQueue(get_settings().mirror_workers)
+    return _mirror_queue.get()
+
+
+def reset_mirror_queue() -> None:
+    """Stop the process's mirror queue (tests); a new one starts on next use."""
+    _mirror_queue.reset()

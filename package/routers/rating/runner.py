@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
+from package.core.background import ProcessWide
+from package.core.config import get_settings
 from package.routers.rating.context import MetricUnavailable, RatingContext
 from package.routers.rating.errors import RatingFailed as RatingFailed
 from package.routers.rating.interface import (
@@ -31,16 +32,13 @@ SCORE_DIGITS = 4
 LATENCY_DIGITS = 6
 
 
-_pool: ThreadPoolExecutor | None = None
-_pool_guard = threading.Lock()
-
-
-def _metric_pool(workers: int) -> ThreadPoolExecutor:
-    global _pool
-    with _pool_guard:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rating-metric")
-        return _pool
+# Metric computations of every rating share one pool (REGISTRY_RATING_METRIC_WORKERS).
+_pool = ProcessWide(
+    lambda: ThreadPoolExecutor(
+        max_workers=get_settings().rating_metric_workers, thread_name_prefix="rating-metric"
+    ),
+    lambda pool: pool.shutdown(wait=False, cancel_futures=True),
+)
 
 
 def _timed(metric: Metric, ctx: RatingContext) -> tuple[Outcome, float]:
@@ -74,7 +72,7 @@ def _collect(
     started = time.perf_counter()
     futures: dict[str, Future[tuple[Outcome, float]]] = {}
     if parallel:
-        pool = _metric_pool(ctx.settings.rating_metric_workers)
+        pool = _pool.get()
         futures = {m.name: pool.submit(_timed, m, ctx) for m in metrics}
     for metric in metrics:
         try:
@@ -153,8 +151,4 @@ def _inputs(ctx: RatingContext) -> RatingInputs:
 
 def shutdown() -> None:
     """Stop the metric pool (tests and process exit); a new one starts on next use."""
-    global _pool
-    with _pool_guard:
-        pool, _pool = _pool, None
-    if pool is not None:
-        pool.shutdown(wait=False, cancel_futures=True)
+    _pool.reset()

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 
 from package.core.auth_middleware import Principal
+from package.core.background import ProcessWide
 from package.core.config import Settings, get_settings
 from package.core.errors import BadRequest, FailedDependency, NotFound
 from package.core.events import ArtifactChange, ArtifactEvent, add_ingest_gate, on_artifact_change, on_reset
@@ -33,26 +33,19 @@ from package.routers.rating.runner import RatingFailed
 
 logger = logging.getLogger("registry.rating")
 
-_pipeline: RatingPipeline | None = None
-_pipeline_guard = threading.Lock()
+_pipeline = ProcessWide(
+    lambda: RatingPipeline(get_settings().rating_workers), lambda pipeline: pipeline.shutdown(wait=True)
+)
 
 
 def get_pipeline() -> RatingPipeline:
     """The process's rating pipeline, created on first use."""
-    global _pipeline
-    with _pipeline_guard:
-        if _pipeline is None:
-            _pipeline = RatingPipeline(get_settings().rating_workers)
-        return _pipeline
+    return _pipeline.get()
 
 
 def reset_pipeline() -> None:
     """Stop the process's pipeline and metric pool (tests; a new one starts on next use)."""
-    global _pipeline
-    with _pipeline_guard:
-        pipeline, _pipeline = _pipeline, None
-    if pipeline is not None:
-        pipeline.shutdown(wait=True)
+    _pipeline.reset()
     runner.shutdown()
 
 
