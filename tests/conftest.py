@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from package.core.config import get_settings
+from package.core.config import clear_settings_caches
 from package.core.storage import get_storage
 from package.core.upstream.clients import get_upstreams
 from package.routers.artifacts.mirror import get_mirror_queue, reset_mirror_queue
@@ -32,7 +32,8 @@ def clear_process_caches() -> None:
 
     reset_mirror_queue()  # stops copies a test left running (tests wait for theirs)
     rating_services.reset_pipeline()  # waits for the ratings under way, then stops the pipeline
-    for cached in (get_settings, get_storage, get_upstreams):
+    clear_settings_caches()  # the shared settings and every domain's
+    for cached in (get_storage, get_upstreams):
         cached.cache_clear()
 
 

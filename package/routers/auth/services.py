@@ -16,6 +16,7 @@ from package.core.storage import ConditionFailed, Storage, get_storage
 from package.routers.auth import database, passwords, throttle
 from package.routers.auth.errors import InvalidLogin, UserConflict, UserNotFound
 from package.routers.auth.interface import StoredUser, UserCreate, UserRead
+from package.routers.auth.warnings import warn_about_default_password
 
 logger = logging.getLogger("registry.auth")
 
@@ -59,6 +60,7 @@ def on_startup() -> None:
     storage, settings = get_storage(), get_settings()
     tokens.ensure_signing_secret(storage, settings)
     ensure_default_admin(storage, settings)
+    warn_about_default_password(settings)
 
 
 def authenticate(storage: Storage, settings: Settings, *, name: str, password: str, client: str) -> str:

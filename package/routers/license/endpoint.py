@@ -10,6 +10,7 @@ from package.core.storage import Store
 from package.routers.artifacts.dependencies import CurrentArtifact, Registry, RegistryDep
 from package.routers.artifacts.errors import ArtifactNotFound
 from package.routers.license import services
+from package.routers.license.config import LicenseSettings, LicenseSettingsDep
 from package.routers.license.errors import GitHubProjectNotFound, NotAGitHubRepository
 from package.routers.license.interface import ArtifactLicense, LicenseCheckReport, SimpleLicenseCheckRequest
 
@@ -24,9 +25,11 @@ router = APIRouter(tags=["license"])
     ),
     summary="Assess license compatibility for fine-tune and inference usage. (BASELINE)",
 )
-def license_check(id: str, body: SimpleLicenseCheckRequest, _: CanSearch, ctx: RegistryDep) -> bool:
+def license_check(
+    id: str, body: SimpleLicenseCheckRequest, _: CanSearch, ctx: RegistryDep, own: LicenseSettingsDep
+) -> bool:
     """True when the model may be fine-tuned with the project's code and used for inference or generation."""
-    return _check(id, body, ctx).compatible
+    return _check(id, body, ctx, own).compatible
 
 
 @router.post(
@@ -38,15 +41,22 @@ def license_check(id: str, body: SimpleLicenseCheckRequest, _: CanSearch, ctx: R
     summary="The license check explained: both licenses normalised, the verdict and its reason.",
 )
 def license_report(
-    id: str, body: SimpleLicenseCheckRequest, _: CanSearch, ctx: RegistryDep
+    id: str, body: SimpleLicenseCheckRequest, _: CanSearch, ctx: RegistryDep, own: LicenseSettingsDep
 ) -> LicenseCheckReport:
     """The same decision as `license-check`, with the normalised licenses and the reason."""
-    return _check(id, body, ctx)
+    return _check(id, body, ctx, own)
 
 
-def _check(model_id: str, body: SimpleLicenseCheckRequest, ctx: Registry) -> LicenseCheckReport:
+def _check(
+    model_id: str, body: SimpleLicenseCheckRequest, ctx: Registry, own: LicenseSettings
+) -> LicenseCheckReport:
     return services.check(
-        ctx.storage, ctx.upstreams, ctx.settings, model_id=model_id, github_url=body.github_url
+        ctx.storage,
+        ctx.upstreams,
+        ctx.settings,
+        model_id=model_id,
+        github_url=body.github_url,
+        license_settings=own,
     )
 
 

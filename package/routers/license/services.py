@@ -15,6 +15,7 @@ from package.routers.artifacts import services as artifact_services
 from package.routers.artifacts.interface import ArtifactRecord, ArtifactType
 from package.routers.license import database
 from package.routers.license.compatibility import decide
+from package.routers.license.config import LicenseSettings, get_license_settings
 from package.routers.license.errors import GitHubProjectNotFound, NotAGitHubRepository
 from package.routers.license.fitness import identifier_named_in as identifier_named_in
 from package.routers.license.fitness import product_fit as product_fit
@@ -77,16 +78,22 @@ def github_repo_id(github_url: str) -> str:
     return source.repo_id
 
 
-def github_license(storage: Storage, upstreams: Upstreams, settings: Settings, repo_id: str) -> str | None:
+def github_license(
+    storage: Storage,
+    upstreams: Upstreams,
+    settings: Settings,
+    repo_id: str,
+    *,
+    license_settings: LicenseSettings | None = None,
+) -> str | None:
     """A GitHub project's license (SPDX id, or GitHub's key when it has none); None when it declares none.
 
     NotFound for an unknown repository; UpstreamError when GitHub is down or rate-limits us.
     """
+    cache_seconds = (license_settings or get_license_settings()).license_cache_seconds
     now = time.time()
-    found, cached = database.cached_github_license(
-        storage, repo_id, not_before=now - settings.license_cache_seconds
-    )
-    if found and settings.license_cache_seconds > 0:
+    found, cached = database.cached_github_license(storage, repo_id, not_before=now - cache_seconds)
+    if found and cache_seconds > 0:
         return cached
     repo: Any = upstreams.github().get_json(f"/repos/{repo_id}", what=f"GitHub repository {repo_id!r}")
     info = repo.get("license") if isinstance(repo, dict) else None
@@ -102,13 +109,21 @@ def github_license(storage: Storage, upstreams: Upstreams, settings: Settings, r
 
 
 def check(
-    storage: Storage, upstreams: Upstreams, settings: Settings, *, model_id: str, github_url: str
+    storage: Storage,
+    upstreams: Upstreams,
+    settings: Settings,
+    *,
+    model_id: str,
+    github_url: str,
+    license_settings: LicenseSettings | None = None,
 ) -> LicenseCheckReport:
     """Whether the model may be fine-tuned with the GitHub project's code and then used, and why."""
     repo_id = github_repo_id(github_url)
     record = artifact_services.load(storage, ArtifactType.MODEL, model_id)
     try:
-        code_license = github_license(storage, upstreams, settings, repo_id)
+        code_license = github_license(
+            storage, upstreams, settings, repo_id, license_settings=license_settings
+        )
     except NotFound as exc:
         raise GitHubProjectNotFound(f"GitHub repository {repo_id} was not found.") from exc
     model_license = declared_license(storage, record)

@@ -24,6 +24,7 @@ from package.core.upstream.clients import Upstreams
 from package.core.upstream.sources import SourceKind, SourceRef
 from package.routers.artifacts.interface import ArtifactDetails
 from package.routers.rating import database
+from package.routers.rating.config import get_rating_settings
 
 T = TypeVar("T")
 PULL_FETCH_WORKERS = 4
@@ -166,7 +167,7 @@ _MISSING = {"missing": True}
 
 def repo_facts(storage: Storage, upstreams: Upstreams, settings: Settings, repo_id: str) -> RepoFacts | None:
     """Facts of a GitHub repository that is not registered (None when GitHub does not know it)."""
-    max_age = settings.rating_upstream_cache_seconds
+    max_age = get_rating_settings().rating_upstream_cache_seconds
 
     def cached() -> RepoFacts | dict[str, bool] | None:
         item = database.get_facts(storage, "repo", repo_id, max_age_seconds=max_age)
@@ -201,8 +202,9 @@ def repo_facts(storage: Storage, upstreams: Upstreams, settings: Settings, repo_
 
 def review_facts(storage: Storage, upstreams: Upstreams, settings: Settings, repo_id: str) -> ReviewFacts:
     """The newest merged pull requests of a repository with their reviewers and added lines of code."""
-    max_age = settings.rating_upstream_cache_seconds
-    sample = settings.rating_pull_sample if settings.github_token else settings.rating_pull_sample_anonymous
+    rating = get_rating_settings()
+    max_age = rating.rating_upstream_cache_seconds
+    sample = rating.rating_pull_sample if settings.github_token else rating.rating_pull_sample_anonymous
 
     def cached() -> ReviewFacts | None:
         item = database.get_facts(storage, "reviews", repo_id, max_age_seconds=max_age)

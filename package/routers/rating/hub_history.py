@@ -19,6 +19,7 @@ from package.core.upstream.clients import Upstreams
 from package.core.upstream.sources import SourceKind, SourceRef
 from package.routers.artifacts.interface import ArtifactSnapshot
 from package.routers.rating import database
+from package.routers.rating.config import get_rating_settings
 from package.routers.rating.github_facts import once_per_key
 
 # Accounts that commit for the Hub or for tools, not for people: the Hub's own commits (repository creation,
@@ -102,7 +103,7 @@ def read_history(
     Raises the adapter's UpstreamError when the Hub does not answer.
     """
     key = f"{repo_id}@{revision or ''}"
-    max_age = settings.rating_upstream_cache_seconds
+    max_age = get_rating_settings().rating_upstream_cache_seconds
 
     def cached() -> HubHistory | dict[str, bool] | None:
         item = database.get_facts(storage, "hubcommits", key, max_age_seconds=max_age)

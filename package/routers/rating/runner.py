@@ -14,7 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from package.core.background import ProcessWide
-from package.core.config import get_settings
+from package.routers.rating.config import get_rating_settings
 from package.routers.rating.context import MetricUnavailable, RatingContext
 from package.routers.rating.errors import RatingFailed as RatingFailed
 from package.routers.rating.interface import (
@@ -35,7 +35,7 @@ LATENCY_DIGITS = 6
 # Metric computations of every rating share one pool (REGISTRY_RATING_METRIC_WORKERS).
 _pool = ProcessWide(
     lambda: ThreadPoolExecutor(
-        max_workers=get_settings().rating_metric_workers, thread_name_prefix="rating-metric"
+        max_workers=get_rating_settings().rating_metric_workers, thread_name_prefix="rating-metric"
     ),
     lambda pool: pool.shutdown(wait=False, cancel_futures=True),
 )
@@ -97,7 +97,7 @@ def rate(ctx: RatingContext, *, parallel: bool = True) -> RatingReport:
     """Compute every metric (concurrently unless `parallel` is False) and the net score."""
     started = time.perf_counter()
     metrics = all_metrics()
-    timeout = ctx.settings.rating_metric_timeout_seconds
+    timeout = get_rating_settings().rating_metric_timeout_seconds
     results, failures = _collect(ctx, metrics, parallel=parallel, timeout=timeout)
     if failures:
         raise RatingFailed(

@@ -24,6 +24,7 @@ from package.routers.lineage import services as lineage_services
 from package.routers.lineage.interface import ModelRefs
 from package.routers.rating import database, runner
 from package.routers.rating.card import parse_card
+from package.routers.rating.config import get_rating_settings
 from package.routers.rating.context import MetricUnavailable, ParentScore, RatingContext
 from package.routers.rating.errors import NotAModel
 from package.routers.rating.interface import ModelRating, RatingInputs, RatingPipelineStats, RatingReport
@@ -34,7 +35,8 @@ from package.routers.rating.runner import RatingFailed
 logger = logging.getLogger("registry.rating")
 
 _pipeline = ProcessWide(
-    lambda: RatingPipeline(get_settings().rating_workers), lambda pipeline: pipeline.shutdown(wait=True)
+    lambda: RatingPipeline(get_rating_settings().rating_workers),
+    lambda pipeline: pipeline.shutdown(wait=True),
 )
 
 
@@ -254,7 +256,7 @@ def _details_or_none(storage: Storage, artifact_id: str) -> ArtifactDetails | No
 
 def _schedule(storage: Storage, artifact_id: str, *, publish: bool = False) -> None:
     settings = get_settings()
-    if not (publish or settings.rate_on_ingest):
+    if not (publish or get_rating_settings().rate_on_ingest):
         return
     upstreams = get_upstreams()
     get_pipeline().submit(
@@ -281,7 +283,7 @@ def _background(
         return
     if not publish:
         return
-    failing = below_threshold(report, settings.ingest_min_score)
+    failing = below_threshold(report, get_rating_settings().ingest_min_score)
     if failing:
         logger.info("model dropped for its rating", extra={"artifact_id": artifact_id, "scores": failing})
         artifact_services.discard(storage, artifact_id)
@@ -302,7 +304,8 @@ def below_threshold(report: RatingReport, threshold: float | None) -> dict[str, 
 def _ingest_gate(artifact_id: str) -> None:
     """Refuse a model whose rating misses REGISTRY_INGEST_MIN_SCORE (synchronous path only)."""
     settings = get_settings()
-    if settings.ingest_min_score is None or settings.async_rating:
+    threshold = get_rating_settings().ingest_min_score
+    if threshold is None or settings.async_rating:
         return
     storage = get_storage()
     details = artifact_services.details(storage, artifact_id, include_hidden=True)
@@ -314,14 +317,13 @@ def _ingest_gate(artifact_id: str) -> None:
     except RatingFailed as exc:
         raise FailedDependency(
             f"Model {name!r} was not registered: it could not be rated, and this registry admits only models "
-            f"rated at least {settings.ingest_min_score} on every metric ({exc.message})"
+            f"rated at least {threshold} on every metric ({exc.message})"
         ) from exc
-    failing = below_threshold(report, settings.ingest_min_score)
+    failing = below_threshold(report, threshold)
     if failing:
         listed = ", ".join(f"{metric} {value:.2f}" for metric, value in sorted(failing.items()))
         raise FailedDependency(
-            f"Model {name!r} was not registered: its rating is below the required "
-            f"{settings.ingest_min_score} for {listed}.",
+            f"Model {name!r} was not registered: its rating is below the required {threshold} for {listed}.",
             scores=failing,
         )
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from package.core.config import get_settings
+from package.core.config import clear_settings_caches
 from package.routers.rating import services as rating_services
 from tests.fakehub import FakeHub
 from tests.fakehub.gh_specs import ActivitySpec, Contributor
@@ -27,7 +27,7 @@ def fresh_pipeline(registry_env: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     Ratings read metadata only, so the tests do not copy artifacts' files (REGISTRY_MIRROR=off).
     """
     monkeypatch.setenv("REGISTRY_MIRROR", "off")
-    get_settings.cache_clear()
+    clear_settings_caches()
     rating_services.get_pipeline().wait_idle(timeout=60)  # jobs an earlier test (of any domain) left running
     rating_services.reset_pipeline()
     yield
@@ -42,7 +42,7 @@ def settings_env(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
     def apply(**values: str) -> None:
         for name, value in values.items():
             monkeypatch.setenv(f"REGISTRY_{name.upper()}", value)
-        get_settings.cache_clear()
+        clear_settings_caches()
 
     return apply
 
