@@ -23,11 +23,11 @@ from package.core.upstream.sources import SourceKind
 from package.routers.artifacts import services as artifact_services
 from package.routers.artifacts.interface import ArtifactDetails, ArtifactRecord, SnapshotFile
 from package.routers.lineage.interface import ModelRefs
-from package.routers.rating import github_facts, hub_history
-from package.routers.rating.card import Card, parse_card
-from package.routers.rating.github_facts import RepoFacts, ReviewFacts
-from package.routers.rating.hub_history import HubHistory
-from package.routers.rating.linking import Links, model_refs, resolve
+from package.routers.rating.inputs import github_facts, hub_history
+from package.routers.rating.inputs.card import Card, parse_card
+from package.routers.rating.inputs.github_facts import RepoFacts, ReviewFacts
+from package.routers.rating.inputs.hub_history import HubHistory
+from package.routers.rating.inputs.linking import Links, model_refs, resolve
 
 T = TypeVar("T")
 

@@ -22,15 +22,15 @@ from package.routers.artifacts import services as artifact_services
 from package.routers.artifacts.interface import ArtifactDetails, ArtifactRecord, ArtifactType, AuditAction
 from package.routers.lineage import services as lineage_services
 from package.routers.lineage.interface import ModelRefs
-from package.routers.rating import database, runner
-from package.routers.rating.card import parse_card
+from package.routers.rating import database, scoring
 from package.routers.rating.config import get_rating_settings
 from package.routers.rating.context import MetricUnavailable, ParentScore, RatingContext
 from package.routers.rating.errors import NotAModel
+from package.routers.rating.inputs.card import parse_card
+from package.routers.rating.inputs.linking import model_refs, refers_to
 from package.routers.rating.interface import ModelRating, RatingInputs, RatingPipelineStats, RatingReport
-from package.routers.rating.linking import model_refs, refers_to
-from package.routers.rating.pipeline import RatingPipeline
-from package.routers.rating.runner import RatingFailed
+from package.routers.rating.jobs import RatingPipeline
+from package.routers.rating.scoring import RatingFailed
 
 logger = logging.getLogger("registry.rating")
 
@@ -48,7 +48,7 @@ def get_pipeline() -> RatingPipeline:
 def reset_pipeline() -> None:
     """Stop the process's pipeline and metric pool (tests; a new one starts on next use)."""
     _pipeline.reset()
-    runner.shutdown()
+    scoring.shutdown()
 
 
 def pipeline_stats() -> RatingPipelineStats:
@@ -123,7 +123,7 @@ def _rate(
         parent_ids=_parent_ids(storage, details, records),
         score_parent=lambda parent: _parent_score(storage, upstreams, settings, parent, trail),
     )
-    return runner.rate(context, parallel=parallel)
+    return scoring.rate(context, parallel=parallel)
 
 
 def _parent_ids(storage: Storage, details: ArtifactDetails, records: list[ArtifactRecord]) -> list[str]:

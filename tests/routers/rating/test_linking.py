@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from package.routers.artifacts.interface import ArtifactRecord, ArtifactType
-from package.routers.rating.card import parse_card
-from package.routers.rating.linking import github_repo_ids, model_refs, refers_to, resolve
+from package.routers.rating.inputs.card import parse_card
+from package.routers.rating.inputs.linking import github_repo_ids, model_refs, refers_to, resolve
 from tests.helpers import make_record, make_snapshot
 
 

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import re
 
-from package.routers.rating.card import parse_card
-from package.routers.rating.github_facts import RepoFacts
+from package.routers.rating.inputs.card import parse_card
+from package.routers.rating.inputs.github_facts import RepoFacts
 from package.routers.rating.metrics.base import Metric, Outcome, RatingContext, clamp
 from package.routers.rating.metrics.dataset_and_code_score import SOURCE_SUFFIXES
 from package.routers.rating.metrics.ramp_up_time import INSTALL, USAGE_TITLE

@@ -21,7 +21,7 @@ from typing import Any
 
 from package.core.upstream.sources import SourceKind
 from package.routers.artifacts.interface import ArtifactDetails
-from package.routers.rating.card import parse_card
+from package.routers.rating.inputs.card import parse_card
 from package.routers.rating.metrics.base import Metric, Outcome, RatingContext, clamp, log_share
 
 STRUCTURE_TITLE = re.compile(r"structure|fields|splits|features|instances|schema|format|get the data", re.I)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from package.routers.rating.card import Card, CodeBlock
+from package.routers.rating.inputs.card import Card, CodeBlock
 from package.routers.rating.metrics.base import Metric, Outcome, RatingContext, clamp
 
 USAGE_TITLE = re.compile(

@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from package.routers.artifacts.interface import SnapshotFile
-from package.routers.rating.github_facts import WEIGHT_SUFFIXES
+from package.routers.rating.inputs.github_facts import WEIGHT_SUFFIXES
 from package.routers.rating.metrics.base import Metric, Outcome, RatingContext, clamp
 
 GIB = 1024**3

@@ -20,7 +20,7 @@ from package.core.upstream.sources import SourceKind, SourceRef
 from package.routers.artifacts.interface import ArtifactSnapshot
 from package.routers.rating import database
 from package.routers.rating.config import get_rating_settings
-from package.routers.rating.github_facts import once_per_key
+from package.routers.rating.inputs.github_facts import once_per_key
 
 # Accounts that commit for the Hub or for tools, not for people: the Hub's own commits (repository creation,
 # merges of its automated pull requests), the safetensors conversion bot, the metadata bot, CI.

@@ -17,7 +17,7 @@ from package.core.upstream.sources import SourceKind
 from package.routers.artifacts.interface import ArtifactRecord, ArtifactSnapshot, ArtifactType
 from package.routers.lineage import services as lineage_services
 from package.routers.lineage.interface import ModelRefs
-from package.routers.rating.card import Card
+from package.routers.rating.inputs.card import Card
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 names_artifact = lineage_services.names_artifact
