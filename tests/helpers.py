@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, cast
 
-from package.routers.artifacts.interface import ArtifactRecord, ArtifactSnapshot, ArtifactType
+from package.core.config import Settings
+from package.core.storage import Storage
+from package.core.upstream.clients import Upstreams
+from package.routers.artifacts.interface import (
+    ArtifactDetails,
+    ArtifactRecord,
+    ArtifactSnapshot,
+    ArtifactType,
+)
+from package.routers.rating.context import ParentScore, RatingContext
 
 
 def make_record(
@@ -35,3 +45,34 @@ def make_snapshot(repo_id: str = "owner/repo", kind: str = "hf_model", **fields:
     """A typed snapshot as `artifact_services.details` returns it, validated from stored-item fields."""
     item: dict[str, Any] = {"source": {"kind": kind, "repo_id": repo_id}, **fields}
     return ArtifactSnapshot.model_validate(item)
+
+
+def make_context(
+    *,
+    readme: str | None = None,
+    repo_id: str = "acme/model",
+    records: list[ArtifactRecord] | None = None,
+    parent_scores: dict[str, float] | None = None,
+    **snapshot_fields: Any,
+) -> RatingContext:
+    """A rating context over a hand-made model (no storage, no upstream: metrics that would read either
+    must get their inputs from the snapshot, the README, `records` or `parent_scores`)."""
+    record = make_record("model-1", repo_id)
+    details = ArtifactDetails(
+        record=record, snapshot=make_snapshot(repo_id, **snapshot_fields), readme=readme
+    )
+    scores = parent_scores or {}
+
+    def score_parent(parent_id: str) -> ParentScore | None:
+        return ParentScore(parent_id, parent_id, scores[parent_id]) if parent_id in scores else None
+
+    return RatingContext(
+        storage=cast(Storage, None),
+        upstreams=cast(Upstreams, None),
+        settings=Settings(),
+        details=details,
+        records=[record, *(records or [])],
+        parent_ids=list(scores),
+        score_parent=score_parent,
+        now=dt.datetime(2025, 6, 1, tzinfo=dt.UTC),
+    )

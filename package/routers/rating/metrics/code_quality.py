@@ -28,9 +28,15 @@ import re
 
 from package.routers.rating.inputs.card import parse_card
 from package.routers.rating.inputs.github_facts import RepoFacts
-from package.routers.rating.metrics.base import Metric, Outcome, RatingContext, clamp
-from package.routers.rating.metrics.dataset_and_code_score import SOURCE_SUFFIXES
-from package.routers.rating.metrics.ramp_up_time import INSTALL, USAGE_TITLE
+from package.routers.rating.metrics.base import (
+    INSTALL,
+    SOURCE_SUFFIXES,
+    USAGE_TITLE,
+    Metric,
+    Outcome,
+    RatingContext,
+    clamp,
+)
 
 TEST_FILE = re.compile(r"(^|/)(tests?|testing|spec)/|(^|/)test_[^/]+\.\w+$|_test\.\w+$|\.(spec|test)\.\w+$")
 CI_FILE = re.compile(

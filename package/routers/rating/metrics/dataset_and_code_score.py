@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import re
 
-from package.routers.rating.metrics.base import Metric, Outcome, RatingContext
-from package.routers.rating.metrics.ramp_up_time import code_blocks
+from package.routers.rating.metrics.base import SOURCE_SUFFIXES, Metric, Outcome, RatingContext, code_blocks
 
 TRAINING_DATA_TITLE = re.compile(r"training data|dataset|data\b|corpus|pre-?training", re.IGNORECASE)
-SOURCE_SUFFIXES = (".py", ".js", ".ts", ".ipynb", ".sh", ".cpp", ".c", ".rs", ".go", ".java")
 
 
 def dataset_part(ctx: RatingContext) -> tuple[float, str]:
