@@ -57,3 +57,14 @@ def test_every_domain_with_routes_has_the_four_files():
         if (folder / "endpoint.py").exists():
             missing = [n for n in ("services.py", "interface.py") if not (folder / n).exists()]
             assert missing == [], f"{domain} lacks {missing}"
+
+
+def test_no_test_module_imports_another():
+    """Shared test helpers live in a conftest.py or tests/helpers.py, never in a test module."""
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in (ROOT / "tests").rglob("*.py")
+        for module in _imported_modules(path)
+        if module.startswith("tests.") and module.rsplit(".", 1)[-1].startswith("test_")
+    ]
+    assert offenders == []
