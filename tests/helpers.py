@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any, cast
 
 from package.core.config import Settings
 from package.core.storage import Storage
+from package.core.storage.files import FileBlobStore
+from package.core.storage.sqlite import SqliteRecordStore
 from package.core.upstream.clients import Upstreams
 from package.routers.artifacts.interface import (
     ArtifactDetails,
@@ -75,4 +78,13 @@ def make_context(
         parent_ids=list(scores),
         score_parent=score_parent,
         now=dt.datetime(2025, 6, 1, tzinfo=dt.UTC),
+    )
+
+
+def embedded_storage(folder: Path) -> Storage:
+    """A fresh embedded storage (SQLite records, file blobs) in `folder`."""
+    return Storage(
+        records=SqliteRecordStore(folder / "registry.sqlite3"),
+        blobs=FileBlobStore(folder / "blobs"),
+        description=f"test ({folder})",
     )
