@@ -13,13 +13,12 @@ from urllib.parse import quote
 import httpx
 
 from package.core.errors import NotFound, UpstreamError
-from package.core.upstream.http import raise_for_status
+from package.core.upstream.http import CHUNK_BYTES, raise_for_status, stream_checked
 from package.core.upstream.snapshot import README_MAX_BYTES, FileStream, RemoteFile, Snapshot
 from package.core.upstream.sources import SourceRef
 
 logger = logging.getLogger("registry.upstream.github")
 
-CHUNK_BYTES = 1024 * 1024
 RAW = "application/vnd.github.raw"
 
 
@@ -126,16 +125,17 @@ class GitHubAdapter:
         source = snapshot.source
         full = f"{source.subpath}/{path}" if source.subpath else path
         url = f"/repos/{source.repo_id}/contents/{quote(full)}"
-        try:
-            with self._http.stream(
-                "GET", url, params={"ref": snapshot.revision or ""}, headers={"Accept": RAW}
-            ) as response:
-                if response.status_code >= 400:
-                    response.read()
-                _raise_for_status(response, f"file {path!r} of {source.repo_id!r}")
-                yield response.iter_bytes(CHUNK_BYTES)
-        except httpx.HTTPError as exc:
-            raise UpstreamError(f"GitHub failed while sending {path!r} of {source.repo_id!r}: {exc}") from exc
+        with stream_checked(
+            self._http,
+            "GET",
+            url,
+            upstream="GitHub",
+            sending=f"{path!r} of {source.repo_id!r}",
+            check=lambda response: _raise_for_status(response, f"file {path!r} of {source.repo_id!r}"),
+            params={"ref": snapshot.revision or ""},
+            headers={"Accept": RAW},
+        ) as chunks:
+            yield chunks
 
     def iter_files(self, snapshot: Snapshot) -> Iterator[tuple[RemoteFile, FileStream]]:
         """Every manifest file, read from one zipball download (one API call for the whole repository)."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import httpx
 
 from package.core.errors import NotFound, UpstreamError
 
+CHUNK_BYTES = 1024 * 1024
 # An adapter's own reading of a failed answer (a rate limit, a gate, refused credentials): raises or returns.
 SpecialCase = Callable[[httpx.Response], None]
 
@@ -28,3 +31,25 @@ def raise_for_status(
     if response.status_code == 404:
         raise NotFound(not_found or f"Not found on {upstream}: {what}.")
     raise UpstreamError(f"{upstream} answered {response.status_code} for {what}.")
+
+
+@contextmanager
+def stream_checked(
+    client: httpx.Client,
+    method: str,
+    url: str,
+    *,
+    upstream: str,
+    sending: str,
+    check: Callable[[httpx.Response], None],
+    **request: Any,
+) -> Iterator[Iterator[bytes]]:
+    """Stream an upstream file: `check` maps a failed answer; a broken transfer becomes UpstreamError."""
+    try:
+        with client.stream(method, url, **request) as response:
+            if response.status_code >= 400:
+                response.read()  # the check may read the error body (e.g. GitHub's rate-limit wording)
+            check(response)
+            yield response.iter_bytes(CHUNK_BYTES)
+    except httpx.HTTPError as exc:
+        raise UpstreamError(f"{upstream} failed while sending {sending}: {exc}") from exc

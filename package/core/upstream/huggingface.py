@@ -25,14 +25,13 @@ from huggingface_hub.errors import (
 from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]  # public, not re-exported
 
 from package.core.errors import NotFound, RegistryError, UpstreamError, UpstreamGated
-from package.core.upstream.http import raise_for_status
+from package.core.upstream.http import raise_for_status, stream_checked
 from package.core.upstream.snapshot import README_MAX_BYTES, SMALL_JSON_MAX_BYTES, RemoteFile, Snapshot
 from package.core.upstream.sources import SourceKind, SourceRef
 from package.core.values import string_list
 
 logger = logging.getLogger("registry.upstream.hf")
 
-CHUNK_BYTES = 1024 * 1024
 _GITHUB_LINK = re.compile(r"https?://github\.com/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+)")
 _SMALL_JSON_FILES = ("config.json", "adapter_config.json", "model_index.json")
 HUB_COMMITS_MAX = 300  # newest commits captured at ingest
@@ -198,15 +197,16 @@ class HuggingFaceAdapter:
     @contextmanager
     def open_file(self, snapshot: Snapshot, path: str) -> Iterator[Iterator[bytes]]:
         """Stream one file's bytes from the Hub (following its CDN redirects)."""
-        headers = build_hf_headers(token=self._token)
-        try:
-            with self._http.stream("GET", self._file_url(snapshot, path), headers=headers) as response:
-                _raise_for_file(response, snapshot, path)
-                yield response.iter_bytes(CHUNK_BYTES)
-        except httpx.HTTPError as exc:
-            raise UpstreamError(
-                f"Hugging Face failed while sending {path!r} of {snapshot.source.repo_id!r}: {exc}"
-            ) from exc
+        with stream_checked(
+            self._http,
+            "GET",
+            self._file_url(snapshot, path),
+            upstream="Hugging Face",
+            sending=f"{path!r} of {snapshot.source.repo_id!r}",
+            check=lambda response: _raise_for_file(response, snapshot, path),
+            headers=build_hf_headers(token=self._token),
+        ) as chunks:
+            yield chunks
 
     def iter_files(self, snapshot: Snapshot) -> Iterator[tuple[RemoteFile, Any]]:
         """Every manifest file with a stream of its bytes."""
