@@ -68,3 +68,23 @@ def test_no_test_module_imports_another():
         if module.startswith("tests.") and module.rsplit(".", 1)[-1].startswith("test_")
     ]
     assert offenders == []
+
+
+MAX_FILE_LINES = 400
+MAX_FUNCTION_LINES = 60
+
+
+def test_files_and_functions_stay_small():
+    """No source file over 400 lines, no function over 60 (house style: small pieces with one job)."""
+    too_big = []
+    for path in [*sorted((ROOT / "package").rglob("*.py")), ROOT / "main.py"]:
+        text = path.read_text()
+        name = path.relative_to(ROOT)
+        if text.count("\n") > MAX_FILE_LINES:
+            too_big.append(f"{name}: {text.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    too_big.append(f"{name}:{node.lineno} {node.name}(): {length} lines")
+    assert too_big == []

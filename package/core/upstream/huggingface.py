@@ -67,26 +67,7 @@ class HuggingFaceAdapter:
 
     def snapshot(self, ref: SourceRef) -> Snapshot:
         """Fetch the repository's info (with file metadata), README and small JSON configs."""
-        what = "dataset" if ref.kind is SourceKind.HF_DATASET else "model"
-        try:
-            if ref.kind is SourceKind.HF_DATASET:
-                info: Any = self._api.dataset_info(
-                    ref.repo_id, revision=ref.revision, files_metadata=True, timeout=self._timeout
-                )
-            else:
-                info = self._api.model_info(
-                    ref.repo_id, revision=ref.revision, files_metadata=True, timeout=self._timeout
-                )
-        except RevisionNotFoundError as exc:
-            raise NotFound(f"Hugging Face {what} {ref.repo_id!r} has no revision {ref.revision!r}.") from exc
-        except RepositoryNotFoundError as exc:
-            if isinstance(exc, GatedRepoError):
-                raise UpstreamGated(
-                    f"Hugging Face {what} {ref.repo_id!r} is gated and its metadata is not public."
-                ) from exc
-            raise NotFound(f"Hugging Face {what} {ref.repo_id!r} was not found upstream.") from exc
-        except (HfHubHTTPError, httpx2.HTTPError, OSError) as exc:
-            raise UpstreamError(f"Hugging Face did not answer for {what} {ref.repo_id!r}: {exc}") from exc
+        info = self._info(ref)
         files = [_remote_file(s) for s in (info.siblings or [])]
         card_data = _plain(info.card_data)
         tags = list(info.tags or [])
@@ -126,6 +107,30 @@ class HuggingFaceAdapter:
             snapshot.details.update(history.result())
         snapshot.linked = _links(card_data, tags, snapshot.readme)
         return snapshot
+
+    def _info(self, ref: SourceRef) -> Any:
+        """The Hub's model or dataset info, with file metadata; upstream failures as registry errors."""
+        what = "dataset" if ref.kind is SourceKind.HF_DATASET else "model"
+        try:
+            if ref.kind is SourceKind.HF_DATASET:
+                info: Any = self._api.dataset_info(
+                    ref.repo_id, revision=ref.revision, files_metadata=True, timeout=self._timeout
+                )
+            else:
+                info = self._api.model_info(
+                    ref.repo_id, revision=ref.revision, files_metadata=True, timeout=self._timeout
+                )
+        except RevisionNotFoundError as exc:
+            raise NotFound(f"Hugging Face {what} {ref.repo_id!r} has no revision {ref.revision!r}.") from exc
+        except RepositoryNotFoundError as exc:
+            if isinstance(exc, GatedRepoError):
+                raise UpstreamGated(
+                    f"Hugging Face {what} {ref.repo_id!r} is gated and its metadata is not public."
+                ) from exc
+            raise NotFound(f"Hugging Face {what} {ref.repo_id!r} was not found upstream.") from exc
+        except (HfHubHTTPError, httpx2.HTTPError, OSError) as exc:
+            raise UpstreamError(f"Hugging Face did not answer for {what} {ref.repo_id!r}: {exc}") from exc
+        return info
 
     def _history_details(self, ref: SourceRef, repo_id: str, revision: str | None) -> dict[str, Any]:
         """The snapshot.details entries of the commit history; a failure only records why (ingest goes on)."""

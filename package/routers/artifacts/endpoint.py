@@ -36,13 +36,15 @@ from package.routers.artifacts.interface import (
 from package.routers.artifacts.responses import to_response
 
 router = APIRouter(tags=["artifacts"])
+READ_ERRORS = documented(BadRequest, Forbidden, ArtifactNotFound)
+DOWNLOAD_ERRORS = documented(BadRequest, Forbidden, ArtifactNotFound, RangeNotSatisfiable, UpstreamError)
 
 
 # Literal paths come before `/artifact/{artifact_type}`, which would otherwise capture them.
 @router.post(
     "/artifact/byRegEx",
     response_model=list[ArtifactMetadata],
-    responses=documented(BadRequest, Forbidden, ArtifactNotFound),
+    responses=READ_ERRORS,
     summary="Get any artifacts fitting the regular expression (BASELINE).",
 )
 def by_regex(
@@ -85,7 +87,7 @@ def create_artifact(
     "/artifacts/{artifact_type}/{id}",
     response_model=Artifact,
     response_model_exclude_none=True,
-    responses=documented(BadRequest, Forbidden, ArtifactNotFound),
+    responses=READ_ERRORS,
     summary="Interact with the artifact with this id. (BASELINE)",
 )
 def get_artifact(_: CanSearch, artifact: CurrentArtifact, base_url: BaseUrl) -> Artifact:
@@ -118,7 +120,7 @@ def update_artifact(
 
 @router.delete(
     "/artifacts/{artifact_type}/{id}",
-    responses=documented(BadRequest, Forbidden, ArtifactNotFound),
+    responses=READ_ERRORS,
     summary="Delete this artifact. (NON-BASELINE)",
 )
 def delete_artifact(artifact_type: ArtifactType, id: str, storage: Store, _: CanUpload) -> dict[str, str]:
@@ -151,7 +153,7 @@ def list_artifacts(
 @router.get(
     "/artifact/byName/{name}",
     response_model=list[ArtifactMetadata],
-    responses=documented(BadRequest, Forbidden, ArtifactNotFound),
+    responses=READ_ERRORS,
     summary="List artifact metadata for this name. (NON-BASELINE)",
 )
 def by_name(name: str, storage: Store, _: CanSearch) -> list[ArtifactMetadata]:
@@ -162,7 +164,7 @@ def by_name(name: str, storage: Store, _: CanSearch) -> list[ArtifactMetadata]:
 @router.get(
     "/artifact/{artifact_type}/{id}/audit",
     response_model=list[ArtifactAuditEntry],
-    responses=documented(BadRequest, Forbidden, ArtifactNotFound),
+    responses=READ_ERRORS,
     summary="Retrieve audit entries for this artifact. (NON-BASELINE)",
 )
 def audit(storage: Store, _: CanSearch, artifact: CurrentArtifact) -> list[ArtifactAuditEntry]:
@@ -173,7 +175,7 @@ def audit(storage: Store, _: CanSearch, artifact: CurrentArtifact) -> list[Artif
 @router.get(
     "/artifact/{artifact_type}/{id}/details",
     response_model=ArtifactOverview,
-    responses=documented(BadRequest, Forbidden, ArtifactNotFound),
+    responses=READ_ERRORS,
     summary="Source, license, size and mirror progress of this artifact.",
 )
 def details(storage: Store, _: CanSearch, artifact: CurrentArtifact, base_url: BaseUrl) -> ArtifactOverview:
@@ -183,7 +185,7 @@ def details(storage: Store, _: CanSearch, artifact: CurrentArtifact, base_url: B
 
 @router.get(
     "/download/{artifact_type}/{id}",
-    responses=documented(BadRequest, Forbidden, ArtifactNotFound, RangeNotSatisfiable, UpstreamError),
+    responses=DOWNLOAD_ERRORS,
     response_class=Response,
     summary="Download the artifact as one zip bundle.",
 )
@@ -196,7 +198,7 @@ def download_bundle(
 
 @router.get(
     "/download/{artifact_type}/{id}/{path:path}",
-    responses=documented(BadRequest, Forbidden, ArtifactNotFound, RangeNotSatisfiable, UpstreamError),
+    responses=DOWNLOAD_ERRORS,
     response_class=Response,
     summary="Download one file of the artifact.",
 )

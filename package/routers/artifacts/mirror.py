@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import suppress
 from datetime import UTC, datetime
+from typing import Any
 
 from package.core.background import ProcessWide
 from package.core.config import MirrorPolicy, Settings, get_settings
@@ -153,6 +154,38 @@ def build_bundle(storage: Storage, record: ArtifactRecord, snapshot: Snapshot) -
     return writer.info
 
 
+def _copy_missing(
+    storage: Storage,
+    upstreams: Upstreams,
+    record: ArtifactRecord,
+    snapshot: Snapshot,
+    have: dict[str, dict[str, Any]],
+    state: MirrorState,
+    stop: threading.Event | None,
+    *,
+    wanted: set[str],
+) -> MirrorState:
+    """Copy the `wanted` manifest files (`have` is updated as they land), saving progress after each."""
+    for remote, stream in upstreams.adapter(snapshot.source.kind).iter_files(snapshot):
+        if remote.path not in wanted:
+            continue
+        with stream as chunks:
+            info = store_file(storage, record, remote, chunks, stop)
+        have[remote.path] = {"sha256": info.sha256, "size": info.size}
+        state = _progress(state, snapshot, have)
+        database.save_mirror_state(storage, record.id, record.generation, state)
+        logger.info(
+            "mirrored file",
+            extra={
+                "artifact_id": record.id,
+                "path": remote.path,
+                "bytes_done": state.bytes_done,
+                "bytes_total": state.bytes_total,
+            },
+        )
+    return state
+
+
 def mirror_artifact(
     storage: Storage,
     upstreams: Upstreams,
@@ -180,23 +213,7 @@ def mirror_artifact(
         database.save_mirror_state(storage, artifact_id, generation, state)
         if missing:
             wanted = {f.path for f in missing}
-            for remote, stream in upstreams.adapter(snapshot.source.kind).iter_files(snapshot):
-                if remote.path not in wanted:
-                    continue
-                with stream as chunks:
-                    info = store_file(storage, record, remote, chunks, stop)
-                have[remote.path] = {"sha256": info.sha256, "size": info.size}
-                state = _progress(state, snapshot, have)
-                database.save_mirror_state(storage, artifact_id, generation, state)
-                logger.info(
-                    "mirrored file",
-                    extra={
-                        "artifact_id": artifact_id,
-                        "path": remote.path,
-                        "bytes_done": state.bytes_done,
-                        "bytes_total": state.bytes_total,
-                    },
-                )
+            state = _copy_missing(storage, upstreams, record, snapshot, have, state, stop, wanted=wanted)
         bundle = build_bundle(storage, record, snapshot)
         state = state.model_copy(
             update={

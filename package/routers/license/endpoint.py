@@ -15,14 +15,15 @@ from package.routers.license.errors import GitHubProjectNotFound, NotAGitHubRepo
 from package.routers.license.interface import ArtifactLicense, LicenseCheckReport, SimpleLicenseCheckRequest
 
 router = APIRouter(tags=["license"])
+CHECK_ERRORS = documented(
+    NotAGitHubRepository, Forbidden, ArtifactNotFound, GitHubProjectNotFound, UpstreamError
+)
 
 
 @router.post(
     "/artifact/model/{id}/license-check",
     response_model=bool,
-    responses=documented(
-        NotAGitHubRepository, Forbidden, ArtifactNotFound, GitHubProjectNotFound, UpstreamError
-    ),
+    responses=CHECK_ERRORS,
     summary="Assess license compatibility for fine-tune and inference usage. (BASELINE)",
 )
 def license_check(
@@ -35,9 +36,7 @@ def license_check(
 @router.post(
     "/artifact/model/{id}/license-report",
     response_model=LicenseCheckReport,
-    responses=documented(
-        NotAGitHubRepository, Forbidden, ArtifactNotFound, GitHubProjectNotFound, UpstreamError
-    ),
+    responses=CHECK_ERRORS,
     summary="The license check explained: both licenses normalised, the verdict and its reason.",
 )
 def license_report(

@@ -16,13 +16,14 @@ from package.routers.lineage.errors import LineageUnavailable
 from package.routers.lineage.interface import ArtifactCost, ArtifactLineageGraph
 
 router = APIRouter(tags=["lineage"])
+ERRORS = documented(BadRequest, LineageUnavailable, Forbidden, ArtifactNotFound)
 
 
 @router.get(
     "/artifact/model/{id}/lineage",
     response_model=ArtifactLineageGraph,
     response_model_exclude_none=True,
-    responses=documented(BadRequest, LineageUnavailable, Forbidden, ArtifactNotFound),
+    responses=ERRORS,
     summary="Retrieve the lineage graph for this artifact. (BASELINE)",
 )
 def get_lineage(
@@ -43,7 +44,7 @@ def get_lineage(
 @router.get(
     "/artifact/{artifact_type}/{id}/cost",
     response_model=ArtifactCost,
-    responses=documented(BadRequest, LineageUnavailable, Forbidden, ArtifactNotFound),
+    responses=ERRORS,
     summary="Get the cost of an artifact (BASELINE)",
 )
 def get_cost(
