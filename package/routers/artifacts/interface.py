@@ -239,6 +239,12 @@ class ArtifactSnapshot(SpecModel):
         value = self.model_dump(mode="json", include={key})[key]
         return default if value is None else value
 
+    def __getitem__(self, key: str) -> Any:
+        """Transitional dict-style read (`snapshot["files"]`); deprecated like `get`."""
+        if key not in type(self).model_fields:
+            raise KeyError(key)
+        return self.model_dump(mode="json", include={key})[key]
+
 
 class ArtifactDetails(SpecModel):
     """Everything the registry knows of an artifact, for other domains and for people."""

@@ -37,3 +37,6 @@ class TestArtifactSnapshot:
         assert snapshot.get("files") == [{"path": "a", "size": 3, "sha256": None, "etag": None}]
         assert snapshot.get("gated", "no") == "no"
         assert snapshot.get("not_a_field", 5) == 5
+        assert snapshot["license"] == "mit"
+        with pytest.raises(KeyError):
+            snapshot["not_a_field"]
