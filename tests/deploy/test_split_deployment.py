@@ -19,8 +19,11 @@ import httpx
 import pytest
 import yaml
 
+from package.core.logging import UVICORN_LOG_CONFIG
+
 ROOT = Path(__file__).resolve().parents[2]
 GATEWAY = ROOT / "backend" / "gateway"
+UVICORN = [sys.executable, "-m", "uvicorn", "main:app", "--host", "127.0.0.1"]
 DEFAULT_ADMIN = {
     "user": {"name": "ece30861defaultadminuser", "is_admin": True},
     "secret": {"password": "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE artifacts;"},
@@ -109,7 +112,7 @@ def gateway(hub, tmp_path) -> Iterator[str]:
             }
             processes.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "uvicorn", "main:app", "--host", "127.0.0.1", "--port", str(port)],
+                    [*UVICORN, "--port", str(port), "--no-access-log", "--log-config", UVICORN_LOG_CONFIG],
                     cwd=ROOT,
                     env=proc_env,
                     stdout=subprocess.DEVNULL,
@@ -129,7 +132,7 @@ def gateway(hub, tmp_path) -> Iterator[str]:
         main_conf = main_conf.replace("/etc/nginx/registry/", f"{conf_dir}/").replace(
             "listen 8000;", f"listen 127.0.0.1:{gateway_port};"
         )
-        main_conf = main_conf.replace("access_log /dev/stdout;", f"access_log {conf_dir}/access.log;")
+        main_conf = main_conf.replace("access_log /dev/stdout ", f"access_log {conf_dir}/access.log ")
         (conf_dir / "nginx.conf").write_text(main_conf)
         for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
             (conf_dir / sub).mkdir()
