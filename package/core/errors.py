@@ -135,8 +135,47 @@ def error_body(
     return body
 
 
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error", "message", "status"],
+    "properties": {
+        "error": {"type": "string"},
+        "message": {"type": "string"},
+        "status": {"type": "integer"},
+        "details": {"type": "object"},
+    },
+}
+MALFORMED = "Malformed request: the message names each field that is missing, unknown or invalid."
+
+
+def describe_400_not_422(app: FastAPI) -> None:
+    """Make the OpenAPI document say what the server does: malformed requests get 400 `Error`, not 422."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = build()  # cached by FastAPI after the first call; the rewrite below is idempotent
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas["Error"] = ERROR_SCHEMA
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.get("responses", {})
+                if responses.pop("422", None) is not None:
+                    responses.setdefault("400", {"description": MALFORMED})
+                for code, response in responses.items():
+                    if code.startswith(("4", "5")) and "content" not in response:
+                        response["content"] = {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                        }
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map every error type to a JSON response, once, for the whole app."""
+    describe_400_not_422(app)
 
     @app.exception_handler(RegistryError)
     async def _registry_error(_: Request, exc: RegistryError) -> JSONResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -99,10 +100,26 @@ class ArtifactUpdate(SpecModel):
 
 
 class ArtifactQuery(SpecModel):
-    """One query of `POST /artifacts`: a name (or "*") and optional types."""
+    """One query of `POST /artifacts`: a name (or "*"), optional types and the registry's optional filters.
+
+    Unknown fields are refused (400 naming the field) rather than silently ignored, so a misspelt filter never
+    widens a query. `license`, `min_net_score` and `created_after` are this registry's additions to the spec.
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     name: ArtifactName
     types: list[ArtifactType] | None = None
+    license: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = Field(
+        default=None, description="Only artifacts whose license id is this one (case-insensitive)."
+    )
+    min_net_score: Annotated[float, Field(ge=0.0, le=1.0)] | None = Field(
+        default=None,
+        description="Only models whose current rating's net_score is at least this (unrated: no).",
+    )
+    created_after: datetime | None = Field(
+        default=None, description="Only artifacts registered strictly after this ISO-8601 time (naive = UTC)."
+    )
 
 
 class ArtifactRegEx(SpecModel):

@@ -42,6 +42,7 @@ from package.routers.artifacts.interface import (
     User,
 )
 from package.routers.artifacts.mirror import get_mirror_queue, initial_state, now_iso, release_blobs
+from package.routers.artifacts.queries import add_score_source as add_score_source
 from package.routers.artifacts.queries import by_name as by_name
 from package.routers.artifacts.queries import by_regex as by_regex
 from package.routers.artifacts.queries import list_artifacts as list_artifacts

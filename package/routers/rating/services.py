@@ -332,8 +332,19 @@ def _on_reset(_: Storage) -> None:
     get_pipeline().forget()
 
 
+def current_net_scores(storage: Storage) -> dict[str, float]:
+    """Net score of each model whose stored rating is of its current generation (`min_net_score`)."""
+    generations = {r.id: r.generation for r in artifact_services.all_records(storage)}
+    return {
+        report.artifact_id: report.rating.net_score
+        for report in database.list_reports(storage)
+        if generations.get(report.artifact_id) == report.generation
+    }
+
+
 def register_hooks() -> None:
     """Rate models after ingest, keep ratings current, gate ingest, and forget everything on reset."""
+    artifact_services.add_score_source(current_net_scores)
     on_artifact_change(_on_artifact_change)
     add_ingest_gate(_ingest_gate)
     on_reset(_on_reset)
