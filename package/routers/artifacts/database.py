@@ -7,7 +7,8 @@ Item layout (partition key / sort key), as a DynamoDB table would hold it:
   README / <id>                   README text (one partition, so a regex search reads one partition)
   FILES#<id> / <path>             files copied into the blob store: sha256 and size
   BLOBREF#<sha256> / <id>         which artifacts use a blob (a blob with no reference is deleted)
-  AUDIT#<id> / <date>#<rand>      audit entries
+  AUDIT#<id> / <date>#<rand>      audit entries (the spec's per-artifact view; removed with the artifact)
+  AUDITLOG / <date>#<rand>        every audit entry, deletions and resets too (outlives the artifact)
   HIDDEN / <id>                   registered, not yet published (REGISTRY_ASYNC_RATING: waits for its rating)
 """
 
@@ -26,6 +27,7 @@ ARTIFACT = "ARTIFACT"
 SOURCE = "SOURCE"
 README = "README"
 HIDDEN = "HIDDEN"
+AUDITLOG = "AUDITLOG"
 
 
 def _source_sk(artifact_type: ArtifactType, source_key: str) -> str:
@@ -187,9 +189,23 @@ def save_mirror_state(storage: Storage, artifact_id: str, generation: str, state
     storage.records.transact(ops)
 
 
-def add_audit(storage: Storage, artifact_id: str, sort_key: str, entry: dict[str, Any]) -> None:
-    """Append one audit entry."""
-    storage.records.put(f"AUDIT#{artifact_id}", sort_key, entry)
+def add_logged_audit(
+    storage: Storage, artifact_id: str, sort_key: str, entry: dict[str, Any], log_entry: dict[str, Any]
+) -> None:
+    """Append one audit entry to the artifact's trail and to the registry-wide log, atomically."""
+    storage.records.transact(
+        [Put(f"AUDIT#{artifact_id}", sort_key, entry), Put(AUDITLOG, sort_key, log_entry)]
+    )
+
+
+def add_log_entry(storage: Storage, sort_key: str, log_entry: dict[str, Any]) -> None:
+    """Append one entry to the registry-wide audit log only (a deletion's tombstone, a reset)."""
+    storage.records.put(AUDITLOG, sort_key, log_entry)
+
+
+def audit_log(storage: Storage) -> list[dict[str, Any]]:
+    """The registry-wide audit log, oldest first (sort keys start with the ISO date)."""
+    return [r.item for r in storage.records.query(AUDITLOG)]
 
 
 def audit(storage: Storage, artifact_id: str) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request, Response, status
@@ -19,6 +20,7 @@ from package.core.errors import (
 from package.core.storage import Store
 from package.core.web import BaseUrl
 from package.routers.artifacts import services
+from package.routers.artifacts.audit import MAX_PAGE, AuditFilter
 from package.routers.artifacts.dependencies import CurrentArtifact, Registry, RegistryDep
 from package.routers.artifacts.errors import ArtifactNotFound, DuplicateArtifact, TooManyMatches
 from package.routers.artifacts.interface import (
@@ -32,6 +34,8 @@ from package.routers.artifacts.interface import (
     ArtifactRegEx,
     ArtifactType,
     ArtifactUpdate,
+    AuditLogAction,
+    AuditLogEntry,
 )
 from package.routers.artifacts.responses import to_response
 
@@ -123,9 +127,9 @@ def update_artifact(
     responses=READ_ERRORS,
     summary="Delete this artifact. (NON-BASELINE)",
 )
-def delete_artifact(artifact_type: ArtifactType, id: str, storage: Store, _: CanUpload) -> dict[str, str]:
-    """Delete only the artifact that matches the id."""
-    services.delete(storage, artifact_type=artifact_type, artifact_id=id)
+def delete_artifact(artifact_type: ArtifactType, id: str, storage: Store, user: CanUpload) -> dict[str, str]:
+    """Delete only the artifact that matches the id (the audit log keeps who and when)."""
+    services.delete(storage, artifact_type=artifact_type, artifact_id=id, principal=user)
     return {"deleted": id}
 
 
@@ -170,6 +174,33 @@ def by_name(name: str, storage: Store, _: CanSearch) -> list[ArtifactMetadata]:
 def audit(storage: Store, _: CanSearch, artifact: CurrentArtifact) -> list[ArtifactAuditEntry]:
     """The artifact's audit trail, oldest first."""
     return services.audit_entries(storage, artifact)
+
+
+@router.get(
+    "/audit",
+    response_model=list[AuditLogEntry],
+    responses=documented(BadRequest, Forbidden) | {401: {"description": "Not an admin."}},
+    summary="The registry-wide audit log, deletions and resets included (admin; beyond the spec).",
+)
+def audit_log(
+    response: Response,
+    storage: Store,
+    _: IsAdmin,
+    user: Annotated[str | None, Query(max_length=256, description="Only this user's actions.")] = None,
+    action: Annotated[AuditLogAction | None, Query(description="Only this action.")] = None,
+    artifact_type: Annotated[ArtifactType | None, Query(description="Only artifacts of this type.")] = None,
+    artifact_id: Annotated[str | None, Query(max_length=64, description="Only this artifact.")] = None,
+    since: Annotated[datetime | None, Query(description="From this ISO-8601 time (no zone: UTC).")] = None,
+    until: Annotated[datetime | None, Query(description="Up to this ISO-8601 time (no zone: UTC).")] = None,
+    offset: Annotated[int, Query(ge=0, description="Where the page starts.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Entries per page.")] = 100,
+) -> list[AuditLogEntry]:
+    """Entries oldest first; the `offset` header names the next page and is absent on the last."""
+    wanted = AuditFilter(user, action, artifact_type, artifact_id, since, until)
+    page, next_offset = services.audit_log(storage, wanted, offset=offset, limit=limit)
+    if next_offset is not None:
+        response.headers["offset"] = str(next_offset)
+    return page
 
 
 @router.get(
@@ -223,7 +254,7 @@ def _download(
     responses={401: {"description": "Not an admin."}, 403: {"description": "No token."}},
     summary="Reset the registry. (BASELINE)",
 )
-def reset(storage: Store, _: IsAdmin) -> dict[str, str]:
+def reset(storage: Store, user: IsAdmin) -> dict[str, str]:
     """Remove every artifact and restore the system's default state."""
-    services.reset(storage)
+    services.reset(storage, principal=user)
     return {"status": "reset"}

@@ -144,6 +144,28 @@ class ArtifactAuditEntry(SpecModel):
     action: AuditAction
 
 
+class AuditLogAction(StrEnum):
+    """What an entry of the registry-wide audit log records: the spec's actions, deletions and resets."""
+
+    CREATE = "CREATE"
+    UPDATE = "UPDATE"
+    DOWNLOAD = "DOWNLOAD"
+    RATE = "RATE"
+    AUDIT = "AUDIT"
+    DELETE = "DELETE"  # the tombstone: who removed the artifact, and when
+    RESET = "RESET"  # the registry was emptied; the first entry of the log that follows
+
+
+class AuditLogEntry(SpecModel):
+    """One entry of `GET /audit`: outlives the artifact it names (`artifact` is None for a reset)."""
+
+    user: User
+    date: str
+    action: AuditLogAction
+    artifact: ArtifactMetadata | None = None
+    note: str | None = None
+
+
 class MirrorState(SpecModel):
     """Progress of the background copy of an artifact's files."""
 

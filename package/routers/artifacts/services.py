@@ -22,7 +22,7 @@ from package.core.storage import ConditionFailed, Storage, get_storage
 from package.core.upstream.clients import Upstreams
 from package.core.upstream.snapshot import Snapshot
 from package.core.upstream.sources import SourceRef, parse_source_url
-from package.routers.artifacts import database, downloads
+from package.routers.artifacts import audit, database, downloads
 from package.routers.artifacts.downloads import DownloadPlan
 from package.routers.artifacts.errors import ArtifactNotFound, DuplicateArtifact
 from package.routers.artifacts.interface import (
@@ -38,8 +38,8 @@ from package.routers.artifacts.interface import (
     ArtifactType,
     ArtifactUpdate,
     AuditAction,
+    AuditLogEntry,
     MirrorStatus,
-    User,
 )
 from package.routers.artifacts.mirror import get_mirror_queue, initial_state, now_iso, release_blobs
 from package.routers.artifacts.queries import add_score_source as add_score_source
@@ -190,13 +190,16 @@ def _source_fields(
     }
 
 
-def delete(storage: Storage, *, artifact_type: ArtifactType, artifact_id: str) -> None:
-    """Remove an artifact, its records and every blob no other artifact uses."""
+def delete(
+    storage: Storage, *, artifact_type: ArtifactType, artifact_id: str, principal: Principal | None = None
+) -> None:
+    """Remove an artifact, its records and unshared blobs; the registry-wide audit log keeps a tombstone."""
     record = load(storage, artifact_type, artifact_id)
     try:
         _remove(storage, record)
     except ConditionFailed as exc:
         raise ArtifactNotFound(f"No {artifact_type.value} artifact has id {artifact_id}.") from exc
+    audit.tombstone(storage, record=record, principal=principal)
     logger.info("artifact deleted", extra={"artifact_id": artifact_id})
 
 
@@ -210,14 +213,7 @@ def record_audit(
     storage: Storage, *, record: ArtifactRecord, principal: Principal, action: AuditAction
 ) -> None:
     """Append an audit entry (other domains call this for RATE and the like)."""
-    date = now_iso()
-    entry = ArtifactAuditEntry(
-        user=User(name=principal.name, is_admin=principal.is_admin),
-        date=date,
-        artifact=record.metadata,
-        action=action,
-    )
-    database.add_audit(storage, record.id, f"{date}#{secrets.token_hex(4)}", entry.model_dump(mode="json"))
+    audit.record(storage, record=record, principal=principal, action=action)
 
 
 def audit_trail(
@@ -230,6 +226,13 @@ def audit_trail(
 def audit_entries(storage: Storage, record: ArtifactRecord) -> list[ArtifactAuditEntry]:
     """The audit entries of an artifact already loaded (e.g. by `CurrentArtifact`), oldest first."""
     return [ArtifactAuditEntry.model_validate(e) for e in database.audit(storage, record.id)]
+
+
+def audit_log(
+    storage: Storage, wanted: audit.AuditFilter, *, offset: int = 0, limit: int = 100
+) -> tuple[list[AuditLogEntry], int | None]:
+    """One page of the registry-wide audit log (deletions and resets included) and the next offset."""
+    return audit.entries(storage, wanted, offset=offset, limit=limit)
 
 
 def details(storage: Storage, artifact_id: str, *, include_hidden: bool = False) -> ArtifactDetails:
@@ -295,6 +298,7 @@ def discard(storage: Storage, artifact_id: str) -> None:
     if record is not None and database.is_hidden(storage, artifact_id):
         with contextlib.suppress(ConditionFailed):
             _remove(storage, record)
+            audit.tombstone(storage, record=record, principal=None)
 
 
 def download(
@@ -330,13 +334,18 @@ def download_record(
     return plan
 
 
-def reset(storage: Storage) -> None:
-    """Remove every artifact, record and blob, then let each domain restore its defaults."""
+def reset(storage: Storage, *, principal: Principal | None = None) -> None:
+    """Remove every artifact, record and blob, then let each domain restore its defaults.
+
+    The reset is logged before anything goes (who, how many artifacts), and starts the emptied audit log.
+    """
+    removed = len(database.list_all(storage, include_hidden=True))
+    logger.info("registry reset", extra={"user": principal.name if principal else None, "artifacts": removed})
     get_mirror_queue().cancel_all()
     storage.records.clear()
     storage.blobs.clear()
     run_reset_hooks(storage)
-    logger.info("registry reset")
+    audit.log_reset(storage, principal=principal, removed=removed)
 
 
 def resume_mirrors(storage: Storage, settings: Settings) -> int:

@@ -77,3 +77,14 @@ def test_deleting_an_artifact_with_more_items_than_one_dynamodb_transaction(aws_
     assert aws_client.delete(f"/artifacts/code/{aid}").status_code == 200
     assert storage.records.query(f"AUDIT#{aid}") == []
     assert aws_client.get(f"/artifacts/code/{aid}").status_code == 404
+
+
+def test_audit_log_outlives_delete_and_records_reset_on_aws(aws_client):
+    created = aws_client.post("/artifact/code", json={"url": "https://github.com/openai/whisper"})
+    assert created.status_code == 201, created.text
+    aid = created.json()["metadata"]["id"]
+    assert aws_client.delete(f"/artifacts/code/{aid}").status_code == 200
+    history = aws_client.get("/audit", params={"artifact_id": aid}).json()
+    assert [e["action"] for e in history] == ["CREATE", "DELETE"]
+    assert aws_client.delete("/reset").status_code == 200
+    assert [e["action"] for e in aws_client.get("/audit").json()] == ["RESET"]
