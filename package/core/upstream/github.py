@@ -91,6 +91,7 @@ class GitHubAdapter:
                 "language": repo.get("language"),
             },
             details={
+                "canonical_id": repo.get("full_name"),  # the repository's current owner/name (renames, case)
                 "description": repo.get("description"),
                 "default_branch": repo.get("default_branch"),
                 "tree_sha": tree.get("sha"),

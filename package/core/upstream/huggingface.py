@@ -88,6 +88,7 @@ class HuggingFaceAdapter:
                 "author": info.author,
             },
             details={
+                "canonical_id": info.id,  # the Hub's own id after its redirects (legacy and renamed ids)
                 "library_name": getattr(info, "library_name", None),
                 "pipeline_tag": getattr(info, "pipeline_tag", None),
                 "config": _plain(getattr(info, "config", None)),

@@ -22,7 +22,7 @@ from package.core.storage import ConditionFailed, Storage, get_storage
 from package.core.upstream.clients import Upstreams
 from package.core.upstream.snapshot import Snapshot
 from package.core.upstream.sources import SourceRef, parse_source_url
-from package.routers.artifacts import audit, database, downloads
+from package.routers.artifacts import audit, database, downloads, identity
 from package.routers.artifacts.downloads import DownloadPlan
 from package.routers.artifacts.errors import ArtifactNotFound, DuplicateArtifact
 from package.routers.artifacts.interface import (
@@ -96,9 +96,11 @@ def register(
 ) -> Artifact:
     """Capture an upstream source's metadata and store it as a new artifact (409 for a known source)."""
     source = parse_source_url(body.url)
-    if database.source_owner(storage, artifact_type, source.key):
-        raise DuplicateArtifact(f"A {artifact_type.value} artifact from {body.url} exists already.")
+    identity.check_type(artifact_type, source, body.url)
+    identity.refuse_duplicate(storage, artifact_type, source.key, body.url)
     snapshot = upstreams.adapter(source.kind).snapshot(source)
+    claimed = identity.canonical(source, snapshot)  # legacy / renamed ids claim the repository's own key
+    identity.refuse_duplicate(storage, artifact_type, claimed.key, body.url)
     now = now_iso()
     record = ArtifactRecord(
         id=new_artifact_id(),
@@ -106,12 +108,15 @@ def register(
         type=artifact_type,
         created_at=now,
         created_by=principal.name,
-        **_source_fields(settings, body.url, source, snapshot, now),
+        **(_source_fields(settings, body.url, source, snapshot, now) | {"source_key": claimed.key}),
     )
     hidden = settings.async_rating and artifact_type is ArtifactType.MODEL  # unpublished until rated
     try:
         database.create(storage, record, _snapshot_item(snapshot), snapshot.readme, hidden=hidden)
     except ConditionFailed as exc:
+        identity.refuse_duplicate(
+            storage, artifact_type, claimed.key, body.url
+        )  # names the winner of the race
         raise DuplicateArtifact(f"A {artifact_type.value} artifact from {body.url} exists already.") from exc
     try:
         run_ingest_gates(record.id)
@@ -151,13 +156,15 @@ def update(
     if meta.id != old.id or meta.name != old.name or meta.type is not artifact_type:
         raise BadRequest("The body's metadata must match the artifact: same id, name and type as the path.")
     source = parse_source_url(body.data.url)
-    holder = database.source_owner(storage, artifact_type, source.key)
-    if holder and holder != old.id:
-        raise DuplicateArtifact(
-            f"Another {artifact_type.value} artifact ({holder}) is registered from {body.data.url}."
-        )
+    identity.check_type(artifact_type, source, body.data.url)
+    identity.refuse_duplicate(storage, artifact_type, source.key, body.data.url, allowed=old.id)
     snapshot = upstreams.adapter(source.kind).snapshot(source)
-    new = old.model_copy(update=_source_fields(settings, body.data.url, source, snapshot, now_iso()))
+    claimed = identity.canonical(source, snapshot)
+    identity.refuse_duplicate(storage, artifact_type, claimed.key, body.data.url, allowed=old.id)
+    fields = _source_fields(settings, body.data.url, source, snapshot, now_iso()) | {
+        "source_key": claimed.key
+    }
+    new = old.model_copy(update=fields)
     old_blobs = database.referenced_blobs(storage, old)
     try:
         database.replace(storage, old, new, _snapshot_item(snapshot), snapshot.readme)
