@@ -58,7 +58,7 @@ def plan_bundle(
     storage: Storage, upstreams: Upstreams, settings: Settings, record: ArtifactRecord
 ) -> DownloadPlan:
     """The whole artifact as one zip."""
-    filename = f"{_safe_name(record.name)}.zip"
+    filename = f"{safe_name(record.name)}.zip"
     if record.reference_only:
         return RedirectPlan(record.url)
     sha = record.mirror.bundle_sha256
@@ -84,7 +84,7 @@ def plan_file(
         return RedirectPlan(record.url)
     if remote is None:
         raise NotFound(f"Artifact {record.id} has no file {path!r}.")
-    filename = _safe_name(path.rsplit("/", 1)[-1])
+    filename = safe_name(path.rsplit("/", 1)[-1])
     mirrored = database.mirrored_files(storage, record.id).get(path)
     if mirrored and storage.blobs.exists(str(mirrored["sha256"])):
         sha = str(mirrored["sha256"])
@@ -157,6 +157,7 @@ def _then(chunks: Iterable[bytes], action: object) -> Iterator[bytes]:
         action()
 
 
-def _safe_name(name: str) -> str:
+def safe_name(name: str) -> str:
+    """A name fit for a download's file name (no path, quote or control characters)."""
     cleaned = "".join(c if c.isalnum() or c in "-_." else "_" for c in name).strip("._")
     return cleaned or "artifact"

@@ -34,6 +34,7 @@ from package.routers.artifacts.interface import (
     ArtifactRegEx,
     ArtifactType,
     ArtifactUpdate,
+    ArtifactVersion,
     AuditLogAction,
     AuditLogEntry,
 )
@@ -177,6 +178,17 @@ def audit(storage: Store, _: CanSearch, artifact: CurrentArtifact) -> list[Artif
 
 
 @router.get(
+    "/artifact/{artifact_type}/{id}/versions",
+    response_model=list[ArtifactVersion],
+    responses=READ_ERRORS,
+    summary="Every version of this artifact, oldest first; the last is the current one.",
+)
+def versions(storage: Store, _: CanSearch, artifact: CurrentArtifact) -> list[ArtifactVersion]:
+    """Number, pinned upstream revision, source URL, who, when and bundle sha256 of each version."""
+    return services.history(storage, artifact)
+
+
+@router.get(
     "/audit",
     response_model=list[AuditLogEntry],
     responses=documented(BadRequest, Forbidden) | {401: {"description": "Not an admin."}},
@@ -221,10 +233,16 @@ def details(storage: Store, _: CanSearch, artifact: CurrentArtifact, base_url: B
     summary="Download the artifact as one zip bundle.",
 )
 def download_bundle(
-    request: Request, user: CanDownload, artifact: CurrentArtifact, ctx: RegistryDep
+    request: Request,
+    user: CanDownload,
+    artifact: CurrentArtifact,
+    ctx: RegistryDep,
+    version: Annotated[
+        int | None, Query(ge=1, description="An earlier version, while its bundle is kept.")
+    ] = None,
 ) -> Response:
     """The bundle: from the store once mirrored (Range, ETag), else streamed through from upstream."""
-    return _download(request, user, artifact, ctx, path=None)
+    return _download(request, user, artifact, ctx, path=None, version=version)
 
 
 @router.get(
@@ -241,10 +259,16 @@ def download_file(
 
 
 def _download(
-    request: Request, user: Principal, artifact: ArtifactRecord, ctx: Registry, *, path: str | None
+    request: Request,
+    user: Principal,
+    artifact: ArtifactRecord,
+    ctx: Registry,
+    *,
+    path: str | None,
+    version: int | None = None,
 ) -> Response:
     plan = services.download_record(
-        ctx.storage, ctx.upstreams, ctx.settings, record=artifact, path=path, principal=user
+        ctx.storage, ctx.upstreams, ctx.settings, record=artifact, path=path, principal=user, version=version
     )
     return to_response(plan, request, ctx.storage, ctx.settings)
 

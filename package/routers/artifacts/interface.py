@@ -166,6 +166,22 @@ class AuditLogEntry(SpecModel):
     note: str | None = None
 
 
+class ArtifactVersion(SpecModel):
+    """One version of an artifact: what a `PUT` (or the registration) pinned, by whom and when."""
+
+    number: int
+    current: bool = False
+    revision: str | None = Field(default=None, description="The upstream commit the version pins.")
+    source_url: str
+    created_by: str
+    created_at: str
+    generation: str = Field(description="Ratings, lineage and cost computed for this version carry it.")
+    bundle_sha256: str | None = Field(default=None, description="sha256 of the version's zip bundle.")
+    bundle_kept: bool = Field(
+        default=False, description="Whether `/download/{type}/{id}?version=N` can still serve its bundle."
+    )
+
+
 class MirrorState(SpecModel):
     """Progress of the background copy of an artifact's files."""
 

@@ -22,7 +22,8 @@ from package.core.storage import ConditionFailed, Storage, get_storage
 from package.core.upstream.clients import Upstreams
 from package.core.upstream.snapshot import Snapshot
 from package.core.upstream.sources import SourceRef, parse_source_url
-from package.routers.artifacts import audit, database, downloads, identity
+from package.routers.artifacts import audit, database, downloads, identity, versions
+from package.routers.artifacts.config import get_artifacts_settings
 from package.routers.artifacts.downloads import DownloadPlan
 from package.routers.artifacts.errors import ArtifactNotFound, DuplicateArtifact
 from package.routers.artifacts.interface import (
@@ -30,7 +31,6 @@ from package.routers.artifacts.interface import (
     Artifact,
     ArtifactAuditEntry,
     ArtifactCreate,
-    ArtifactData,
     ArtifactDetails,
     ArtifactOverview,
     ArtifactRecord,
@@ -42,10 +42,14 @@ from package.routers.artifacts.interface import (
     MirrorStatus,
 )
 from package.routers.artifacts.mirror import get_mirror_queue, initial_state, now_iso, release_blobs
+from package.routers.artifacts.overview import download_url as download_url
+from package.routers.artifacts.overview import envelope as envelope
+from package.routers.artifacts.overview import overview_of as overview_of
 from package.routers.artifacts.queries import add_score_source as add_score_source
 from package.routers.artifacts.queries import by_name as by_name
 from package.routers.artifacts.queries import by_regex as by_regex
 from package.routers.artifacts.queries import list_artifacts as list_artifacts
+from package.routers.artifacts.versions import history as history
 
 logger = logging.getLogger("registry.artifacts")
 _ID_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
@@ -69,19 +73,6 @@ def load(storage: Storage, artifact_type: ArtifactType, artifact_id: str) -> Art
     if record is None or record.type is not artifact_type or database.is_hidden(storage, record.id):
         raise ArtifactNotFound(f"No {artifact_type.value} artifact has id {artifact_id}.")
     return record
-
-
-def download_url(record: ArtifactRecord, base_url: str) -> str:
-    """Where the registry serves the artifact's bundle."""
-    return f"{base_url.rstrip('/')}/download/{record.type.value}/{record.id}"
-
-
-def envelope(record: ArtifactRecord, base_url: str) -> Artifact:
-    """The spec's Artifact for a record."""
-    return Artifact(
-        metadata=record.metadata,
-        data=ArtifactData(url=record.url, download_url=download_url(record, base_url)),
-    )
 
 
 def register(
@@ -112,7 +103,14 @@ def register(
     )
     hidden = settings.async_rating and artifact_type is ArtifactType.MODEL  # unpublished until rated
     try:
-        database.create(storage, record, _snapshot_item(snapshot), snapshot.readme, hidden=hidden)
+        database.create(
+            storage,
+            record,
+            _snapshot_item(snapshot),
+            snapshot.readme,
+            hidden=hidden,
+            extra=versions.first(record),
+        )
     except ConditionFailed as exc:
         identity.refuse_duplicate(
             storage, artifact_type, claimed.key, body.url
@@ -167,11 +165,13 @@ def update(
     new = old.model_copy(update=fields)
     old_blobs = database.referenced_blobs(storage, old)
     try:
-        database.replace(storage, old, new, _snapshot_item(snapshot), snapshot.readme)
+        next_version = versions.following(storage, old, new, principal, new.updated_at or now_iso())
+        database.replace(storage, old, new, _snapshot_item(snapshot), snapshot.readme, extra=next_version)
     except ConditionFailed as exc:
         raise Conflict(f"Artifact {old.id} changed meanwhile or its new source is taken; try again.") from exc
     database.forget_files(storage, old.id, old_blobs)
-    release_blobs(storage, old_blobs)
+    release_blobs(storage, old_blobs)  # the outgoing version's bundle stays: its version references it
+    versions.apply_retention(storage, new, get_artifacts_settings().versions_kept)
     record_audit(storage, record=new, principal=principal, action=AuditAction.UPDATE)
     emit_artifact_event(ArtifactEvent.UPDATED, new.id, _written(new, snapshot, hidden=False))
     _schedule_mirror(settings, new)
@@ -212,7 +212,7 @@ def delete(
 
 def _remove(storage: Storage, record: ArtifactRecord) -> None:
     shas = database.delete(storage, record)
-    release_blobs(storage, shas)
+    release_blobs(storage, [*shas, *database.delete_versions(storage, record.id)])
     emit_artifact_event(ArtifactEvent.DELETED, record.id)
 
 
@@ -261,34 +261,6 @@ def overview(
     return overview_of(storage, load(storage, artifact_type, artifact_id), base_url=base_url)
 
 
-def overview_of(storage: Storage, record: ArtifactRecord, *, base_url: str) -> ArtifactOverview:
-    """`overview` of an artifact already loaded (e.g. by `CurrentArtifact`)."""
-    raw = database.snapshot(storage, record.id)
-    snapshot = ArtifactSnapshot.model_validate(raw) if raw is not None else None
-    return ArtifactOverview(
-        **envelope(record, base_url).model_dump(),
-        **record.model_dump(
-            include={
-                "source_kind",
-                "repo_id",
-                "revision",
-                "license",
-                "created_at",
-                "updated_at",
-                "created_by",
-                "reference_only",
-                "gated",
-                "mirror",
-            }
-        ),
-        file_count=len(snapshot.files) if snapshot else 0,
-        total_bytes=snapshot.total_bytes if snapshot else 0,
-        tags=list(snapshot.tags) if snapshot else [],
-        linked=snapshot.linked.model_dump(exclude_unset=True) if snapshot else {},
-        stats=dict(snapshot.stats) if snapshot else {},
-    )
-
-
 def all_records(storage: Storage, *, include_hidden: bool = False) -> list[ArtifactRecord]:
     """Every published (or, with `include_hidden`, every) artifact record, oldest first."""
     return database.list_all(storage, include_hidden=include_hidden)
@@ -331,9 +303,12 @@ def download_record(
     record: ArtifactRecord,
     path: str | None,
     principal: Principal,
+    version: int | None = None,
 ) -> DownloadPlan:
-    """`download` of an artifact already loaded (e.g. by `CurrentArtifact`)."""
-    if path is None:
+    """`download` of an artifact already loaded (`version`: an earlier version's bundle, while it is kept)."""
+    if version is not None and version != versions.history(storage, record)[-1].number:
+        plan: DownloadPlan = versions.bundle_plan(storage, record, version)
+    elif path is None:
         plan = downloads.plan_bundle(storage, upstreams, settings, record)
     else:
         plan = downloads.plan_file(storage, upstreams, settings, record, path)
