@@ -43,3 +43,36 @@ def test_delete_removes_the_artifact_and_frees_its_source(tmp_path: Path):
     assert database.source_owner(storage, record.type, record.source_key) is None
     with pytest.raises(ConditionFailed):
         database.delete(storage, record)
+
+
+def test_versions_go_with_the_artifact_and_keep_their_blobs_until_then(tmp_path: Path):
+    storage = embedded_storage(tmp_path)
+    record = make_record("a1", "org/model")
+    v1 = {"number": 1, "bundle_sha256": "ab" * 32}
+    database.create(
+        storage,
+        record,
+        SNAPSHOT,
+        None,
+        extra=[database.put_version("a1", 1, v1, new=True), database.keep_version_blob("a1", 1, "ab" * 32)],
+    )
+    assert database.versions(storage, "a1") == [v1]
+    assert database.blob_in_use(storage, "ab" * 32)
+    with pytest.raises(ConditionFailed):  # a version number is taken once
+        storage.records.transact([database.put_version("a1", 1, v1, new=True)])
+    database.release_version_blob(storage, "a1", 1, v1 | {"bundle_kept": False})
+    assert not database.blob_in_use(storage, "ab" * 32)
+    assert database.versions(storage, "a1")[0]["bundle_kept"] is False
+    assert database.delete_versions(storage, "a1") == ["ab" * 32]
+    assert database.versions(storage, "a1") == []
+
+
+def test_the_audit_log_outlives_the_artifact(tmp_path: Path):
+    storage = embedded_storage(tmp_path)
+    record = make_record("a1", "org/model")
+    database.create(storage, record, SNAPSHOT, None)
+    database.add_logged_audit(storage, "a1", "2026-01-01T00:00:00.000Z#1", {"e": 1}, {"l": 1})
+    database.delete(storage, record)
+    database.add_log_entry(storage, "2026-01-01T00:00:01.000Z#2", {"l": 2})
+    assert database.audit(storage, "a1") == []
+    assert database.audit_log(storage) == [{"l": 1}, {"l": 2}]
