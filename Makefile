@@ -18,7 +18,7 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/uvicorn main:app --host $(HOST) --port $(PORT) --no-proxy-headers
+	$(BIN)/uvicorn main:app --host $(HOST) --port $(PORT) --no-access-log --log-config package/core/uvicorn-logging.json --no-proxy-headers
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -10,39 +10,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from mangum import Mangum
 
-from package.core.config import ALL_DOMAINS, get_settings
+from package.assembly import install_hooks, resume_background_work, routed_domains
+from package.core.config import get_settings
 from package.core.docs import install_offline_docs
 from package.core.errors import install_error_handlers
-from package.core.events import clear_hooks, on_reset
 from package.core.hardening import install_security, warn_insecure_settings
 from package.core.logging import configure_logging
 from package.core.request_log import install_request_log
-from package.core.tokens import restore_after_reset
 
 logger = logging.getLogger("registry.app")
-
-
-def _routers(domains: Iterable[str]) -> list[str]:
-    """The domains that have routes in this build (a domain without an endpoint module has none yet)."""
-    found = []
-    for domain in domains:
-        try:
-            importlib.import_module(f"package.routers.{domain}.endpoint")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"package.routers.{domain}.endpoint":
-                raise
-            continue
-        found.append(domain)
-    return found
-
-
-def _resume_background() -> None:
-    """Let every domain queue the background work a stopped process left in storage."""
-    for domain in _routers(ALL_DOMAINS):
-        services = importlib.import_module(f"package.routers.{domain}.services")
-        resume = getattr(services, "resume_background", None)
-        if resume is not None:
-            resume()
 
 
 def create_app(domains: Iterable[str] | None = None) -> FastAPI:
@@ -50,7 +26,7 @@ def create_app(domains: Iterable[str] | None = None) -> FastAPI:
     settings = get_settings()
     configure_logging(settings.log_level)
     warn_insecure_settings(settings)
-    chosen = _routers(settings.domain_list if domains is None else domains)
+    chosen = routed_domains(settings.domain_list if domains is None else domains)
 
     resumed: list[bool] = []
 
@@ -66,7 +42,7 @@ def create_app(domains: Iterable[str] | None = None) -> FastAPI:
         # every domain resumes what a stopped process left in storage.
         if "artifacts" in chosen and not resumed:
             resumed.append(True)  # once per process: Mangum runs this start-up for every Lambda invocation
-            _resume_background()
+            resume_background_work()
         logger.info("registry started", extra={"domains": chosen, "storage": settings.storage.value})
         yield
 
@@ -82,9 +58,7 @@ def create_app(domains: Iterable[str] | None = None) -> FastAPI:
     app.state.domains = list(chosen)  # what /health/ready reports
     install_offline_docs(app)
     install_error_handlers(app)
-    clear_hooks()
-    # A reset clears storage, the generated token secret with it: put it back, whatever domains run here.
-    on_reset(restore_after_reset)
+    install_hooks()  # every domain's event subscriptions, whatever routes this container mounts
     # Limits and headers inside the request log, so refusals (413, 429, ...) are logged and counted too.
     install_security(app)
     install_request_log(app)  # X-Request-ID and one JSON log line per request, in every container
@@ -95,17 +69,8 @@ def create_app(domains: Iterable[str] | None = None) -> FastAPI:
         setup_app = getattr(endpoint, "setup_app", None)
         if setup_app is not None:
             setup_app(app)
-    # Every domain's event subscriptions run in every container, whatever routes it mounts: events are
-    # in-process, so the container where an artifact is registered is where its rating gate and background
-    # rating must run (their results go to the shared storage every container reads).
-    for domain in _routers(ALL_DOMAINS):
-        register_hooks = getattr(
-            importlib.import_module(f"package.routers.{domain}.services"), "register_hooks", None
-        )
-        if register_hooks is not None:
-            register_hooks()
     # Request activity and /metrics come from every container, whatever it mounts; health reads them all.
-    if "health" not in chosen and _routers(["health"]):
+    if "health" not in chosen and routed_domains(["health"]):
         importlib.import_module("package.routers.health.endpoint").setup_app(app)
     return app
 

@@ -71,7 +71,7 @@ def _copies(hub: FakeHub) -> None:
 
 def _registry(hub: FakeHub, *, rate_on_ingest: bool) -> TestClient:
     from main import create_app
-    from package.core.config import get_settings
+    from package.core.config import clear_settings_caches
     from package.core.storage import get_storage
     from package.core.upstream.clients import get_upstreams
     from package.routers.rating import services as rating_services
@@ -86,7 +86,8 @@ def _registry(hub: FakeHub, *, rate_on_ingest: bool) -> TestClient:
         "HF_ENDPOINT": hub.hf_url,
         "GITHUB_API_URL": hub.github_url,
     }
-    for cached in (get_settings, get_storage, get_upstreams):
+    clear_settings_caches()  # the shared settings and every domain's (REGISTRY_RATE_ON_INGEST is rating's)
+    for cached in (get_storage, get_upstreams):
         cached.cache_clear()
     rating_services.reset_pipeline()
     client = TestClient(create_app())

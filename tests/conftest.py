@@ -10,13 +10,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from package.core.config import get_settings
-from package.core.security_settings import get_security_settings
+from package.core.config import clear_settings_caches
 from package.core.storage import get_storage
 from package.core.upstream.clients import get_upstreams
-from package.core.upstream.retry import get_retry_settings
-from package.routers.artifacts.mirror import get_mirror_queue
-from package.routers.auth.config import get_auth_settings
+from package.routers.artifacts.mirror import get_mirror_queue, reset_mirror_queue
 from tests.fakehub import FakeHub
 
 
@@ -31,29 +28,16 @@ def hub() -> Iterator[FakeHub]:
 
 def clear_process_caches() -> None:
     """Forget the process-wide settings, storage, upstream clients, mirror queue and rating pipeline."""
-    from package.routers.artifacts.config import get_artifacts_settings
     from package.routers.rating import services as rating_services
     from package.routers.safety import services as safety_services
-    from package.routers.safety.config import get_safety_settings
 
-    if get_mirror_queue.cache_info().currsize:  # stop copies a test left running (tests wait for theirs)
-        get_mirror_queue().cancel_all()
-        get_mirror_queue().wait_idle(timeout=30)
+    reset_mirror_queue()  # stops copies a test left running (tests wait for theirs)
     rating_services.reset_pipeline()  # waits for the ratings under way, then stops the pipeline
     if safety_services.get_scan_queue.cache_info().currsize:  # scans of files the test streamed
         safety_services.wait_idle(timeout=30)
-    for cached in (
-        get_settings,
-        get_storage,
-        get_upstreams,
-        get_mirror_queue,
-        get_safety_settings,
-        get_artifacts_settings,
-    ):
+    clear_settings_caches()  # the shared settings and every domain's
+    for cached in (get_storage, get_upstreams):
         cached.cache_clear()
-    get_security_settings.cache_clear()
-    get_auth_settings.cache_clear()
-    get_retry_settings.cache_clear()
 
 
 # argon2 at its real cost takes ~0.1 s per hash; tests hash with the cheapest parameters instead.

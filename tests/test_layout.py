@@ -1,4 +1,4 @@
-"""The rule that keeps domains separable: other domains' services/interface only; core imports no domain."""
+"""The rule that keeps domains separable: other domains' public modules only; core imports no domain."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUTERS = ROOT / "package" / "routers"
+# What a domain shows other domains: its logic, its models, FastAPI dependencies such as CurrentArtifact, and
+# the errors it raises (so routes can document them).
+PUBLIC_MODULES = {"services", "interface", "dependencies", "errors"}
 DOMAINS = sorted(p.name for p in ROUTERS.iterdir() if p.is_dir() and not p.name.startswith("_"))
 
 
@@ -33,7 +36,7 @@ def test_domains_use_each_other_only_through_services_and_interface():
                 parts = module.split(".")
                 if parts[:2] != ["package", "routers"] or len(parts) < 3 or parts[2] == domain:
                     continue
-                if len(parts) < 4 or parts[3] not in {"services", "interface"}:
+                if len(parts) < 4 or parts[3] not in PUBLIC_MODULES:
                     broken.append(f"{path.relative_to(ROOT)} imports {module}")
     assert broken == []
 
@@ -54,3 +57,34 @@ def test_every_domain_with_routes_has_the_four_files():
         if (folder / "endpoint.py").exists():
             missing = [n for n in ("services.py", "interface.py") if not (folder / n).exists()]
             assert missing == [], f"{domain} lacks {missing}"
+
+
+def test_no_test_module_imports_another():
+    """Shared test helpers live in a conftest.py or tests/helpers.py, never in a test module."""
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in (ROOT / "tests").rglob("*.py")
+        for module in _imported_modules(path)
+        if module.startswith("tests.") and module.rsplit(".", 1)[-1].startswith("test_")
+    ]
+    assert offenders == []
+
+
+MAX_FILE_LINES = 400
+MAX_FUNCTION_LINES = 60
+
+
+def test_files_and_functions_stay_small():
+    """No source file over 400 lines, no function over 60 (house style: small pieces with one job)."""
+    too_big = []
+    for path in [*sorted((ROOT / "package").rglob("*.py")), ROOT / "main.py"]:
+        text = path.read_text()
+        name = path.relative_to(ROOT)
+        if text.count("\n") > MAX_FILE_LINES:
+            too_big.append(f"{name}: {text.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    too_big.append(f"{name}:{node.lineno} {node.name}(): {length} lines")
+    assert too_big == []

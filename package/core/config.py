@@ -1,11 +1,16 @@
-"""Registry settings: one pydantic-settings class, every field an environment variable."""
+"""Settings every domain shares; each domain keeps its own in `routers/<domain>/config.py`.
+
+Every field is an environment variable with the `REGISTRY_` prefix (upstream tokens also under their tools'
+own names).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends
 from pydantic import AliasChoices, Field, SecretStr, field_validator
@@ -40,7 +45,7 @@ class MirrorPolicy(StrEnum):
 
 
 class Settings(BaseSettings):
-    """Every setting of the registry; environment variables use the `REGISTRY_` prefix."""
+    """The settings every domain shares; environment variables use the `REGISTRY_` prefix."""
 
     model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="ignore", frozen=True)
 
@@ -194,54 +199,11 @@ class Settings(BaseSettings):
         default=None, description="Commit the build came from; else read from .git when present."
     )
 
-    # Rating: every model's trust metrics (docs/metrics.md).
-    ingest_min_score: float | None = Field(
-        default=None,
-        ge=0,
-        le=1,
-        description="When set, a model is rated as it is registered and refused (424, nothing stored) if "
-        "any applicable score is below this value. Unset: off.",
-    )
+    # Publishing: shared by the artifacts domain (answers 202, hides the model) and rating (publishes it).
     async_rating: bool = Field(
         default=False,
         description="Answer model registrations with 202: the model stays hidden (404) until rated and is "
-        "dropped if its rating fails or misses REGISTRY_INGEST_MIN_SCORE.",
-    )
-    rate_on_ingest: bool = Field(
-        default=True,
-        description="Rate every model in the background right after it is registered or changed, so "
-        "/rate answers from the cache.",
-    )
-    rating_workers: int = Field(default=2, ge=1, le=16, description="Background rating jobs run at once.")
-    rating_metric_workers: int = Field(
-        default=16, ge=2, le=128, description="Metric computations run at once, across all ratings."
-    )
-    rating_metric_timeout_seconds: float = Field(
-        default=60.0, gt=0, description="A metric slower than this fails its rating (500 naming the metric)."
-    )
-    rating_pull_sample: int = Field(
-        default=10,
-        ge=1,
-        le=100,
-        description="Most recent merged pull requests whose reviews and files `reviewedness` reads per "
-        "repository (two GitHub calls each).",
-    )
-    rating_pull_sample_anonymous: int = Field(
-        default=3,
-        ge=1,
-        le=100,
-        description="The same without GITHUB_TOKEN (GitHub allows 60 anonymous calls an hour).",
-    )
-    rating_upstream_cache_seconds: float = Field(
-        default=86400.0, ge=0, description="How long GitHub facts fetched for ratings are reused."
-    )
-
-    # License: GitHub projects' licenses fetched for license checks (docs/license.md).
-    license_cache_seconds: float = Field(
-        default=600.0,
-        ge=0,
-        description="How long a GitHub project's license, once fetched for a license check, is reused "
-        "(0: fetch every time).",
+        "dropped if its rating fails or misses REGISTRY_INGEST_MIN_SCORE (a rating setting).",
     )
 
     @field_validator("hf_endpoint", "github_api_url", "kaggle_api_url")
@@ -281,3 +243,20 @@ def get_settings() -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+# The cached getters of the domains' settings (`get_<domain>_settings`), so one call forgets them all.
+_settings_caches: list[Callable[[], Any]] = [get_settings]
+
+
+def register_settings_cache(getter: Callable[[], Any]) -> None:
+    """Let `clear_settings_caches` forget a domain's cached settings (called by each domain's config.py)."""
+    if getter not in _settings_caches:
+        _settings_caches.append(getter)
+
+
+def clear_settings_caches() -> None:
+    """Read every settings class from the environment again on next use (tests, after changing it)."""
+    for getter in _settings_caches:
+        cache_clear = getattr(getter, "cache_clear", None)
+        if cache_clear is not None:
+            cache_clear()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,6 +19,7 @@ class RegistryError(Exception):
     """Base of every error the registry raises on purpose; carries its HTTP status."""
 
     status_code = 500
+    description: ClassVar[str] = "An unexpected failure."
     code = "internal_error"
 
     def __init__(self, message: str, *, headers: dict[str, str] | None = None, **details: Any) -> None:
@@ -32,6 +33,7 @@ class BadRequest(RegistryError):
     """The request is malformed or names something the registry cannot take."""
 
     status_code = 400
+    description: ClassVar[str] = "Malformed request: a field, id or query parameter is missing or invalid."
     code = "bad_request"
 
 
@@ -39,6 +41,7 @@ class Unauthorized(RegistryError):
     """The caller is known but may not do this (the spec's 401 for reset)."""
 
     status_code = 401
+    description: ClassVar[str] = "Not allowed."
     code = "unauthorized"
 
 
@@ -46,6 +49,7 @@ class Forbidden(RegistryError):
     """Authentication failed or the token lacks the permission."""
 
     status_code = 403
+    description: ClassVar[str] = "Authentication failed: missing or invalid token, or not allowed."
     code = "forbidden"
 
 
@@ -53,6 +57,7 @@ class NotFound(RegistryError):
     """The thing asked for does not exist."""
 
     status_code = 404
+    description: ClassVar[str] = "Does not exist."
     code = "not_found"
 
 
@@ -60,6 +65,7 @@ class Conflict(RegistryError):
     """The thing to create exists already."""
 
     status_code = 409
+    description: ClassVar[str] = "Exists already."
     code = "conflict"
 
 
@@ -67,6 +73,7 @@ class PayloadTooLarge(RegistryError):
     """The answer would be larger than the registry hands out at once."""
 
     status_code = 413
+    description: ClassVar[str] = "Too large: narrow the request."
     code = "too_large"
 
 
@@ -74,6 +81,7 @@ class RangeNotSatisfiable(RegistryError):
     """A Range header asks for bytes the resource does not have."""
 
     status_code = 416
+    description: ClassVar[str] = "Range not satisfiable."
     code = "range_not_satisfiable"
 
 
@@ -81,6 +89,7 @@ class FailedDependency(RegistryError):
     """The artifact was refused because of its rating (the spec's 424)."""
 
     status_code = 424
+    description: ClassVar[str] = "Refused: rated below REGISTRY_INGEST_MIN_SCORE, or it could not be rated."
     code = "rating_too_low"
 
 
@@ -88,6 +97,7 @@ class TooManyRequests(RegistryError):
     """The caller must slow down."""
 
     status_code = 429
+    description: ClassVar[str] = "Too many requests: wait as Retry-After says."
     code = "too_many_requests"
 
 
@@ -95,6 +105,7 @@ class UpstreamError(RegistryError):
     """An upstream (Hugging Face, GitHub, Kaggle) failed or refused to answer."""
 
     status_code = 502
+    description: ClassVar[str] = "The upstream source could not be read (down, rate-limited, or gated)."
     code = "upstream_unavailable"
 
 
@@ -102,6 +113,16 @@ class UpstreamGated(UpstreamError):
     """The repository's files are behind a gate the configured token does not open."""
 
     code = "upstream_gated"
+
+
+def documented(*errors: type[RegistryError]) -> dict[int | str, dict[str, Any]]:
+    """A route's `responses=`, built from the error classes it raises (descriptions of one status joined)."""
+    by_status: dict[int, list[str]] = {}
+    for error in errors:
+        descriptions = by_status.setdefault(error.status_code, [])
+        if error.description not in descriptions:
+            descriptions.append(error.description)
+    return {status: {"description": " ".join(texts)} for status, texts in sorted(by_status.items())}
 
 
 def error_body(
@@ -114,8 +135,47 @@ def error_body(
     return body
 
 
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error", "message", "status"],
+    "properties": {
+        "error": {"type": "string"},
+        "message": {"type": "string"},
+        "status": {"type": "integer"},
+        "details": {"type": "object"},
+    },
+}
+MALFORMED = "Malformed request: the message names each field that is missing, unknown or invalid."
+
+
+def describe_400_not_422(app: FastAPI) -> None:
+    """Make the OpenAPI document say what the server does: malformed requests get 400 `Error`, not 422."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = build()  # cached by FastAPI after the first call; the rewrite below is idempotent
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas["Error"] = ERROR_SCHEMA
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.get("responses", {})
+                if responses.pop("422", None) is not None:
+                    responses.setdefault("400", {"description": MALFORMED})
+                for code, response in responses.items():
+                    if code.startswith(("4", "5")) and "content" not in response:
+                        response["content"] = {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                        }
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map every error type to a JSON response, once, for the whole app."""
+    describe_400_not_422(app)
 
     @app.exception_handler(RegistryError)
     async def _registry_error(_: Request, exc: RegistryError) -> JSONResponse:

@@ -1,13 +1,14 @@
 """Hooks domains register at app build time, so one domain can react to another without importing it.
 
-core imports no domain; a domain registers its hooks from its `services.register_hooks()`, which main.py
-calls for every domain it mounts.
+core imports no domain; a domain registers its hooks from its `services.register_hooks()`, which
+`package.assembly.install_hooks()` calls for every domain (main.py and the rating CLI both use it).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
@@ -24,8 +25,22 @@ class ArtifactEvent(StrEnum):
     DELETED = "deleted"
 
 
+@dataclass(frozen=True)
+class ArtifactChange:
+    """An artifact event and what the emitter already holds, so a listener need not read it back.
+
+    `subject` is the artifacts domain's `ArtifactDetails` as just written (None for a deletion); core cannot
+    name that type, so listeners read it through `artifact_services.changed_details(change)`.
+    """
+
+    event: ArtifactEvent
+    artifact_id: str
+    subject: object | None = None
+
+
 ResetHook = Callable[[Storage], None]
 ArtifactHook = Callable[[ArtifactEvent, str], None]
+ChangeHook = Callable[[ArtifactChange], None]
 IngestGate = Callable[[str], None]
 
 
@@ -46,6 +61,7 @@ DownloadGuard = Callable[[str, str | None], None]
 
 _reset_hooks: list[ResetHook] = []
 _artifact_hooks: list[ArtifactHook] = []
+_change_hooks: list[ChangeHook] = []
 _ingest_gates: list[IngestGate] = []
 _file_watchers: list[FileWatcherFactory] = []
 _download_guards: list[DownloadGuard] = []
@@ -69,13 +85,28 @@ def on_artifact_event(hook: ArtifactHook) -> None:
         _artifact_hooks.append(hook)
 
 
-def emit_artifact_event(event: ArtifactEvent, artifact_id: str) -> None:
+def on_artifact_change(hook: ChangeHook) -> None:
+    """Call `hook(change)` after an artifact is created, updated or deleted, with what was written."""
+    if hook not in _change_hooks:
+        _change_hooks.append(hook)
+
+
+def emit_artifact_event(event: ArtifactEvent, artifact_id: str, subject: object | None = None) -> None:
     """Tell every subscriber; a failing subscriber is logged, never undoes the change."""
+    change = ArtifactChange(event, artifact_id, subject)
     for hook in list(_artifact_hooks):
-        try:
-            hook(event, artifact_id)
-        except Exception:  # one domain's hook must not break another's request
-            logger.exception("artifact hook failed", extra={"event": event.value, "artifact_id": artifact_id})
+        _guarded(change, hook, event, artifact_id)
+    for change_hook in list(_change_hooks):
+        _guarded(change, change_hook, change)
+
+
+def _guarded(change: ArtifactChange, hook: Callable[..., None], *args: object) -> None:
+    try:
+        hook(*args)
+    except Exception:  # one domain's hook must not break another's request
+        logger.exception(
+            "artifact hook failed", extra={"event": change.event.value, "artifact_id": change.artifact_id}
+        )
 
 
 def add_ingest_gate(gate: IngestGate) -> None:
@@ -148,6 +179,7 @@ def clear_hooks() -> None:
     """Forget every registered hook (an app build starts from none)."""
     _reset_hooks.clear()
     _artifact_hooks.clear()
+    _change_hooks.clear()
     _ingest_gates.clear()
     _file_watchers.clear()
     _download_guards.clear()

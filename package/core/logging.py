@@ -7,7 +7,10 @@ import logging
 import sys
 from datetime import UTC, datetime
 
-_RESERVED = set(vars(logging.makeLogRecord({})))
+_RESERVED = set(vars(logging.makeLogRecord({}))) | {"color_message"}  # uvicorn's ANSI copy of the message
+# Where uvicorn finds the logging set-up that sends its own lines through JsonFormatter (`--log-config`); the
+# access log is off (`--no-access-log`): the registry writes one JSON line per request (core/request_log.py).
+UVICORN_LOG_CONFIG = "package/core/uvicorn-logging.json"
 
 
 class JsonFormatter(logging.Formatter):

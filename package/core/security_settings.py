@@ -10,6 +10,8 @@ from fastapi import Depends
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from package.core.config import register_settings_cache
+
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -77,6 +79,9 @@ def _parts(value: str) -> list[str]:
 def get_security_settings() -> SecuritySettings:
     """The process-wide security settings, read once from the environment."""
     return SecuritySettings()
+
+
+register_settings_cache(get_security_settings)
 
 
 SecuritySettingsDep = Annotated[SecuritySettings, Depends(get_security_settings)]

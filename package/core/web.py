@@ -19,5 +19,5 @@ BaseUrl = Annotated[str, Depends(public_base_url)]
 
 
 def error_responses(descriptions: Mapping[int, str], *codes: int) -> dict[int | str, dict[str, Any]]:
-    """The `responses=` of a route: each error code it can answer, with its domain's description."""
+    """The `responses=` of a route from a table of descriptions (older style: prefer `errors.documented`)."""
     return {code: {"description": descriptions[code]} for code in codes}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 from pathlib import Path
 
 import pytest
@@ -15,19 +16,27 @@ ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
 
 
-def _settings_classes() -> list[type[BaseSettings]]:
-    """Core's Settings and every domain's own (`package/routers/<domain>/config.py`)."""
-    found: list[type[BaseSettings]] = [Settings]
-    for path in sorted((ROOT / "package" / "routers").glob("*/config.py")):
-        module = importlib.import_module(f"package.routers.{path.parent.name}.config")
+def settings_classes() -> list[type[BaseSettings]]:
+    """Core's settings and every domain's (`package/routers/<domain>/config.py`), found on disk."""
+    modules = ["package.core.config"] + [
+        f"package.routers.{path.parent.name}.config"
+        for path in sorted((ROOT / "package" / "routers").glob("*/config.py"))
+    ]
+    found: list[type[BaseSettings]] = []
+    for name in modules:
+        module = importlib.import_module(name)
         found += [
             value
             for value in vars(module).values()
-            if isinstance(value, type)
+            if inspect.isclass(value)
             and issubclass(value, BaseSettings)
-            and value.__module__ == module.__name__
+            and value is not BaseSettings
+            and value.__module__ == name
         ]
     return found
+
+
+FIELDS = [(cls, name) for cls in settings_classes() for name in sorted(cls.model_fields)]
 
 
 def _env_names(cls: type[BaseSettings], name: str) -> list[str]:
@@ -35,17 +44,21 @@ def _env_names(cls: type[BaseSettings], name: str) -> list[str]:
     return [f"REGISTRY_{name.upper()}"] if alias is None else list(getattr(alias, "choices", [alias]))
 
 
-@pytest.mark.parametrize(
-    ("cls", "name"),
-    [(cls, name) for cls in _settings_classes() for name in sorted(cls.model_fields)],
-    ids=lambda value: value if isinstance(value, str) else value.__name__,
-)
-def test_every_setting_has_a_row_in_the_readme(cls, name):
+@pytest.mark.parametrize(("cls", "name"), FIELDS, ids=[f"{c.__name__}.{n}" for c, n in FIELDS])
+def test_every_setting_has_a_row_in_the_readme(cls: type[BaseSettings], name: str):
     assert any(f"`{env}` |" in README or f"| `{env}`" in README for env in _env_names(cls, name)), name
 
 
 def test_domain_settings_are_discovered():
-    assert len(_settings_classes()) > 1
+    names = {cls.__name__ for cls in settings_classes()}
+    assert {"Settings", "RatingSettings", "LicenseSettings"} <= names
+
+
+def test_no_setting_is_declared_twice():
+    seen: dict[str, str] = {}
+    for cls, name in FIELDS:
+        assert name not in seen, f"{name} is declared by {seen[name]} and {cls.__name__}"
+        seen[name] = cls.__name__
 
 
 def test_upstream_urls_lose_their_trailing_slash():

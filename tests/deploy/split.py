@@ -16,6 +16,8 @@ import httpx
 import pytest
 import yaml
 
+from package.core.logging import UVICORN_LOG_CONFIG
+
 ROOT = Path(__file__).resolve().parents[2]
 GATEWAY = ROOT / "backend" / "gateway"
 TEMP_PATHS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
@@ -99,6 +101,9 @@ class Split:
                 "127.0.0.1",
                 "--port",
                 str(self.ports[name]),
+                "--no-access-log",
+                "--log-config",
+                UVICORN_LOG_CONFIG,
             ],
             cwd=ROOT,
             env=self.env | own,
@@ -140,7 +145,7 @@ class Split:
         main_conf = (GATEWAY / "nginx.conf").read_text()
         main_conf = main_conf.replace("/etc/nginx/registry/", f"{conf_dir}/")
         main_conf = main_conf.replace("listen 8000;", f"listen 127.0.0.1:{self.url.rsplit(':', 1)[1]};")
-        main_conf = main_conf.replace("access_log /dev/stdout;", f"access_log {conf_dir}/access.log;")
+        main_conf = main_conf.replace("access_log /dev/stdout ", f"access_log {conf_dir}/access.log ")
         for sub in TEMP_PATHS:
             (conf_dir / sub).mkdir()
         temp_paths = "".join(f"{sub}_temp_path {conf_dir}/{sub};" for sub in TEMP_PATHS)

@@ -13,6 +13,7 @@ from urllib.parse import quote
 import httpx
 
 from package.core.errors import NotFound, UpstreamError
+from package.core.upstream.http import CHUNK_BYTES, raise_for_status, stream_checked
 from package.core.upstream.paths import keep_safe
 from package.core.upstream.retry import TRANSIENT_STATUSES, TransientUpstreamError, with_retries
 from package.core.upstream.snapshot import README_MAX_BYTES, FileStream, RemoteFile, Snapshot
@@ -20,7 +21,6 @@ from package.core.upstream.sources import SourceRef
 
 logger = logging.getLogger("registry.upstream.github")
 
-CHUNK_BYTES = 1024 * 1024
 RAW = "application/vnd.github.raw"
 
 
@@ -110,6 +110,7 @@ class GitHubAdapter:
                 "language": repo.get("language"),
             },
             details={
+                "canonical_id": repo.get("full_name"),  # the repository's current owner/name (renames, case)
                 "description": repo.get("description"),
                 "default_branch": repo.get("default_branch"),
                 "tree_sha": tree.get("sha"),
@@ -144,16 +145,17 @@ class GitHubAdapter:
         source = snapshot.source
         full = f"{source.subpath}/{path}" if source.subpath else path
         url = f"/repos/{source.repo_id}/contents/{quote(full)}"
-        try:
-            with self._http.stream(
-                "GET", url, params={"ref": snapshot.revision or ""}, headers={"Accept": RAW}
-            ) as response:
-                if response.status_code >= 400:
-                    response.read()
-                _raise_for_status(response, f"file {path!r} of {source.repo_id!r}")
-                yield response.iter_bytes(CHUNK_BYTES)
-        except httpx.HTTPError as exc:
-            raise UpstreamError(f"GitHub failed while sending {path!r} of {source.repo_id!r}: {exc}") from exc
+        with stream_checked(
+            self._http,
+            "GET",
+            url,
+            upstream="GitHub",
+            sending=f"{path!r} of {source.repo_id!r}",
+            check=lambda response: _raise_for_status(response, f"file {path!r} of {source.repo_id!r}"),
+            params={"ref": snapshot.revision or ""},
+            headers={"Accept": RAW},
+        ) as chunks:
+            yield chunks
 
     def iter_files(self, snapshot: Snapshot) -> Iterator[tuple[RemoteFile, FileStream]]:
         """Every manifest file, read from one zipball download (one API call for the whole repository)."""
@@ -224,17 +226,15 @@ def _object(value: Any, what: str) -> dict[str, Any]:
 
 
 def _raise_for_status(response: httpx.Response, what: str) -> None:
-    if response.status_code < 400:
-        return
-    if response.status_code == 404:
-        raise NotFound(f"Not found on GitHub: {what}.")
-    remaining = response.headers.get("X-RateLimit-Remaining")
-    if response.status_code in {403, 429} and (remaining == "0" or "rate limit" in response.text.lower()):
-        reset = response.headers.get("X-RateLimit-Reset", "unknown")
-        raise UpstreamError(
-            f"GitHub's API rate limit is exhausted (resets at epoch {reset}); set GITHUB_TOKEN "
-            f"for a higher limit. While reading {what}."
-        )
-    if response.status_code in TRANSIENT_STATUSES:
-        raise TransientUpstreamError(f"GitHub answered {response.status_code} for {what}.")
-    raise UpstreamError(f"GitHub answered {response.status_code} for {what}.")
+    def special(failed: httpx.Response) -> None:
+        remaining = failed.headers.get("X-RateLimit-Remaining")
+        if failed.status_code in {403, 429} and (remaining == "0" or "rate limit" in failed.text.lower()):
+            reset = failed.headers.get("X-RateLimit-Reset", "unknown")
+            raise UpstreamError(
+                f"GitHub's API rate limit is exhausted (resets at epoch {reset}); set GITHUB_TOKEN "
+                f"for a higher limit. While reading {what}."
+            )
+        if failed.status_code in TRANSIENT_STATUSES:  # retried by with_retries
+            raise TransientUpstreamError(f"GitHub answered {failed.status_code} for {what}.")
+
+    raise_for_status(response, upstream="GitHub", what=what, special=special)

@@ -25,14 +25,15 @@ from huggingface_hub.errors import (
 from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]  # public, not re-exported
 
 from package.core.errors import NotFound, RegistryError, UpstreamError, UpstreamGated
+from package.core.upstream.http import raise_for_status, stream_checked
 from package.core.upstream.paths import keep_safe
 from package.core.upstream.retry import TRANSIENT_STATUSES, TransientUpstreamError, with_retries
 from package.core.upstream.snapshot import README_MAX_BYTES, SMALL_JSON_MAX_BYTES, RemoteFile, Snapshot
 from package.core.upstream.sources import SourceKind, SourceRef
+from package.core.values import string_list
 
 logger = logging.getLogger("registry.upstream.hf")
 
-CHUNK_BYTES = 1024 * 1024
 _GITHUB_LINK = re.compile(r"https?://github\.com/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+)")
 _SMALL_JSON_FILES = ("config.json", "adapter_config.json", "model_index.json")
 HUB_COMMITS_MAX = 300  # newest commits captured at ingest
@@ -90,6 +91,7 @@ class HuggingFaceAdapter:
                 "author": info.author,
             },
             details={
+                "canonical_id": info.id,  # the Hub's own id after its redirects (legacy and renamed ids)
                 "library_name": getattr(info, "library_name", None),
                 "pipeline_tag": getattr(info, "pipeline_tag", None),
                 "config": _plain(getattr(info, "config", None)),
@@ -214,15 +216,16 @@ class HuggingFaceAdapter:
     @contextmanager
     def open_file(self, snapshot: Snapshot, path: str) -> Iterator[Iterator[bytes]]:
         """Stream one file's bytes from the Hub (following its CDN redirects)."""
-        headers = build_hf_headers(token=self._token)
-        try:
-            with self._http.stream("GET", self._file_url(snapshot, path), headers=headers) as response:
-                _raise_for_file(response, snapshot, path)
-                yield response.iter_bytes(CHUNK_BYTES)
-        except httpx.HTTPError as exc:
-            raise UpstreamError(
-                f"Hugging Face failed while sending {path!r} of {snapshot.source.repo_id!r}: {exc}"
-            ) from exc
+        with stream_checked(
+            self._http,
+            "GET",
+            self._file_url(snapshot, path),
+            upstream="Hugging Face",
+            sending=f"{path!r} of {snapshot.source.repo_id!r}",
+            check=lambda response: _raise_for_file(response, snapshot, path),
+            headers=build_hf_headers(token=self._token),
+        ) as chunks:
+            yield chunks
 
     def iter_files(self, snapshot: Snapshot) -> Iterator[tuple[RemoteFile, Any]]:
         """Every manifest file with a stream of its bytes."""
@@ -253,18 +256,26 @@ class HuggingFaceAdapter:
 
 
 def _raise_for_file(response: httpx.Response, snapshot: Snapshot, path: str) -> None:
-    if response.status_code < 400:
-        return
-    error_code = response.headers.get("X-Error-Code", "")
     repo = snapshot.source.repo_id
-    if error_code == "GatedRepo" or (response.status_code in {401, 403} and snapshot.gated):
-        raise UpstreamGated(
-            f"{repo!r} is a gated repository on Hugging Face: its files need a token with "
-            "access (set HF_TOKEN to one that has accepted the repository's conditions)."
-        )
-    if response.status_code == 404 or error_code in {"EntryNotFound", "RepoNotFound"}:
-        raise NotFound(f"File {path!r} of {repo!r} was not found on Hugging Face.")
-    raise UpstreamError(f"Hugging Face answered {response.status_code} for {path!r} of {repo!r}.")
+    missing = f"File {path!r} of {repo!r} was not found on Hugging Face."
+
+    def gated_or_missing(failed: httpx.Response) -> None:
+        error_code = failed.headers.get("X-Error-Code", "")
+        if error_code == "GatedRepo" or (failed.status_code in {401, 403} and snapshot.gated):
+            raise UpstreamGated(
+                f"{repo!r} is a gated repository on Hugging Face: its files need a token with "
+                "access (set HF_TOKEN to one that has accepted the repository's conditions)."
+            )
+        if error_code in {"EntryNotFound", "RepoNotFound"}:
+            raise NotFound(missing)
+
+    raise_for_status(
+        response,
+        upstream="Hugging Face",
+        what=f"{path!r} of {repo!r}",
+        not_found=missing,
+        special=gated_or_missing,
+    )
 
 
 def _listing(response: httpx.Response, what: str) -> list[Any]:
@@ -333,18 +344,10 @@ def _license(card_data: dict[str, Any], tags: list[str]) -> str | None:
     return next((t.split(":", 1)[1] for t in tags if t.startswith("license:")), None)
 
 
-def _as_list(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return [v for v in value if isinstance(v, str)]
-    return []
-
-
 def _links(card_data: dict[str, Any], tags: list[str], readme: str | None) -> dict[str, list[str]]:
-    base = _as_list(card_data.get("base_model"))
+    base = string_list(card_data.get("base_model"))
     base += [t.split(":")[-1] for t in tags if t.startswith("base_model:")]
-    datasets = _as_list(card_data.get("datasets"))
+    datasets = string_list(card_data.get("datasets"))
     datasets += [t.split(":", 1)[1] for t in tags if t.startswith("dataset:")]
     code = [f"https://github.com/{o}/{r.removesuffix('.git')}" for o, r in _GITHUB_LINK.findall(readme or "")]
     return {"base_models": _unique(base), "datasets": _unique(datasets), "code": _unique(code)}

@@ -9,12 +9,12 @@ from typing import Any
 
 import httpx
 
-from package.core.errors import NotFound, UpstreamError
+from package.core.errors import UpstreamError
+from package.core.upstream.http import raise_for_status, stream_checked
 from package.core.upstream.paths import keep_safe
 from package.core.upstream.snapshot import README_MAX_BYTES, FileStream, RemoteFile, Snapshot
 from package.core.upstream.sources import SourceRef
 
-CHUNK_BYTES = 1024 * 1024
 MAX_FILE_PAGES = 50
 REFERENCE_REASON = (
     "Kaggle serves dataset files only to signed-in API clients and this registry has no Kaggle credentials "
@@ -113,16 +113,17 @@ class KaggleAdapter:
         if self._http is None:
             raise UpstreamError(f"{REFERENCE_REASON} ({path!r} of {snapshot.source.repo_id!r})")
         body = _slugs(snapshot.source) | {"fileName": path}
-        try:
-            with self._http.stream(
-                "POST", "/datasets.DatasetApiService/DownloadDataset", json=body
-            ) as response:
-                if response.status_code >= 400:
-                    response.read()
-                _raise_for_status(response, f"file {path!r} of {snapshot.source.repo_id!r}")
-                yield response.iter_bytes(CHUNK_BYTES)
-        except httpx.HTTPError as exc:
-            raise UpstreamError(f"Kaggle failed while sending {path!r}: {exc}") from exc
+        what = f"file {path!r} of {snapshot.source.repo_id!r}"
+        with stream_checked(
+            self._http,
+            "POST",
+            "/datasets.DatasetApiService/DownloadDataset",
+            upstream="Kaggle",
+            sending=repr(path),
+            check=lambda response: _raise_for_status(response, what),
+            json=body,
+        ) as chunks:
+            yield chunks
 
     def iter_files(self, snapshot: Snapshot) -> Iterator[tuple[RemoteFile, FileStream]]:
         """Every listed file, one download each."""
@@ -136,10 +137,10 @@ def _slugs(ref: SourceRef) -> dict[str, Any]:
 
 
 def _raise_for_status(response: httpx.Response, what: str) -> None:
-    if response.status_code < 400:
-        return
-    if response.status_code == 404:
-        raise NotFound(f"Not found on Kaggle: {what}.")
-    if response.status_code in {401, 403}:
-        raise UpstreamError(f"Kaggle refused the configured credentials for {what} ({response.status_code}).")
-    raise UpstreamError(f"Kaggle answered {response.status_code} for {what}.")
+    def refused(failed: httpx.Response) -> None:
+        if failed.status_code in {401, 403}:
+            raise UpstreamError(
+                f"Kaggle refused the configured credentials for {what} ({failed.status_code})."
+            )
+
+    raise_for_status(response, upstream="Kaggle", what=what, special=refused)

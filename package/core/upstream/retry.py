@@ -15,6 +15,7 @@ import stamina
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from package.core.config import register_settings_cache
 from package.core.errors import UpstreamError
 
 T = TypeVar("T")
@@ -44,6 +45,9 @@ class RetrySettings(BaseSettings):
 def get_retry_settings() -> RetrySettings:
     """The process-wide retry settings, read once from the environment."""
     return RetrySettings()
+
+
+register_settings_cache(get_retry_settings)
 
 
 def with_retries(call: Callable[[], T]) -> T:

@@ -1,4 +1,4 @@
-"""Settings of the artifacts domain (downloads); core's Settings keeps what every domain shares."""
+"""The artifacts domain's own settings (shared ones stay in core); variables use the `REGISTRY_` prefix."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from fastapi import Depends
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from package.core.config import register_settings_cache
+
 
 class DownloadRedirect(StrEnum):
     """How a download of a stored blob reaches the client when the blob store can hand out URLs (S3)."""
@@ -19,7 +21,7 @@ class DownloadRedirect(StrEnum):
 
 
 class ArtifactsSettings(BaseSettings):
-    """Downloads: redirect to the blob store or stream through."""
+    """Downloads (redirect to the blob store or stream through) and how much history an artifact keeps."""
 
     model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="ignore", frozen=True)
 
@@ -43,6 +45,13 @@ class ArtifactsSettings(BaseSettings):
     presign_seconds: int = Field(
         default=300, ge=1, le=7 * 24 * 3600, description="Lifetime of a presigned download URL, seconds."
     )
+    versions_kept: int = Field(
+        default=5,
+        ge=0,
+        le=1000,
+        description="Earlier versions of an artifact whose bundles stay downloadable (?version=N); older "
+        "ones stay listed without their bytes. 0: only the current version's bundle is kept.",
+    )
 
 
 @lru_cache(maxsize=1)
@@ -50,5 +59,7 @@ def get_artifacts_settings() -> ArtifactsSettings:
     """The artifacts domain's settings, read once from the environment."""
     return ArtifactsSettings()
 
+
+register_settings_cache(get_artifacts_settings)
 
 ArtifactsSettingsDep = Annotated[ArtifactsSettings, Depends(get_artifacts_settings)]

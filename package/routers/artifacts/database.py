@@ -7,7 +7,9 @@ Item layout (partition key / sort key), as a DynamoDB table would hold it:
   README / <id>                   README text (one partition, so a regex search reads one partition)
   FILES#<id> / <path>             files copied into the blob store: sha256 and size
   BLOBREF#<sha256> / <id>         which artifacts use a blob (a blob with no reference is deleted)
-  AUDIT#<id> / <date>#<rand>      audit entries
+  AUDIT#<id> / <date>#<rand>      audit entries (the spec's per-artifact view; removed with the artifact)
+  AUDITLOG / <date>#<rand>        every audit entry, deletions and resets too (outlives the artifact)
+  VERSION#<id> / <number:08d>     versions of an artifact (VERSIONREF: BLOBREF#<sha256> / <id>#v<number>)
   HIDDEN / <id>                   registered, not yet published (REGISTRY_ASYNC_RATING: waits for its rating)
 """
 
@@ -26,6 +28,7 @@ ARTIFACT = "ARTIFACT"
 SOURCE = "SOURCE"
 README = "README"
 HIDDEN = "HIDDEN"
+AUDITLOG = "AUDITLOG"
 
 
 def _source_sk(artifact_type: ArtifactType, source_key: str) -> str:
@@ -47,6 +50,7 @@ def create(
     readme: str | None,
     *,
     hidden: bool = False,
+    extra: Iterable[Operation] = (),
 ) -> None:
     """Store a new artifact atomically (`hidden`: unpublished); ConditionFailed when its source is claimed."""
     ops: list[Operation] = [Put(HIDDEN, record.id, {})] if hidden else []
@@ -57,11 +61,17 @@ def create(
     ]
     if readme is not None:
         ops.append(Put(README, record.id, {"text": readme}))
-    storage.records.transact(ops)
+    storage.records.transact([*ops, *extra])
 
 
 def replace(
-    storage: Storage, old: ArtifactRecord, new: ArtifactRecord, snapshot: dict[str, Any], readme: str | None
+    storage: Storage,
+    old: ArtifactRecord,
+    new: ArtifactRecord,
+    snapshot: dict[str, Any],
+    readme: str | None,
+    *,
+    extra: Iterable[Operation] = (),
 ) -> None:
     """Swap an artifact's source and captured metadata atomically (ConditionFailed on a claimed source)."""
     ops: list[Operation] = [Check(ARTIFACT, old.id, equals={"generation": old.generation})]
@@ -71,7 +81,7 @@ def replace(
     ops.append(Put(ARTIFACT, new.id, new.model_dump(mode="json")))
     ops.append(Put(f"SNAPSHOT#{new.id}", "v", snapshot))
     ops.append(Put(README, new.id, {"text": readme}) if readme is not None else Delete(README, new.id))
-    storage.records.transact(ops)
+    storage.records.transact([*ops, *extra])
 
 
 def get(storage: Storage, artifact_id: str) -> ArtifactRecord | None:
@@ -187,9 +197,23 @@ def save_mirror_state(storage: Storage, artifact_id: str, generation: str, state
     storage.records.transact(ops)
 
 
-def add_audit(storage: Storage, artifact_id: str, sort_key: str, entry: dict[str, Any]) -> None:
-    """Append one audit entry."""
-    storage.records.put(f"AUDIT#{artifact_id}", sort_key, entry)
+def add_logged_audit(
+    storage: Storage, artifact_id: str, sort_key: str, entry: dict[str, Any], log_entry: dict[str, Any]
+) -> None:
+    """Append one audit entry to the artifact's trail and to the registry-wide log, atomically."""
+    storage.records.transact(
+        [Put(f"AUDIT#{artifact_id}", sort_key, entry), Put(AUDITLOG, sort_key, log_entry)]
+    )
+
+
+def add_log_entry(storage: Storage, sort_key: str, log_entry: dict[str, Any]) -> None:
+    """Append one entry to the registry-wide audit log only (a deletion's tombstone, a reset)."""
+    storage.records.put(AUDITLOG, sort_key, log_entry)
+
+
+def audit_log(storage: Storage) -> list[dict[str, Any]]:
+    """The registry-wide audit log, oldest first (sort keys start with the ISO date)."""
+    return [r.item for r in storage.records.query(AUDITLOG)]
 
 
 def audit(storage: Storage, artifact_id: str) -> list[dict[str, Any]]:
@@ -211,3 +235,45 @@ def unhide(storage: Storage, artifact_id: str) -> bool:
     except ConditionFailed:
         return False
     return True
+
+
+def _version_sk(number: int) -> str:
+    return f"{number:08d}"
+
+
+def put_version(artifact_id: str, number: int, item: dict[str, Any], *, new: bool) -> Operation:
+    """One version entry's write (`new`: refused if the number is taken), for create/replace's `extra`."""
+    return Put(f"VERSION#{artifact_id}", _version_sk(number), item, if_absent=new)
+
+
+def keep_version_blob(artifact_id: str, number: int, sha256: str) -> Operation:
+    """A blob reference that keeps an earlier version's bundle while the artifact moves on."""
+    return Put(f"BLOBREF#{sha256}", f"{artifact_id}#v{number}", {})
+
+
+def versions(storage: Storage, artifact_id: str) -> list[dict[str, Any]]:
+    """An artifact's version entries, oldest first."""
+    return [r.item for r in storage.records.query(f"VERSION#{artifact_id}")]
+
+
+def release_version_blob(storage: Storage, artifact_id: str, number: int, item: dict[str, Any]) -> None:
+    """Drop an earlier version's blob reference and mark its bundle as no longer kept, atomically."""
+    ops: list[Operation] = [Put(f"VERSION#{artifact_id}", _version_sk(number), item)]
+    if item.get("bundle_sha256"):
+        ops.append(Delete(f"BLOBREF#{item['bundle_sha256']}", f"{artifact_id}#v{number}"))
+    storage.records.transact(ops)
+
+
+def delete_versions(storage: Storage, artifact_id: str) -> list[str]:
+    """Remove an artifact's version entries and their blob references; returns the blobs they kept."""
+    entries = storage.records.query(f"VERSION#{artifact_id}")
+    shas = sorted({str(e.item["bundle_sha256"]) for e in entries if e.item.get("bundle_sha256")})
+    ops: list[Operation] = [Delete(e.pk, e.sk) for e in entries]
+    ops += [
+        Delete(f"BLOBREF#{e.item['bundle_sha256']}", f"{artifact_id}#v{int(e.sk)}")
+        for e in entries
+        if e.item.get("bundle_sha256")
+    ]
+    for start in range(0, len(ops), OWNED_BATCH):
+        storage.records.transact(ops[start : start + OWNED_BATCH])
+    return shas

@@ -68,7 +68,7 @@ def plan_bundle(
 ) -> DownloadPlan:
     """The whole artifact as one zip."""
     run_download_guards(record.id, None)  # e.g. safety's policy on dangerous artifacts
-    filename = f"{_safe_name(record.name)}.zip"
+    filename = f"{safe_name(record.name)}.zip"
     if record.reference_only:
         return RedirectPlan(record.url)
     sha = record.mirror.bundle_sha256
@@ -96,7 +96,7 @@ def plan_file(
         return RedirectPlan(record.url)
     if remote is None:
         raise NotFound(f"Artifact {record.id} has no file {path!r}.")
-    filename = _safe_name(path.rsplit("/", 1)[-1])
+    filename = safe_name(path.rsplit("/", 1)[-1])
     mirrored = database.mirrored_files(storage, record.id).get(path)
     if mirrored and storage.blobs.exists(str(mirrored["sha256"])):
         sha = str(mirrored["sha256"])
@@ -189,6 +189,7 @@ def _then(chunks: Iterable[bytes], action: object) -> Iterator[bytes]:
         action()
 
 
-def _safe_name(name: str) -> str:
+def safe_name(name: str) -> str:
+    """A name fit for a download's file name (no path, quote or control characters)."""
     cleaned = "".join(c if c.isalnum() or c in "-_." else "_" for c in name).strip("._")
     return cleaned or "artifact"

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request, Response, status
 
-from package.core.auth_middleware import CanDownload, CanSearch, CanUpload, IsAdmin
+from package.core.auth_middleware import CanDownload, CanSearch, CanUpload, IsAdmin, Principal
 from package.core.config import SettingsDep
+from package.core.errors import (
+    BadRequest,
+    FailedDependency,
+    Forbidden,
+    RangeNotSatisfiable,
+    UpstreamError,
+    documented,
+)
 from package.core.storage import Store
-from package.core.upstream.clients import UpstreamsDep
-from package.core.web import BaseUrl, error_responses
+from package.core.web import BaseUrl
 from package.routers.artifacts import services
+from package.routers.artifacts.audit import MAX_PAGE, AuditFilter
+from package.routers.artifacts.dependencies import CurrentArtifact, Registry, RegistryDep
+from package.routers.artifacts.errors import ArtifactNotFound, DuplicateArtifact, TooManyMatches
 from package.routers.artifacts.interface import (
     Artifact,
     ArtifactAuditEntry,
@@ -19,36 +30,26 @@ from package.routers.artifacts.interface import (
     ArtifactMetadata,
     ArtifactOverview,
     ArtifactQuery,
+    ArtifactRecord,
     ArtifactRegEx,
     ArtifactType,
     ArtifactUpdate,
+    ArtifactVersion,
+    AuditLogAction,
+    AuditLogEntry,
 )
 from package.routers.artifacts.responses import to_response
 
 router = APIRouter(tags=["artifacts"])
-
-
-ERRORS = {
-    400: "Malformed request or id.",
-    403: "Authentication failed.",
-    404: "Artifact does not exist.",
-    409: "Artifact exists already.",
-    413: "Too many artifacts match.",
-    416: "Range not satisfiable.",
-    424: "Refused: its rating is below REGISTRY_INGEST_MIN_SCORE, or it could not be rated.",
-    502: "The upstream source could not be read (down, rate-limited, or gated).",
-}
-
-
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return error_responses(ERRORS, *codes)
+READ_ERRORS = documented(BadRequest, Forbidden, ArtifactNotFound)
+DOWNLOAD_ERRORS = documented(BadRequest, Forbidden, ArtifactNotFound, RangeNotSatisfiable, UpstreamError)
 
 
 # Literal paths come before `/artifact/{artifact_type}`, which would otherwise capture them.
 @router.post(
     "/artifact/byRegEx",
     response_model=list[ArtifactMetadata],
-    responses=_errors(400, 403, 404),
+    responses=READ_ERRORS,
     summary="Get any artifacts fitting the regular expression (BASELINE).",
 )
 def by_regex(
@@ -63,31 +64,26 @@ def by_regex(
     status_code=status.HTTP_201_CREATED,
     response_model=Artifact,
     response_model_exclude_none=True,
-    responses=_errors(400, 403, 404, 409, 424, 502)
+    responses=documented(
+        BadRequest, Forbidden, ArtifactNotFound, DuplicateArtifact, FailedDependency, UpstreamError
+    )
     | {202: {"description": "Stored; hidden (404) until its rating finishes (REGISTRY_ASYNC_RATING)."}},
     summary="Register a new artifact. (BASELINE)",
 )
 def create_artifact(
-    artifact_type: ArtifactType,
-    body: ArtifactCreate,
-    response: Response,
-    storage: Store,
-    upstreams: UpstreamsDep,
-    settings: SettingsDep,
-    user: CanUpload,
-    base_url: BaseUrl,
+    artifact_type: ArtifactType, body: ArtifactCreate, response: Response, user: CanUpload, ctx: RegistryDep
 ) -> Artifact:
     """Register an artifact from a Hugging Face, GitHub or Kaggle URL."""
     artifact = services.register(
-        storage,
-        upstreams,
-        settings,
+        ctx.storage,
+        ctx.upstreams,
+        ctx.settings,
         artifact_type=artifact_type,
         body=body,
         principal=user,
-        base_url=base_url,
+        base_url=ctx.base_url,
     )
-    if settings.async_rating and artifact_type is ArtifactType.MODEL:
+    if ctx.settings.async_rating and artifact_type is ArtifactType.MODEL:
         response.status_code = status.HTTP_202_ACCEPTED  # stored hidden until rated (services.register)
     return artifact
 
@@ -96,53 +92,44 @@ def create_artifact(
     "/artifacts/{artifact_type}/{id}",
     response_model=Artifact,
     response_model_exclude_none=True,
-    responses=_errors(400, 403, 404),
+    responses=READ_ERRORS,
     summary="Interact with the artifact with this id. (BASELINE)",
 )
-def get_artifact(
-    artifact_type: ArtifactType, id: str, storage: Store, _: CanSearch, base_url: BaseUrl
-) -> Artifact:
+def get_artifact(_: CanSearch, artifact: CurrentArtifact, base_url: BaseUrl) -> Artifact:
     """Return this artifact."""
-    return services.envelope(services.load(storage, artifact_type, id), base_url)
+    return services.envelope(artifact, base_url)
 
 
 @router.put(
     "/artifacts/{artifact_type}/{id}",
     response_model=Artifact,
     response_model_exclude_none=True,
-    responses=_errors(400, 403, 404, 409, 502),
+    responses=documented(BadRequest, Forbidden, ArtifactNotFound, DuplicateArtifact, UpstreamError),
     summary="Update this content of the artifact. (BASELINE)",
 )
 def update_artifact(
-    artifact_type: ArtifactType,
-    id: str,
-    body: ArtifactUpdate,
-    storage: Store,
-    upstreams: UpstreamsDep,
-    settings: SettingsDep,
-    user: CanUpload,
-    base_url: BaseUrl,
+    artifact_type: ArtifactType, id: str, body: ArtifactUpdate, user: CanUpload, ctx: RegistryDep
 ) -> Artifact:
     """Replace the artifact's source; the body's name and id must match."""
     return services.update(
-        storage,
-        upstreams,
-        settings,
+        ctx.storage,
+        ctx.upstreams,
+        ctx.settings,
         artifact_type=artifact_type,
         artifact_id=id,
         body=body,
         principal=user,
-        base_url=base_url,
+        base_url=ctx.base_url,
     )
 
 
 @router.delete(
     "/artifacts/{artifact_type}/{id}",
-    responses=_errors(400, 403, 404),
+    responses=READ_ERRORS,
     summary="Delete this artifact. (NON-BASELINE)",
 )
 def delete_artifact(artifact_type: ArtifactType, id: str, storage: Store, user: CanUpload) -> dict[str, str]:
-    """Delete only the artifact that matches the id (its owner or an admin)."""
+    """Delete only the artifact that matches the id (its owner or an admin; the audit log keeps who)."""
     services.delete(storage, artifact_type=artifact_type, artifact_id=id, principal=user)
     return {"deleted": id}
 
@@ -150,7 +137,7 @@ def delete_artifact(artifact_type: ArtifactType, id: str, storage: Store, user: 
 @router.post(
     "/artifacts",
     response_model=list[ArtifactMetadata],
-    responses=_errors(400, 403, 413),
+    responses=documented(BadRequest, Forbidden, TooManyMatches),
     summary="Get the artifacts from the registry. (BASELINE)",
 )
 def list_artifacts(
@@ -171,7 +158,7 @@ def list_artifacts(
 @router.get(
     "/artifact/byName/{name}",
     response_model=list[ArtifactMetadata],
-    responses=_errors(400, 403, 404),
+    responses=READ_ERRORS,
     summary="List artifact metadata for this name. (NON-BASELINE)",
 )
 def by_name(name: str, storage: Store, _: CanSearch) -> list[ArtifactMetadata]:
@@ -182,70 +169,108 @@ def by_name(name: str, storage: Store, _: CanSearch) -> list[ArtifactMetadata]:
 @router.get(
     "/artifact/{artifact_type}/{id}/audit",
     response_model=list[ArtifactAuditEntry],
-    responses=_errors(400, 403, 404),
+    responses=READ_ERRORS,
     summary="Retrieve audit entries for this artifact. (NON-BASELINE)",
 )
-def audit(artifact_type: ArtifactType, id: str, storage: Store, _: CanSearch) -> list[ArtifactAuditEntry]:
+def audit(storage: Store, _: CanSearch, artifact: CurrentArtifact) -> list[ArtifactAuditEntry]:
     """The artifact's audit trail, oldest first."""
-    return services.audit_trail(storage, artifact_type=artifact_type, artifact_id=id)
+    return services.audit_entries(storage, artifact)
+
+
+@router.get(
+    "/artifact/{artifact_type}/{id}/versions",
+    response_model=list[ArtifactVersion],
+    responses=READ_ERRORS,
+    summary="Every version of this artifact, oldest first; the last is the current one.",
+)
+def versions(storage: Store, _: CanSearch, artifact: CurrentArtifact) -> list[ArtifactVersion]:
+    """Number, pinned upstream revision, source URL, who, when and bundle sha256 of each version."""
+    return services.history(storage, artifact)
+
+
+@router.get(
+    "/audit",
+    response_model=list[AuditLogEntry],
+    responses=documented(BadRequest, Forbidden) | {401: {"description": "Not an admin."}},
+    summary="The registry-wide audit log, deletions and resets included (admin; beyond the spec).",
+)
+def audit_log(
+    response: Response,
+    storage: Store,
+    _: IsAdmin,
+    user: Annotated[str | None, Query(max_length=256, description="Only this user's actions.")] = None,
+    action: Annotated[AuditLogAction | None, Query(description="Only this action.")] = None,
+    artifact_type: Annotated[ArtifactType | None, Query(description="Only artifacts of this type.")] = None,
+    artifact_id: Annotated[str | None, Query(max_length=64, description="Only this artifact.")] = None,
+    since: Annotated[datetime | None, Query(description="From this ISO-8601 time (no zone: UTC).")] = None,
+    until: Annotated[datetime | None, Query(description="Up to this ISO-8601 time (no zone: UTC).")] = None,
+    offset: Annotated[int, Query(ge=0, description="Where the page starts.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Entries per page.")] = 100,
+) -> list[AuditLogEntry]:
+    """Entries oldest first; the `offset` header names the next page and is absent on the last."""
+    wanted = AuditFilter(user, action, artifact_type, artifact_id, since, until)
+    page, next_offset = services.audit_log(storage, wanted, offset=offset, limit=limit)
+    if next_offset is not None:
+        response.headers["offset"] = str(next_offset)
+    return page
 
 
 @router.get(
     "/artifact/{artifact_type}/{id}/details",
     response_model=ArtifactOverview,
-    responses=_errors(400, 403, 404),
+    responses=READ_ERRORS,
     summary="Source, license, size and mirror progress of this artifact.",
 )
-def details(
-    artifact_type: ArtifactType, id: str, storage: Store, _: CanSearch, base_url: BaseUrl
-) -> ArtifactOverview:
+def details(storage: Store, _: CanSearch, artifact: CurrentArtifact, base_url: BaseUrl) -> ArtifactOverview:
     """Everything a person wants to know of an artifact at a glance (beyond the spec)."""
-    return services.overview(storage, artifact_type=artifact_type, artifact_id=id, base_url=base_url)
+    return services.overview_of(storage, artifact, base_url=base_url)
 
 
 @router.get(
     "/download/{artifact_type}/{id}",
-    responses=_errors(400, 403, 404, 416, 502),
+    responses=DOWNLOAD_ERRORS,
     response_class=Response,
     summary="Download the artifact as one zip bundle.",
 )
 def download_bundle(
-    artifact_type: ArtifactType,
-    id: str,
     request: Request,
-    storage: Store,
-    upstreams: UpstreamsDep,
-    settings: SettingsDep,
     user: CanDownload,
+    artifact: CurrentArtifact,
+    ctx: RegistryDep,
+    version: Annotated[
+        int | None, Query(ge=1, description="An earlier version, while its bundle is kept.")
+    ] = None,
 ) -> Response:
     """The bundle: from the store once mirrored (Range, ETag), else streamed through from upstream."""
-    plan = services.download(
-        storage, upstreams, settings, artifact_type=artifact_type, artifact_id=id, path=None, principal=user
-    )
-    return to_response(plan, request, storage, settings)
+    return _download(request, user, artifact, ctx, path=None, version=version)
 
 
 @router.get(
     "/download/{artifact_type}/{id}/{path:path}",
-    responses=_errors(400, 403, 404, 416, 502),
+    responses=DOWNLOAD_ERRORS,
     response_class=Response,
     summary="Download one file of the artifact.",
 )
 def download_file(
-    artifact_type: ArtifactType,
-    id: str,
-    path: str,
-    request: Request,
-    storage: Store,
-    upstreams: UpstreamsDep,
-    settings: SettingsDep,
-    user: CanDownload,
+    path: str, request: Request, user: CanDownload, artifact: CurrentArtifact, ctx: RegistryDep
 ) -> Response:
     """One file, by its path in the artifact."""
-    plan = services.download(
-        storage, upstreams, settings, artifact_type=artifact_type, artifact_id=id, path=path, principal=user
+    return _download(request, user, artifact, ctx, path=path)
+
+
+def _download(
+    request: Request,
+    user: Principal,
+    artifact: ArtifactRecord,
+    ctx: Registry,
+    *,
+    path: str | None,
+    version: int | None = None,
+) -> Response:
+    plan = services.download_record(
+        ctx.storage, ctx.upstreams, ctx.settings, record=artifact, path=path, principal=user, version=version
     )
-    return to_response(plan, request, storage, settings)
+    return to_response(plan, request, ctx.storage, ctx.settings)
 
 
 @router.delete(
@@ -253,7 +278,7 @@ def download_file(
     responses={401: {"description": "Not an admin."}, 403: {"description": "No token."}},
     summary="Reset the registry. (BASELINE)",
 )
-def reset(storage: Store, _: IsAdmin) -> dict[str, str]:
+def reset(storage: Store, user: IsAdmin) -> dict[str, str]:
     """Remove every artifact and restore the system's default state."""
-    services.reset(storage)
+    services.reset(storage, principal=user)
     return {"status": "reset"}

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
+
+from package.core.upstream.sources import SourceKind
+from package.core.values import string_list
 
 ARTIFACT_ID_PATTERN = r"^[a-zA-Z0-9\-]+$"
 
@@ -96,10 +100,26 @@ class ArtifactUpdate(SpecModel):
 
 
 class ArtifactQuery(SpecModel):
-    """One query of `POST /artifacts`: a name (or "*") and optional types."""
+    """One query of `POST /artifacts`: a name (or "*"), optional types and the registry's optional filters.
+
+    Unknown fields are refused (400 naming the field) rather than silently ignored, so a misspelt filter never
+    widens a query. `license`, `min_net_score` and `created_after` are this registry's additions to the spec.
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     name: ArtifactName
     types: list[ArtifactType] | None = None
+    license: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = Field(
+        default=None, description="Only artifacts whose license id is this one (case-insensitive)."
+    )
+    min_net_score: Annotated[float, Field(ge=0.0, le=1.0)] | None = Field(
+        default=None,
+        description="Only models whose current rating's net_score is at least this (unrated: no).",
+    )
+    created_after: datetime | None = Field(
+        default=None, description="Only artifacts registered strictly after this ISO-8601 time (naive = UTC)."
+    )
 
 
 class ArtifactRegEx(SpecModel):
@@ -124,6 +144,44 @@ class ArtifactAuditEntry(SpecModel):
     action: AuditAction
 
 
+class AuditLogAction(StrEnum):
+    """What an entry of the registry-wide audit log records: the spec's actions, deletions and resets."""
+
+    CREATE = "CREATE"
+    UPDATE = "UPDATE"
+    DOWNLOAD = "DOWNLOAD"
+    RATE = "RATE"
+    AUDIT = "AUDIT"
+    DELETE = "DELETE"  # the tombstone: who removed the artifact, and when
+    RESET = "RESET"  # the registry was emptied; the first entry of the log that follows
+
+
+class AuditLogEntry(SpecModel):
+    """One entry of `GET /audit`: outlives the artifact it names (`artifact` is None for a reset)."""
+
+    user: User
+    date: str
+    action: AuditLogAction
+    artifact: ArtifactMetadata | None = None
+    note: str | None = None
+
+
+class ArtifactVersion(SpecModel):
+    """One version of an artifact: what a `PUT` (or the registration) pinned, by whom and when."""
+
+    number: int
+    current: bool = False
+    revision: str | None = Field(default=None, description="The upstream commit the version pins.")
+    source_url: str
+    created_by: str
+    created_at: str
+    generation: str = Field(description="Ratings, lineage and cost computed for this version carry it.")
+    bundle_sha256: str | None = Field(default=None, description="sha256 of the version's zip bundle.")
+    bundle_kept: bool = Field(
+        default=False, description="Whether `/download/{type}/{id}?version=N` can still serve its bundle."
+    )
+
+
 class MirrorState(SpecModel):
     """Progress of the background copy of an artifact's files."""
 
@@ -146,7 +204,7 @@ class ArtifactRecord(SpecModel):
     type: ArtifactType
     url: str
     source_key: str
-    source_kind: str
+    source_kind: SourceKind
     repo_id: str
     revision: str | None = None
     license: str | None = None
@@ -166,11 +224,88 @@ class ArtifactRecord(SpecModel):
         return ArtifactMetadata(name=self.name, id=self.id, type=self.type)
 
 
+# Upstream metadata lists: a lone string is a list of one, non-strings are dropped.
+StringList = Annotated[list[str], BeforeValidator(string_list)]
+
+
+class SnapshotSource(SpecModel):
+    """The upstream repository a snapshot was read from."""
+
+    kind: SourceKind
+    repo_id: str
+    revision: str | None = None
+    subpath: str = ""
+
+
+class SnapshotFile(SpecModel):
+    """One file of the upstream manifest (path relative to the artifact's root)."""
+
+    path: str
+    size: int = Field(default=0, ge=0)
+    sha256: str | None = None
+    etag: str | None = None
+
+
+class LinkedRefs(SpecModel):
+    """What ingest found the artifact linking to: base models, datasets, code URLs (upstream spelling)."""
+
+    base_models: StringList = Field(default_factory=list)
+    datasets: StringList = Field(default_factory=list)
+    code: StringList = Field(default_factory=list)
+
+
+class ArtifactSnapshot(SpecModel):
+    """An artifact's upstream metadata as captured at ingest, validated once when read.
+
+    `card_data` (the card's front matter), `stats` and `details` (per-source extras: Hugging Face configs and
+    commit history, GitHub contributors and commits) keep upstream's own shapes; their values are untrusted.
+    """
+
+    source: SnapshotSource
+    page_url: str = ""
+    revision: str | None = None
+    license: str | None = None
+    tags: StringList = Field(default_factory=list)
+    card_data: dict[str, Any] = Field(default_factory=dict)
+    files: list[SnapshotFile] = Field(default_factory=list)
+    gated: str | None = None
+    linked: LinkedRefs = Field(default_factory=LinkedRefs)
+    stats: dict[str, Any] = Field(default_factory=dict)
+    details: dict[str, Any] = Field(default_factory=dict)
+    reference_only: bool = False
+
+    @field_validator("card_data", "stats", "details", "linked", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: object) -> object:
+        return {} if value is None else value
+
+    @property
+    def total_bytes(self) -> int:
+        """Sum of the file sizes in the manifest."""
+        return sum(f.size for f in self.files)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """Transitional dict-style read (`snapshot.get("tags")`) for code written against the old dict.
+
+        Deprecated: read the typed attributes instead.
+        """
+        if key not in type(self).model_fields:
+            return default
+        value = self.model_dump(mode="json", include={key})[key]
+        return default if value is None else value
+
+    def __getitem__(self, key: str) -> Any:
+        """Transitional dict-style read (`snapshot["files"]`); deprecated like `get`."""
+        if key not in type(self).model_fields:
+            raise KeyError(key)
+        return self.model_dump(mode="json", include={key})[key]
+
+
 class ArtifactDetails(SpecModel):
     """Everything the registry knows of an artifact, for other domains and for people."""
 
     record: ArtifactRecord
-    snapshot: dict[str, Any]
+    snapshot: ArtifactSnapshot
     readme: str | None = None
     hidden: bool = Field(
         default=False, description="Registered but not published yet (waiting for its rating)."
@@ -182,7 +317,7 @@ class ArtifactOverview(SpecModel):
 
     metadata: ArtifactMetadata
     data: ArtifactData
-    source_kind: str
+    source_kind: SourceKind
     repo_id: str
     revision: str | None
     license: str | None

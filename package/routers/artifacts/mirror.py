@@ -8,9 +8,10 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import suppress
 from datetime import UTC, datetime
-from functools import lru_cache
+from typing import Any
 
-from package.core.config import Settings, get_settings
+from package.core.background import ProcessWide
+from package.core.config import MirrorPolicy, Settings, get_settings
 from package.core.errors import RegistryError, UpstreamGated
 from package.core.events import watch_file
 from package.core.storage import BlobInfo, ConditionFailed, Storage, get_storage
@@ -53,7 +54,7 @@ def initial_state(settings: Settings, *, snapshot: Snapshot) -> MirrorState:
                 "HF_TOKEN to a token with access to mirror or download its files.",
             }
         )
-    if settings.mirror.value == "off":
+    if settings.mirror is MirrorPolicy.OFF:
         return state.model_copy(
             update={
                 "status": MirrorStatus.SKIPPED,
@@ -92,7 +93,7 @@ def caches(settings: Settings, record: ArtifactRecord) -> bool:
     return (
         record.mirror.status
         in {MirrorStatus.PENDING, MirrorStatus.MIRRORING, MirrorStatus.FAILED, MirrorStatus.COMPLETE}
-        and settings.mirror.value != "off"
+        and settings.mirror is not MirrorPolicy.OFF
     )
 
 
@@ -172,6 +173,38 @@ def build_bundle(storage: Storage, record: ArtifactRecord, snapshot: Snapshot) -
     return writer.info
 
 
+def _copy_missing(
+    storage: Storage,
+    upstreams: Upstreams,
+    record: ArtifactRecord,
+    snapshot: Snapshot,
+    have: dict[str, dict[str, Any]],
+    state: MirrorState,
+    stop: threading.Event | None,
+    *,
+    wanted: set[str],
+) -> MirrorState:
+    """Copy the `wanted` manifest files (`have` is updated as they land), saving progress after each."""
+    for remote, stream in upstreams.adapter(snapshot.source.kind).iter_files(snapshot):
+        if remote.path not in wanted:
+            continue
+        with stream as chunks:
+            info = store_file(storage, record, remote, chunks, stop)
+        have[remote.path] = {"sha256": info.sha256, "size": info.size}
+        state = _progress(state, snapshot, have)
+        database.save_mirror_state(storage, record.id, record.generation, state)
+        logger.info(
+            "mirrored file",
+            extra={
+                "artifact_id": record.id,
+                "path": remote.path,
+                "bytes_done": state.bytes_done,
+                "bytes_total": state.bytes_total,
+            },
+        )
+    return state
+
+
 def mirror_artifact(
     storage: Storage,
     upstreams: Upstreams,
@@ -199,23 +232,7 @@ def mirror_artifact(
         database.save_mirror_state(storage, artifact_id, generation, state)
         if missing:
             wanted = {f.path for f in missing}
-            for remote, stream in upstreams.adapter(snapshot.source.kind).iter_files(snapshot):
-                if remote.path not in wanted:
-                    continue
-                with stream as chunks:
-                    info = store_file(storage, record, remote, chunks, stop)
-                have[remote.path] = {"sha256": info.sha256, "size": info.size}
-                state = _progress(state, snapshot, have)
-                database.save_mirror_state(storage, artifact_id, generation, state)
-                logger.info(
-                    "mirrored file",
-                    extra={
-                        "artifact_id": artifact_id,
-                        "path": remote.path,
-                        "bytes_done": state.bytes_done,
-                        "bytes_total": state.bytes_total,
-                    },
-                )
+            state = _copy_missing(storage, upstreams, record, snapshot, have, state, stop, wanted=wanted)
         bundle = build_bundle(storage, record, snapshot)
         state = state.model_copy(
             update={
@@ -306,8 +323,21 @@ class MirrorQueue:
         _, not_done = wait(jobs, timeout=timeout)
         return not not_done
 
+    def close(self) -> None:
+        """Stop the running copies at their next chunk, wait for them briefly, and end the threads."""
+        self.cancel_all()
+        self.wait_idle(timeout=30)
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
-@lru_cache(maxsize=1)
+
+_mirror_queue = ProcessWide(lambda: MirrorQueue(get_settings().mirror_workers), MirrorQueue.close)
+
+
 def get_mirror_queue() -> MirrorQueue:
     """The process-wide mirror queue."""
-    return MirrorQueue(get_settings().mirror_workers)
+    return _mirror_queue.get()
+
+
+def reset_mirror_queue() -> None:
+    """Stop the process's mirror queue (tests); a new one starts on next use."""
+    _mirror_queue.reset()

@@ -6,40 +6,54 @@ import contextlib
 import logging
 import secrets
 import uuid
+from typing import Any
 
 from package.core.auth_middleware import Principal
-from package.core.config import Settings, get_settings
-from package.core.errors import BadRequest, Conflict, NotFound, PayloadTooLarge
-from package.core.events import ArtifactEvent, emit_artifact_event, run_ingest_gates, run_reset_hooks
+from package.core.config import MirrorPolicy, Settings, get_settings
+from package.core.errors import BadRequest, Conflict
+from package.core.events import (
+    ArtifactChange,
+    ArtifactEvent,
+    emit_artifact_event,
+    run_ingest_gates,
+    run_reset_hooks,
+)
 from package.core.storage import ConditionFailed, Storage, get_storage
 from package.core.upstream.clients import Upstreams
 from package.core.upstream.snapshot import Snapshot
-from package.core.upstream.sources import parse_source_url
-from package.routers.artifacts import database, downloads, mirror
+from package.core.upstream.sources import SourceRef, parse_source_url
+from package.routers.artifacts import audit, database, downloads, identity, mirror, versions
+from package.routers.artifacts.config import get_artifacts_settings
 from package.routers.artifacts.downloads import BlobPlan as BlobPlan  # re-exported: other domains serve plans
 from package.routers.artifacts.downloads import DownloadPlan as DownloadPlan
 from package.routers.artifacts.downloads import RedirectPlan as RedirectPlan
 from package.routers.artifacts.downloads import StreamPlan as StreamPlan
+from package.routers.artifacts.errors import ArtifactNotFound, DuplicateArtifact
 from package.routers.artifacts.interface import (
     ARTIFACT_ID_PATTERN,
     Artifact,
     ArtifactAuditEntry,
     ArtifactCreate,
-    ArtifactData,
     ArtifactDetails,
-    ArtifactMetadata,
     ArtifactOverview,
-    ArtifactQuery,
     ArtifactRecord,
+    ArtifactSnapshot,
     ArtifactType,
     ArtifactUpdate,
     AuditAction,
+    AuditLogEntry,
     MirrorStatus,
-    User,
 )
 from package.routers.artifacts.mirror import get_mirror_queue, initial_state, now_iso, release_blobs
+from package.routers.artifacts.overview import download_url as download_url
+from package.routers.artifacts.overview import envelope as envelope
+from package.routers.artifacts.overview import overview_of as overview_of
 from package.routers.artifacts.ownership import require_owner
-from package.routers.artifacts.search import compile_pattern, parse_offset
+from package.routers.artifacts.queries import add_score_source as add_score_source
+from package.routers.artifacts.queries import by_name as by_name
+from package.routers.artifacts.queries import by_regex as by_regex
+from package.routers.artifacts.queries import list_artifacts as list_artifacts
+from package.routers.artifacts.versions import history as history
 
 logger = logging.getLogger("registry.artifacts")
 _ID_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
@@ -61,21 +75,8 @@ def load(storage: Storage, artifact_type: ArtifactType, artifact_id: str) -> Art
     """The artifact of this type and id, or NotFound."""
     record = database.get(storage, check_artifact_id(artifact_id))
     if record is None or record.type is not artifact_type or database.is_hidden(storage, record.id):
-        raise NotFound(f"No {artifact_type.value} artifact has id {artifact_id}.")
+        raise ArtifactNotFound(f"No {artifact_type.value} artifact has id {artifact_id}.")
     return record
-
-
-def download_url(record: ArtifactRecord, base_url: str) -> str:
-    """Where the registry serves the artifact's bundle."""
-    return f"{base_url.rstrip('/')}/download/{record.type.value}/{record.id}"
-
-
-def envelope(record: ArtifactRecord, base_url: str) -> Artifact:
-    """The spec's Artifact for a record."""
-    return Artifact(
-        metadata=record.metadata,
-        data=ArtifactData(url=record.url, download_url=download_url(record, base_url)),
-    )
 
 
 def register(
@@ -90,40 +91,42 @@ def register(
 ) -> Artifact:
     """Capture an upstream source's metadata and store it as a new artifact (409 for a known source)."""
     source = parse_source_url(body.url)
-    if database.source_owner(storage, artifact_type, source.key):
-        raise Conflict(f"A {artifact_type.value} artifact from {body.url} exists already.")
+    identity.check_type(artifact_type, source, body.url)
+    identity.refuse_duplicate(storage, artifact_type, source.key, body.url)
     snapshot = upstreams.adapter(source.kind).snapshot(source)
+    claimed = identity.canonical(source, snapshot)  # legacy / renamed ids claim the repository's own key
+    identity.refuse_duplicate(storage, artifact_type, claimed.key, body.url)
     now = now_iso()
     record = ArtifactRecord(
         id=new_artifact_id(),
         name=body.name or source.default_name(),
         type=artifact_type,
-        url=body.url,
-        source_key=source.key,
-        source_kind=source.kind.value,
-        repo_id=source.repo_id,
-        revision=snapshot.revision,
-        license=snapshot.license,
         created_at=now,
-        updated_at=now,
         created_by=principal.name,
-        reference_only=snapshot.reference_only,
-        gated=snapshot.gated,
-        generation=secrets.token_hex(8),
-        mirror=initial_state(settings, snapshot=snapshot),
+        **(_source_fields(settings, body.url, source, snapshot, now) | {"source_key": claimed.key}),
     )
     hidden = settings.async_rating and artifact_type is ArtifactType.MODEL  # unpublished until rated
     try:
-        database.create(storage, record, _snapshot_item(snapshot), snapshot.readme, hidden=hidden)
+        database.create(
+            storage,
+            record,
+            _snapshot_item(snapshot),
+            snapshot.readme,
+            hidden=hidden,
+            extra=versions.first(record),
+        )
     except ConditionFailed as exc:
-        raise Conflict(f"A {artifact_type.value} artifact from {body.url} exists already.") from exc
+        identity.refuse_duplicate(
+            storage, artifact_type, claimed.key, body.url
+        )  # names the winner of the race
+        raise DuplicateArtifact(f"A {artifact_type.value} artifact from {body.url} exists already.") from exc
     try:
         run_ingest_gates(record.id)
     except Exception:
         _remove(storage, record)
         raise
     record_audit(storage, record=record, principal=principal, action=AuditAction.CREATE)
-    emit_artifact_event(ArtifactEvent.CREATED, record.id)
+    emit_artifact_event(ArtifactEvent.CREATED, record.id, _written(record, snapshot, hidden=hidden))
     logger.info(
         "artifact registered",
         extra={
@@ -156,52 +159,61 @@ def update(
     if meta.id != old.id or meta.name != old.name or meta.type is not artifact_type:
         raise BadRequest("The body's metadata must match the artifact: same id, name and type as the path.")
     source = parse_source_url(body.data.url)
-    holder = database.source_owner(storage, artifact_type, source.key)
-    if holder and holder != old.id:
-        raise Conflict(
-            f"Another {artifact_type.value} artifact ({holder}) is registered from {body.data.url}."
-        )
+    identity.check_type(artifact_type, source, body.data.url)
+    identity.refuse_duplicate(storage, artifact_type, source.key, body.data.url, allowed=old.id)
     snapshot = upstreams.adapter(source.kind).snapshot(source)
-    new = old.model_copy(
-        update={
-            "url": body.data.url,
-            "source_key": source.key,
-            "source_kind": source.kind.value,
-            "repo_id": source.repo_id,
-            "revision": snapshot.revision,
-            "license": snapshot.license,
-            "updated_at": now_iso(),
-            "reference_only": snapshot.reference_only,
-            "gated": snapshot.gated,
-            "generation": secrets.token_hex(8),
-            "mirror": initial_state(settings, snapshot=snapshot),
-        }
-    )
+    claimed = identity.canonical(source, snapshot)
+    identity.refuse_duplicate(storage, artifact_type, claimed.key, body.data.url, allowed=old.id)
+    fields = _source_fields(settings, body.data.url, source, snapshot, now_iso()) | {
+        "source_key": claimed.key
+    }
+    new = old.model_copy(update=fields)
     old_blobs = database.referenced_blobs(storage, old)
     try:
-        database.replace(storage, old, new, _snapshot_item(snapshot), snapshot.readme)
+        next_version = versions.following(storage, old, new, principal, new.updated_at or now_iso())
+        database.replace(storage, old, new, _snapshot_item(snapshot), snapshot.readme, extra=next_version)
     except ConditionFailed as exc:
         raise Conflict(f"Artifact {old.id} changed meanwhile or its new source is taken; try again.") from exc
     database.forget_files(storage, old.id, old_blobs)
-    release_blobs(storage, old_blobs)
+    release_blobs(storage, old_blobs)  # the outgoing version's bundle stays: its version references it
+    versions.apply_retention(storage, new, get_artifacts_settings().versions_kept)
     record_audit(storage, record=new, principal=principal, action=AuditAction.UPDATE)
-    emit_artifact_event(ArtifactEvent.UPDATED, new.id)
+    emit_artifact_event(ArtifactEvent.UPDATED, new.id, _written(new, snapshot, hidden=False))
     _schedule_mirror(settings, new)
     return envelope(new, base_url)
+
+
+def _source_fields(
+    settings: Settings, url: str, source: SourceRef, snapshot: Snapshot, now: str
+) -> dict[str, Any]:
+    """The record fields that follow from the source: set at registration, replaced by an update."""
+    return {
+        "url": url,
+        "source_key": source.key,
+        "source_kind": source.kind,
+        "repo_id": source.repo_id,
+        "revision": snapshot.revision,
+        "license": snapshot.license,
+        "updated_at": now,
+        "reference_only": snapshot.reference_only,
+        "gated": snapshot.gated,
+        "generation": secrets.token_hex(8),  # stale background writes of the old source check it
+        "mirror": initial_state(settings, snapshot=snapshot),
+    }
 
 
 def delete(
     storage: Storage, *, artifact_type: ArtifactType, artifact_id: str, principal: Principal | None = None
 ) -> None:
-    """Remove an artifact and every blob no other uses; a principal must own it or be an admin."""
+    """Remove an artifact (owner or admin only), its records and unshared blobs; its audit log stays."""
     record = load(storage, artifact_type, artifact_id)
     if principal is not None:
         require_owner(record, principal, action="delete")
     try:
         _remove(storage, record)
     except ConditionFailed as exc:
-        raise NotFound(f"No {artifact_type.value} artifact has id {artifact_id}.") from exc
-    # Audit entries go with the artifact: this log line is the deletion's audit record.
+        raise ArtifactNotFound(f"No {artifact_type.value} artifact has id {artifact_id}.") from exc
+    audit.tombstone(storage, record=record, principal=principal)
     logger.info(
         "artifact deleted", extra={"artifact_id": artifact_id, "by": getattr(principal, "name", None)}
     )
@@ -209,77 +221,34 @@ def delete(
 
 def _remove(storage: Storage, record: ArtifactRecord) -> None:
     shas = database.delete(storage, record)
-    release_blobs(storage, shas)
+    release_blobs(storage, [*shas, *database.delete_versions(storage, record.id)])
     emit_artifact_event(ArtifactEvent.DELETED, record.id)
-
-
-def list_artifacts(
-    storage: Storage, settings: Settings, *, queries: list[ArtifactQuery], offset: str | None
-) -> tuple[list[ArtifactMetadata], str | None]:
-    """One page of the artifacts matching any query, and the next page's offset (None on the last)."""
-    if not queries:
-        raise BadRequest("The body must be a non-empty array of artifact queries.")
-    start = parse_offset(offset)
-    matches = [r for r in database.list_all(storage) if any(_matches(q, r) for q in queries)]
-    if len(matches) > settings.max_query_results:
-        raise PayloadTooLarge(
-            f"{len(matches)} artifacts match; narrow the query (at most {settings.max_query_results})."
-        )
-    page = matches[start : start + settings.page_size]
-    end = start + len(page)
-    return [r.metadata for r in page], (str(end) if end < len(matches) else None)
-
-
-def _matches(query: ArtifactQuery, record: ArtifactRecord) -> bool:
-    if query.types and record.type not in query.types:
-        return False
-    return query.name == "*" or query.name == record.name
-
-
-def by_name(storage: Storage, *, name: str) -> list[ArtifactMetadata]:
-    """Every artifact with exactly this name (case-sensitive)."""
-    if not name.strip() or name == "*":
-        raise BadRequest("Give an artifact name; '*' is reserved for enumerating with POST /artifacts.")
-    found = [r.metadata for r in database.list_all(storage) if r.name == name]
-    if not found:
-        raise NotFound(f"No artifact is named {name!r}.")
-    return found
-
-
-def by_regex(storage: Storage, settings: Settings, *, pattern: str) -> list[ArtifactMetadata]:
-    """Every artifact whose name or README matches the pattern (evaluated in bounded time)."""
-    compiled = compile_pattern(pattern)
-    texts = database.readmes(storage)
-    found = []
-    for record in database.list_all(storage):
-        readme = texts.get(record.id, "")[: settings.regex_max_text_bytes]
-        if compiled.search(record.name) or (readme and compiled.search(readme)):
-            found.append(record.metadata)
-    if not found:
-        raise NotFound(f"No artifact name or README matches {pattern!r}.")
-    return found
 
 
 def record_audit(
     storage: Storage, *, record: ArtifactRecord, principal: Principal, action: AuditAction
 ) -> None:
     """Append an audit entry (other domains call this for RATE and the like)."""
-    date = now_iso()
-    entry = ArtifactAuditEntry(
-        user=User(name=principal.name, is_admin=principal.is_admin),
-        date=date,
-        artifact=record.metadata,
-        action=action,
-    )
-    database.add_audit(storage, record.id, f"{date}#{secrets.token_hex(4)}", entry.model_dump(mode="json"))
+    audit.record(storage, record=record, principal=principal, action=action)
 
 
 def audit_trail(
     storage: Storage, *, artifact_type: ArtifactType, artifact_id: str
 ) -> list[ArtifactAuditEntry]:
     """An artifact's audit entries, oldest first."""
-    record = load(storage, artifact_type, artifact_id)
+    return audit_entries(storage, load(storage, artifact_type, artifact_id))
+
+
+def audit_entries(storage: Storage, record: ArtifactRecord) -> list[ArtifactAuditEntry]:
+    """The audit entries of an artifact already loaded (e.g. by `CurrentArtifact`), oldest first."""
     return [ArtifactAuditEntry.model_validate(e) for e in database.audit(storage, record.id)]
+
+
+def audit_log(
+    storage: Storage, wanted: audit.AuditFilter, *, offset: int = 0, limit: int = 100
+) -> tuple[list[AuditLogEntry], int | None]:
+    """One page of the registry-wide audit log (deletions and resets included) and the next offset."""
+    return audit.entries(storage, wanted, offset=offset, limit=limit)
 
 
 def details(storage: Storage, artifact_id: str, *, include_hidden: bool = False) -> ArtifactDetails:
@@ -288,40 +257,17 @@ def details(storage: Storage, artifact_id: str, *, include_hidden: bool = False)
     raw = database.snapshot(storage, artifact_id) if record else None
     hidden = record is not None and database.is_hidden(storage, artifact_id)
     if record is None or raw is None or (hidden and not include_hidden):
-        raise NotFound(f"No artifact has id {artifact_id}.")
+        raise ArtifactNotFound(f"No artifact has id {artifact_id}.")
     readme = database.readme(storage, artifact_id)
-    return ArtifactDetails(record=record, snapshot=raw, readme=readme, hidden=hidden)
+    snapshot = ArtifactSnapshot.model_validate(raw)
+    return ArtifactDetails(record=record, snapshot=snapshot, readme=readme, hidden=hidden)
 
 
 def overview(
     storage: Storage, *, artifact_type: ArtifactType, artifact_id: str, base_url: str
 ) -> ArtifactOverview:
     """The artifact's record and the headline facts of its snapshot, for people and dashboards."""
-    record = load(storage, artifact_type, artifact_id)
-    snapshot = database.snapshot(storage, record.id) or {}
-    files = snapshot.get("files") or []
-    return ArtifactOverview(
-        **envelope(record, base_url).model_dump(),
-        **record.model_dump(
-            include={
-                "source_kind",
-                "repo_id",
-                "revision",
-                "license",
-                "created_at",
-                "updated_at",
-                "created_by",
-                "reference_only",
-                "gated",
-                "mirror",
-            }
-        ),
-        file_count=len(files),
-        total_bytes=sum(int(f.get("size") or 0) for f in files),
-        tags=list(snapshot.get("tags") or []),
-        linked=dict(snapshot.get("linked") or {}),
-        stats=dict(snapshot.get("stats") or {}),
-    )
+    return overview_of(storage, load(storage, artifact_type, artifact_id), base_url=base_url)
 
 
 def all_records(storage: Storage, *, include_hidden: bool = False) -> list[ArtifactRecord]:
@@ -340,6 +286,7 @@ def discard(storage: Storage, artifact_id: str) -> None:
     if record is not None and database.is_hidden(storage, artifact_id):
         with contextlib.suppress(ConditionFailed):
             _remove(storage, record)
+            audit.tombstone(storage, record=record, principal=None)
 
 
 def download(
@@ -354,7 +301,23 @@ def download(
 ) -> DownloadPlan:
     """How to serve the artifact's bundle (or one file of it); records a DOWNLOAD audit entry."""
     record = load(storage, artifact_type, artifact_id)
-    if path is None:
+    return download_record(storage, upstreams, settings, record=record, path=path, principal=principal)
+
+
+def download_record(
+    storage: Storage,
+    upstreams: Upstreams,
+    settings: Settings,
+    *,
+    record: ArtifactRecord,
+    path: str | None,
+    principal: Principal,
+    version: int | None = None,
+) -> DownloadPlan:
+    """`download` of an artifact already loaded (`version`: an earlier version's bundle, while it is kept)."""
+    if version is not None and version != versions.history(storage, record)[-1].number:
+        plan: DownloadPlan = versions.bundle_plan(storage, record, version)
+    elif path is None:
         plan = downloads.plan_bundle(storage, upstreams, settings, record)
     else:
         plan = downloads.plan_file(storage, upstreams, settings, record, path)
@@ -362,13 +325,18 @@ def download(
     return plan
 
 
-def reset(storage: Storage) -> None:
-    """Remove every artifact, record and blob, then let each domain restore its defaults."""
+def reset(storage: Storage, *, principal: Principal | None = None) -> None:
+    """Remove every artifact, record and blob, then let each domain restore its defaults.
+
+    The reset is logged before anything goes (who, how many artifacts), and starts the emptied audit log.
+    """
+    removed = len(database.list_all(storage, include_hidden=True))
+    logger.info("registry reset", extra={"user": principal.name if principal else None, "artifacts": removed})
     get_mirror_queue().cancel_all()
     storage.records.clear()
     storage.blobs.clear()
     run_reset_hooks(storage)
-    logger.info("registry reset")
+    audit.log_reset(storage, principal=principal, removed=removed)
 
 
 def resume_mirrors(storage: Storage, settings: Settings) -> int:
@@ -381,7 +349,7 @@ def resume_mirrors(storage: Storage, settings: Settings) -> int:
 
 
 def _schedule_mirror(settings: Settings, record: ArtifactRecord) -> int:
-    if settings.mirror.value == "eager" and record.mirror.status in {
+    if settings.mirror is MirrorPolicy.EAGER and record.mirror.status in {
         MirrorStatus.PENDING,
         MirrorStatus.MIRRORING,
         MirrorStatus.FAILED,
@@ -389,6 +357,17 @@ def _schedule_mirror(settings: Settings, record: ArtifactRecord) -> int:
         get_mirror_queue().submit(record.id, record.generation)
         return 1
     return 0
+
+
+def _written(record: ArtifactRecord, snapshot: Snapshot, *, hidden: bool) -> ArtifactDetails:
+    """The details just stored, as `details()` would read them back (carried by the artifact event)."""
+    typed = ArtifactSnapshot.model_validate(_snapshot_item(snapshot))
+    return ArtifactDetails(record=record, snapshot=typed, readme=snapshot.readme, hidden=hidden)
+
+
+def changed_details(change: ArtifactChange) -> ArtifactDetails | None:
+    """The details an artifact event carries (None for a deletion, or an event from elsewhere)."""
+    return change.subject if isinstance(change.subject, ArtifactDetails) else None
 
 
 def _snapshot_item(snapshot: Snapshot) -> dict[str, object]:

@@ -9,6 +9,8 @@ from fastapi import Depends
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from package.core.config import register_settings_cache
+
 
 class AuthSettings(BaseSettings):
     """The auth domain's settings; environment variables use the `REGISTRY_` prefix."""
@@ -33,6 +35,9 @@ class AuthSettings(BaseSettings):
 def get_auth_settings() -> AuthSettings:
     """The process-wide auth settings, read once from the environment."""
     return AuthSettings()
+
+
+register_settings_cache(get_auth_settings)
 
 
 AuthSettingsDep = Annotated[AuthSettings, Depends(get_auth_settings)]

@@ -2,40 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request, status
 
 from package.core.auth_middleware import CanAdminister, CurrentUser
 from package.core.config import SettingsDep
+from package.core.errors import BadRequest, Forbidden, TooManyRequests, documented
 from package.core.storage import Store
-from package.core.web import error_responses
 from package.routers.auth import services, token_routes
+from package.routers.auth.errors import InvalidLogin, UserConflict, UserNotFound
 from package.routers.auth.interface import AuthenticationRequest, UserCreate, UserDeleted, UserRead
 
 router = APIRouter()
 router.include_router(token_routes.router)  # access tokens and PATCH /users/{name}
 
 
-ERRORS = {
-    400: "Malformed request.",
-    401: "The user or password is invalid.",
-    403: "Missing or invalid token, or not allowed.",
-    404: "No such user.",
-    409: "The user exists already, or is the default admin.",
-    429: "Too many failed logins: wait as Retry-After says.",
-}
-
-
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return error_responses(ERRORS, *codes)
-
-
 @router.put(
     "/authenticate",
     tags=["authentication"],
     response_model=str,
-    responses=_errors(400, 401, 429),
+    responses=documented(BadRequest, InvalidLogin, TooManyRequests),
     summary="(NON-BASELINE)",
     description="Create an access token: the JSON string `bearer <JWT>`, to send back in X-Authorization. "
     "It lives 10 hours or 1,000 calls, whichever ends first.",
@@ -53,7 +38,7 @@ def authenticate(body: AuthenticationRequest, request: Request, storage: Store, 
     tags=["users"],
     status_code=status.HTTP_201_CREATED,
     response_model=UserRead,
-    responses=_errors(400, 403, 409),
+    responses=documented(BadRequest, Forbidden, UserConflict),
     summary="Register a user with permissions (admin).",
 )
 def create_user(body: UserCreate, storage: Store, settings: SettingsDep, admin: CanAdminister) -> UserRead:
@@ -65,7 +50,7 @@ def create_user(body: UserCreate, storage: Store, settings: SettingsDep, admin: 
     "/users",
     tags=["users"],
     response_model=list[UserRead],
-    responses=_errors(403),
+    responses=documented(Forbidden),
     summary="List the users (admin).",
 )
 def list_users(storage: Store, _: CanAdminister) -> list[UserRead]:
@@ -77,7 +62,7 @@ def list_users(storage: Store, _: CanAdminister) -> list[UserRead]:
     "/users/me",
     tags=["users"],
     response_model=UserRead,
-    responses=_errors(403, 404),
+    responses=documented(Forbidden, UserNotFound),
     summary="The caller's own account.",
 )
 def me(storage: Store, user: CurrentUser) -> UserRead:
@@ -89,7 +74,7 @@ def me(storage: Store, user: CurrentUser) -> UserRead:
     "/users/{name}",
     tags=["users"],
     response_model=UserDeleted,
-    responses=_errors(403, 404, 409),
+    responses=documented(Forbidden, UserNotFound, UserConflict),
     summary="Delete a user (an admin, or the user themselves); revokes their tokens.",
 )
 def delete_user(name: str, storage: Store, user: CurrentUser) -> UserDeleted:

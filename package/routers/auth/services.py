@@ -11,10 +11,11 @@ from datetime import UTC, datetime
 from package.core import events, tokens
 from package.core.auth_middleware import Permission, Principal
 from package.core.config import Settings, get_settings
-from package.core.errors import Conflict, Forbidden, NotFound, Unauthorized
+from package.core.errors import Forbidden
 from package.core.storage import ConditionFailed, Storage, get_storage
 from package.routers.auth import database, passwords, throttle
 from package.routers.auth.access import forget_tokens_of
+from package.routers.auth.errors import InvalidLogin, UserConflict, UserNotFound
 from package.routers.auth.interface import StoredUser, UserCreate, UserRead
 
 logger = logging.getLogger("registry.auth")
@@ -94,11 +95,11 @@ def _verified_user(
     if user is None:
         passwords.burn_verification(settings, password)
         throttle.failed(storage, name=name, client=client, now=now)
-        raise Unauthorized(_BAD_LOGIN)
+        raise InvalidLogin(_BAD_LOGIN)
     if not passwords.verify_password(settings, user.password_hash, password):
         throttle.failed(storage, name=name, client=client, now=now)
         logger.info("failed login", extra={"user": name, "client": client})
-        raise Unauthorized(_BAD_LOGIN)
+        raise InvalidLogin(_BAD_LOGIN)
     throttle.succeeded(storage, name=name, client=client)
     if passwords.needs_rehash(settings, user.password_hash):
         with contextlib.suppress(ConditionFailed):  # the account changed meanwhile: next login upgrades it
@@ -109,7 +110,7 @@ def _verified_user(
 def create_user(storage: Storage, settings: Settings, *, body: UserCreate, by: Principal) -> UserRead:
     """Register an account (Conflict when the name is taken); admins hold every permission."""
     if body.name == DEFAULT_ADMIN_NAME:
-        raise Conflict(f"{DEFAULT_ADMIN_NAME!r} is the default admin's name.")
+        raise UserConflict(f"{DEFAULT_ADMIN_NAME!r} is the default admin's name.")
     permissions = set(body.permissions)
     is_admin = body.is_admin or Permission.ADMIN in permissions
     if is_admin:
@@ -126,7 +127,7 @@ def create_user(storage: Storage, settings: Settings, *, body: UserCreate, by: P
     try:
         database.create_user(storage, user)
     except ConditionFailed as exc:
-        raise Conflict(f"A user named {body.name!r} exists already.") from exc
+        raise UserConflict(f"A user named {body.name!r} exists already.") from exc
     logger.info("user created", extra={"user": user.name, "by": by.name, "admin": is_admin})
     return user.public()
 
@@ -140,7 +141,7 @@ def me(storage: Storage, principal: Principal) -> UserRead:
     """The caller's own account."""
     user = database.get_user(storage, principal.name)
     if user is None:
-        raise NotFound(f"The account {principal.name!r} no longer exists.")
+        raise UserNotFound(f"The account {principal.name!r} no longer exists.")
     return user.public()
 
 
@@ -149,10 +150,10 @@ def delete_user(storage: Storage, *, name: str, by: Principal) -> None:
     if not by.is_admin and by.name != name:
         raise Forbidden("Only an admin may delete another user's account.")
     if name == DEFAULT_ADMIN_NAME:
-        raise Conflict("The default admin cannot be deleted (a reset restores it as it was).")
+        raise UserConflict("The default admin cannot be deleted (a reset restores it as it was).")
     try:
         database.delete_user(storage, name)
     except ConditionFailed as exc:
-        raise NotFound(f"No user is named {name!r}.") from exc
+        raise UserNotFound(f"No user is named {name!r}.") from exc
     forget_tokens_of(storage, name)
     logger.info("user deleted", extra={"user": name, "by": by.name})

@@ -9,6 +9,8 @@ from fastapi import Depends
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from package.core.config import register_settings_cache
+
 
 class HubSettings(BaseSettings):
     """What the Hub-compatible endpoint does with repositories nobody registered yet."""
@@ -26,6 +28,9 @@ class HubSettings(BaseSettings):
 def get_hub_settings() -> HubSettings:
     """The hub settings, read once from the environment."""
     return HubSettings()
+
+
+register_settings_cache(get_hub_settings)
 
 
 HubSettingsDep = Annotated[HubSettings, Depends(get_hub_settings)]

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from package.routers.license.spdx import KnownLicense, LicenseCategory, lookup
+from package.routers.license.interface import LicenseCategory
+from package.routers.license.spdx import KnownLicense, lookup
 
 _GPL2_ONLY = {"GPL-2.0-only"}
 # Licenses that can all end up in one GPL-3.0 (or AGPL-3.0) work: GPL-2.0-or-later upgrades, AGPL-3.0 and

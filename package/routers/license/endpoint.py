@@ -2,77 +2,69 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from package.core.auth_middleware import CanSearch
-from package.core.config import SettingsDep
+from package.core.errors import Forbidden, UpstreamError, documented
 from package.core.storage import Store
-from package.core.upstream.clients import UpstreamsDep
-from package.core.web import error_responses
-from package.routers.artifacts.interface import ArtifactType
+from package.routers.artifacts.dependencies import CurrentArtifact, Registry, RegistryDep
+from package.routers.artifacts.errors import ArtifactNotFound
 from package.routers.license import services
+from package.routers.license.config import LicenseSettings, LicenseSettingsDep
+from package.routers.license.errors import GitHubProjectNotFound, NotAGitHubRepository
 from package.routers.license.interface import ArtifactLicense, LicenseCheckReport, SimpleLicenseCheckRequest
 
 router = APIRouter(tags=["license"])
-
-
-ERRORS = {
-    400: "The request is malformed or the URL is not a GitHub repository.",
-    403: "Authentication failed.",
-    404: "The artifact or GitHub project could not be found.",
-    502: "External license information could not be retrieved.",
-}
-
-
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return error_responses(ERRORS, *codes)
+CHECK_ERRORS = documented(
+    NotAGitHubRepository, Forbidden, ArtifactNotFound, GitHubProjectNotFound, UpstreamError
+)
 
 
 @router.post(
     "/artifact/model/{id}/license-check",
     response_model=bool,
-    responses=_errors(400, 403, 404, 502),
+    responses=CHECK_ERRORS,
     summary="Assess license compatibility for fine-tune and inference usage. (BASELINE)",
 )
 def license_check(
-    id: str,
-    body: SimpleLicenseCheckRequest,
-    storage: Store,
-    upstreams: UpstreamsDep,
-    settings: SettingsDep,
-    _: CanSearch,
+    id: str, body: SimpleLicenseCheckRequest, _: CanSearch, ctx: RegistryDep, own: LicenseSettingsDep
 ) -> bool:
     """True when the model may be fine-tuned with the project's code and used for inference or generation."""
-    report = services.check(storage, upstreams, settings, model_id=id, github_url=body.github_url)
-    return report.compatible
+    return _check(id, body, ctx, own).compatible
 
 
 @router.post(
     "/artifact/model/{id}/license-report",
     response_model=LicenseCheckReport,
-    responses=_errors(400, 403, 404, 502),
+    responses=CHECK_ERRORS,
     summary="The license check explained: both licenses normalised, the verdict and its reason.",
 )
 def license_report(
-    id: str,
-    body: SimpleLicenseCheckRequest,
-    storage: Store,
-    upstreams: UpstreamsDep,
-    settings: SettingsDep,
-    _: CanSearch,
+    id: str, body: SimpleLicenseCheckRequest, _: CanSearch, ctx: RegistryDep, own: LicenseSettingsDep
 ) -> LicenseCheckReport:
     """The same decision as `license-check`, with the normalised licenses and the reason."""
-    return services.check(storage, upstreams, settings, model_id=id, github_url=body.github_url)
+    return _check(id, body, ctx, own)
+
+
+def _check(
+    model_id: str, body: SimpleLicenseCheckRequest, ctx: Registry, own: LicenseSettings
+) -> LicenseCheckReport:
+    return services.check(
+        ctx.storage,
+        ctx.upstreams,
+        ctx.settings,
+        model_id=model_id,
+        github_url=body.github_url,
+        license_settings=own,
+    )
 
 
 @router.get(
     "/artifact/{artifact_type}/{id}/license",
     response_model=ArtifactLicense,
-    responses=_errors(400, 403, 404),
+    responses=documented(NotAGitHubRepository, Forbidden, ArtifactNotFound, GitHubProjectNotFound),
     summary="An artifact's license, normalised to its SPDX id where one exists.",
 )
-def artifact_license(artifact_type: ArtifactType, id: str, storage: Store, _: CanSearch) -> ArtifactLicense:
+def artifact_license(storage: Store, _: CanSearch, artifact: CurrentArtifact) -> ArtifactLicense:
     """The license the artifact's card, tags or repository declare, normalised and categorised."""
-    return services.artifact_license(storage, artifact_type=artifact_type, artifact_id=id)
+    return services.license_of(storage, artifact)

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from package.routers.license.spdx import LicenseCategory
+
+class LicenseCategory(StrEnum):
+    """What a license lets one do with a model or code, for the registry's purposes."""
+
+    PERMISSIVE = "permissive"
+    WEAK_COPYLEFT = "weak_copyleft"
+    STRONG_COPYLEFT = "strong_copyleft"
+    NON_COMMERCIAL = "non_commercial"
+    NO_DERIVATIVES = "no_derivatives"
+    USE_RESTRICTED = "use_restricted"
+    UNKNOWN = "unknown"
 
 
 class LicenseModel(BaseModel):

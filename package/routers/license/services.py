@@ -15,8 +15,17 @@ from package.routers.artifacts import services as artifact_services
 from package.routers.artifacts.interface import ArtifactRecord, ArtifactType
 from package.routers.license import database
 from package.routers.license.compatibility import decide
-from package.routers.license.interface import ArtifactLicense, LicenseCheckReport, LicenseInfo
-from package.routers.license.spdx import LicenseCategory, lookup
+from package.routers.license.config import LicenseSettings, get_license_settings
+from package.routers.license.errors import GitHubProjectNotFound, NotAGitHubRepository
+from package.routers.license.fitness import identifier_named_in as identifier_named_in
+from package.routers.license.fitness import product_fit as product_fit
+from package.routers.license.interface import (
+    ArtifactLicense,
+    LicenseCategory,
+    LicenseCheckReport,
+    LicenseInfo,
+)
+from package.routers.license.spdx import lookup
 
 logger = logging.getLogger("registry.license")
 
@@ -40,16 +49,19 @@ def declared_license(storage: Storage, record: ArtifactRecord) -> str | None:
     if record.license:
         return record.license
     snapshot = artifact_services.details(storage, record.id).snapshot
-    tags = snapshot.get("tags")
-    for tag in tags if isinstance(tags, list) else []:
-        if isinstance(tag, str) and tag.startswith("license:") and tag != "license:other":
+    for tag in snapshot.tags:
+        if tag.startswith("license:") and tag != "license:other":
             return tag.split(":", 1)[1]
     return None
 
 
 def artifact_license(storage: Storage, *, artifact_type: ArtifactType, artifact_id: str) -> ArtifactLicense:
     """An artifact's normalised license, for people (docs and UI)."""
-    record = artifact_services.load(storage, artifact_type, artifact_id)
+    return license_of(storage, artifact_services.load(storage, artifact_type, artifact_id))
+
+
+def license_of(storage: Storage, record: ArtifactRecord) -> ArtifactLicense:
+    """`artifact_license` of an artifact already loaded (e.g. by `CurrentArtifact`)."""
     return ArtifactLicense(artifact_id=record.id, license=describe(declared_license(storage, record)))
 
 
@@ -58,22 +70,30 @@ def github_repo_id(github_url: str) -> str:
     try:
         source = parse_source_url(github_url)
     except BadRequest as exc:
-        raise BadRequest(f"github_url must be a GitHub repository URL: {exc.message}") from exc
+        raise NotAGitHubRepository(f"github_url must be a GitHub repository URL: {exc.message}") from exc
     if source.kind is not SourceKind.GITHUB:
-        raise BadRequest("github_url must name a GitHub repository (https://github.com/<owner>/<repo>).")
+        raise NotAGitHubRepository(
+            "github_url must name a GitHub repository (https://github.com/<owner>/<repo>)."
+        )
     return source.repo_id
 
 
-def github_license(storage: Storage, upstreams: Upstreams, settings: Settings, repo_id: str) -> str | None:
+def github_license(
+    storage: Storage,
+    upstreams: Upstreams,
+    settings: Settings,
+    repo_id: str,
+    *,
+    license_settings: LicenseSettings | None = None,
+) -> str | None:
     """A GitHub project's license (SPDX id, or GitHub's key when it has none); None when it declares none.
 
     NotFound for an unknown repository; UpstreamError when GitHub is down or rate-limits us.
     """
+    cache_seconds = (license_settings or get_license_settings()).license_cache_seconds
     now = time.time()
-    found, cached = database.cached_github_license(
-        storage, repo_id, not_before=now - settings.license_cache_seconds
-    )
-    if found and settings.license_cache_seconds > 0:
+    found, cached = database.cached_github_license(storage, repo_id, not_before=now - cache_seconds)
+    if found and cache_seconds > 0:
         return cached
     repo: Any = upstreams.github().get_json(f"/repos/{repo_id}", what=f"GitHub repository {repo_id!r}")
     info = repo.get("license") if isinstance(repo, dict) else None
@@ -89,15 +109,23 @@ def github_license(storage: Storage, upstreams: Upstreams, settings: Settings, r
 
 
 def check(
-    storage: Storage, upstreams: Upstreams, settings: Settings, *, model_id: str, github_url: str
+    storage: Storage,
+    upstreams: Upstreams,
+    settings: Settings,
+    *,
+    model_id: str,
+    github_url: str,
+    license_settings: LicenseSettings | None = None,
 ) -> LicenseCheckReport:
     """Whether the model may be fine-tuned with the GitHub project's code and then used, and why."""
     repo_id = github_repo_id(github_url)
     record = artifact_services.load(storage, ArtifactType.MODEL, model_id)
     try:
-        code_license = github_license(storage, upstreams, settings, repo_id)
+        code_license = github_license(
+            storage, upstreams, settings, repo_id, license_settings=license_settings
+        )
     except NotFound as exc:
-        raise NotFound(f"GitHub repository {repo_id} was not found.") from exc
+        raise GitHubProjectNotFound(f"GitHub repository {repo_id} was not found.") from exc
     model_license = declared_license(storage, record)
     verdict = decide(model_license, code_license)
     logger.info(

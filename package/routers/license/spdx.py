@@ -9,19 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import StrEnum
 
-
-class LicenseCategory(StrEnum):
-    """What a license lets one do with a model or code, for the registry's purposes."""
-
-    PERMISSIVE = "permissive"
-    WEAK_COPYLEFT = "weak_copyleft"
-    STRONG_COPYLEFT = "strong_copyleft"
-    NON_COMMERCIAL = "non_commercial"
-    NO_DERIVATIVES = "no_derivatives"
-    USE_RESTRICTED = "use_restricted"
-    UNKNOWN = "unknown"
+from package.routers.license.interface import LicenseCategory
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,14 @@ from typing import Any
 
 from package.core.errors import NotFound
 from package.core.storage import Storage
+from package.core.upstream.sources import SourceKind
 from package.routers.artifacts import services as artifact_services
-from package.routers.artifacts.interface import ArtifactRecord, ArtifactType
+from package.routers.artifacts.interface import (
+    ArtifactDetails,
+    ArtifactRecord,
+    ArtifactSnapshot,
+    ArtifactType,
+)
 from package.routers.lineage import database
 from package.routers.lineage.references import (
     MalformedMetadata,
@@ -34,9 +40,9 @@ logger = logging.getLogger("registry.lineage")
 SCHEMA = 1
 # Which registered artifacts a reference of each kind may resolve to: (artifact type, source kinds).
 _TARGETS = {
-    RefKind.MODEL: (ArtifactType.MODEL, {"hf_model"}),
-    RefKind.DATASET: (ArtifactType.DATASET, {"hf_dataset"}),
-    RefKind.CODE: (ArtifactType.CODE, {"github"}),
+    RefKind.MODEL: (ArtifactType.MODEL, {SourceKind.HF_MODEL}),
+    RefKind.DATASET: (ArtifactType.DATASET, {SourceKind.HF_DATASET}),
+    RefKind.CODE: (ArtifactType.CODE, {SourceKind.GITHUB}),
 }
 
 
@@ -61,7 +67,7 @@ def external_id(kind: RefKind, target: str) -> str:
     return f"ext-{kind.value}-{digest}"
 
 
-def compute_item(record: ArtifactRecord, snapshot: dict[str, Any] | None) -> dict[str, Any]:
+def compute_item(record: ArtifactRecord, snapshot: ArtifactSnapshot | None) -> dict[str, Any]:
     """The index item of an artifact from its captured metadata."""
     item: dict[str, Any] = {
         "schema": SCHEMA,
@@ -75,9 +81,8 @@ def compute_item(record: ArtifactRecord, snapshot: dict[str, Any] | None) -> dic
     if snapshot is None:
         item["problem"] = f"No metadata was captured for artifact {record.id}."
         return item
-    item["bytes"] = _size_bytes(snapshot.get("files"))
-    stats = snapshot.get("stats")
-    author = stats.get("author") if isinstance(stats, dict) else None
+    item["bytes"] = snapshot.total_bytes
+    author = snapshot.stats.get("author")
     if "/" not in record.repo_id and isinstance(author, str) and author:
         # An owner-less Hub id (`bert-base-uncased`) redirects to its canonical home (`google-bert/...`).
         item["aliases"].append(f"{author}/{record.repo_id}".lower())
@@ -93,7 +98,7 @@ def compute_item(record: ArtifactRecord, snapshot: dict[str, Any] | None) -> dic
 def refresh(storage: Storage, record: ArtifactRecord) -> dict[str, Any]:
     """Recompute and store one artifact's index item."""
     try:
-        snapshot: dict[str, Any] | None = artifact_services.details(storage, record.id).snapshot
+        snapshot: ArtifactSnapshot | None = artifact_services.details(storage, record.id).snapshot
     except NotFound:
         snapshot = None
     item = compute_item(record, snapshot)
@@ -103,19 +108,12 @@ def refresh(storage: Storage, record: ArtifactRecord) -> dict[str, Any]:
 
 def index_artifact(storage: Storage, artifact_id: str) -> None:
     """Compute and store the index item of a freshly registered or updated artifact."""
-    details = artifact_services.details(storage, artifact_id)
-    database.save(storage, artifact_id, compute_item(details.record, details.snapshot))
+    index_details(storage, artifact_services.details(storage, artifact_id))
 
 
-def _size_bytes(files: object) -> int:
-    if not isinstance(files, list):
-        return 0
-    total = 0
-    for entry in files:
-        size = entry.get("size") if isinstance(entry, dict) else None
-        if isinstance(size, int) and not isinstance(size, bool) and size > 0:
-            total += size
-    return total
+def index_details(storage: Storage, details: ArtifactDetails) -> None:
+    """Compute and store the index item of an artifact whose details the caller holds."""
+    database.save(storage, details.record.id, compute_item(details.record, details.snapshot))
 
 
 class Catalog:

@@ -2,36 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from package.core.auth_middleware import CanSearch
+from package.core.errors import BadRequest, Forbidden, documented
 from package.core.storage import Store
-from package.core.web import error_responses
+from package.routers.artifacts.errors import ArtifactNotFound
 from package.routers.artifacts.interface import ArtifactType
 from package.routers.lineage import services
+from package.routers.lineage.errors import LineageUnavailable
 from package.routers.lineage.interface import ArtifactCost, ArtifactLineageGraph
 
 router = APIRouter(tags=["lineage"])
-
-
-ERRORS = {
-    400: "Malformed id or query, or the artifact's metadata is missing or malformed.",
-    403: "Authentication failed.",
-    404: "Artifact does not exist.",
-}
-
-
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return error_responses(ERRORS, *codes)
+ERRORS = documented(BadRequest, LineageUnavailable, Forbidden, ArtifactNotFound)
 
 
 @router.get(
     "/artifact/model/{id}/lineage",
     response_model=ArtifactLineageGraph,
     response_model_exclude_none=True,
-    responses=_errors(400, 403, 404),
+    responses=ERRORS,
     summary="Retrieve the lineage graph for this artifact. (BASELINE)",
 )
 def get_lineage(
@@ -52,7 +44,7 @@ def get_lineage(
 @router.get(
     "/artifact/{artifact_type}/{id}/cost",
     response_model=ArtifactCost,
-    responses=_errors(400, 403, 404),
+    responses=ERRORS,
     summary="Get the cost of an artifact (BASELINE)",
 )
 def get_cost(

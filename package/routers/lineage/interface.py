@@ -14,6 +14,18 @@ class LineageModel(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
 
+class ModelRefs(LineageModel):
+    """What a model names upstream, lower-case: datasets, code repositories (`owner/name`) and parents."""
+
+    model_config = ConfigDict(frozen=True)
+
+    dataset_refs: tuple[str, ...]
+    code_refs: tuple[str, ...]
+    parent_refs: tuple[str, ...]
+    owner: str | None
+    model_name: str
+
+
 class LineageInclude(StrEnum):
     """Node kinds a lineage query can add to the default, models-only graph."""
 

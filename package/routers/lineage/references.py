@@ -2,15 +2,20 @@
 
 Only structured metadata counts: the model card's `base_model` / `base_model_relation` / `datasets`, the
 Hub's `base_model:*` and `dataset:*` tags, `config.json` / `adapter_config.json` fields naming a base, and the
-code links the ingest found. Pure functions over the snapshot dict; no storage, no network.
+code links the ingest found. Pure functions over the typed snapshot; no storage, no network.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+from package.core.values import string_list as _strings
+from package.routers.artifacts.interface import ArtifactRecord, ArtifactSnapshot
+from package.routers.lineage.interface import ModelRefs
 
 
 class RefKind(StrEnum):
@@ -37,7 +42,10 @@ RELATIONS = ("finetune", "adapter", "quantized", "merge")
 _CONFIG_BASE_KEYS = ("base_model_name_or_path", "base_model", "_name_or_path")
 # A Hugging Face repo id: an optional owner and a name, letters, digits, `-`, `_`, `.`.
 _REPO_ID = re.compile(r"^(?:[A-Za-z0-9][\w.\-]{0,95}/)?[A-Za-z0-9][\w.\-]{0,95}$")
-_GITHUB = re.compile(r"github\.com/([\w.\-]+)/([\w.\-]+)", re.IGNORECASE)
+_GITHUB = re.compile(r"github\.com/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+)", re.IGNORECASE)
+_HF_DATASET = re.compile(r"huggingface\.co/datasets/([A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)?)", re.IGNORECASE)
+# GitHub paths that are not repositories.
+_GITHUB_NON_REPOS = {"orgs", "sponsors", "settings", "marketplace", "topics", "features", "about", "apps"}
 
 
 @dataclass(frozen=True)
@@ -95,14 +103,14 @@ def clean_repo_id(value: object) -> str | None:
     return text if _REPO_ID.match(text) and ".." not in text else None
 
 
-def model_references(snapshot: dict[str, Any], own_repo_id: str) -> list[Reference]:
+def model_references(snapshot: ArtifactSnapshot, own_repo_id: str) -> list[Reference]:
     """The base models a model's metadata names, strongest evidence first, each target once."""
-    card = _mapping(snapshot.get("card_data"), "card data")
+    card = snapshot.card_data
     relation = _relation(card.get("base_model_relation"))
     found: list[Reference] = []
     for target in _strings(card.get("base_model")):
         found.append(_base(target, Evidence.MODEL_CARD, relation))
-    for tag in _strings(snapshot.get("tags")):
+    for tag in snapshot.tags:
         parts = tag.split(":")
         if parts[0] != "base_model" or len(parts) < 2:
             continue
@@ -111,7 +119,7 @@ def model_references(snapshot: dict[str, Any], own_repo_id: str) -> list[Referen
     if not found:
         # Configs copy `_name_or_path` along when a checkpoint is re-exported, so they speak only when the
         # card and tags are silent (an ONNX conversion must not point past its parent at its grandparent).
-        details = _mapping(snapshot.get("details"), "details")
+        details = snapshot.details
         adapter = _config(details, "adapter_config_json", "adapter_config.json")
         for key in _CONFIG_BASE_KEYS:
             found += [
@@ -127,16 +135,16 @@ def model_references(snapshot: dict[str, Any], own_repo_id: str) -> list[Referen
     return _unique(r for r in found if r.target and r.target.lower() != own)
 
 
-def dataset_references(snapshot: dict[str, Any], *, fine_tuned: bool) -> list[Reference]:
+def dataset_references(snapshot: ArtifactSnapshot, *, fine_tuned: bool) -> list[Reference]:
     """The datasets a model's card and tags name."""
-    card = _mapping(snapshot.get("card_data"), "card data")
+    card = snapshot.card_data
     relationship = "fine_tuning_dataset" if fine_tuned else "training_dataset"
     found = [
         Reference(RefKind.DATASET, target, relationship, Evidence.MODEL_CARD)
         for target in (clean_repo_id(v) for v in _strings(card.get("datasets")))
         if target
     ]
-    for tag in _strings(snapshot.get("tags")):
+    for tag in snapshot.tags:
         if tag.startswith("dataset:"):
             target = clean_repo_id(tag.split(":", 1)[1])
             if target:
@@ -144,27 +152,68 @@ def dataset_references(snapshot: dict[str, Any], *, fine_tuned: bool) -> list[Re
     return _unique(found)
 
 
-def code_references(snapshot: dict[str, Any]) -> list[Reference]:
-    """The GitHub repositories the ingest found linked from the artifact's card."""
-    linked = _mapping(snapshot.get("linked"), "linked")
+def github_repo_ids(texts: Iterable[str]) -> list[str]:
+    """`owner/name` of every GitHub repository linked in the texts, in order (duplicates kept)."""
     found = []
-    for url in _strings(linked.get("code")):
-        match = _GITHUB.search(url)
-        if match:
-            repo = f"{match.group(1)}/{match.group(2).rstrip('.').removesuffix('.git')}"
-            found.append(Reference(RefKind.CODE, repo, "code_repository", Evidence.CODE_LINK))
+    for text in texts:
+        for owner, name in _GITHUB.findall(text):
+            name = name.removesuffix(".git").rstrip(".")
+            if owner.lower() not in _GITHUB_NON_REPOS and name and not _only_dots(owner, name):
+                found.append(f"{owner}/{name}")
+    return found
+
+
+def _only_dots(owner: str, name: str) -> bool:
+    # `github.com/../user` is a path trick, not a repository.
+    return not owner.strip(".") or not name.strip(".")
+
+
+def code_references(snapshot: ArtifactSnapshot) -> list[Reference]:
+    """The GitHub repositories the ingest found linked from the artifact's card."""
+    found = [
+        Reference(RefKind.CODE, repo, "code_repository", Evidence.CODE_LINK)
+        for url in snapshot.linked.code
+        for repo in github_repo_ids([url])[:1]
+    ]
     return _unique(found)
 
 
-def references(snapshot: dict[str, Any], own_repo_id: str) -> list[Reference]:
+def model_refs(repo_id: str, snapshot: ArtifactSnapshot, card_links: Iterable[str]) -> ModelRefs:
+    """Everything a model names upstream: what ingest linked, plus dataset and GitHub links in its card."""
+    links = list(card_links)
+    linked = snapshot.linked
+    datasets = [*linked.datasets, *_HF_DATASET.findall(" ".join(links))]
+    code = github_repo_ids([*linked.code, *links])
+    return ModelRefs(
+        dataset_refs=_lower_unique(datasets),
+        code_refs=_lower_unique(code),
+        parent_refs=_lower_unique(linked.base_models),
+        owner=repo_id.split("/", 1)[0].lower() if "/" in repo_id else None,
+        model_name=repo_id.rsplit("/", 1)[-1].lower(),
+    )
+
+
+def names_artifact(ref: str, record: ArtifactRecord) -> bool:
+    """Whether a (lower-case) reference names this artifact: its repo id, registered name or repo name."""
+    own = record.repo_id.lower()
+    if ref == own or ref == record.name.lower():
+        return True
+    return "/" not in ref and ref == own.rsplit("/", 1)[-1]
+
+
+def _lower_unique(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v.strip().lower() for v in values if v and v.strip()))
+
+
+def references(snapshot: ArtifactSnapshot, own_repo_id: str) -> list[Reference]:
     """Every reference of a model's snapshot: base models, then datasets, then code."""
     models = model_references(snapshot, own_repo_id)
     return models + dataset_references(snapshot, fine_tuned=bool(models)) + code_references(snapshot)
 
 
-def card_relation(snapshot: dict[str, Any]) -> str | None:
+def card_relation(snapshot: ArtifactSnapshot) -> str | None:
     """The card's `base_model_relation` (finetune, adapter, quantized, merge), lower-cased, or None."""
-    return _relation(_mapping(snapshot.get("card_data"), "card data").get("base_model_relation"))
+    return _relation(snapshot.card_data.get("base_model_relation"))
 
 
 def _config(details: dict[str, Any], key: str, filename: str) -> dict[str, Any]:
@@ -186,22 +235,6 @@ def _relation(value: object) -> str | None:
     if isinstance(value, list):
         value = next((v for v in value if isinstance(v, str)), None)
     return value.strip().lower() if isinstance(value, str) and value.strip() else None
-
-
-def _mapping(value: object, what: str) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise MalformedMetadata(f"The captured {what} is not an object.")
-    return value
-
-
-def _strings(value: object) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return [v for v in value if isinstance(v, str)]
-    return []
 
 
 def _unique(found: Any) -> list[Reference]:

@@ -8,14 +8,18 @@ from __future__ import annotations
 import logging
 
 from package.core.errors import BadRequest
-from package.core.events import ArtifactEvent, on_artifact_event
+from package.core.events import ArtifactChange, ArtifactEvent, on_artifact_change
 from package.core.storage import Storage, get_storage
 from package.routers.artifacts import services as artifact_services
 from package.routers.artifacts.interface import ArtifactType
 from package.routers.lineage import catalog as catalogs
 from package.routers.lineage import database, graph
+from package.routers.lineage.errors import LineageUnavailable
 from package.routers.lineage.interface import ArtifactCost, ArtifactLineageGraph, LineageInclude
 from package.routers.lineage.references import RefKind
+from package.routers.lineage.references import github_repo_ids as github_repo_ids
+from package.routers.lineage.references import model_refs as model_refs
+from package.routers.lineage.references import names_artifact as names_artifact
 
 logger = logging.getLogger("registry.lineage")
 
@@ -64,7 +68,7 @@ def lineage(storage: Storage, *, model_id: str, include: frozenset[RefKind]) -> 
     catalog = catalogs.load(storage)
     problem = catalog.entry(record.id).problem
     if problem:
-        raise BadRequest(f"The lineage graph cannot be computed: {problem}")
+        raise LineageUnavailable(f"The lineage graph cannot be computed: {problem}")
     return graph.lineage_graph(catalog, record.id, include)
 
 
@@ -96,14 +100,18 @@ def lineage_and_cost(
     return graph_view, graph.cost_map(catalog, record.id, kinds=frozenset({RefKind.MODEL}))
 
 
-def _on_artifact_event(event: ArtifactEvent, artifact_id: str) -> None:
+def _on_artifact_change(change: ArtifactChange) -> None:
     storage = get_storage()
-    if event is ArtifactEvent.DELETED:
-        database.forget(storage, artifact_id)
+    if change.event is ArtifactEvent.DELETED:
+        database.forget(storage, change.artifact_id)
         return
-    catalogs.index_artifact(storage, artifact_id)
+    written = artifact_services.changed_details(change)
+    if written is None:
+        catalogs.index_artifact(storage, change.artifact_id)
+    else:
+        catalogs.index_details(storage, written)
 
 
 def register_hooks() -> None:
     """Keep the lineage index in step with registrations, updates and deletions."""
-    on_artifact_event(_on_artifact_event)
+    on_artifact_change(_on_artifact_change)

@@ -12,7 +12,6 @@ Exit status: 0 when every model was rated, 1 when any line failed (its error goe
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import sys
@@ -20,10 +19,10 @@ import tempfile
 from collections.abc import Iterable
 from typing import TextIO
 
+from package.assembly import install_hooks
 from package.core.auth_middleware import Permission, Principal
 from package.core.config import get_settings
 from package.core.errors import Conflict, RegistryError
-from package.core.events import clear_hooks
 from package.core.storage import Storage, get_storage
 from package.core.upstream.clients import Upstreams, get_upstreams
 from package.core.upstream.sources import SourceKind, parse_source_url
@@ -79,23 +78,10 @@ def _register(storage: Storage, upstreams: Upstreams, kind: ArtifactType, url: s
     return created.metadata.id
 
 
-def _install_hooks() -> None:
-    """Subscribe every enabled domain to artifact events, as the server does at start-up."""
-    clear_hooks()
-    for domain in get_settings().domain_list:
-        try:
-            module = importlib.import_module(f"package.routers.{domain}.services")
-        except ModuleNotFoundError:
-            continue
-        register_hooks = getattr(module, "register_hooks", None)
-        if register_hooks is not None:
-            register_hooks()
-
-
 def rate_file(lines: Iterable[str], out: TextIO, err: TextIO, *, explain: bool = False) -> int:
     """Register and rate every line's URLs; print one NDJSON line per model. Returns the exit status."""
     storage, upstreams, settings = get_storage(), get_upstreams(), get_settings()
-    _install_hooks()
+    install_hooks()  # the same subscriptions as the server
     failed = 0
     for entries in parse_lines(lines):
         ordered = sorted(entries, key=lambda entry: entry[0] is ArtifactType.MODEL)

@@ -19,13 +19,15 @@ from package.core.config import Settings
 from package.core.errors import NotFound, RegistryError
 from package.core.storage import Storage
 from package.core.upstream.clients import Upstreams
+from package.core.upstream.sources import SourceKind
 from package.routers.artifacts import services as artifact_services
-from package.routers.artifacts.interface import ArtifactDetails, ArtifactRecord
-from package.routers.rating import github_facts, hub_history
-from package.routers.rating.card import Card, parse_card
-from package.routers.rating.github_facts import RepoFacts, ReviewFacts
-from package.routers.rating.hub_history import HubHistory
-from package.routers.rating.linking import Links, ModelRefs, model_refs, resolve
+from package.routers.artifacts.interface import ArtifactDetails, ArtifactRecord, SnapshotFile
+from package.routers.lineage.interface import ModelRefs
+from package.routers.rating.inputs import github_facts, hub_history
+from package.routers.rating.inputs.card import Card, parse_card
+from package.routers.rating.inputs.github_facts import RepoFacts, ReviewFacts
+from package.routers.rating.inputs.hub_history import HubHistory
+from package.routers.rating.inputs.linking import Links, model_refs, resolve
 
 T = TypeVar("T")
 
@@ -105,13 +107,12 @@ class RatingContext:
     @property
     def card_data(self) -> dict[str, Any]:
         """The card's YAML front matter as the Hub parsed it."""
-        data = self.snapshot.get("card_data")
-        return data if isinstance(data, dict) else {}
+        return self.snapshot.card_data
 
     @property
-    def files(self) -> list[dict[str, Any]]:
-        """The model repository's file manifest: [{path, size, ...}]."""
-        return [f for f in self.snapshot.get("files") or [] if isinstance(f, dict)]
+    def files(self) -> list[SnapshotFile]:
+        """The model repository's file manifest."""
+        return self.snapshot.files
 
     @property
     def model_aliases(self) -> set[str]:
@@ -167,12 +168,12 @@ class RatingContext:
         """
 
         def read() -> HubHistory | None:
-            if self.record.source_kind != "hf_model":
+            if self.record.source_kind is not SourceKind.HF_MODEL:
                 return None
             captured = hub_history.from_snapshot(self.record.repo_id, self.snapshot)
             if captured is not None:
                 return captured
-            revision = self.snapshot.get("revision") or self.record.revision
+            revision = self.snapshot.revision or self.record.revision
             try:
                 return hub_history.read_history(
                     self.storage, self.upstreams, self.settings, self.record.repo_id, revision

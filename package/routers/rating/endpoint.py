@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from package.core.auth_middleware import CanSearch
 from package.core.config import SettingsDep
+from package.core.errors import BadRequest, Forbidden, documented
 from package.core.storage import Store
 from package.core.upstream.clients import UpstreamsDep
+from package.routers.artifacts.errors import ArtifactNotFound
 from package.routers.rating import services
+from package.routers.rating.errors import NotAModel, RatingFailed
 from package.routers.rating.interface import ModelRating, RatingReport
 
 router = APIRouter(tags=["rating"])
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "The id is malformed, or names an artifact that is not a model."},
-    403: {"description": "Authentication failed due to invalid or missing AuthenticationToken."},
-    404: {"description": "Artifact does not exist."},
-    500: {"description": "At least one metric could not be computed; the message names it and says why."},
-}
+_ERRORS = documented(BadRequest, NotAModel, Forbidden, ArtifactNotFound, RatingFailed)
 
 
 @router.get(

@@ -27,7 +27,9 @@ class SizeScore(RatingModel):
 
 
 class ModelRating(RatingModel):
-    """The spec's ModelRating: twelve scores and the seconds each took."""
+    """The spec's ModelRating: twelve scores and the seconds each took (an unknown field is an error)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     name: str
     category: str

@@ -10,49 +10,46 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 
 from package.core.auth_middleware import Principal
+from package.core.background import ProcessWide
 from package.core.config import Settings, get_settings
 from package.core.errors import BadRequest, FailedDependency, NotFound
-from package.core.events import ArtifactEvent, add_ingest_gate, on_artifact_event, on_reset
+from package.core.events import ArtifactChange, ArtifactEvent, add_ingest_gate, on_artifact_change, on_reset
 from package.core.storage import Storage, get_storage
 from package.core.upstream.clients import Upstreams, get_upstreams
 from package.routers.artifacts import services as artifact_services
 from package.routers.artifacts.interface import ArtifactDetails, ArtifactRecord, ArtifactType, AuditAction
 from package.routers.lineage import services as lineage_services
-from package.routers.rating import database, runner
-from package.routers.rating.card import parse_card
+from package.routers.lineage.interface import ModelRefs
+from package.routers.rating import database, scoring
+from package.routers.rating.config import get_rating_settings
 from package.routers.rating.context import MetricUnavailable, ParentScore, RatingContext
+from package.routers.rating.errors import NotAModel
+from package.routers.rating.inputs.card import parse_card
+from package.routers.rating.inputs.linking import model_refs, refers_to
 from package.routers.rating.interface import ModelRating, RatingInputs, RatingPipelineStats, RatingReport
-from package.routers.rating.linking import ModelRefs, model_refs, refers_to
-from package.routers.rating.pipeline import RatingPipeline
-from package.routers.rating.runner import RatingFailed
+from package.routers.rating.jobs import RatingPipeline
+from package.routers.rating.scoring import RatingFailed
 from package.routers.safety import services as safety_services
 
 logger = logging.getLogger("registry.rating")
 
-_pipeline: RatingPipeline | None = None
-_pipeline_guard = threading.Lock()
+_pipeline = ProcessWide(
+    lambda: RatingPipeline(get_rating_settings().rating_workers),
+    lambda pipeline: pipeline.shutdown(wait=True),
+)
 
 
 def get_pipeline() -> RatingPipeline:
     """The process's rating pipeline, created on first use."""
-    global _pipeline
-    with _pipeline_guard:
-        if _pipeline is None:
-            _pipeline = RatingPipeline(get_settings().rating_workers)
-        return _pipeline
+    return _pipeline.get()
 
 
 def reset_pipeline() -> None:
     """Stop the process's pipeline and metric pool (tests; a new one starts on next use)."""
-    global _pipeline
-    with _pipeline_guard:
-        pipeline, _pipeline = _pipeline, None
-    if pipeline is not None:
-        pipeline.shutdown(wait=True)
-    runner.shutdown()
+    _pipeline.reset()
+    scoring.shutdown()
 
 
 def pipeline_stats() -> RatingPipelineStats:
@@ -64,7 +61,7 @@ def pipeline_stats() -> RatingPipelineStats:
 def _model_details(storage: Storage, artifact_id: str, *, include_hidden: bool = False) -> ArtifactDetails:
     details = artifact_services.details(storage, artifact_id, include_hidden=include_hidden)
     if details.record.type is not ArtifactType.MODEL:
-        raise BadRequest(
+        raise NotAModel(
             f"Artifact {artifact_id} is a {details.record.type.value}, not a model: only models are rated."
         )
     return details
@@ -128,7 +125,7 @@ def _rate(
         parent_ids=_parent_ids(storage, details, records),
         score_parent=lambda parent: _parent_score(storage, upstreams, settings, parent, trail),
     )
-    return runner.rate(context, parallel=parallel)
+    return scoring.rate(context, parallel=parallel)
 
 
 def _parent_ids(storage: Storage, details: ArtifactDetails, records: list[ArtifactRecord]) -> list[str]:
@@ -198,11 +195,11 @@ def _store(storage: Storage, report: RatingReport, epoch: int) -> None:
 # ----- keeping ratings current -------------------------------------------------------------------------
 def _refs(inputs: RatingInputs) -> ModelRefs:
     return ModelRefs(
-        tuple(inputs.dataset_refs),
-        tuple(inputs.code_refs),
-        tuple(inputs.parent_refs),
-        inputs.owner,
-        inputs.model_name,
+        dataset_refs=tuple(inputs.dataset_refs),
+        code_refs=tuple(inputs.code_refs),
+        parent_refs=tuple(inputs.parent_refs),
+        owner=inputs.owner,
+        model_name=inputs.model_name,
     )
 
 
@@ -228,9 +225,10 @@ def _dependents(storage: Storage, record: ArtifactRecord) -> set[str]:
     return found
 
 
-def _on_artifact_event(event: ArtifactEvent, artifact_id: str) -> None:
+def _on_artifact_change(change: ArtifactChange) -> None:
     storage = get_storage()
     pipeline = get_pipeline()
+    event, artifact_id = change.event, change.artifact_id
     if event is ArtifactEvent.DELETED:
         pipeline.invalidate(artifact_id)
         database.delete_report(storage, artifact_id)
@@ -238,9 +236,8 @@ def _on_artifact_event(event: ArtifactEvent, artifact_id: str) -> None:
         for model in readers | set(pipeline.watched()):
             _invalidate(storage, model)
         return
-    try:
-        details = artifact_services.details(storage, artifact_id, include_hidden=True)
-    except NotFound:
+    details = artifact_services.changed_details(change) or _details_or_none(storage, artifact_id)
+    if details is None:
         return
     if event is ArtifactEvent.UPDATED:
         pipeline.invalidate(artifact_id)
@@ -252,9 +249,16 @@ def _on_artifact_event(event: ArtifactEvent, artifact_id: str) -> None:
             _invalidate(storage, model)
 
 
+def _details_or_none(storage: Storage, artifact_id: str) -> ArtifactDetails | None:
+    try:
+        return artifact_services.details(storage, artifact_id, include_hidden=True)
+    except NotFound:  # deleted meanwhile
+        return None
+
+
 def _schedule(storage: Storage, artifact_id: str, *, publish: bool = False) -> None:
     settings = get_settings()
-    if not (publish or settings.rate_on_ingest):
+    if not (publish or get_rating_settings().rate_on_ingest):
         return
     upstreams = get_upstreams()
     get_pipeline().submit(
@@ -281,7 +285,7 @@ def _background(
         return
     if not publish:
         return
-    failing = below_threshold(report, settings.ingest_min_score)
+    failing = below_threshold(report, get_rating_settings().ingest_min_score)
     if failing:
         logger.info("model dropped for its rating", extra={"artifact_id": artifact_id, "scores": failing})
         artifact_services.discard(storage, artifact_id)
@@ -302,7 +306,8 @@ def below_threshold(report: RatingReport, threshold: float | None) -> dict[str, 
 def _ingest_gate(artifact_id: str) -> None:
     """Refuse a model whose rating misses REGISTRY_INGEST_MIN_SCORE (synchronous path only)."""
     settings = get_settings()
-    if settings.ingest_min_score is None or settings.async_rating:
+    threshold = get_rating_settings().ingest_min_score
+    if threshold is None or settings.async_rating:
         return
     storage = get_storage()
     details = artifact_services.details(storage, artifact_id, include_hidden=True)
@@ -314,14 +319,13 @@ def _ingest_gate(artifact_id: str) -> None:
     except RatingFailed as exc:
         raise FailedDependency(
             f"Model {name!r} was not registered: it could not be rated, and this registry admits only models "
-            f"rated at least {settings.ingest_min_score} on every metric ({exc.message})"
+            f"rated at least {threshold} on every metric ({exc.message})"
         ) from exc
-    failing = below_threshold(report, settings.ingest_min_score)
+    failing = below_threshold(report, threshold)
     if failing:
         listed = ", ".join(f"{metric} {value:.2f}" for metric, value in sorted(failing.items()))
         raise FailedDependency(
-            f"Model {name!r} was not registered: its rating is below the required "
-            f"{settings.ingest_min_score} for {listed}.",
+            f"Model {name!r} was not registered: its rating is below the required {threshold} for {listed}.",
             scores=failing,
         )
 
@@ -330,9 +334,20 @@ def _on_reset(_: Storage) -> None:
     get_pipeline().forget()
 
 
+def current_net_scores(storage: Storage) -> dict[str, float]:
+    """Net score of each model whose stored rating is of its current generation (`min_net_score`)."""
+    generations = {r.id: r.generation for r in artifact_services.all_records(storage)}
+    return {
+        report.artifact_id: report.rating.net_score
+        for report in database.list_reports(storage)
+        if generations.get(report.artifact_id) == report.generation
+    }
+
+
 def register_hooks() -> None:
     """Rate models after ingest, keep ratings current, gate ingest, and forget everything on reset."""
-    on_artifact_event(_on_artifact_event)
+    artifact_services.add_score_source(current_net_scores)
+    on_artifact_change(_on_artifact_change)
     add_ingest_gate(_ingest_gate)
     on_reset(_on_reset)
 
@@ -352,7 +367,7 @@ def resume_background() -> int:
         hidden = record.id not in visible
         if record.type is not ArtifactType.MODEL or not (hidden or record.id not in rated):
             continue
-        if hidden or get_settings().rate_on_ingest:
+        if hidden or get_rating_settings().rate_on_ingest:
             _schedule(storage, record.id, publish=hidden)
             queued += 1
     if queued:

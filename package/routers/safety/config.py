@@ -10,6 +10,8 @@ from fastapi import Depends
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from package.core.config import register_settings_cache
+
 
 class DangerPolicy(StrEnum):
     """What a dangerous verdict does to downloads."""
@@ -57,6 +59,9 @@ class SafetySettings(BaseSettings):
 def get_safety_settings() -> SafetySettings:
     """The process-wide safety settings, read once from the environment."""
     return SafetySettings()
+
+
+register_settings_cache(get_safety_settings)
 
 
 SafetySettingsDep = Annotated[SafetySettings, Depends(get_safety_settings)]

@@ -24,7 +24,7 @@ CODE_SUFFIXES = (*PICKLE_SUFFIXES, ".npy", ".npz", ".h5", ".hdf5", ".keras", ".p
 
 def scan_at_ingest(details: ArtifactDetails, settings: SafetySettings) -> Iterator[FileScan]:
     """Fetch and scan each code-carrying file of a freshly registered artifact."""
-    snapshot = Snapshot.from_item(details.snapshot)
+    snapshot = Snapshot.from_item(details.snapshot.model_dump(mode="json"))
     if snapshot.reference_only:
         return
     adapter = get_upstreams().adapter(snapshot.source.kind)

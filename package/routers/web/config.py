@@ -9,6 +9,8 @@ from fastapi import Depends
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from package.core.config import register_settings_cache
+
 
 class WebSettings(BaseSettings):
     """What the web interface needs beyond the shared settings."""
@@ -27,6 +29,9 @@ class WebSettings(BaseSettings):
 def get_web_settings() -> WebSettings:
     """The web settings, read once from the environment."""
     return WebSettings()
+
+
+register_settings_cache(get_web_settings)
 
 
 WebSettingsDep = Annotated[WebSettings, Depends(get_web_settings)]

@@ -79,7 +79,7 @@ def test_a_readme_link_to_dot_dot_makes_no_github_call(registry_env, hub):
 
 
 def test_readme_links_with_dot_segments_name_no_repository():
-    from package.routers.rating.linking import github_repo_ids
+    from package.routers.lineage.services import github_repo_ids
 
     assert github_repo_ids(["see https://github.com/../user and github.com/./.. or github.com/a/.."]) == []
     assert github_repo_ids(["https://github.com/openai/whisper"]) == ["openai/whisper"]

@@ -38,18 +38,23 @@ def test_twenty_identical_concurrent_registrations_one_wins(client):
 
 
 def test_ids_are_unique_under_a_burst(client):
-    urls = [
-        BERT,
-        "https://huggingface.co/openai/whisper-tiny",
-        "https://github.com/openai/whisper",
-        "https://github.com/google-research/bert",
-        "https://huggingface.co/datasets/rajpurkar/squad",
-        "https://huggingface.co/microsoft/resnet-50",
+    sources = [
+        ("model", BERT),
+        ("model", "https://huggingface.co/openai/whisper-tiny"),
+        ("code", "https://github.com/openai/whisper"),
+        ("code", "https://github.com/google-research/bert"),
+        ("dataset", "https://huggingface.co/datasets/rajpurkar/squad"),
+        ("model", "https://huggingface.co/microsoft/resnet-50"),
     ]
+
+    def register(source: tuple[str, str]) -> str:
+        kind, url = source
+        response = client.post(f"/artifact/{kind}", json={"url": url})
+        assert response.status_code == 201, response.text
+        return str(response.json()["metadata"]["id"])
+
     with ThreadPoolExecutor(max_workers=6) as pool:
-        ids = list(
-            pool.map(lambda u: client.post("/artifact/code", json={"url": u}).json()["metadata"]["id"], urls)
-        )
+        ids = list(pool.map(register, sources))
     assert len(set(ids)) == len(ids)
 
 

@@ -78,3 +78,36 @@ def test_deleting_an_artifact_with_more_items_than_one_dynamodb_transaction(aws_
     assert aws_client.delete(f"/artifacts/code/{aid}").status_code == 200
     assert storage.records.query(f"AUDIT#{aid}") == []
     assert aws_client.get(f"/artifacts/code/{aid}").status_code == 404
+
+
+def test_audit_log_outlives_delete_and_records_reset_on_aws(aws_client):
+    created = aws_client.post("/artifact/code", json={"url": "https://github.com/openai/whisper"})
+    assert created.status_code == 201, created.text
+    aid = created.json()["metadata"]["id"]
+    assert aws_client.delete(f"/artifacts/code/{aid}").status_code == 200
+    history = aws_client.get("/audit", params={"artifact_id": aid}).json()
+    assert [e["action"] for e in history] == ["CREATE", "DELETE"]
+    assert aws_client.delete("/reset").status_code == 200
+    assert [e["action"] for e in aws_client.get("/audit").json()] == ["RESET"]
+
+
+def test_versions_and_an_earlier_bundle_on_aws(aws_client):
+    created = aws_client.post("/artifact/code", json={"url": "https://github.com/openai/whisper"})
+    assert created.status_code == 201, created.text
+    meta = created.json()["metadata"]
+    wait_for_mirrors()
+    original = aws_client.get(f"/download/code/{meta['id']}")
+    assert original.status_code == 200
+    body = {"metadata": meta, "data": {"url": "https://github.com/google-research/bert"}}
+    assert aws_client.put(f"/artifacts/code/{meta['id']}", json=body).status_code == 200
+    wait_for_mirrors()
+    listed = aws_client.get(f"/artifact/code/{meta['id']}/versions").json()
+    assert [(v["number"], v["current"], v["bundle_kept"]) for v in listed] == [
+        (1, False, True),
+        (2, True, True),
+    ]
+    earlier = aws_client.get(f"/download/code/{meta['id']}", params={"version": 1})
+    assert earlier.status_code == 200
+    assert earlier.content == original.content
+    assert aws_client.delete(f"/artifacts/code/{meta['id']}").status_code == 200
+    assert aws_client.get(f"/artifact/code/{meta['id']}/versions").status_code == 404

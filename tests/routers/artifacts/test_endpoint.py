@@ -162,10 +162,10 @@ class TestReadUpdateDelete:
         assert left == []
 
     def test_delete_keeps_blobs_another_artifact_uses(self, client):
-        a = register(client, "model", BERT)
-        b = register(client, "dataset", BERT)  # same content, another type
+        a = register(client, "code", WHISPER_CODE)
+        b = register(client, "dataset", WHISPER_CODE)  # same content, another type (GitHub takes any)
         wait_for_mirrors()
-        client.delete(f"/artifacts/model/{a['metadata']['id']}")
+        client.delete(f"/artifacts/code/{a['metadata']['id']}")
         download = client.get(f"/download/dataset/{b['metadata']['id']}")
         assert download.status_code == 200
         assert zipfile.ZipFile(io.BytesIO(download.content)).testzip() is None

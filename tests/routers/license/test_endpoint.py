@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from package.core.config import get_settings
+from package.routers.license.config import LicenseSettings, get_license_settings
 
 BERT = "https://huggingface.co/google-bert/bert-base-uncased"  # apache-2.0
 ONNX = "https://huggingface.co/onnx-community/trained-gender-ONNX"  # card declares no license
@@ -162,9 +162,10 @@ class TestCache:
         finally:
             hub.set_down("github", False)
 
-    def test_zero_seconds_disables_the_cache(self, client, hub, register, monkeypatch):
-        monkeypatch.setenv("REGISTRY_LICENSE_CACHE_SECONDS", "0")
-        get_settings.cache_clear()
+    def test_zero_seconds_disables_the_cache(self, client, hub, register):
+        client.app.dependency_overrides[get_license_settings] = lambda: LicenseSettings(
+            license_cache_seconds=0
+        )
         model_id = register(BERT)
         assert compatible(client, model_id, BERT_CODE) is True
         hub.set_down("github", True)

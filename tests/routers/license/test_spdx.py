@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from package.routers.license.spdx import LicenseCategory, category_of, lookup
+from package.routers.license.interface import LicenseCategory
+from package.routers.license.spdx import category_of, lookup
 
 
 @pytest.mark.parametrize(

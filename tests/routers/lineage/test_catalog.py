@@ -5,39 +5,31 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from package.routers.artifacts.interface import ArtifactRecord, ArtifactType
+import pytest
+from pydantic import ValidationError
+
+from package.routers.artifacts.interface import ArtifactRecord, ArtifactSnapshot, ArtifactType
 from package.routers.lineage.catalog import Catalog, compute_item, external_id
 from package.routers.lineage.references import Evidence, Reference, RefKind
+from tests.helpers import make_record, make_snapshot
 
 
 def record(artifact_id: str, repo_id: str, kind: str = "hf_model", type_: str = "model") -> ArtifactRecord:
-    return ArtifactRecord(
-        id=artifact_id,
-        name=repo_id.rsplit("/", 1)[-1],
-        type=ArtifactType(type_),
-        url=f"https://huggingface.co/{repo_id}",
-        source_key=f"{kind}:{repo_id.lower()}@",
-        source_kind=kind,
-        repo_id=repo_id,
-        created_at="2025-01-01T00:00:00Z",
-        updated_at="2025-01-01T00:00:00Z",
-        created_by="test",
-        generation="g1",
+    return make_record(artifact_id, repo_id, source_kind=kind, artifact_type=ArtifactType(type_))
+
+
+def snapshot(
+    base: Any = None, author: str | None = None, sizes: tuple[int, ...] = (10,), **fields: Any
+) -> ArtifactSnapshot:
+    return make_snapshot(
+        card_data={"base_model": base} if base else {},
+        files=[{"path": f"f{i}", "size": size} for i, size in enumerate(sizes)],
+        stats={"author": author},
+        **fields,
     )
 
 
-def snapshot(base: Any = None, author: str | None = None, sizes: tuple[int, ...] = (10,)) -> dict[str, Any]:
-    return {
-        "card_data": {"base_model": base} if base else {},
-        "tags": [],
-        "details": {},
-        "linked": {},
-        "files": [{"path": f"f{i}", "size": size} for i, size in enumerate(sizes)],
-        "stats": {"author": author},
-    }
-
-
-def catalog(*entries: tuple[ArtifactRecord, dict[str, Any] | None]) -> Catalog:
+def catalog(*entries: tuple[ArtifactRecord, ArtifactSnapshot | None]) -> Catalog:
     return Catalog([r for r, _ in entries], {r.id: compute_item(r, s) for r, s in entries})
 
 
@@ -51,14 +43,17 @@ class TestIndexItems:
         assert "No metadata" in item["problem"]
 
     def test_malformed_metadata_is_a_problem_not_an_error(self):
-        item = compute_item(record("a1", "o/a"), {"card_data": "text", "files": []})
+        item = compute_item(record("a1", "o/a"), snapshot(details={"config_json": {"_unparsable": True}}))
         assert "malformed" in item["problem"]
         assert item["refs"] == []
 
-    def test_sizes_ignore_junk(self):
-        snap = snapshot(sizes=(5, 7))
-        snap["files"] += [{"path": "x", "size": None}, {"path": "y", "size": -3}, "junk", {"size": True}]
-        assert compute_item(record("a1", "o/a"), snap)["bytes"] == 12
+    def test_sizes_add_up(self):
+        assert compute_item(record("a1", "o/a"), snapshot(sizes=(5, 7)))["bytes"] == 12
+
+    @pytest.mark.parametrize("junk", [{"path": "y", "size": -3}, "junk", {"size": 1}])
+    def test_junk_file_entries_are_refused_when_read(self, junk: object):
+        with pytest.raises(ValidationError, match="files"):
+            make_snapshot(files=[{"path": "x", "size": 1}, junk])
 
     def test_datasets_and_code_name_nothing(self):
         item = compute_item(record("d1", "o/d", "hf_dataset", "dataset"), snapshot(base="o/a"))

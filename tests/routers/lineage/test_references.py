@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
+from package.routers.artifacts.interface import ArtifactSnapshot
 from package.routers.lineage.references import (
     Evidence,
     MalformedMetadata,
@@ -14,6 +16,7 @@ from package.routers.lineage.references import (
     model_references,
     references,
 )
+from tests.helpers import make_snapshot
 
 
 def snap(card=None, tags=(), config=None, adapter=None, code=()):
@@ -22,7 +25,7 @@ def snap(card=None, tags=(), config=None, adapter=None, code=()):
         details["config_json"] = config
     if adapter is not None:
         details["adapter_config_json"] = adapter
-    return {"card_data": card or {}, "tags": list(tags), "details": details, "linked": {"code": list(code)}}
+    return make_snapshot(card_data=card or {}, tags=list(tags), details=details, linked={"code": list(code)})
 
 
 class TestModelReferences:
@@ -71,9 +74,11 @@ class TestModelReferences:
         refs = model_references(snap({"base_model": "bert-base-uncased"}), "me/x")
         assert refs[0].confirmed
 
-    def test_malformed_card_raises(self):
-        with pytest.raises(MalformedMetadata):
-            model_references({"card_data": ["not", "a", "dict"]}, "me/x")
+    def test_malformed_card_is_refused_when_the_snapshot_is_read(self):
+        with pytest.raises(ValidationError, match="card_data"):
+            ArtifactSnapshot.model_validate(
+                {"source": {"kind": "hf_model", "repo_id": "me/x"}, "card_data": ["not", "a", "dict"]}
+            )
 
     def test_unparsable_config_raises_only_when_read(self):
         with pytest.raises(MalformedMetadata, match=r"config\.json"):

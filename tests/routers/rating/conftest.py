@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from package.core.config import get_settings
+from package.core.config import clear_settings_caches
 from package.routers.rating import services as rating_services
 from tests.fakehub import FakeHub
-from tests.fakehub.gh_specs import ActivitySpec, Contributor
+from tests.fakehub.gh_specs import ActivitySpec, Contributor, PullFileSpec, PullSpec, ReviewSpec
 
 HF = "https://huggingface.co/"
 GH = "https://github.com/"
@@ -27,7 +27,7 @@ def fresh_pipeline(registry_env: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     Ratings read metadata only, so the tests do not copy artifacts' files (REGISTRY_MIRROR=off).
     """
     monkeypatch.setenv("REGISTRY_MIRROR", "off")
-    get_settings.cache_clear()
+    clear_settings_caches()
     rating_services.get_pipeline().wait_idle(timeout=60)  # jobs an earlier test (of any domain) left running
     rating_services.reset_pipeline()
     yield
@@ -42,7 +42,7 @@ def settings_env(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
     def apply(**values: str) -> None:
         for name, value in values.items():
             monkeypatch.setenv(f"REGISTRY_{name.upper()}", value)
-        get_settings.cache_clear()
+        clear_settings_caches()
 
     return apply
 
@@ -119,3 +119,58 @@ def hf_model(hub: FakeHub, unique: str) -> Callable[..., str]:
         return repo_id
 
     return add
+
+
+USAGE_BODY = """# Demo model
+
+A sentiment classifier fine-tuned on product reviews. It labels English text as positive or negative and
+returns a confidence score for each label, which makes it handy for triaging customer feedback at scale.
+
+## Installation
+
+```bash
+pip install transformers torch
+```
+
+## Usage
+
+```python
+from transformers import pipeline
+
+classifier = pipeline("text-classification", model="{repo}")
+print(classifier("I love this registry."))
+```
+
+## Training
+
+Trained for three epochs on fifty thousand reviews with a learning rate of 2e-5 and a batch size of 32, using
+the AdamW optimiser and a linear schedule with warm-up over the first tenth of the steps.
+
+## Limitations
+
+English only; it was not evaluated on sarcasm, code-switched text or very short inputs of one or two words.
+"""
+
+
+def pull(
+    number: int,
+    author: str,
+    *,
+    lines: int,
+    path: str = "src/x.py",
+    reviewer: str | None = None,
+    merged: bool = True,
+) -> PullSpec:
+    """A fake-hub pull request: merged (or closed) on 2025-01-<number+2>, adding `lines` to `path`."""
+    reviews = (ReviewSpec(reviewer, "APPROVED", "2025-01-02T00:00:00Z"),) if reviewer else ()
+    moment = f"2025-01-{number + 2:02d}T00:00:00Z"
+    return PullSpec(
+        number,
+        author,
+        f"change {number}",
+        "2025-01-01T00:00:00Z",
+        merged_at=moment if merged else None,
+        closed_at=moment,
+        reviews=reviews,
+        files=(PullFileSpec(path, lines, 0),),
+    )

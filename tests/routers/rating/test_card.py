@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from package.routers.rating.card import parse_card, strip_front_matter
+from package.routers.rating.inputs.card import parse_card, strip_front_matter
 
 README = """---
 license: mit

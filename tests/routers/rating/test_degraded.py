@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import pytest
 
-from package.core.config import get_settings
+from package.core.config import clear_settings_caches, get_settings
 from package.core.errors import UpstreamError
 from package.core.storage import get_storage
 from package.core.upstream.clients import get_upstreams
-from package.routers.rating import github_facts
+from package.routers.rating.inputs import github_facts
 
 HF = "https://huggingface.co/"
 
 
-def test_stale_repo_facts_stand_in_while_github_is_down(registry_env, hub):
-    settings = get_settings().model_copy(update={"rating_upstream_cache_seconds": 0.0})  # always stale
+def _always_stale(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("REGISTRY_RATING_UPSTREAM_CACHE_SECONDS", "0")
+    clear_settings_caches()
+    return get_settings()
+
+
+def test_stale_repo_facts_stand_in_while_github_is_down(registry_env, hub, monkeypatch):
+    settings = _always_stale(monkeypatch)
     storage, upstreams = get_storage(), get_upstreams()
     fresh = github_facts.repo_facts(storage, upstreams, settings, "openai/whisper")
     assert fresh is not None and "unavailable" not in fresh.origin
@@ -29,8 +35,8 @@ def test_stale_repo_facts_stand_in_while_github_is_down(registry_env, hub):
     assert "GitHub unavailable now" in stale.origin
 
 
-def test_stale_review_facts_stand_in_while_github_is_rate_limited(registry_env, hub):
-    settings = get_settings().model_copy(update={"rating_upstream_cache_seconds": 0.0})
+def test_stale_review_facts_stand_in_while_github_is_rate_limited(registry_env, hub, monkeypatch):
+    settings = _always_stale(monkeypatch)
     storage, upstreams = get_storage(), get_upstreams()
     fresh = github_facts.review_facts(storage, upstreams, settings, "openai/whisper")
     hub.set_rate_limited(True)

@@ -3,36 +3,26 @@
 from __future__ import annotations
 
 from package.routers.artifacts.interface import ArtifactRecord, ArtifactType
-from package.routers.rating.card import parse_card
-from package.routers.rating.linking import github_repo_ids, model_refs, refers_to, resolve
+from package.routers.rating.inputs.card import parse_card
+from package.routers.rating.inputs.linking import github_repo_ids, model_refs, refers_to, resolve
+from tests.helpers import make_record, make_snapshot
 
 
 def record(
     artifact_id: str, kind: ArtifactType, repo_id: str, name: str, source: str = "hf_model"
 ) -> ArtifactRecord:
-    return ArtifactRecord(
-        id=artifact_id,
-        name=name,
-        type=kind,
-        url=f"https://example/{repo_id}",
-        source_key=f"{source}:{repo_id}",
-        source_kind=source,
-        repo_id=repo_id,
-        created_at="2025-01-01T00:00:00Z",
-        updated_at="2025-01-01T00:00:00Z",
-        created_by="t",
-        generation="g",
-    )
+    return make_record(artifact_id, repo_id, source_kind=source, artifact_type=kind, name=name)
 
 
 MODEL = record("m", ArtifactType.MODEL, "openai/whisper-tiny", "whisper-tiny")
-SNAPSHOT = {
-    "linked": {
+SNAPSHOT = make_snapshot(
+    "openai/whisper-tiny",
+    linked={
         "datasets": ["squad", "Rajpurkar/Other"],
         "base_models": ["openai/whisper-base"],
         "code": ["https://github.com/huggingface/transformers"],
-    }
-}
+    },
+)
 CARD = parse_card(
     "Data: https://huggingface.co/datasets/ILSVRC/imagenet-1k. Code: https://github.com/openai/whisper"
 )
@@ -57,7 +47,7 @@ def test_references_name_artifacts_by_id_repository_name_or_registered_name():
 
 
 def test_same_owner_code_belongs_to_the_model():
-    refs = model_refs(MODEL, {"linked": {}}, parse_card(""))
+    refs = model_refs(MODEL, make_snapshot(linked={}), parse_card(""))
     family = record("c", ArtifactType.CODE, "openai/whisper", "openai-whisper", "github")
     stranger = record("s", ArtifactType.CODE, "someone/whisper", "someone-whisper", "github")
     assert refers_to(refs, family)

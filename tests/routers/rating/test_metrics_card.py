@@ -6,37 +6,8 @@ from typing import Any, ClassVar
 
 import pytest
 
-from tests.routers.rating.conftest import HF, card, explain, rate
+from tests.routers.rating.conftest import HF, USAGE_BODY, card, explain, rate
 
-USAGE_BODY = """# Demo model
-
-A sentiment classifier fine-tuned on product reviews. It labels English text as positive or negative and
-returns a confidence score for each label, which makes it handy for triaging customer feedback at scale.
-
-## Installation
-
-```bash
-pip install transformers torch
-```
-
-## Usage
-
-```python
-from transformers import pipeline
-
-classifier = pipeline("text-classification", model="{repo}")
-print(classifier("I love this registry."))
-```
-
-## Training
-
-Trained for three epochs on fifty thousand reviews with a learning rate of 2e-5 and a batch size of 32, using
-the AdamW optimiser and a linear schedule with warm-up over the first tenth of the steps.
-
-## Limitations
-
-English only; it was not evaluated on sarcasm, code-switched text or very short inputs of one or two words.
-"""
 BARE_BODY = "# Demo model\n\nA classifier.\n\n## Model description\n\nMore information needed\n"
 
 

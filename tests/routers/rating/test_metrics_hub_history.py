@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from package.routers.rating.hub_history import is_hub_bot
+from package.routers.rating.inputs.hub_history import is_hub_bot
 from tests.fakehub import HubHistory
 from tests.routers.rating.conftest import HF, days_ago, explain, rate
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.fakehub import HubHistory
-from tests.fakehub.gh_specs import ActivitySpec, Contributor, PullFileSpec, PullSpec, ReviewSpec
-from tests.routers.rating.conftest import GH, HF, card, days_ago, explain, rate, wait_ratings
+from tests.fakehub.gh_specs import ActivitySpec, Contributor
+from tests.routers.rating.conftest import GH, HF, card, days_ago, explain, pull, rate, wait_ratings
 
 
 def linking(repo: str) -> dict[str, object]:
@@ -73,21 +73,6 @@ class TestCodeQuality:
 
     def test_no_repository_is_zero(self, client, register):
         assert rate(client, register(HF + "microsoft/resnet-50"))["code_quality"] == 0
-
-
-def pull(number, author, *, lines, path="src/x.py", reviewer=None, merged=True):
-    reviews = (ReviewSpec(reviewer, "APPROVED", "2025-01-02T00:00:00Z"),) if reviewer else ()
-    moment = f"2025-01-{number + 2:02d}T00:00:00Z"
-    return PullSpec(
-        number,
-        author,
-        f"change {number}",
-        "2025-01-01T00:00:00Z",
-        merged_at=moment if merged else None,
-        closed_at=moment,
-        reviews=reviews,
-        files=(PullFileSpec(path, lines, 0),),
-    )
 
 
 class TestReviewedness:

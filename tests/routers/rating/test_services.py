@@ -11,9 +11,7 @@ from package.core.storage import get_storage
 from package.routers.rating import database
 from package.routers.rating import services as rating_services
 from tests.fakehub.gh_specs import ActivitySpec, Contributor
-from tests.routers.rating.conftest import GH, HF, card, rate, wait_ratings
-from tests.routers.rating.test_metrics_card import USAGE_BODY
-from tests.routers.rating.test_metrics_linked import pull
+from tests.routers.rating.conftest import GH, HF, USAGE_BODY, card, pull, rate, wait_ratings
 
 BERT = HF + "google-bert/bert-base-uncased"  # its card links google-research/bert
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from package.routers.rating.card import CodeBlock
-from package.routers.rating.snippets import check, is_python
+from package.routers.rating.inputs.card import CodeBlock
+from package.routers.rating.inputs.snippets import check, is_python
 
 ALIASES = {"acme/demo", "demo"}
 LOADS = 'from transformers import pipeline\npipe = pipeline("fill-mask", model="acme/demo")\n'

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import math
 
-from package.routers.rating.github_facts import RepoFacts, is_bot
-from package.routers.rating.hub_history import HubHistory
+from package.routers.rating.inputs.github_facts import RepoFacts, is_bot
+from package.routers.rating.inputs.hub_history import HubHistory
 from package.routers.rating.metrics.base import Metric, Outcome, RatingContext, clamp
 
 FULL_TEAM = 8

@@ -26,11 +26,17 @@ from __future__ import annotations
 
 import re
 
-from package.routers.rating.card import parse_card
-from package.routers.rating.github_facts import RepoFacts
-from package.routers.rating.metrics.base import Metric, Outcome, RatingContext, clamp
-from package.routers.rating.metrics.dataset_and_code_score import SOURCE_SUFFIXES
-from package.routers.rating.metrics.ramp_up_time import INSTALL, USAGE_TITLE
+from package.routers.rating.inputs.card import parse_card
+from package.routers.rating.inputs.github_facts import RepoFacts
+from package.routers.rating.metrics.base import (
+    INSTALL,
+    SOURCE_SUFFIXES,
+    USAGE_TITLE,
+    Metric,
+    Outcome,
+    RatingContext,
+    clamp,
+)
 
 TEST_FILE = re.compile(r"(^|/)(tests?|testing|spec)/|(^|/)test_[^/]+\.\w+$|_test\.\w+$|\.(spec|test)\.\w+$")
 CI_FILE = re.compile(
@@ -74,17 +80,17 @@ def signals(facts: RepoFacts) -> dict[str, float]:
 
 def shipped_code(ctx: RatingContext) -> RepoFacts | None:
     """The model repository seen as a code repository, when it ships source files (None otherwise)."""
-    sources = [str(f.get("path", "")) for f in ctx.files if str(f.get("path", "")).endswith(SOURCE_SUFFIXES)]
+    sources = [f.path for f in ctx.files if f.path.endswith(SOURCE_SUFFIXES)]
     if not sources:
         return None
-    stats = ctx.snapshot.get("stats") or {}
+    stats = ctx.snapshot.stats
     shown = ", ".join(sources[:3]) + (f" and {len(sources) - 3} more" if len(sources) > 3 else "")
     return RepoFacts(
         repo_id=ctx.record.repo_id,
         origin=f"{ctx.code_absence()}; rated on the source files the model repository ships: {shown}",
-        files=[{"path": str(f.get("path", "")), "size": f.get("size", 0)} for f in ctx.files],
+        files=[{"path": f.path, "size": f.size} for f in ctx.files],
         readme=ctx.readme,
-        license=ctx.snapshot.get("license"),
+        license=ctx.snapshot.license,
         contributors=[],
         commits=[],
         stats={"pushed_at": stats.get("last_modified")},

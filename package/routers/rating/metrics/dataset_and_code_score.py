@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import re
 
-from package.routers.rating.metrics.base import Metric, Outcome, RatingContext
-from package.routers.rating.metrics.ramp_up_time import code_blocks
+from package.routers.rating.metrics.base import SOURCE_SUFFIXES, Metric, Outcome, RatingContext, code_blocks
 
 TRAINING_DATA_TITLE = re.compile(r"training data|dataset|data\b|corpus|pre-?training", re.IGNORECASE)
-SOURCE_SUFFIXES = (".py", ".js", ".ts", ".ipynb", ".sh", ".cpp", ".c", ".rs", ".go", ".java")
 
 
 def dataset_part(ctx: RatingContext) -> tuple[float, str]:
@@ -40,7 +38,7 @@ def code_part(ctx: RatingContext) -> tuple[float, str]:
         return 1.0, f"registered code: {', '.join(r.name for r in ctx.links.code)}"
     if ctx.links.code_repository:
         return 0.75, f"links GitHub repository {ctx.links.code_repository} (not in the registry)"
-    sources = [f["path"] for f in ctx.files if str(f.get("path", "")).endswith(SOURCE_SUFFIXES)]
+    sources = [f.path for f in ctx.files if f.path.endswith(SOURCE_SUFFIXES)]
     if sources:
         return 0.5, f"ships source file(s) in the model repository ({sources[0]})"
     if code_blocks(ctx.card):

@@ -19,8 +19,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from package.core.upstream.sources import SourceKind
 from package.routers.artifacts.interface import ArtifactDetails
-from package.routers.rating.card import parse_card
+from package.routers.rating.inputs.card import parse_card
 from package.routers.rating.metrics.base import Metric, Outcome, RatingContext, clamp, log_share
 
 STRUCTURE_TITLE = re.compile(r"structure|fields|splits|features|instances|schema|format|get the data", re.I)
@@ -36,30 +37,29 @@ def score_dataset(details: ArtifactDetails) -> tuple[float, str]:
     """One dataset's quality and a short note."""
     snapshot = details.snapshot
     card = parse_card(details.readme)
-    raw = snapshot.get("card_data")
-    data: dict[str, Any] = raw if isinstance(raw, dict) else {}
-    license_id = str(snapshot.get("license") or "").lower()
+    data = snapshot.card_data
+    license_id = (snapshot.license or "").lower()
     structure = bool(card.sections_matching(STRUCTURE_TITLE)) or _has(data, "dataset_info", "configs")
     documentation = 0.1 * (card.words >= 50) + 0.1 * structure
     documentation += 0.1 * bool(license_id and license_id != "unknown") + 0.1 * bool(
         CITATION.search(card.body)
     )
-    hub = details.record.source_kind == "hf_dataset"
+    hub = details.record.source_kind is SourceKind.HF_DATASET
     if hub:
         metadata = 0.1 * _has(data, "task_categories", "task_ids")
         metadata += 0.1 * _has(data, "size_categories", "dataset_info")
         metadata += 0.05 * _has(data, "language") + 0.05 * _has(
             data, "source_datasets", "annotations_creators"
         )
-        stats = snapshot.get("stats") or {}
+        stats = snapshot.stats
         adoption = 0.1 * log_share(float(stats.get("downloads") or 0), 100_000)
         adoption += 0.1 * log_share(float(stats.get("likes") or 0), 300)
     else:
         metadata = 0.2 * bool(TABLE_ROW.search(card.body))
-        adoption = 0.2 * log_share(float((snapshot.get("stats") or {}).get("stars") or 0), 1000)
-    if snapshot.get("reference_only") or not snapshot.get("files"):
+        adoption = 0.2 * log_share(float(snapshot.stats.get("stars") or 0), 1000)
+    if snapshot.reference_only or not snapshot.files:
         availability = 0.0
-    elif snapshot.get("gated") or details.record.gated:
+    elif snapshot.gated or details.record.gated:
         availability = 0.05
     else:
         availability = 0.1

@@ -18,47 +18,24 @@ from __future__ import annotations
 
 import re
 
-from package.routers.rating.card import Card, CodeBlock
-from package.routers.rating.metrics.base import Metric, Outcome, RatingContext, clamp
+from package.routers.rating.metrics.base import (
+    INSTALL,
+    USAGE_TITLE,
+    Metric,
+    Outcome,
+    RatingContext,
+    clamp,
+    code_blocks,
+    uses_model,
+)
 
-USAGE_TITLE = re.compile(
-    r"\b(usage|how to use|how to get started|get(ting)? started|quick ?start|examples?|inference|"
-    r"code snippet|use (this|the) model|running the model)\b",
-    re.IGNORECASE,
-)
-INSTALL = re.compile(
-    r"\b(pip3? install|uv pip install|conda install|npm (i|install)|yarn add|apt(-get)? install|"
-    r"docker (pull|run)|git clone|poetry add)\b",
-    re.IGNORECASE,
-)
-MODEL_USE = re.compile(r"from_pretrained|pipeline\(|load_model\(|hf_hub_download|snapshot_download", re.I)
 WELL_KNOWN_IMPORT = re.compile(
     r"^\s*(from|import)\s+(transformers|diffusers|sentence_transformers|timm|torch|tensorflow|keras|"
     r"open_clip|peft|optimum|onnxruntime|huggingface_hub|datasets|spacy|fasttext|whisper)\b",
     re.MULTILINE,
 )
-NOT_CODE_LANGUAGES = {"bibtex", "bib", "latex", "tex", "text", "txt", "plaintext", "markdown", "md", "yaml"}
 WORDS_FOR_FULL_DEPTH = 500
 SECTIONS_FOR_FULL_STRUCTURE = 6
-
-
-def code_blocks(card: Card) -> list[CodeBlock]:
-    """Blocks that hold code, not citations or data samples."""
-    blocks = []
-    for block in card.code_blocks:
-        text = block.text.strip()
-        if not text or block.language in NOT_CODE_LANGUAGES:
-            continue
-        if not block.language and (text.startswith("@") or text.startswith("{")):
-            continue  # an unlabelled BibTeX entry or JSON sample
-        blocks.append(block)
-    return blocks
-
-
-def uses_model(text: str, aliases: set[str]) -> bool:
-    """Whether code names this model or loads a model the usual ways."""
-    lower = text.lower()
-    return any(alias and alias in lower for alias in aliases) or bool(MODEL_USE.search(text))
 
 
 def compute(ctx: RatingContext) -> Outcome:

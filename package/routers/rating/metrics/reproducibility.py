@@ -13,9 +13,8 @@ Formula:
 
 from __future__ import annotations
 
-from package.routers.rating import snippets
-from package.routers.rating.metrics.base import Metric, Outcome, RatingContext
-from package.routers.rating.metrics.ramp_up_time import code_blocks, uses_model
+from package.routers.rating.inputs import snippets
+from package.routers.rating.metrics.base import Metric, Outcome, RatingContext, code_blocks, uses_model
 
 
 def compute(ctx: RatingContext) -> Outcome:

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 
-from package.routers.rating.github_facts import WEIGHT_SUFFIXES
+from package.routers.artifacts.interface import SnapshotFile
+from package.routers.rating.inputs.github_facts import WEIGHT_SUFFIXES
 from package.routers.rating.metrics.base import Metric, Outcome, RatingContext, clamp
 
 GIB = 1024**3
@@ -29,11 +31,11 @@ SHARD = re.compile(r"-\d{5}-of-\d{5}")
 IGNORED_WEIGHTS = re.compile(r"(^|/)(training_args|optimizer|scheduler|rng_state[^/]*)\.(bin|pt|pth)$")
 
 
-def variants(files: list[dict[str, object]]) -> dict[str, int]:
+def variants(files: Iterable[SnapshotFile]) -> dict[str, int]:
     """Bytes of each weight variant, by variant key."""
     sizes: dict[str, int] = defaultdict(int)
     for entry in files:
-        path = str(entry.get("path", ""))
+        path = entry.path
         if not path.lower().endswith(WEIGHT_SUFFIXES) or IGNORED_WEIGHTS.search(path):
             continue
         folder, _, name = path.rpartition("/")
@@ -46,8 +48,7 @@ def variants(files: list[dict[str, object]]) -> dict[str, int]:
             key = f"{folder}/*.{suffix}"
         if SHARD.search(name):
             key = f"{folder}/{SHARD.sub('', name)}"
-        size = entry.get("size")
-        sizes[key] += int(size) if isinstance(size, int | float) else 0
+        sizes[key] += entry.size
     return dict(sizes)
 
 

@@ -24,6 +24,7 @@ from package.core.upstream.clients import Upstreams
 from package.core.upstream.sources import SourceKind, SourceRef
 from package.routers.artifacts.interface import ArtifactDetails
 from package.routers.rating import database
+from package.routers.rating.config import get_rating_settings
 
 T = TypeVar("T")
 PULL_FETCH_WORKERS = 4
@@ -131,16 +132,16 @@ def _slim_commit(entry: dict[str, Any]) -> dict[str, Any]:
 def facts_from_registry(details: ArtifactDetails) -> RepoFacts:
     """Repository facts of a registered GitHub artifact, from its ingest snapshot (no upstream call)."""
     snapshot = details.snapshot
-    extra = snapshot.get("details") or {}
+    extra = snapshot.details
     return RepoFacts(
         repo_id=details.record.repo_id,
         origin=f"registered artifact {details.record.id}",
-        files=[{"path": f.get("path", ""), "size": f.get("size", 0)} for f in snapshot.get("files", [])],
+        files=[{"path": f.path, "size": f.size} for f in snapshot.files],
         readme=details.readme,
-        license=snapshot.get("license"),
+        license=snapshot.license,
         contributors=[_slim_contributor(c) for c in extra.get("contributors") or [] if isinstance(c, dict)],
         commits=[_slim_commit(c) for c in extra.get("commits") or [] if isinstance(c, dict)],
-        stats=dict(snapshot.get("stats") or {}),
+        stats=dict(snapshot.stats),
         default_branch=extra.get("default_branch"),
     )
 
@@ -171,7 +172,7 @@ def stale_facts(storage: Storage, kind: str, repo_id: str) -> dict[str, Any] | N
 
 def repo_facts(storage: Storage, upstreams: Upstreams, settings: Settings, repo_id: str) -> RepoFacts | None:
     """Facts of a GitHub repository that is not registered (None when GitHub does not know it)."""
-    max_age = settings.rating_upstream_cache_seconds
+    max_age = get_rating_settings().rating_upstream_cache_seconds
 
     def cached() -> RepoFacts | dict[str, bool] | None:
         item = database.get_facts(storage, "repo", repo_id, max_age_seconds=max_age)
@@ -213,8 +214,9 @@ def repo_facts(storage: Storage, upstreams: Upstreams, settings: Settings, repo_
 
 def review_facts(storage: Storage, upstreams: Upstreams, settings: Settings, repo_id: str) -> ReviewFacts:
     """The newest merged pull requests of a repository with their reviewers and added lines of code."""
-    max_age = settings.rating_upstream_cache_seconds
-    sample = settings.rating_pull_sample if settings.github_token else settings.rating_pull_sample_anonymous
+    rating = get_rating_settings()
+    max_age = rating.rating_upstream_cache_seconds
+    sample = rating.rating_pull_sample if settings.github_token else rating.rating_pull_sample_anonymous
 
     def cached() -> ReviewFacts | None:
         item = database.get_facts(storage, "reviews", repo_id, max_age_seconds=max_age)

@@ -14,7 +14,7 @@ import re
 import sys
 from dataclasses import dataclass
 
-from package.routers.rating.card import CodeBlock
+from package.routers.rating.inputs.card import CodeBlock
 
 PYTHON_LANGUAGES = {"python", "py", "python3", "py3", "ipython", "ipython3", "pycon", "jupyter"}
 # Import names of packages a model card's reader can install from PyPI by their usual names.

@@ -17,8 +17,10 @@ from package.core.errors import NotFound
 from package.core.storage import Storage
 from package.core.upstream.clients import Upstreams
 from package.core.upstream.sources import SourceKind, SourceRef
+from package.routers.artifacts.interface import ArtifactSnapshot
 from package.routers.rating import database
-from package.routers.rating.github_facts import once_per_key
+from package.routers.rating.config import get_rating_settings
+from package.routers.rating.inputs.github_facts import once_per_key
 
 # Accounts that commit for the Hub or for tools, not for people: the Hub's own commits (repository creation,
 # merges of its automated pull requests), the safetensors conversion bot, the metadata bot, CI.
@@ -68,9 +70,9 @@ class HubHistory:
         return max(dates, default=None)
 
 
-def from_snapshot(repo_id: str, snapshot: dict[str, Any]) -> HubHistory | None:
+def from_snapshot(repo_id: str, snapshot: ArtifactSnapshot) -> HubHistory | None:
     """The history ingest captured (None when it did not)."""
-    extra = snapshot.get("details") or {}
+    extra = snapshot.details
     commits = extra.get("hub_commits")
     if not isinstance(commits, list):
         return None
@@ -84,9 +86,9 @@ def from_snapshot(repo_id: str, snapshot: dict[str, Any]) -> HubHistory | None:
     )
 
 
-def ingest_failure(snapshot: dict[str, Any]) -> str | None:
+def ingest_failure(snapshot: ArtifactSnapshot) -> str | None:
     """Why ingest could not read the history (None when it did, or did not try)."""
-    error = (snapshot.get("details") or {}).get("hub_commits_error")
+    error = snapshot.details.get("hub_commits_error")
     return str(error) if error else None
 
 
@@ -101,7 +103,7 @@ def read_history(
     Raises the adapter's UpstreamError when the Hub does not answer.
     """
     key = f"{repo_id}@{revision or ''}"
-    max_age = settings.rating_upstream_cache_seconds
+    max_age = get_rating_settings().rating_upstream_cache_seconds
 
     def cached() -> HubHistory | dict[str, bool] | None:
         item = database.get_facts(storage, "hubcommits", key, max_age_seconds=max_age)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
-from package.core.errors import RegistryError
+from package.core.background import ProcessWide
+from package.routers.rating.config import get_rating_settings
 from package.routers.rating.context import MetricUnavailable, RatingContext
+from package.routers.rating.errors import RatingFailed as RatingFailed
 from package.routers.rating.interface import (
     MODEL_CATEGORY,
     MetricReport,
@@ -31,23 +32,13 @@ SCORE_DIGITS = 4
 LATENCY_DIGITS = 6
 
 
-class RatingFailed(RegistryError):
-    """At least one metric could not be computed (the spec's 500 for /rate), with which and why."""
-
-    status_code = 500
-    code = "rating_failed"
-
-
-_pool: ThreadPoolExecutor | None = None
-_pool_guard = threading.Lock()
-
-
-def _metric_pool(workers: int) -> ThreadPoolExecutor:
-    global _pool
-    with _pool_guard:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rating-metric")
-        return _pool
+# Metric computations of every rating share one pool (REGISTRY_RATING_METRIC_WORKERS).
+_pool = ProcessWide(
+    lambda: ThreadPoolExecutor(
+        max_workers=get_rating_settings().rating_metric_workers, thread_name_prefix="rating-metric"
+    ),
+    lambda pool: pool.shutdown(wait=False, cancel_futures=True),
+)
 
 
 def _timed(metric: Metric, ctx: RatingContext) -> tuple[Outcome, float]:
@@ -81,7 +72,7 @@ def _collect(
     started = time.perf_counter()
     futures: dict[str, Future[tuple[Outcome, float]]] = {}
     if parallel:
-        pool = _metric_pool(ctx.settings.rating_metric_workers)
+        pool = _pool.get()
         futures = {m.name: pool.submit(_timed, m, ctx) for m in metrics}
     for metric in metrics:
         try:
@@ -106,7 +97,7 @@ def rate(ctx: RatingContext, *, parallel: bool = True) -> RatingReport:
     """Compute every metric (concurrently unless `parallel` is False) and the net score."""
     started = time.perf_counter()
     metrics = all_metrics()
-    timeout = ctx.settings.rating_metric_timeout_seconds
+    timeout = get_rating_settings().rating_metric_timeout_seconds
     results, failures = _collect(ctx, metrics, parallel=parallel, timeout=timeout)
     if failures:
         raise RatingFailed(
@@ -160,8 +151,4 @@ def _inputs(ctx: RatingContext) -> RatingInputs:
 
 def shutdown() -> None:
     """Stop the metric pool (tests and process exit); a new one starts on next use."""
-    global _pool
-    with _pool_guard:
-        pool, _pool = _pool, None
-    if pool is not None:
-        pool.shutdown(wait=False, cancel_futures=True)
+    _pool.reset()

@@ -12,27 +12,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
-from package.routers.artifacts.interface import ArtifactRecord, ArtifactType
-from package.routers.rating.card import Card
+from package.core.upstream.sources import SourceKind
+from package.routers.artifacts.interface import ArtifactRecord, ArtifactSnapshot, ArtifactType
+from package.routers.lineage import services as lineage_services
+from package.routers.lineage.interface import ModelRefs
+from package.routers.rating.inputs.card import Card
 
-_GITHUB = re.compile(r"github\.com/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+)", re.IGNORECASE)
-_HF_DATASET = re.compile(r"huggingface\.co/datasets/([A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)?)", re.IGNORECASE)
 _TOKEN = re.compile(r"[a-z0-9]+")
-# GitHub paths that are not repositories.
-_GITHUB_NON_REPOS = {"orgs", "sponsors", "settings", "marketplace", "topics", "features", "about", "apps"}
-
-
-@dataclass(frozen=True)
-class ModelRefs:
-    """What a model names upstream (lower-case)."""
-
-    dataset_refs: tuple[str, ...]
-    code_refs: tuple[str, ...]
-    parent_refs: tuple[str, ...]
-    owner: str | None
-    model_name: str
+names_artifact = lineage_services.names_artifact
+github_repo_ids = lineage_services.github_repo_ids
 
 
 @dataclass(frozen=True)
@@ -45,59 +34,13 @@ class Links:
     code_artifact: ArtifactRecord | None
 
 
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return [item for item in value if isinstance(item, str)]
-    return []
-
-
-def _unique(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(v.strip().lower() for v in values if v and v.strip()))
-
-
-def github_repo_ids(texts: Iterable[str]) -> list[str]:
-    """`owner/name` of every GitHub repository linked in the texts."""
-    found = []
-    for text in texts:
-        for owner, name in _GITHUB.findall(text):
-            name = name.removesuffix(".git").rstrip(".")
-            if owner.lower() not in _GITHUB_NON_REPOS and name and not _only_dots(owner, name):
-                found.append(f"{owner}/{name}")
-    return found
-
-
-def _only_dots(owner: str, name: str) -> bool:
-    # `github.com/../user` is a path trick, not a repository.
-    return not owner.strip(".") or not name.strip(".")
-
-
-def model_refs(record: ArtifactRecord, snapshot: dict[str, Any], card: Card) -> ModelRefs:
-    """Everything the model names upstream."""
-    linked = snapshot.get("linked") or {}
-    datasets = _strings(linked.get("datasets")) + _HF_DATASET.findall(" ".join(card.links))
-    code = github_repo_ids([*_strings(linked.get("code")), *card.links])
-    owner = record.repo_id.split("/", 1)[0].lower() if "/" in record.repo_id else None
-    return ModelRefs(
-        dataset_refs=_unique(datasets),
-        code_refs=_unique(code),
-        parent_refs=_unique(_strings(linked.get("base_models"))),
-        owner=owner,
-        model_name=record.repo_id.rsplit("/", 1)[-1].lower(),
-    )
-
-
-def names_artifact(ref: str, record: ArtifactRecord) -> bool:
-    """Whether a (lower-case) reference names this artifact."""
-    repo_id = record.repo_id.lower()
-    if ref == repo_id or ref == record.name.lower():
-        return True
-    return "/" not in ref and ref == repo_id.rsplit("/", 1)[-1]
+def model_refs(record: ArtifactRecord, snapshot: ArtifactSnapshot, card: Card) -> ModelRefs:
+    """Everything the model names upstream (lineage owns the reading; the card's links come from here)."""
+    return lineage_services.model_refs(record.repo_id, snapshot, card.links)
 
 
 def _same_family(record: ArtifactRecord, refs: ModelRefs) -> bool:
-    if record.source_kind != "github" or not refs.owner or "/" not in record.repo_id:
+    if record.source_kind is not SourceKind.GITHUB or not refs.owner or "/" not in record.repo_id:
         return False
     owner, name = record.repo_id.lower().split("/", 1)
     return owner == refs.owner and len(name) >= 3 and refs.model_name.startswith(name)
@@ -125,7 +68,7 @@ def resolve(refs: ModelRefs, records: Iterable[ArtifactRecord], self_id: str) ->
     datasets = tuple(r for r in others if r.type is ArtifactType.DATASET and refers_to(refs, r))
     code = tuple(r for r in others if r.type is ArtifactType.CODE and refers_to(refs, r))
     github_code = sorted(
-        (r for r in code if r.source_kind == "github"),
+        (r for r in code if r.source_kind is SourceKind.GITHUB),
         key=lambda r: -_overlap(r.repo_id, refs),
     )
     if github_code:

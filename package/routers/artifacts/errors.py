@@ -1,0 +1,25 @@
+"""The errors the artifacts domain raises, each with the description its routes document."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from package.core.errors import Conflict, NotFound, PayloadTooLarge
+
+
+class ArtifactNotFound(NotFound):
+    """No (published) artifact has this id, name or pattern."""
+
+    description: ClassVar[str] = "Artifact does not exist."
+
+
+class DuplicateArtifact(Conflict):
+    """An artifact of this type is registered from this source already."""
+
+    description: ClassVar[str] = "Artifact exists already."
+
+
+class TooManyMatches(PayloadTooLarge):
+    """A query matches more artifacts than REGISTRY_MAX_QUERY_RESULTS."""
+
+    description: ClassVar[str] = "Too many artifacts match."

@@ -1,0 +1,76 @@
+"""Every container logs one JSON line per request: uvicorn's access log is off, its own lines go through our
+formatter, and `make run`, the image and the split-deployment test start uvicorn the same way."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from package.core.logging import UVICORN_LOG_CONFIG
+
+ROOT = Path(__file__).resolve().parents[2]
+LOG_FLAGS = ["--no-access-log", "--log-config", UVICORN_LOG_CONFIG]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_every_launcher_turns_the_access_log_off_and_uses_the_json_config() -> None:
+    dockerfile = (ROOT / "backend" / "Dockerfile").read_text()
+    makefile = (ROOT / "Makefile").read_text()
+    assert '"--no-access-log", "--log-config", "package/core/uvicorn-logging.json"' in dockerfile
+    assert "--no-access-log --log-config package/core/uvicorn-logging.json" in makefile
+    assert (ROOT / UVICORN_LOG_CONFIG).is_file()
+    assert "registry_json" in (ROOT / "backend" / "gateway" / "nginx.conf").read_text()
+
+
+def test_uvicorn_writes_one_json_line_per_request(tmp_path: Path) -> None:
+    port = _free_port()
+    env = os.environ | {"REGISTRY_DATA_DIR": str(tmp_path), "REGISTRY_LOG_LEVEL": "INFO"}
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "main:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        *LOG_FLAGS,
+    ]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=2)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline, "uvicorn did not start"
+                time.sleep(0.2)
+        for i in range(3):
+            httpx.get(f"http://127.0.0.1:{port}/tracks", headers={"X-Request-ID": f"probe-{i}"}, timeout=5)
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=30)
+    lines = [line for line in (out + err).decode().splitlines() if line.strip()]
+    entries = [json.loads(line) for line in lines]  # every line is JSON, uvicorn's start-up lines included
+    assert any(e["logger"].startswith("uvicorn") for e in entries)
+    probes = [e for e in entries if str(e.get("request_id", "")).startswith("probe-")]
+    assert sorted(e["request_id"] for e in probes if e["logger"] == "registry.request") == [
+        "probe-0",
+        "probe-1",
+        "probe-2",
+    ]
+    assert not [e for e in entries if e["logger"] == "uvicorn.access"]
+    assert all("color_message" not in e for e in entries)

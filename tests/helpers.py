@@ -1,0 +1,90 @@
+"""Builders shared by test modules (test modules never import each other; they import these)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, cast
+
+from package.core.config import Settings
+from package.core.storage import Storage
+from package.core.storage.files import FileBlobStore
+from package.core.storage.sqlite import SqliteRecordStore
+from package.core.upstream.clients import Upstreams
+from package.routers.artifacts.interface import (
+    ArtifactDetails,
+    ArtifactRecord,
+    ArtifactSnapshot,
+    ArtifactType,
+)
+from package.routers.rating.context import ParentScore, RatingContext
+
+
+def make_record(
+    artifact_id: str,
+    repo_id: str,
+    *,
+    source_kind: str = "hf_model",
+    artifact_type: ArtifactType = ArtifactType.MODEL,
+    name: str | None = None,
+) -> ArtifactRecord:
+    """A hand-made artifact record (no storage involved)."""
+    return ArtifactRecord(
+        id=artifact_id,
+        name=name if name is not None else repo_id.rsplit("/", 1)[-1],
+        type=artifact_type,
+        url=f"https://example.test/{repo_id}",
+        source_key=f"{source_kind}:{repo_id.lower()}@",
+        source_kind=source_kind,
+        repo_id=repo_id,
+        created_at="2025-01-01T00:00:00Z",
+        updated_at="2025-01-01T00:00:00Z",
+        created_by="test",
+        generation="g1",
+    )
+
+
+def make_snapshot(repo_id: str = "owner/repo", kind: str = "hf_model", **fields: Any) -> ArtifactSnapshot:
+    """A typed snapshot as `artifact_services.details` returns it, validated from stored-item fields."""
+    item: dict[str, Any] = {"source": {"kind": kind, "repo_id": repo_id}, **fields}
+    return ArtifactSnapshot.model_validate(item)
+
+
+def make_context(
+    *,
+    readme: str | None = None,
+    repo_id: str = "acme/model",
+    records: list[ArtifactRecord] | None = None,
+    parent_scores: dict[str, float] | None = None,
+    **snapshot_fields: Any,
+) -> RatingContext:
+    """A rating context over a hand-made model (no storage, no upstream: metrics that would read either
+    must get their inputs from the snapshot, the README, `records` or `parent_scores`)."""
+    record = make_record("model-1", repo_id)
+    details = ArtifactDetails(
+        record=record, snapshot=make_snapshot(repo_id, **snapshot_fields), readme=readme
+    )
+    scores = parent_scores or {}
+
+    def score_parent(parent_id: str) -> ParentScore | None:
+        return ParentScore(parent_id, parent_id, scores[parent_id]) if parent_id in scores else None
+
+    return RatingContext(
+        storage=cast(Storage, None),
+        upstreams=cast(Upstreams, None),
+        settings=Settings(),
+        details=details,
+        records=[record, *(records or [])],
+        parent_ids=list(scores),
+        score_parent=score_parent,
+        now=dt.datetime(2025, 6, 1, tzinfo=dt.UTC),
+    )
+
+
+def embedded_storage(folder: Path) -> Storage:
+    """A fresh embedded storage (SQLite records, file blobs) in `folder`."""
+    return Storage(
+        records=SqliteRecordStore(folder / "registry.sqlite3"),
+        blobs=FileBlobStore(folder / "blobs"),
+        description=f"test ({folder})",
+    )
