@@ -297,12 +297,13 @@ class TestUpstreams:
         assert github["issues"][0]["code"] == "upstream_rate_limited"
 
     def test_a_report_never_waits_for_a_probe(self, client, runtime, hub):
-        hub.set_latency("hf", 0.8)
+        hub.set_latency("hf", 2.0)
         try:
             runtime.prober.start()  # a background round begins with Hugging Face, slowed down by the hub
             started = time.perf_counter()
             body = report(client, windowMinutes=5)
-            assert time.perf_counter() - started < 0.5
+            # A report that waited would take the probe's 2 s; the margin absorbs a loaded machine.
+            assert time.perf_counter() - started < 2.0
             runtime.prober.stop()
         finally:
             hub.set_latency("hf", 0)
