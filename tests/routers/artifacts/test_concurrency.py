@@ -58,6 +58,7 @@ def store_client(request, driver, client, hub, monkeypatch) -> Iterator[TestClie
     monkeypatch.setenv("REGISTRY_STORAGE", "aws")
     monkeypatch.setenv("REGISTRY_AWS_ENDPOINT_URL", server)
     monkeypatch.setenv("REGISTRY_AWS_CREATE_RESOURCES", "true")
+    monkeypatch.setenv("REGISTRY_DOWNLOAD_REDIRECT", "stream")  # the test client cannot follow S3 links
     monkeypatch.setenv("REGISTRY_DYNAMODB_TABLE", unique_name("conc-" + request.node.name))
     monkeypatch.setenv("REGISTRY_S3_BUCKET", unique_name("conc-" + request.node.name))
     clear_process_caches()

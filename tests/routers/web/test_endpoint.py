@@ -263,10 +263,10 @@ class TestRegisterErrors:
         assert response.status_code == 502 and "The upstream did not answer" in response.text
 
     def test_a_rating_below_the_floor_is_a_readable_424(self, client: TestClient, monkeypatch):
-        from package.core.config import get_settings
+        from package.core.config import clear_settings_caches
 
         monkeypatch.setenv("REGISTRY_INGEST_MIN_SCORE", "0.99")
-        get_settings.cache_clear()
+        clear_settings_caches()
         response = self._post(client, RESNET)
         assert response.status_code == 424 and "Refused: rating too low" in response.text
         assert client.post("/artifacts", json=[{"name": "*"}]).json() == []
@@ -280,10 +280,10 @@ class TestRateAndPages:
     def test_rate_now_stores_a_rating_the_page_shows(
         self, client: TestClient, register: Callable[..., str], monkeypatch
     ):
-        from package.core.config import get_settings
+        from package.core.config import clear_settings_caches
 
         monkeypatch.setenv("REGISTRY_RATE_ON_INGEST", "false")
-        get_settings.cache_clear()
+        clear_settings_caches()
         model_id = register(RESNET)
         browser = _signed_in(client)
         page = browser.get(f"/web/artifact/model/{model_id}")
