@@ -126,3 +126,18 @@ class TestVersions:
         link = f"/download/model/{model_id}?version=1"
         assert link in table
         assert client.get(link).status_code == 200
+
+    def test_a_version_whose_bundle_retention_let_go_has_no_link(
+        self, client: TestClient, register: Callable[..., str], monkeypatch
+    ):
+        monkeypatch.setenv("REGISTRY_VERSIONS_KEPT", "0")
+        clear_process_caches()
+        model_id = register(BERT)
+        wait_for_mirrors()
+        meta = client.get(f"/artifacts/model/{model_id}").json()["metadata"]
+        body = {"metadata": meta, "data": {"url": DISTILBERT}}
+        assert client.put(f"/artifacts/model/{model_id}", json=body).status_code == 200
+        wait_for_mirrors()
+        table = client.get(f"/web/artifact/model/{model_id}").text.split('<table class="versions">', 1)[1]
+        assert "?version=1" not in table and "not kept" in table
+        assert client.get(f"/download/model/{model_id}", params={"version": 1}).status_code == 404
