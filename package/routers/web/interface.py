@@ -6,10 +6,16 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from package.routers.artifacts.interface import ArtifactAuditEntry, ArtifactOverview, ArtifactType
+from package.routers.artifacts.interface import (
+    ArtifactAuditEntry,
+    ArtifactOverview,
+    ArtifactType,
+    ArtifactVersion,
+)
 from package.routers.auth.interface import UserRead
 from package.routers.health.interface import HealthComponentDetail
 from package.routers.license.interface import LicenseCheckReport, LicenseInfo
+from package.routers.safety.interface import Finding, SafetyReport
 
 
 class ViewModel(BaseModel):
@@ -61,6 +67,8 @@ class FileRow(ViewModel):
     path: str
     size: int
     sha256: str | None
+    format: str | None = Field(default=None, description="What the safety scan recognised the file as.")
+    carries_code: bool = Field(default=False, description="A format that can run code when loaded (pickle).")
 
 
 class ScoreBar(ViewModel):
@@ -125,6 +133,15 @@ class CostView(ViewModel):
     total_mb: float
 
 
+class SafetyView(ViewModel):
+    """The safety domain's report as the page shows it: the verdict spelled out, not only coloured."""
+
+    report: SafetyReport
+    label: str = Field(description="The verdict in words, e.g. `Dangerous: do not load`.")
+    note: str | None = Field(default=None, description="Why the verdict is not final (files not scanned).")
+    findings: list[Finding] = Field(description="The report's findings, worst first, but `not_mirrored`.")
+
+
 class ArtifactPage(ViewModel):
     """Everything the artifact page shows."""
 
@@ -136,6 +153,8 @@ class ArtifactPage(ViewModel):
     lineage: LineageView | None
     cost: CostView | None
     audit: list[ArtifactAuditEntry]
+    safety: SafetyView
+    versions: list[ArtifactVersion] = Field(description="Oldest first; the last is the current version.")
 
 
 class LicenseCheckOutcome(ViewModel):

@@ -22,6 +22,14 @@ from package.routers.lineage import services as lineage_services
 from package.routers.lineage.interface import ArtifactLineageGraph
 from package.routers.rating import services as rating_services
 from package.routers.rating.interface import RatingReport
+from package.routers.safety import services as safety_services
+from package.routers.safety.interface import (
+    CODE_CARRYING,
+    FileFormat,
+    FindingKind,
+    SafetyReport,
+    Verdict,
+)
 from package.routers.web import lineage_layout
 from package.routers.web.charts import activity_chart
 from package.routers.web.interface import (
@@ -36,6 +44,7 @@ from package.routers.web.interface import (
     LicenseCheckOutcome,
     LineageView,
     RatingView,
+    SafetyView,
     ScoreBar,
     SearchMode,
 )
@@ -59,6 +68,26 @@ NET_SCORE_FORMULA = (
     "best device); the weights are listed beside each metric."
 )
 HEALTH_WINDOW_MINUTES = 60
+# Words first: the badge's colour only repeats what its text says (WCAG 1.4.1).
+VERDICT_LABELS = {
+    Verdict.SAFE: "Safe: no scanned file can run code when loaded",
+    Verdict.UNSCANNED: "Not scanned yet",
+    Verdict.SUSPICIOUS: "Suspicious: review the findings before loading",
+    Verdict.DANGEROUS: "Dangerous: loading it can run code",
+}
+FORMAT_LABELS = {
+    FileFormat.PICKLE: "pickle",
+    FileFormat.PYTORCH_ZIP: "PyTorch zip",
+    FileFormat.NUMPY: "NumPy",
+    FileFormat.NUMPY_ZIP: "NumPy zip",
+    FileFormat.ZIP: "zip",
+    FileFormat.KERAS_ZIP: "Keras",
+    FileFormat.HDF5: "HDF5",
+    FileFormat.SAFETENSORS: "safetensors",
+    FileFormat.GGUF: "GGUF",
+    FileFormat.ONNX: "ONNX",
+    FileFormat.OTHER: "other",
+}
 
 
 def page_url(artifact_type: ArtifactType | str, artifact_id: str) -> str:
@@ -120,10 +149,21 @@ def artifact_page(
         storage, artifact_type=artifact_type, artifact_id=artifact_id, base_url=base_url
     )
     details = artifact_services.details(storage, artifact_id)
-    files = [
-        FileRow(path=str(f.get("path", "")), size=int(f.get("size") or 0), sha256=f.get("sha256"))
-        for f in details.snapshot.get("files") or []
-    ]
+    safety = safety_services.build_report(storage, details)
+    formats = {scan.path: scan.format for scan in safety.files}
+    files = []
+    for item in details.snapshot.get("files") or []:
+        path = str(item.get("path", ""))
+        kind = formats.get(path)
+        files.append(
+            FileRow(
+                path=path,
+                size=int(item.get("size") or 0),
+                sha256=item.get("sha256"),
+                format=FORMAT_LABELS[kind] if kind else None,
+                carries_code=kind in CODE_CARRYING,
+            )
+        )
     is_model = artifact_type is ArtifactType.MODEL
     report = rating_services.stored_report(storage, details.record) if is_model else None
     graph, costs = lineage_services.lineage_and_cost(
@@ -144,7 +184,25 @@ def artifact_page(
         lineage=_lineage_view(storage, graph, artifact_id) if graph else None,
         cost=CostView(standalone_mb=own.standalone_cost, total_mb=own.total_cost) if own else None,
         audit=artifact_services.audit_trail(storage, artifact_type=artifact_type, artifact_id=artifact_id),
+        safety=safety_view(safety),
+        versions=artifact_services.history(storage, details.record),
     )
+
+
+def safety_view(report: SafetyReport) -> SafetyView:
+    """The safety report with its verdict in words and, while files are unscanned, why."""
+    unscanned = [scan for scan in report.files if scan.verdict is Verdict.UNSCANNED]
+    note = None
+    if not report.files:
+        note = "The registry holds no files of this artifact, so there is nothing to scan."
+    elif unscanned:
+        note = (
+            f"{len(unscanned)} of {len(report.files)} files are not scanned yet: they are scanned as their "
+            "bytes pass through the registry (mirroring or a download)."
+        )
+    # One not-mirrored finding per unscanned file says what the note says once.
+    shown = [f for f in report.findings if f.kind is not FindingKind.NOT_MIRRORED]
+    return SafetyView(report=report, label=VERDICT_LABELS[report.verdict], note=note, findings=shown)
 
 
 def rating_view(report: RatingReport) -> RatingView:

@@ -127,6 +127,8 @@ def test_artifact_page_with_rating_and_lineage(
     parent = _find(browser, "svg.lineage a.node-link")
     assert seeded["resnet"] in parent.get_dom_attribute("href")
     assert "README" in _find(browser, "#readme-heading").text
+    assert "Verdict:" in _find(browser, "#safety-verdict").text  # in words, not colour alone
+    assert "current" in _find(browser, "table.versions").text.lower()  # the tag is upper-cased by CSS
     check_page(browser, "artifact")
     parent.click()
     assert seeded["resnet"] in browser.current_url and _find(browser, "main h1").text.startswith("resnet-50")

@@ -221,10 +221,10 @@ class TestOfflineDocs:
 
 class TestSessionEnds:
     def test_a_used_up_token_is_sent_to_sign_in_with_its_reason(self, client: TestClient, monkeypatch):
-        from package.core.config import get_settings
+        from package.core.config import clear_settings_caches
 
         monkeypatch.setenv("REGISTRY_TOKEN_MAX_USES", "2")
-        get_settings.cache_clear()
+        clear_settings_caches()
         browser = _signed_in(client)
         assert browser.get("/").status_code == 200
         assert browser.get("/").status_code == 200
@@ -266,7 +266,7 @@ class TestRegisterErrors:
         from package.core.config import clear_settings_caches
 
         monkeypatch.setenv("REGISTRY_INGEST_MIN_SCORE", "0.99")
-        clear_settings_caches()
+        clear_settings_caches()  # the rating domain's settings too
         response = self._post(client, RESNET)
         assert response.status_code == 424 and "Refused: rating too low" in response.text
         assert client.post("/artifacts", json=[{"name": "*"}]).json() == []
@@ -283,7 +283,7 @@ class TestRateAndPages:
         from package.core.config import clear_settings_caches
 
         monkeypatch.setenv("REGISTRY_RATE_ON_INGEST", "false")
-        clear_settings_caches()
+        clear_settings_caches()  # the rating domain's settings too
         model_id = register(RESNET)
         browser = _signed_in(client)
         page = browser.get(f"/web/artifact/model/{model_id}")
@@ -296,12 +296,12 @@ class TestRateAndPages:
         assert "RATE" in actions
 
     def test_the_catalog_is_paginated(self, client: TestClient, register: Callable[..., str], monkeypatch):
-        from package.core.config import get_settings
+        from package.core.config import clear_settings_caches
         from package.routers.web.config import get_web_settings
 
         monkeypatch.setenv("REGISTRY_WEB_PAGE_SIZE", "5")
         get_web_settings.cache_clear()
-        get_settings.cache_clear()
+        clear_settings_caches()
         for repo in ("microsoft/resnet-50", "crangana/trained-gender", "google-bert/bert-base-uncased"):
             register(f"https://huggingface.co/{repo}")
         for repo in ("rajpurkar/squad", "ILSVRC/imagenet-1k", "bookcorpus/bookcorpus"):
