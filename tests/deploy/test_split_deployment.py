@@ -11,6 +11,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import jsonschema  # type: ignore[import-untyped]  # no stubs pinned; used for one check
@@ -48,8 +49,23 @@ def test_compose_file_describes_one_container_per_domain():
     assert all(services[name].get("profiles") for name in extra), "helpers must not start by default"
 
 
+def _schema_with_env_file_objects() -> dict[str, Any]:
+    """The npm schema (1.0.0) predates Compose 2.24's `env_file` entries `{path, required}`: add them."""
+    schema: dict[str, Any] = json.loads(compose_schema().read_text())
+    entry = {
+        "type": "object",
+        "properties": {"path": {"type": "string"}, "required": {"type": "boolean"}},
+        "required": ["path"],
+        "additionalProperties": False,
+    }
+    schema["definitions"]["service"]["properties"]["env_file"] = {
+        "oneOf": [{"type": "string"}, {"type": "array", "items": {"oneOf": [{"type": "string"}, entry]}}]
+    }
+    return schema
+
+
 def test_compose_file_is_valid_against_the_compose_specification_schema():
-    validator = jsonschema.Draft201909Validator(json.loads(compose_schema().read_text()))
+    validator = jsonschema.Draft201909Validator(_schema_with_env_file_objects())
     assert [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(compose())] == []
     broken = compose()
     broken["services"]["auth"]["depends_on"] = {"health": {"condition": "when_ready"}}
