@@ -5,11 +5,11 @@ A malformed header is suspicious rather than harmless: parser bugs in loaders ar
 
 from __future__ import annotations
 
-import ast
 import json
 import struct
 from typing import IO
 
+from package.core import pyast
 from package.routers.safety.interface import FindingKind, Verdict
 from package.routers.safety.outcome import Outcome
 
@@ -149,7 +149,7 @@ def numpy_header(stream: IO[bytes], out: Outcome) -> bool | None:
         return None
     text = stream.read(length).decode("latin-1")
     try:
-        header = ast.literal_eval(text)  # literals only: evaluates no code
+        header = pyast.literal(text)  # literals only: evaluates no code
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         header = None
     if not isinstance(header, dict) or "descr" not in header:

@@ -8,12 +8,13 @@ an opcode budget bound the time.
 
 from __future__ import annotations
 
-import ast
 import pickletools
 import struct
 import time
 from dataclasses import dataclass, field
 from typing import IO
+
+from package.core import pyast
 
 MAX_KEPT_STRING = 4096  # longer strings cannot be module or attribute names worth resolving
 MAX_LINE = 65536  # protocol-0 arguments end at a newline; a longer line is not a real pickle
@@ -306,7 +307,7 @@ def _quoted(line: str) -> str | None:
     if len(line) > MAX_KEPT_STRING:
         return None
     try:
-        value = ast.literal_eval(line)  # a quoted literal only; literal_eval evaluates nothing else
+        value = pyast.literal(line)  # a quoted literal only; literal_eval evaluates nothing else
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         raise PickleError("STRING argument is not a quoted string") from None
     return value if isinstance(value, str) else value.decode("latin-1") if isinstance(value, bytes) else None

@@ -14,6 +14,7 @@ import re
 import sys
 from dataclasses import dataclass
 
+from package.core import pyast
 from package.routers.rating.inputs.card import CodeBlock
 
 PYTHON_LANGUAGES = {"python", "py", "python3", "py3", "ipython", "ipython3", "pycon", "jupyter"}
@@ -71,7 +72,7 @@ def is_python(block: CodeBlock) -> bool:
     if block.language:
         return False
     try:
-        tree = ast.parse(prepare(block.text))
+        tree = pyast.parse(prepare(block.text))
     except (SyntaxError, ValueError):
         return False
     return any(isinstance(node, ast.Import | ast.ImportFrom) for node in ast.walk(tree))
@@ -156,7 +157,7 @@ def check(text: str, aliases: set[str]) -> SnippetCheck:
     """The problems of a Python snippet; `aliases` are the names this model goes by (lower case)."""
     code = prepare(text)
     try:
-        tree = ast.parse(code)
+        tree = pyast.parse(code)
     except (SyntaxError, ValueError) as exc:
         line = getattr(exc, "lineno", None)
         return SnippetCheck((f"does not parse ({getattr(exc, 'msg', exc)} at line {line})",))
