@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
+from urllib.parse import quote
 
 from package.core.config import Settings
 from package.core.errors import NotFound, RegistryError, UpstreamGated
@@ -16,7 +17,7 @@ from package.core.upstream.clients import Upstreams
 from package.core.upstream.snapshot import FileStream, RemoteFile, Snapshot
 from package.routers.artifacts import database
 from package.routers.artifacts.bundle import BundleEntry, stream_zip
-from package.routers.artifacts.config import get_artifacts_settings
+from package.routers.artifacts.config import ArtifactsSettings, DownloadRedirect, get_artifacts_settings
 from package.routers.artifacts.interface import ArtifactRecord, MirrorStatus
 from package.routers.artifacts.mirror import caches, get_mirror_queue, tee
 
@@ -193,3 +194,22 @@ def safe_name(name: str) -> str:
     """A name fit for a download's file name (no path, quote or control characters)."""
     cleaned = "".join(c if c.isalnum() or c in "-_." else "_" for c in name).strip("._")
     return cleaned or "artifact"
+
+
+def disposition(filename: str) -> str:
+    """An attachment Content-Disposition that survives any file name."""
+    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "_")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+def presigned_url(storage: Storage, plan: BlobPlan, downloads: ArtifactsSettings | None = None) -> str | None:
+    """The blob store's short-lived URL for a stored file when downloads redirect there (S3), else None."""
+    downloads = downloads or get_artifacts_settings()
+    if downloads.download_redirect is not DownloadRedirect.PRESIGNED:
+        return None
+    return storage.blobs.presigned_url(
+        plan.sha256,
+        disposition=disposition(plan.filename),
+        media_type=plan.media_type,
+        expires_seconds=downloads.presign_seconds,
+    )

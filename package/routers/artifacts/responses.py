@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
 
 from fastapi import Request, Response
 from fastapi.responses import RedirectResponse, StreamingResponse
@@ -11,18 +10,19 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 from package.core.config import Settings
 from package.core.errors import RangeNotSatisfiable
 from package.core.storage import Storage
-from package.routers.artifacts.config import ArtifactsSettings, DownloadRedirect, get_artifacts_settings
-from package.routers.artifacts.downloads import BlobPlan, DownloadPlan, RedirectPlan, StreamPlan
+from package.routers.artifacts.config import ArtifactsSettings, get_artifacts_settings
+from package.routers.artifacts.downloads import (
+    BlobPlan,
+    DownloadPlan,
+    RedirectPlan,
+    StreamPlan,
+    disposition,
+    presigned_url,
+)
 from package.routers.artifacts.opened_file import OpenedFileResponse
 
 # ASCII digits only (\d takes any script's digits, which int() may refuse), and few enough for int().
 _RANGE = re.compile(r"^bytes=([0-9]{0,18})-([0-9]{0,18})$")
-
-
-def disposition(filename: str) -> str:
-    """An attachment Content-Disposition that survives any file name."""
-    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "_")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def to_response(
@@ -48,14 +48,7 @@ def to_response(
 
 def _presigned(plan: BlobPlan, storage: Storage, downloads: ArtifactsSettings) -> Response | None:
     """A redirect to the blob store's own short-lived URL (Range and ETag are then S3's), when it has one."""
-    if downloads.download_redirect is not DownloadRedirect.PRESIGNED:
-        return None
-    url = storage.blobs.presigned_url(
-        plan.sha256,
-        disposition=disposition(plan.filename),
-        media_type=plan.media_type,
-        expires_seconds=downloads.presign_seconds,
-    )
+    url = presigned_url(storage, plan, downloads)
     if url is None:
         return None
     # The URL expires: no cache may keep the redirect longer than the signature lives.

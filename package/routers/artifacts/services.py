@@ -28,6 +28,7 @@ from package.routers.artifacts.downloads import BlobPlan as BlobPlan  # re-expor
 from package.routers.artifacts.downloads import DownloadPlan as DownloadPlan
 from package.routers.artifacts.downloads import RedirectPlan as RedirectPlan
 from package.routers.artifacts.downloads import StreamPlan as StreamPlan
+from package.routers.artifacts.downloads import presigned_url as presigned_url
 from package.routers.artifacts.errors import ArtifactNotFound, DuplicateArtifact
 from package.routers.artifacts.interface import (
     ARTIFACT_ID_PATTERN,

@@ -109,6 +109,10 @@ def get_response(
     headers = file_headers(hub_file)
     if isinstance(plan, artifact_services.RedirectPlan):
         return RedirectResponse(plan.url, status_code=307)
+    if isinstance(plan, artifact_services.BlobPlan) and plan.local_path is None:
+        url = artifact_services.presigned_url(storage, plan)
+        if url is not None:  # S3: the bytes come from the blob store itself, as the Hub's CDN redirects
+            return RedirectResponse(url, status_code=302, headers=headers | {"Cache-Control": "no-store"})
     if isinstance(plan, artifact_services.BlobPlan) and plan.local_path is not None:
         # Starlette answers Range (and If-Range on our ETag) itself, reading the file off the event loop.
         return FileResponse(plan.local_path, media_type=OCTETS, headers=headers)
