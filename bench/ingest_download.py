@@ -69,7 +69,10 @@ def _timed(call: object) -> float:
     return time.perf_counter() - started
 
 
-def _start_registry(hub: FakeHub, data_dir: Path, mirror: str) -> tuple[subprocess.Popen[bytes], str]:
+def _start_registry(
+    hub: FakeHub, data_dir: Path, mirror: str, extra: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """A registry server on a free loopback port against the fake hub (`extra`: more settings)."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
     env |= {
@@ -80,6 +83,7 @@ def _start_registry(hub: FakeHub, data_dir: Path, mirror: str) -> tuple[subproce
         "REGISTRY_LOG_LEVEL": "WARNING",
         "HF_HOME": str(data_dir / "hf"),
     }
+    env |= extra or {}
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "main:app", "--port", str(port), "--log-level", "warning"],
         cwd=ROOT,

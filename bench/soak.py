@@ -13,11 +13,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import itertools
-import os
 import random
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -28,44 +26,18 @@ from pathlib import Path
 
 import httpx
 
+from bench.ingest_download import _start_registry
 from tests.fakehub import FakeHub
 
-ROOT = Path(__file__).resolve().parents[1]
 ADMIN = {
     "user": {"name": "ece30861defaultadminuser", "is_admin": True},
     "secret": {"password": "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE artifacts;"},
 }
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _start(hub: FakeHub, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
-    env |= {
-        "REGISTRY_DATA_DIR": str(data_dir),
-        "HF_ENDPOINT": hub.hf_url,
-        "GITHUB_API_URL": hub.github_url,
-        "REGISTRY_LOG_LEVEL": "WARNING",
-        "REGISTRY_RATE_LIMIT_PER_MINUTE": "0",  # one client address sends everything here
-        "HF_HOME": str(data_dir / "hf"),
-    }
-    command = [sys.executable, "-m", "uvicorn", "main:app", "--port", str(port), "--log-level", "warning"]
-    proc = subprocess.Popen(command, cwd=ROOT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            httpx.get(f"{url}/health", timeout=1)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    return proc, url
+    """A registry server without the per-client rate limit: one client address sends everything here."""
+    return _start_registry(hub, data_dir, "eager", {"REGISTRY_RATE_LIMIT_PER_MINUTE": "0"})
 
 
 def _rss_mib(pid: int) -> float:
