@@ -276,6 +276,14 @@ def all_records(storage: Storage, *, include_hidden: bool = False) -> list[Artif
     return database.list_all(storage, include_hidden=include_hidden)
 
 
+def find_record(storage: Storage, artifact_id: str, *, include_hidden: bool = False) -> ArtifactRecord | None:
+    """The artifact record with this id whatever its type, or None (nothing else is read: no snapshot)."""
+    record = database.get(storage, check_artifact_id(artifact_id))
+    if record is None or (not include_hidden and database.is_hidden(storage, artifact_id)):
+        return None
+    return record
+
+
 def publish(storage: Storage, artifact_id: str) -> bool:
     """Make a hidden artifact visible (its rating is done); False when it is gone or was visible."""
     return database.unhide(storage, artifact_id)

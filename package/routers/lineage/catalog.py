@@ -37,7 +37,7 @@ from package.routers.lineage.references import (
 logger = logging.getLogger("registry.lineage")
 
 # Bump when the extraction changes, so entries written by older code are recomputed.
-SCHEMA = 1
+SCHEMA = 2
 # Which registered artifacts a reference of each kind may resolve to: (artifact type, source kinds).
 _TARGETS = {
     RefKind.MODEL: (ArtifactType.MODEL, {SourceKind.HF_MODEL}),
@@ -77,6 +77,11 @@ def compute_item(record: ArtifactRecord, snapshot: ArtifactSnapshot | None) -> d
         "relation": None,
         "aliases": [record.repo_id.lower()],
         "problem": None,
+        # What the reverse indexes of the stored catalog file this artifact under (see database.py).
+        "type": record.type.value,
+        "repo_name": record.repo_id.rsplit("/", 1)[-1].lower(),
+        "label": record.name.lower(),
+        "owner": record.repo_id.split("/", 1)[0].lower() if "/" in record.repo_id else None,
     }
     if snapshot is None:
         item["problem"] = f"No metadata was captured for artifact {record.id}."
@@ -96,9 +101,11 @@ def compute_item(record: ArtifactRecord, snapshot: ArtifactSnapshot | None) -> d
 
 
 def refresh(storage: Storage, record: ArtifactRecord) -> dict[str, Any]:
-    """Recompute and store one artifact's index item."""
+    """Recompute and store one artifact's index item (and its reverse-index rows)."""
     try:
-        snapshot: ArtifactSnapshot | None = artifact_services.details(storage, record.id).snapshot
+        snapshot: ArtifactSnapshot | None = artifact_services.details(
+            storage, record.id, include_hidden=True
+        ).snapshot
     except NotFound:
         snapshot = None
     item = compute_item(record, snapshot)
@@ -108,7 +115,7 @@ def refresh(storage: Storage, record: ArtifactRecord) -> dict[str, Any]:
 
 def index_artifact(storage: Storage, artifact_id: str) -> None:
     """Compute and store the index item of a freshly registered or updated artifact."""
-    index_details(storage, artifact_services.details(storage, artifact_id))
+    index_details(storage, artifact_services.details(storage, artifact_id, include_hidden=True))
 
 
 def index_details(storage: Storage, details: ArtifactDetails) -> None:
@@ -141,16 +148,24 @@ class Catalog:
         """An artifact's index entry."""
         return self.entries[self.record(artifact_id).id]
 
+    def keyed(self, artifact_type: ArtifactType, alias: str) -> list[str]:
+        """Registered artifacts of this type known by this (lower-case) repo id alias, oldest first."""
+        return self._by_key.get((artifact_type, alias), [])
+
+    def named(self, artifact_type: ArtifactType, repo_name: str) -> list[str]:
+        """Registered artifacts of this type whose repo name (no owner) is this, oldest first."""
+        return self._by_name.get((artifact_type, repo_name), [])
+
     def resolve(self, ref: Reference) -> list[str]:
         """The registered artifacts a reference names (none when the upstream is not registered)."""
         artifact_type, source_kinds = _TARGETS[ref.kind]
         target = ref.target.lower()
-        found = self._by_key.get((artifact_type, target), [])
+        found = self.keyed(artifact_type, target)
         if not found and "/" not in target:
             # A legacy owner-less id (`distilbert-base-uncased`) names the one registered `<org>/<same name>`.
-            named = self._by_name.get((artifact_type, target), [])
+            named = self.named(artifact_type, target)
             found = named if len(named) == 1 else []
-        return [i for i in found if self.records[i].source_kind in source_kinds]
+        return [i for i in found if self.record(i).source_kind in source_kinds]
 
     def parents(
         self, artifact_id: str, kinds: frozenset[RefKind] = frozenset({RefKind.MODEL})

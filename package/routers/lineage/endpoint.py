@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from package.core.auth_middleware import CanSearch
 from package.core.errors import BadRequest, Forbidden, documented
 from package.core.storage import Store
+from package.routers.artifacts.dependencies import CurrentModel
 from package.routers.artifacts.errors import ArtifactNotFound
 from package.routers.artifacts.interface import ArtifactType
 from package.routers.lineage import services
@@ -27,9 +28,9 @@ ERRORS = documented(BadRequest, LineageUnavailable, Forbidden, ArtifactNotFound)
     summary="Retrieve the lineage graph for this artifact. (BASELINE)",
 )
 def get_lineage(
-    id: str,
     storage: Store,
     _: CanSearch,
+    model: CurrentModel,
     include: Annotated[
         str | None,
         Query(
@@ -38,7 +39,7 @@ def get_lineage(
     ] = None,
 ) -> ArtifactLineageGraph:
     """The model, its whole registered and upstream ancestry and its registered descendants."""
-    return services.lineage(storage, model_id=id, include=services.parse_include(include))
+    return services.model_lineage(storage, model, include=services.parse_include(include))
 
 
 @router.get(

@@ -6,14 +6,17 @@ Other domains use `parent_ids`, `ancestor_ids` and `descendant_ids` (rating's tr
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from package.core.errors import BadRequest
-from package.core.events import ArtifactChange, ArtifactEvent, on_artifact_change
+from package.core.events import ArtifactChange, ArtifactEvent, on_artifact_change, on_reset
 from package.core.storage import Storage, get_storage
 from package.routers.artifacts import services as artifact_services
-from package.routers.artifacts.interface import ArtifactType
+from package.routers.artifacts.interface import ArtifactRecord, ArtifactType
 from package.routers.lineage import catalog as catalogs
 from package.routers.lineage import database, graph
+from package.routers.lineage import stored as stored_catalogs
+from package.routers.lineage.catalog import Catalog as Catalog  # re-exported: rating shares one
 from package.routers.lineage.errors import LineageUnavailable
 from package.routers.lineage.interface import ArtifactCost, ArtifactLineageGraph, LineageInclude
 from package.routers.lineage.references import RefKind
@@ -26,25 +29,47 @@ logger = logging.getLogger("registry.lineage")
 _INCLUDE_KINDS = {LineageInclude.DATASETS: RefKind.DATASET, LineageInclude.CODE: RefKind.CODE}
 
 
-def parent_ids(storage: Storage, artifact_id: str) -> list[str]:
+def open_catalog(storage: Storage) -> Catalog:
+    """A catalog of the registry that reads only what it is asked about (share one per request)."""
+    return stored_catalogs.load(storage)
+
+
+def parent_ids(storage: Storage, artifact_id: str, *, catalog: Catalog | None = None) -> list[str]:
     """Ids of the registered models a model names as its direct base models (NotFound for an unknown id)."""
-    catalog = catalogs.load(storage)
+    catalog = catalog or open_catalog(storage)
     catalog.record(artifact_services.check_artifact_id(artifact_id))
     return [parent for parent, _ in catalog.parents(artifact_id)]
 
 
-def ancestor_ids(storage: Storage, artifact_id: str) -> list[str]:
+def ancestor_ids(storage: Storage, artifact_id: str, *, catalog: Catalog | None = None) -> list[str]:
     """Ids of every registered ancestor model, nearest first, each once (cycle-safe)."""
-    catalog = catalogs.load(storage)
+    catalog = catalog or open_catalog(storage)
     catalog.record(artifact_services.check_artifact_id(artifact_id))
     return catalog.walk(artifact_id, catalog.parents)
 
 
-def descendant_ids(storage: Storage, artifact_id: str) -> list[str]:
+def descendant_ids(storage: Storage, artifact_id: str, *, catalog: Catalog | None = None) -> list[str]:
     """Ids of every registered model derived from this one, nearest first, each once (cycle-safe)."""
-    catalog = catalogs.load(storage)
+    catalog = catalog or open_catalog(storage)
     catalog.record(artifact_services.check_artifact_id(artifact_id))
     return catalog.walk(artifact_id, catalog.children)
+
+
+def named_records(
+    storage: Storage, artifact_type: ArtifactType, names: Iterable[str], *, owner: str | None = None
+) -> list[ArtifactRecord]:
+    """Published artifacts of a type that a (lower-case) name may mean: by repo id, repo name without owner
+    or registered name, plus every one from `owner`; oldest first. A superset: callers check each."""
+    stored_catalogs.ensure_index(storage)
+    found: list[str] = []
+    for name in dict.fromkeys(names):
+        for partition in (database.KEY, database.NAME, database.LABEL):
+            found += database.lookup(storage, partition, artifact_type.value, name)
+    if owner:
+        found += database.lookup(storage, database.OWNER, artifact_type.value, owner)
+    records = [artifact_services.find_record(storage, i) for i in dict.fromkeys(found)]
+    kept = [r for r in records if r is not None and r.type is artifact_type]
+    return sorted(kept, key=lambda r: (r.created_at, r.id))
 
 
 def parse_include(raw: str | None) -> frozenset[RefKind]:
@@ -65,7 +90,14 @@ def parse_include(raw: str | None) -> frozenset[RefKind]:
 def lineage(storage: Storage, *, model_id: str, include: frozenset[RefKind]) -> ArtifactLineageGraph:
     """A registered model's lineage graph (400 when its metadata is missing or malformed, 404 unknown)."""
     record = artifact_services.load(storage, ArtifactType.MODEL, model_id)
-    catalog = catalogs.load(storage)
+    return model_lineage(storage, record, include=include)
+
+
+def model_lineage(
+    storage: Storage, record: ArtifactRecord, *, include: frozenset[RefKind]
+) -> ArtifactLineageGraph:
+    """`lineage` of a model already loaded (e.g. by `CurrentModel`)."""
+    catalog = open_catalog(storage)
     problem = catalog.entry(record.id).problem
     if problem:
         raise LineageUnavailable(f"The lineage graph cannot be computed: {problem}")
@@ -84,7 +116,7 @@ def cost(
     its lineage closure of base models, plus the datasets and code `include` asks for."""
     record = artifact_services.load(storage, artifact_type, artifact_id)
     kinds = include if dependency else None
-    return graph.cost_map(catalogs.load(storage), record.id, kinds=kinds)
+    return graph.cost_map(open_catalog(storage), record.id, kinds=kinds)
 
 
 def lineage_and_cost(
@@ -93,7 +125,7 @@ def lineage_and_cost(
     """A page's view in one read of the catalog: the lineage graph (models whose metadata allow one, else
     None) and the cost with the default dependencies (base models)."""
     record = artifact_services.load(storage, artifact_type, artifact_id)
-    catalog = catalogs.load(storage)
+    catalog = open_catalog(storage)
     graph_view = None
     if artifact_type is ArtifactType.MODEL and not catalog.entry(record.id).problem:
         graph_view = graph.lineage_graph(catalog, record.id, include)
@@ -112,6 +144,16 @@ def _on_artifact_change(change: ArtifactChange) -> None:
         catalogs.index_details(storage, written)
 
 
+def _on_reset(storage: Storage) -> None:
+    stored_catalogs.mark_indexed(storage)
+
+
 def register_hooks() -> None:
     """Keep the lineage index in step with registrations, updates and deletions."""
     on_artifact_change(_on_artifact_change)
+    on_reset(_on_reset)
+
+
+def resume_background() -> None:
+    """Build the reverse index once for a database written before it existed (a no-op afterwards)."""
+    stored_catalogs.ensure_index(get_storage())

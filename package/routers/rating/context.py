@@ -77,10 +77,11 @@ class RatingContext:
         upstreams: Upstreams,
         settings: Settings,
         details: ArtifactDetails,
-        records: list[ArtifactRecord],
+        records: list[ArtifactRecord],  # the registered artifacts the model may name (a superset)
         parent_ids: list[str],
         score_parent: Callable[[str], ParentScore | None],
         now: dt.datetime | None = None,
+        card: Card | None = None,
     ) -> None:
         self.storage = storage
         self.upstreams = upstreams
@@ -90,7 +91,7 @@ class RatingContext:
         self.snapshot = details.snapshot
         self.readme = details.readme
         self.now = now or dt.datetime.now(dt.UTC)
-        self.card: Card = parse_card(details.readme)
+        self.card: Card = card if card is not None else parse_card(details.readme)
         self.refs: ModelRefs = model_refs(details.record, details.snapshot, self.card)
         self.links: Links = resolve(self.refs, records, details.record.id)
         self.parent_ids = [p for p in dict.fromkeys(parent_ids) if p != details.record.id]

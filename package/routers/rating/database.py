@@ -7,6 +7,11 @@ Item layout (partition key / sort key):
                                       that ingest did not capture
   RATINGEPOCH / current               a random value that changes with every reset: facts fetched before a
                                       reset are not stored after it
+  RATINGDEP / <key>|<model id>        the stored rating of the model depends on <key>: `id:<artifact id>`
+                                      (a registered artifact it read), `ref:<name>` (a name it gives a
+                                      dataset, code or parent), `owner:<owner>` (its owner, for code of the
+                                      same family); written with the rating and removed with it, so the
+                                      ratings an artifact change invalidates are found without reading all
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from package.routers.rating.interface import RatingReport
 
 RATING = "RATING"
 FACTS = "RATINGFACTS"
+DEPENDS = "RATINGDEP"
+_MAX_KEY = 300
 EPOCH, EPOCH_SK = "RATINGEPOCH", "current"
 logger = logging.getLogger("registry.rating")
 _epoch_at_miss: dict[str, str] = {}  # facts key -> the epoch when its cache was found empty or stale
@@ -41,14 +48,48 @@ def get_report(storage: Storage, artifact_id: str) -> RatingReport | None:
         return None
 
 
+def dependency_keys(report: RatingReport) -> set[str]:
+    """What a stored rating is filed under in the dependency index."""
+    inputs = report.inputs
+    keys = {f"id:{i}" for i in inputs.used_ids}
+    keys |= {f"ref:{r}" for r in (*inputs.dataset_refs, *inputs.code_refs, *inputs.parent_refs)}
+    if inputs.owner:
+        keys.add(f"owner:{inputs.owner}")
+    return {key[:_MAX_KEY] for key in keys}
+
+
+def _dependency_rows(report: RatingReport | None) -> set[str]:
+    if report is None:
+        return set()
+    return {f"{key}|{report.artifact_id}" for key in dependency_keys(report)}
+
+
 def put_report(storage: Storage, report: RatingReport) -> None:
-    """Store a model's rating."""
+    """Store a model's rating and file it under what it depends on (rows first, so none is ever missing)."""
+    old_rows = _dependency_rows(get_report(storage, report.artifact_id))
+    new_rows = _dependency_rows(report)
+    for row in new_rows - old_rows:
+        storage.records.put(DEPENDS, row, {"id": report.artifact_id})
     storage.records.put(RATING, report.artifact_id, report.model_dump(mode="json"))
+    for row in old_rows - new_rows:
+        storage.records.delete(DEPENDS, row)
 
 
 def delete_report(storage: Storage, artifact_id: str) -> None:
-    """Forget a model's rating."""
+    """Forget a model's rating and its dependency rows."""
+    rows = _dependency_rows(get_report(storage, artifact_id))
     storage.records.delete(RATING, artifact_id)
+    for row in rows:
+        storage.records.delete(DEPENDS, row)
+
+
+def dependents(storage: Storage, keys: set[str]) -> set[str]:
+    """Models whose stored rating is filed under any of these keys (rows may be stale: check each)."""
+    found: set[str] = set()
+    for key in keys:
+        for record in storage.records.query(DEPENDS, prefix=f"{key[:_MAX_KEY]}|"):
+            found.add(str(record.item.get("id") or record.sk.rsplit("|", 1)[-1]))
+    return found
 
 
 def list_reports(storage: Storage) -> list[RatingReport]:
@@ -111,3 +152,25 @@ def _epoch(storage: Storage) -> str:
     except ConditionFailed:  # another writer created it first
         item = storage.records.get(EPOCH, EPOCH_SK)
         return str(item["epoch"]) if item else ""
+
+
+DEPENDS_VERSION = 1
+_VERSION_PK, _VERSION_SK = "RATINGDEPINDEX", "version"
+
+
+def ensure_dependency_index(storage: Storage) -> int:
+    """File every stored rating in the dependency index once, for a database that predates it; how many."""
+    item = storage.records.get(_VERSION_PK, _VERSION_SK)
+    if item is not None and int(item.get("version") or 0) >= DEPENDS_VERSION:
+        return 0
+    reports = list_reports(storage)
+    for report in reports:
+        for row in _dependency_rows(report):
+            storage.records.put(DEPENDS, row, {"id": report.artifact_id})
+    mark_dependency_index(storage)
+    return len(reports)
+
+
+def mark_dependency_index(storage: Storage) -> None:
+    """Record that every stored rating is filed in the dependency index (e.g. after a reset: none is)."""
+    storage.records.put(_VERSION_PK, _VERSION_SK, {"version": DEPENDS_VERSION})

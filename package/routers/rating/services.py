@@ -19,6 +19,7 @@ from package.core.events import ArtifactChange, ArtifactEvent, add_ingest_gate, 
 from package.core.storage import Storage, get_storage
 from package.core.upstream.clients import Upstreams, get_upstreams
 from package.routers.artifacts import services as artifact_services
+from package.routers.artifacts.errors import ArtifactNotFound
 from package.routers.artifacts.interface import ArtifactDetails, ArtifactRecord, ArtifactType, AuditAction
 from package.routers.lineage import services as lineage_services
 from package.routers.lineage.interface import ModelRefs
@@ -26,7 +27,7 @@ from package.routers.rating import database, scoring
 from package.routers.rating.config import get_rating_settings
 from package.routers.rating.context import MetricUnavailable, ParentScore, RatingContext
 from package.routers.rating.errors import NotAModel
-from package.routers.rating.inputs.card import parse_card
+from package.routers.rating.inputs.card import Card, parse_card
 from package.routers.rating.inputs.linking import model_refs, refers_to
 from package.routers.rating.interface import ModelRating, RatingInputs, RatingPipelineStats, RatingReport
 from package.routers.rating.jobs import RatingPipeline
@@ -58,24 +59,30 @@ def pipeline_stats() -> RatingPipelineStats:
 
 
 # ----- reading ratings ---------------------------------------------------------------------------------
-def _model_details(storage: Storage, artifact_id: str, *, include_hidden: bool = False) -> ArtifactDetails:
-    details = artifact_services.details(storage, artifact_id, include_hidden=include_hidden)
-    if details.record.type is not ArtifactType.MODEL:
+def _model_record(storage: Storage, artifact_id: str, *, include_hidden: bool = False) -> ArtifactRecord:
+    """The model's record alone (no snapshot or README): 400 for another type, 404 unknown."""
+    record = artifact_services.find_record(storage, artifact_id, include_hidden=include_hidden)
+    if record is None:
+        raise ArtifactNotFound(f"No artifact has id {artifact_id}.")
+    if record.type is not ArtifactType.MODEL:
         raise NotAModel(
-            f"Artifact {artifact_id} is a {details.record.type.value}, not a model: only models are rated."
+            f"Artifact {artifact_id} is a {record.type.value}, not a model: only models are rated."
         )
-    return details
+    return record
+
+
+def _model_details(storage: Storage, artifact_id: str, *, include_hidden: bool = False) -> ArtifactDetails:
+    _model_record(storage, artifact_id, include_hidden=include_hidden)
+    return artifact_services.details(storage, artifact_id, include_hidden=include_hidden)
 
 
 def rate_model(
     storage: Storage, upstreams: Upstreams, settings: Settings, *, artifact_id: str, principal: Principal
 ) -> ModelRating:
     """The model's rating (400 non-model, 404 unknown, 500 naming a metric that failed); audited as RATE."""
-    details = _model_details(storage, artifact_id)
-    report = current_report(storage, upstreams, settings, details)
-    artifact_services.record_audit(
-        storage, record=details.record, principal=principal, action=AuditAction.RATE
-    )
+    record = _model_record(storage, artifact_id)
+    report = record_report(storage, upstreams, settings, record)
+    artifact_services.record_audit(storage, record=record, principal=principal, action=AuditAction.RATE)
     return report.rating
 
 
@@ -83,8 +90,19 @@ def rating_report(
     storage: Storage, upstreams: Upstreams, settings: Settings, *, artifact_id: str
 ) -> RatingReport:
     """The model's rating with every metric's reason and the inputs it read, and its safety verdict."""
-    report = current_report(storage, upstreams, settings, _model_details(storage, artifact_id))
+    report = record_report(storage, upstreams, settings, _model_record(storage, artifact_id))
     return report.model_copy(update={"safety": safety_services.summary(storage, artifact_id)})
+
+
+def record_report(
+    storage: Storage, upstreams: Upstreams, settings: Settings, record: ArtifactRecord
+) -> RatingReport:
+    """`current_report` of a model whose record is loaded: a current stored rating costs one read."""
+    stored = database.get_report(storage, record.id)
+    if stored is not None and stored.generation == record.generation:
+        return stored
+    details = artifact_services.details(storage, record.id, include_hidden=True)
+    return current_report(storage, upstreams, settings, details)
 
 
 def current_report(
@@ -94,10 +112,11 @@ def current_report(
     stored = database.get_report(storage, details.record.id)
     if stored is not None and stored.generation == details.record.generation:
         return stored
-    refs = model_refs(details.record, details.snapshot, parse_card(details.readme))
+    card = parse_card(details.readme)
+    refs = model_refs(details.record, details.snapshot, card)
 
     def compute(epoch: int) -> RatingReport:
-        report = _rate(storage, upstreams, settings, details, path=frozenset(), parallel=True)
+        report = _rate(storage, upstreams, settings, details, path=frozenset(), parallel=True, card=card)
         _store(storage, report, epoch)
         return report
 
@@ -112,33 +131,50 @@ def _rate(
     *,
     path: frozenset[str],
     parallel: bool,
+    card: Card | None = None,
 ) -> RatingReport:
-    """Compute a rating now. `path`: the models whose parents are being rated (cycle guard)."""
-    records = artifact_services.all_records(storage)
+    """Compute a rating now. `path`: the models whose parents are being rated (cycle guard).
+
+    One lineage catalog serves the request; only the artifacts the model may name are read."""
+    card = card or parse_card(details.readme)
+    refs = model_refs(details.record, details.snapshot, card)
+    catalog = lineage_services.open_catalog(storage)
     trail = path | {details.record.id}
     context = RatingContext(
         storage=storage,
         upstreams=upstreams,
         settings=settings,
         details=details,
-        records=records,
-        parent_ids=_parent_ids(storage, details, records),
+        records=_named_candidates(storage, refs),
+        parent_ids=_parent_ids(storage, details, refs, catalog),
         score_parent=lambda parent: _parent_score(storage, upstreams, settings, parent, trail),
+        card=card,
     )
     return scoring.rate(context, parallel=parallel)
 
 
-def _parent_ids(storage: Storage, details: ArtifactDetails, records: list[ArtifactRecord]) -> list[str]:
+def _named_candidates(storage: Storage, refs: ModelRefs) -> list[ArtifactRecord]:
+    """The registered datasets and code the model may name (a superset `resolve` narrows), oldest first."""
+    datasets = lineage_services.named_records(
+        storage, ArtifactType.DATASET, (*refs.dataset_refs, *refs.code_refs)
+    )
+    code = lineage_services.named_records(storage, ArtifactType.CODE, refs.code_refs, owner=refs.owner)
+    return sorted([*datasets, *code], key=lambda r: (r.created_at, r.id))
+
+
+def _parent_ids(
+    storage: Storage, details: ArtifactDetails, refs: ModelRefs, catalog: lineage_services.Catalog
+) -> list[str]:
     """The model's registered direct parents, from the lineage graph.
 
     A model the lineage graph does not show yet (unpublished, REGISTRY_ASYNC_RATING) falls back to the base
     models its card names.
     """
     try:
-        return lineage_services.parent_ids(storage, details.record.id)
+        return lineage_services.parent_ids(storage, details.record.id, catalog=catalog)
     except NotFound:
-        refs = model_refs(details.record, details.snapshot, parse_card(details.readme))
-        return [r.id for r in records if r.type is ArtifactType.MODEL and refers_to(refs, r)]
+        named = lineage_services.named_records(storage, ArtifactType.MODEL, refs.parent_refs)
+        return [r.id for r in named if refers_to(refs, r)]
 
 
 def _ancestor_ids(storage: Storage, artifact_id: str) -> list[str]:
@@ -155,12 +191,16 @@ def _parent_score(
     if parent_id in path:
         return None
     try:
-        details = _model_details(storage, parent_id)
+        record = _model_record(storage, parent_id)
     except (NotFound, BadRequest):
         return None
     stored = database.get_report(storage, parent_id)
-    if stored is not None and stored.generation == details.record.generation:
-        return ParentScore(parent_id, details.record.name, stored.rating.net_score)
+    if stored is not None and stored.generation == record.generation:
+        return ParentScore(parent_id, record.name, stored.rating.net_score)
+    try:
+        details = artifact_services.details(storage, parent_id)
+    except NotFound:
+        return None
     epoch = get_pipeline().epoch(parent_id)
     try:
         report = _rate(storage, upstreams, settings, details, path=path, parallel=False)
@@ -175,21 +215,31 @@ def _store(storage: Storage, report: RatingReport, epoch: int) -> None:
     previous = database.get_report(storage, report.artifact_id)
 
     def write() -> None:
-        try:
-            current = artifact_services.details(storage, report.artifact_id, include_hidden=True)
-        except NotFound:
-            return
-        if current.record.generation == report.generation:
+        current = artifact_services.find_record(storage, report.artifact_id, include_hidden=True)
+        if current is not None and current.generation == report.generation:
             database.put_report(storage, report)
 
     if not get_pipeline().store_if_current(report.artifact_id, epoch, write):
         return
     if previous is None or abs(previous.rating.net_score - report.rating.net_score) > 1e-9:
+        children = [
+            child
+            for child in _stored_reports(storage, database.dependents(storage, {f"id:{report.artifact_id}"}))
+            if report.artifact_id in child.inputs.parent_ids
+        ]
+        if not children:
+            return
         # In a lineage cycle a child is also an ancestor: re-rating it would re-rate this model, and so on.
         ancestors = set(_ancestor_ids(storage, report.artifact_id))
-        for child in database.list_reports(storage):
-            if report.artifact_id in child.inputs.parent_ids and child.artifact_id not in ancestors:
+        for child in children:
+            if child.artifact_id not in ancestors:
                 _invalidate(storage, child.artifact_id)
+
+
+def _stored_reports(storage: Storage, model_ids: set[str]) -> list[RatingReport]:
+    """The stored ratings of these models (those that have one)."""
+    reports = (database.get_report(storage, model_id) for model_id in sorted(model_ids))
+    return [report for report in reports if report is not None]
 
 
 # ----- keeping ratings current -------------------------------------------------------------------------
@@ -211,10 +261,19 @@ def _invalidate(storage: Storage, artifact_id: str) -> None:
 
 
 def _dependents(storage: Storage, record: ArtifactRecord) -> set[str]:
-    """Models whose rating reads (or would read) this artifact."""
+    """Models whose rating reads (or would read) this artifact (found through the dependency index)."""
+    repo_id = record.repo_id.lower()
+    keys = {
+        f"id:{record.id}",
+        f"ref:{repo_id}",
+        f"ref:{record.name.lower()}",
+        f"ref:{repo_id.rsplit('/', 1)[-1]}",
+    }
+    if record.type is ArtifactType.CODE and "/" in repo_id:
+        keys.add(f"owner:{repo_id.split('/', 1)[0]}")
     found = {
         report.artifact_id
-        for report in database.list_reports(storage)
+        for report in _stored_reports(storage, database.dependents(storage, keys))
         if record.id in report.inputs.used_ids or refers_to(_refs(report.inputs), record)
     }
     found |= {model for model, refs in get_pipeline().watched().items() if refers_to(refs, record)}
@@ -232,7 +291,11 @@ def _on_artifact_change(change: ArtifactChange) -> None:
     if event is ArtifactEvent.DELETED:
         pipeline.invalidate(artifact_id)
         database.delete_report(storage, artifact_id)
-        readers = {r.artifact_id for r in database.list_reports(storage) if artifact_id in r.inputs.used_ids}
+        readers = {
+            r.artifact_id
+            for r in _stored_reports(storage, database.dependents(storage, {f"id:{artifact_id}"}))
+            if artifact_id in r.inputs.used_ids
+        }
         for model in readers | set(pipeline.watched()):
             _invalidate(storage, model)
         return
@@ -330,8 +393,9 @@ def _ingest_gate(artifact_id: str) -> None:
         )
 
 
-def _on_reset(_: Storage) -> None:
+def _on_reset(storage: Storage) -> None:
     get_pipeline().forget()
+    database.mark_dependency_index(storage)
 
 
 def current_net_scores(storage: Storage) -> dict[str, float]:
@@ -360,6 +424,7 @@ def resume_background() -> int:
     every model without a stored rating is rated.
     """
     storage = get_storage()
+    database.ensure_dependency_index(storage)
     rated = {report.artifact_id for report in database.list_reports(storage)}
     visible = {record.id for record in artifact_services.all_records(storage)}
     queued = 0
