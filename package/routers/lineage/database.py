@@ -59,7 +59,10 @@ def _rows(artifact_id: str, item: dict[str, Any] | None) -> set[tuple[str, str]]
 
 def save(storage: Storage, artifact_id: str, item: dict[str, Any]) -> None:
     """Write (or replace) one artifact's index entry and its reverse-index rows."""
-    old_rows = _rows(artifact_id, entry(storage, artifact_id))
+    old = entry(storage, artifact_id)
+    if old == item:  # indexed already (another domain's hook asked first)
+        return
+    old_rows = _rows(artifact_id, old)
     new_rows = _rows(artifact_id, item)
     for partition, sort_key in new_rows - old_rows:
         storage.records.put(partition, sort_key, {"id": artifact_id})

@@ -132,6 +132,12 @@ def lineage_and_cost(
     return graph_view, graph.cost_map(catalog, record.id, kinds=frozenset({RefKind.MODEL}))
 
 
+def index_change(change: ArtifactChange) -> None:
+    """Bring the lineage index in step with an artifact event (idempotent: a domain whose hook reads the
+    index may call it first, whatever order the hooks run in)."""
+    _on_artifact_change(change)
+
+
 def _on_artifact_change(change: ArtifactChange) -> None:
     storage = get_storage()
     if change.event is ArtifactEvent.DELETED:

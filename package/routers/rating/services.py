@@ -302,6 +302,7 @@ def _on_artifact_change(change: ArtifactChange) -> None:
     details = artifact_services.changed_details(change) or _details_or_none(storage, artifact_id)
     if details is None:
         return
+    lineage_services.index_change(change)  # the ratings this schedules resolve names through its index
     if event is ArtifactEvent.UPDATED:
         pipeline.invalidate(artifact_id)
         database.delete_report(storage, artifact_id)

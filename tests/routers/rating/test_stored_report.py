@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from package.core.config import get_settings
+from package.core.config import clear_settings_caches
 from package.core.storage import get_storage
 from package.routers.artifacts import services as artifact_services
 from package.routers.rating import services
@@ -18,7 +18,7 @@ from package.routers.rating import services
 def no_background_rating(registry_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No rating starts on its own (set after registry_env clears REGISTRY_*, before the app reads it)."""
     monkeypatch.setenv("REGISTRY_RATE_ON_INGEST", "false")
-    get_settings.cache_clear()  # the autouse pipeline fixture has read the settings already
+    clear_settings_caches()  # the autouse pipeline fixture has read the settings (rating's too) already
 
 
 def test_none_until_rated_then_the_rating(
