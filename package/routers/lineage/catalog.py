@@ -100,8 +100,8 @@ def compute_item(record: ArtifactRecord, snapshot: ArtifactSnapshot | None) -> d
     return item
 
 
-def refresh(storage: Storage, record: ArtifactRecord) -> dict[str, Any]:
-    """Recompute and store one artifact's index item (and its reverse-index rows)."""
+def refresh(storage: Storage, record: ArtifactRecord, *, rebuild: bool = False) -> dict[str, Any]:
+    """Recompute and store one artifact's index item and its reverse-index rows (every row: `rebuild`)."""
     try:
         snapshot: ArtifactSnapshot | None = artifact_services.details(
             storage, record.id, include_hidden=True
@@ -109,7 +109,7 @@ def refresh(storage: Storage, record: ArtifactRecord) -> dict[str, Any]:
     except NotFound:
         snapshot = None
     item = compute_item(record, snapshot)
-    database.save(storage, record.id, item)
+    database.save(storage, record.id, item, rebuild=rebuild)
     return item
 
 

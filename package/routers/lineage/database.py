@@ -57,9 +57,9 @@ def _rows(artifact_id: str, item: dict[str, Any] | None) -> set[tuple[str, str]]
     return rows
 
 
-def save(storage: Storage, artifact_id: str, item: dict[str, Any]) -> None:
-    """Write (or replace) one artifact's index entry and its reverse-index rows."""
-    old = entry(storage, artifact_id)
+def save(storage: Storage, artifact_id: str, item: dict[str, Any], *, rebuild: bool = False) -> None:
+    """Write (or replace) one artifact's index entry and its reverse-index rows (all of them: `rebuild`)."""
+    old = None if rebuild else entry(storage, artifact_id)
     if old == item:  # indexed already (another domain's hook asked first)
         return
     old_rows = _rows(artifact_id, old)

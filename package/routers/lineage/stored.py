@@ -106,7 +106,7 @@ def ensure_index(storage: Storage) -> None:
         if database.index_version(storage) < INDEX_VERSION:
             records = artifact_services.all_records(storage, include_hidden=True)
             for record in records:
-                refresh(storage, record)
+                refresh(storage, record, rebuild=True)
             database.set_index_version(storage, INDEX_VERSION)
             logger.info("lineage index built", extra={"artifacts": len(records)})
         _checked.add(storage)
