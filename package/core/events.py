@@ -42,6 +42,7 @@ ResetHook = Callable[[Storage], None]
 ArtifactHook = Callable[[ArtifactEvent, str], None]
 ChangeHook = Callable[[ArtifactChange], None]
 IngestGate = Callable[[str], None]
+ChangeGate = Callable[[ArtifactChange], None]
 
 
 class FileWatcher(Protocol):
@@ -63,6 +64,7 @@ _reset_hooks: list[ResetHook] = []
 _artifact_hooks: list[ArtifactHook] = []
 _change_hooks: list[ChangeHook] = []
 _ingest_gates: list[IngestGate] = []
+_change_gates: list[ChangeGate] = []
 _file_watchers: list[FileWatcherFactory] = []
 _download_guards: list[DownloadGuard] = []
 
@@ -118,10 +120,19 @@ def add_ingest_gate(gate: IngestGate) -> None:
         _ingest_gates.append(gate)
 
 
-def run_ingest_gates(artifact_id: str) -> None:
-    """Apply every gate to a freshly stored artifact."""
+def add_change_gate(gate: ChangeGate) -> None:
+    """Like `add_ingest_gate`, but `gate(change)` gets what was written (a CREATED change): no read-back."""
+    if gate not in _change_gates:
+        _change_gates.append(gate)
+
+
+def run_ingest_gates(artifact_id: str, subject: object | None = None) -> None:
+    """Apply every gate to a freshly stored artifact (`subject`: its details as written, for change gates)."""
     for gate in list(_ingest_gates):
         gate(artifact_id)
+    change = ArtifactChange(ArtifactEvent.CREATED, artifact_id, subject)
+    for change_gate in list(_change_gates):
+        change_gate(change)
 
 
 def add_file_watcher(factory: FileWatcherFactory) -> None:
@@ -181,5 +192,6 @@ def clear_hooks() -> None:
     _artifact_hooks.clear()
     _change_hooks.clear()
     _ingest_gates.clear()
+    _change_gates.clear()
     _file_watchers.clear()
     _download_guards.clear()

@@ -108,3 +108,23 @@ def test_a_hook_subscribes_once():
     events.on_artifact_change(seen.append)
     events.emit_artifact_event(ArtifactEvent.UPDATED, "a3")
     assert len(seen) == 1
+
+
+def test_change_gates_get_what_was_written_and_can_refuse() -> None:
+    events.clear_hooks()
+    seen: list[ArtifactChange] = []
+
+    def refuse(change: ArtifactChange) -> None:
+        seen.append(change)
+        raise Forbidden("refused")
+
+    events.add_change_gate(seen.append)
+    events.add_change_gate(seen.append)  # once only
+    events.run_ingest_gates("a1", {"written": True})
+    assert seen == [ArtifactChange(ArtifactEvent.CREATED, "a1", {"written": True})]
+    events.add_change_gate(refuse)
+    with pytest.raises(Forbidden):
+        events.run_ingest_gates("a2")
+    events.clear_hooks()
+    events.run_ingest_gates("a3")
+    assert [change.artifact_id for change in seen] == ["a1", "a2", "a2"]

@@ -121,13 +121,14 @@ def register(
             storage, artifact_type, claimed.key, body.url
         )  # names the winner of the race
         raise DuplicateArtifact(f"A {artifact_type.value} artifact from {body.url} exists already.") from exc
+    written = _written(record, snapshot, hidden=hidden)
     try:
-        run_ingest_gates(record.id)
+        run_ingest_gates(record.id, written)
     except Exception:
         _remove(storage, record)
         raise
     record_audit(storage, record=record, principal=principal, action=AuditAction.CREATE)
-    emit_artifact_event(ArtifactEvent.CREATED, record.id, _written(record, snapshot, hidden=hidden))
+    emit_artifact_event(ArtifactEvent.CREATED, record.id, written)
     logger.info(
         "artifact registered",
         extra={

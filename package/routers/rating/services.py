@@ -15,7 +15,7 @@ from package.core.auth_middleware import Principal
 from package.core.background import ProcessWide
 from package.core.config import Settings, get_settings
 from package.core.errors import BadRequest, FailedDependency, NotFound
-from package.core.events import ArtifactChange, ArtifactEvent, add_ingest_gate, on_artifact_change, on_reset
+from package.core.events import ArtifactChange, ArtifactEvent, add_change_gate, on_artifact_change, on_reset
 from package.core.storage import Storage, get_storage
 from package.core.upstream.clients import Upstreams, get_upstreams
 from package.routers.artifacts import services as artifact_services
@@ -367,14 +367,16 @@ def below_threshold(report: RatingReport, threshold: float | None) -> dict[str, 
     return {name: value for name, value in report.applicable_scores().items() if value < threshold}
 
 
-def _ingest_gate(artifact_id: str) -> None:
+def _ingest_gate(change: ArtifactChange) -> None:
     """Refuse a model whose rating misses REGISTRY_INGEST_MIN_SCORE (synchronous path only)."""
     settings = get_settings()
     threshold = get_rating_settings().ingest_min_score
     if threshold is None or settings.async_rating:
         return
     storage = get_storage()
-    details = artifact_services.details(storage, artifact_id, include_hidden=True)
+    details = artifact_services.changed_details(change)  # what was just written: never read back
+    if details is None:
+        details = artifact_services.details(storage, change.artifact_id, include_hidden=True)
     if details.record.type is not ArtifactType.MODEL:
         return
     name = details.record.name
@@ -413,7 +415,7 @@ def register_hooks() -> None:
     """Rate models after ingest, keep ratings current, gate ingest, and forget everything on reset."""
     artifact_services.add_score_source(current_net_scores)
     on_artifact_change(_on_artifact_change)
-    add_ingest_gate(_ingest_gate)
+    add_change_gate(_ingest_gate)
     on_reset(_on_reset)
 
 
