@@ -103,6 +103,11 @@ class RatingReport(RatingModel):
     safety: SafetySummary | None = Field(
         default=None, description="The safety domain's verdict on the model's files and name (read live)."
     )
+    degraded: list[str] = Field(
+        default_factory=list,
+        description="Metrics whose upstream input could not be read now (scored 0, left out of net_score), "
+        "each with the reason; such a rating is not stored.",
+    )
 
     def applicable_scores(self) -> dict[str, float]:
         """Each applicable metric's score (a device map counts by its best device), for thresholds."""

@@ -3,6 +3,10 @@
 net_score = sum(weight_i * score_i) / sum(weight_i) over the metrics that apply (reviewedness without a
 repository and tree_score without parents do not), a device map counting as its mean. Its latency is the
 rating's wall time, since it needs every metric.
+
+A metric whose upstream input cannot be read now (GitHub down or rate-limited, nothing fetched before) is
+degraded, not fatal: it scores 0, is left out of net_score, and `/rate/details` names it with the reason; such
+a rating is answered but never stored, so the next request computes it again.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from package.routers.rating.interface import (
     ModelRating,
     RatingInputs,
     RatingReport,
+    SizeScore,
 )
 from package.routers.rating.metrics import all_metrics
 from package.routers.rating.metrics.base import Metric, Outcome
@@ -30,6 +35,7 @@ from package.routers.rating.metrics.base import Metric, Outcome
 logger = logging.getLogger("registry.rating")
 SCORE_DIGITS = 4
 LATENCY_DIGITS = 6
+DEGRADED = "degraded, its input could not be read now"
 
 
 # Metric computations of every rating share one pool (REGISTRY_RATING_METRIC_WORKERS).
@@ -64,6 +70,14 @@ def _rounded(score: float | dict[str, float]) -> float | dict[str, float]:
     return round(score, SCORE_DIGITS)
 
 
+def _degraded(metric: Metric, reason: str, latency: float) -> tuple[Outcome, float]:
+    """A metric whose input could not be read: 0 (per device for size_score), not applicable."""
+    score: float | dict[str, float] = 0.0
+    if metric.name == "size_score":
+        score = dict.fromkeys(SizeScore.model_fields, 0.0)
+    return Outcome(score, f"{DEGRADED}: {reason}", applicable=False), latency
+
+
 def _collect(
     ctx: RatingContext, metrics: tuple[Metric, ...], *, parallel: bool, timeout: float
 ) -> tuple[dict[str, tuple[Outcome, float]], list[str]]:
@@ -84,7 +98,7 @@ def _collect(
         except FutureTimeout:
             failures.append(f"{metric.name}: not finished within {timeout:g} s")
         except MetricUnavailable as exc:
-            failures.append(f"{metric.name}: {exc}")
+            results[metric.name] = _degraded(metric, str(exc), time.perf_counter() - started)
         except RatingFailed as exc:
             failures.append(f"{metric.name}: {exc.message}")
         except Exception as exc:  # a bug in one metric must name the metric, not hide behind a bare 500
@@ -112,6 +126,7 @@ def rate(ctx: RatingContext, *, parallel: bool = True) -> RatingReport:
     for name, (outcome, latency) in results.items():
         fields[name] = _rounded(outcome.score)
         fields[f"{name}_latency"] = round(latency, LATENCY_DIGITS)
+    degraded = [f"{name}: {o.reason}" for name, o in outcomes.items() if o.reason.startswith(DEGRADED)]
     fields["net_score"] = round(net, SCORE_DIGITS)
     fields["net_score_latency"] = round(wall, LATENCY_DIGITS)
     reports = {
@@ -132,6 +147,7 @@ def rate(ctx: RatingContext, *, parallel: bool = True) -> RatingReport:
         rating=ModelRating.model_validate(fields),
         metrics=reports,
         inputs=_inputs(ctx),
+        degraded=degraded,
     )
 
 
