@@ -6,7 +6,13 @@ from pathlib import Path
 
 from package.core.storage import get_storage
 from package.routers.rating import database
+from package.routers.rating.interface import ModelRating, RatingInputs, RatingReport, SizeScore
 from tests.helpers import embedded_storage
+
+METRICS = (
+    "net_score", "ramp_up_time", "bus_factor", "performance_claims", "license", "dataset_and_code_score",
+    "dataset_quality", "code_quality", "reproducibility", "reviewedness", "tree_score", "size_score",
+)  # fmt: skip
 
 
 def test_facts_are_read_back_while_fresh(tmp_path: Path):
@@ -43,3 +49,45 @@ def test_facts_of_a_fetch_that_straddles_a_reset_are_dropped(registry_env):
     database.get_facts(storage, "repo", "other/repo", max_age_seconds=60)  # new work after the reset
     database.put_facts(storage, "repo", "openai/whisper", {"stars": 1})  # the old job finishes
     assert storage.records.query(database.FACTS) == []
+
+
+def _report(model: str, *, used: list[str], refs: list[str], owner: str | None = "acme") -> RatingReport:
+    fields: dict[str, object] = {"name": model, "category": "MODEL"}
+    for metric in METRICS:
+        fields[metric] = 0.5
+        fields[f"{metric}_latency"] = 0.01
+    fields["size_score"] = dict.fromkeys(SizeScore.model_fields, 0.5)
+    return RatingReport(
+        artifact_id=model,
+        generation="g1",
+        rated_at="2026-01-01T00:00:00Z",
+        wall_seconds=0.1,
+        rating=ModelRating.model_validate(fields),
+        metrics={},
+        inputs=RatingInputs(dataset_ids=used, dataset_refs=refs, owner=owner, model_name=model),
+    )
+
+
+def test_ratings_are_filed_under_what_they_depend_on(tmp_path: Path):
+    storage = embedded_storage(tmp_path)
+    database.put_report(storage, _report("m1", used=["d1"], refs=["org/squad"]))
+    database.put_report(storage, _report("m2", used=["d1", "d2"], refs=[], owner=None))
+    assert database.dependents(storage, {"id:d1"}) == {"m1", "m2"}
+    assert database.dependents(storage, {"id:d2", "ref:org/squad"}) == {"m1", "m2"}
+    assert database.dependents(storage, {"owner:acme"}) == {"m1"}
+    assert database.dependents(storage, {"id:d"}) == set()  # a prefix of a key is not the key
+    database.put_report(storage, _report("m1", used=[], refs=["org/squad"]))  # replaced: d1 no longer read
+    assert database.dependents(storage, {"id:d1"}) == {"m2"}
+    database.delete_report(storage, "m2")
+    assert database.dependents(storage, {"id:d1", "id:d2"}) == set()
+    assert {r.sk for r in storage.records.query(database.DEPENDS)} == {"ref:org/squad|m1", "owner:acme|m1"}
+
+
+def test_ratings_stored_before_the_index_are_filed_once(tmp_path: Path):
+    storage = embedded_storage(tmp_path)
+    database.put_report(storage, _report("m1", used=["d1"], refs=[]))
+    for row in storage.records.query(database.DEPENDS):
+        storage.records.delete(database.DEPENDS, row.sk)
+    assert database.ensure_dependency_index(storage) == 1
+    assert database.dependents(storage, {"id:d1"}) == {"m1"}
+    assert database.ensure_dependency_index(storage) == 0  # recorded: not again
