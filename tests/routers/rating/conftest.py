@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from package.core.config import clear_settings_caches
 from package.routers.rating import services as rating_services
+from package.routers.rating.interface import ModelRating, RatingInputs, RatingReport, SizeScore
 from tests.fakehub import FakeHub
 from tests.fakehub.gh_specs import ActivitySpec, Contributor, PullFileSpec, PullSpec, ReviewSpec
 
@@ -173,4 +174,28 @@ def pull(
         closed_at=moment,
         reviews=reviews,
         files=(PullFileSpec(path, lines, 0),),
+    )
+
+
+_SCORES = (
+    "net_score", "ramp_up_time", "bus_factor", "performance_claims", "license", "dataset_and_code_score",
+    "dataset_quality", "code_quality", "reproducibility", "reviewedness", "tree_score",
+)  # fmt: skip
+
+
+def make_report(model: str, inputs: RatingInputs, *, rated_at: str = "2026-01-01T00:00:00Z") -> RatingReport:
+    """A stored rating of every score 0.5 with these inputs (for storage and refresh tests)."""
+    fields: dict[str, object] = {"name": model, "category": "MODEL"}
+    for metric in (*_SCORES, "size_score"):
+        fields[metric] = 0.5
+        fields[f"{metric}_latency"] = 0.01
+    fields["size_score"] = dict.fromkeys(SizeScore.model_fields, 0.5)
+    return RatingReport(
+        artifact_id=model,
+        generation="g1",
+        rated_at=rated_at,
+        wall_seconds=0.1,
+        rating=ModelRating.model_validate(fields),
+        metrics={},
+        inputs=inputs,
     )

@@ -6,13 +6,9 @@ from pathlib import Path
 
 from package.core.storage import get_storage
 from package.routers.rating import database
-from package.routers.rating.interface import ModelRating, RatingInputs, RatingReport, SizeScore
+from package.routers.rating.interface import RatingInputs, RatingReport
 from tests.helpers import embedded_storage
-
-METRICS = (
-    "net_score", "ramp_up_time", "bus_factor", "performance_claims", "license", "dataset_and_code_score",
-    "dataset_quality", "code_quality", "reproducibility", "reviewedness", "tree_score", "size_score",
-)  # fmt: skip
+from tests.routers.rating.conftest import make_report
 
 
 def test_facts_are_read_back_while_fresh(tmp_path: Path):
@@ -52,19 +48,8 @@ def test_facts_of_a_fetch_that_straddles_a_reset_are_dropped(registry_env):
 
 
 def _report(model: str, *, used: list[str], refs: list[str], owner: str | None = "acme") -> RatingReport:
-    fields: dict[str, object] = {"name": model, "category": "MODEL"}
-    for metric in METRICS:
-        fields[metric] = 0.5
-        fields[f"{metric}_latency"] = 0.01
-    fields["size_score"] = dict.fromkeys(SizeScore.model_fields, 0.5)
-    return RatingReport(
-        artifact_id=model,
-        generation="g1",
-        rated_at="2026-01-01T00:00:00Z",
-        wall_seconds=0.1,
-        rating=ModelRating.model_validate(fields),
-        metrics={},
-        inputs=RatingInputs(dataset_ids=used, dataset_refs=refs, owner=owner, model_name=model),
+    return make_report(
+        model, RatingInputs(dataset_ids=used, dataset_refs=refs, owner=owner, model_name=model)
     )
 
 

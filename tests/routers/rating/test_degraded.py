@@ -13,7 +13,7 @@ from package.core.upstream.clients import get_upstreams
 from package.routers.rating import database, refresh
 from package.routers.rating.inputs import github_facts
 from package.routers.rating.interface import RatingInputs, RatingReport
-from tests.routers.rating.conftest import wait_ratings
+from tests.routers.rating.conftest import make_report, wait_ratings
 
 HF = "https://huggingface.co/"
 
@@ -105,7 +105,7 @@ def test_a_stored_rating_whose_github_facts_expired_is_refreshed_when_read(
 
 def _stored(code_repository: str | None, code_ids: list[str], rated_at: str) -> RatingReport:
     inputs = RatingInputs(code_repository=code_repository, code_ids=code_ids, model_name="m")
-    return RatingReport.model_construct(artifact_id="m1", rated_at=rated_at, inputs=inputs)
+    return make_report("m1", inputs, rated_at=rated_at)
 
 
 def test_only_ratings_that_read_github_facts_expire():
