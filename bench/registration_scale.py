@@ -11,9 +11,12 @@ Figures:
   probe_early     `--probe` registrations one at a time around the 30th: the POST's wall time and the
                   background work it caused (POST answered -> mirror and rating idle)
   probe_late      the same around the `--count`th; `late_vs_early` is their ratio (target <= 1.5)
+  hooks_ms        per probe, the median time each domain's synchronous registration hook took (where the
+                  POST's time goes)
   rate_cached     GET /rate of stored ratings: p50 / p99 (target p99 <= 10 ms)
   rate_uncached   GET /rate after the stored rating is dropped: wall p50 / p99, against the slowest metric's
-                  latency in the same answer (target wall <= 1.5x the slowest metric)
+                  latency in the same answer (target wall <= 1.5x the slowest metric); `rating_wall_...` is
+                  the rating's own wall time (net_score_latency) against it, without the HTTP request
 
     python -m bench.registration_scale --count 3000 [--clients 8] [--block 100] [--smoke]
 """
@@ -21,12 +24,15 @@ Figures:
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import os
 import random
 import statistics
 import tempfile
 import time
+from collections import defaultdict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -79,6 +85,32 @@ def _registry(hub: FakeHub) -> TestClient:
     return client
 
 
+def _time_hooks() -> dict[str, float]:
+    """Wrap every registered event hook and ingest gate with a timer; seconds spent so far, by hook."""
+    from package.core import events
+
+    spent: dict[str, float] = defaultdict(float)
+
+    def wrap(hook: Callable[..., None]) -> Callable[..., None]:
+        name = f"{hook.__module__.split('.')[-2]}.{hook.__name__}"
+
+        @functools.wraps(hook)
+        def timed(*args: Any) -> None:
+            started = time.perf_counter()
+            try:
+                hook(*args)
+            finally:
+                spent[name] += time.perf_counter() - started
+
+        return timed
+
+    for attribute in ("_artifact_hooks", "_change_hooks", "_ingest_gates", "_change_gates"):
+        hooks = getattr(events, attribute, None)
+        if hooks is not None:
+            hooks[:] = [wrap(hook) for hook in hooks]
+    return spent
+
+
 def _settle(timeout: float = 600.0) -> None:
     """Wait until the background mirror and rating work is done."""
     from package.routers.artifacts.mirror import get_mirror_queue
@@ -116,13 +148,17 @@ def _block(client: TestClient, repos: list[str], clients: int, ids: list[str]) -
     }
 
 
-def _probe(client: TestClient, repos: list[str], ids: list[str]) -> dict[str, Any]:
+def _probe(client: TestClient, repos: list[str], ids: list[str], hooks: dict[str, float]) -> dict[str, Any]:
     """Register one at a time, each settled before the next: the POST's time and its background work."""
     posts, backgrounds = [], []
+    per_hook: dict[str, list[float]] = defaultdict(list)
     for repo in repos:
+        before = dict(hooks)
         started = time.perf_counter()
         ids.append(_register(client, repo))
         answered = time.perf_counter()
+        for name in list(hooks):  # background hooks may run later: count what ran during the POST
+            per_hook[name].append(hooks[name] - before.get(name, 0.0))
         _settle()
         posts.append(answered - started)
         backgrounds.append(time.perf_counter() - answered)
@@ -132,6 +168,7 @@ def _probe(client: TestClient, repos: list[str], ids: list[str]) -> dict[str, An
         "post_ms_median": round(statistics.median(posts) * 1000, 2),
         "background_ms_median": round(statistics.median(backgrounds) * 1000, 2),
         "total_ms_median": round(statistics.median(totals) * 1000, 2),
+        "hooks_ms": {name: round(statistics.median(v) * 1000, 2) for name, v in sorted(per_hook.items())},
     }
 
 
@@ -162,7 +199,7 @@ def _rate_uncached(client: TestClient, ids: list[str], samples: int) -> dict[str
     from package.routers.rating import database as rating_database
 
     chosen = random.Random(11).sample(ids, k=min(samples, len(ids)))
-    walls, slowest, ratios = [], [], []
+    walls, slowest, ratios, inner = [], [], [], []
     for artifact_id in chosen:
         rating_database.delete_report(get_storage(), artifact_id)
         started = time.perf_counter()
@@ -175,6 +212,7 @@ def _rate_uncached(client: TestClient, ids: list[str], samples: int) -> dict[str
         walls.append(wall)
         slowest.append(worst)
         ratios.append(wall / worst if worst > 0 else float("inf"))
+        inner.append(float(body["net_score_latency"]) / worst if worst > 0 else float("inf"))
     return {
         "samples": len(chosen),
         "wall_p50_ms": round(_percentile(walls, 0.5) * 1000, 3),
@@ -183,6 +221,8 @@ def _rate_uncached(client: TestClient, ids: list[str], samples: int) -> dict[str
         "slowest_metric_p99_ms": round(_percentile(slowest, 0.99) * 1000, 3),
         "wall_over_slowest_p50": round(_percentile(ratios, 0.5), 2),
         "wall_over_slowest_p99": round(_percentile(ratios, 0.99), 2),
+        "rating_wall_over_slowest_p50": round(_percentile(inner, 0.5), 2),
+        "rating_wall_over_slowest_p99": round(_percentile(inner, 0.99), 2),
     }
 
 
@@ -191,6 +231,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     with FakeHub() as hub:
         synthetic: SyntheticRegistry = add_synthetic_registry(hub, args.count)
         client = _registry(hub)
+        hooks = _time_hooks()
         try:
             for repo in synthetic.datasets:
                 assert (
@@ -206,14 +247,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             late_at = len(models) - args.probe
             ids: list[str] = []
             blocks = [_block(client, models[:early_at], args.clients, ids)] if early_at else []
-            early = _probe(client, models[early_at : early_at + args.probe], ids)
+            early = _probe(client, models[early_at : early_at + args.probe], ids, hooks)
             position = early_at + args.probe
             while position < late_at:
                 chunk = models[position : min(late_at, position + args.block)]
                 blocks.append(_block(client, chunk, args.clients, ids))
                 position += len(chunk)
                 print(f"  {len(ids):>6} registered  {blocks[-1]['per_second']:7.2f}/s", flush=True)
-            late = _probe(client, models[late_at:], ids)
+            late = _probe(client, models[late_at:], ids, hooks)
             figures: dict[str, Any] = {
                 "models": len(ids),
                 "blocks": blocks,
@@ -237,6 +278,7 @@ def _print(figures: dict[str, Any]) -> None:
             f"probe {label:<5} at {probe['registered_before']:>6}: POST {probe['post_ms_median']:8.1f} ms  "
             f"background {probe['background_ms_median']:8.1f} ms  total {probe['total_ms_median']:8.1f} ms"
         )
+        print("    hooks (ms): " + ", ".join(f"{k} {v:.1f}" for k, v in probe["hooks_ms"].items()))
     print(
         f"late / early (total): {figures['late_vs_early_total']:.2f}x  "
         f"(POST: {figures['late_vs_early_post']:.2f}x)"
@@ -250,6 +292,10 @@ def _print(figures: dict[str, Any]) -> None:
         f"/rate uncached: wall p50 {uncached['wall_p50_ms']:.1f} ms p99 {uncached['wall_p99_ms']:.1f} ms; "
         f"slowest metric p50 {uncached['slowest_metric_p50_ms']:.1f} ms; wall/slowest p50 "
         f"{uncached['wall_over_slowest_p50']:.2f} p99 {uncached['wall_over_slowest_p99']:.2f}"
+    )
+    print(
+        f"rating's own wall/slowest metric: p50 {uncached['rating_wall_over_slowest_p50']:.2f} "
+        f"p99 {uncached['rating_wall_over_slowest_p99']:.2f}"
     )
 
 
