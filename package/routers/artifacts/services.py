@@ -121,9 +121,8 @@ def register(
             storage, artifact_type, claimed.key, body.url
         )  # names the winner of the race
         raise DuplicateArtifact(f"A {artifact_type.value} artifact from {body.url} exists already.") from exc
-    written = _written(record, snapshot, hidden=hidden)
     try:
-        run_ingest_gates(record.id, written)
+        run_ingest_gates(record.id, written := _written(record, snapshot, hidden=hidden))
     except Exception:
         _remove(storage, record)
         raise
