@@ -1,9 +1,9 @@
 """The registry seen as a dependency graph: each artifact's references, resolved to registered artifacts.
 
-A `Catalog` is built per request from the artifact records and the lineage index (entries missing or stale are
-recomputed from the captured metadata and written back), so references resolve against what is registered now:
-a child registered before its parent links up as soon as the parent is registered, and a deleted parent turns
-back into an external node.
+A `Catalog` holds artifact records and their lineage index entries (in memory here;
+`stored.StoredCatalog` reads them from storage on demand, recomputing entries missing or stale), so references
+resolve against what is registered now: a child registered before its parent links up as soon as the parent
+is registered, and a deleted parent turns back into an external node.
 """
 
 from __future__ import annotations
@@ -215,17 +215,3 @@ def _entry(artifact_id: str, item: dict[str, Any]) -> Entry:
         aliases=tuple(item.get("aliases") or ()),
         problem=item.get("problem"),
     )
-
-
-def load(storage: Storage) -> Catalog:
-    """The catalog of the registry as it is now (stale or missing index entries are recomputed)."""
-    records = artifact_services.all_records(storage)
-    items = database.entries(storage)
-    live = {r.id for r in records}
-    for record in records:
-        item = items.get(record.id)
-        if item is None or item.get("schema") != SCHEMA or item.get("generation") != record.generation:
-            items[record.id] = refresh(storage, record)
-    for orphan in set(items) - live:
-        database.forget(storage, orphan)
-    return Catalog(records, items)
