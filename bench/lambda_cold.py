@@ -6,9 +6,12 @@ embedded storage (the AWS driver needs a DynamoDB table and a bucket; moto is no
   the process's wall time, and the top-level packages that cost the most (self time summed per package);
 - the first Mangum invocations, with API Gateway HTTP API (payload 2.0) events built in-process: GET /health,
   PUT /authenticate, an authenticated POST /artifacts, and GET /health again (warm).
-The baseline is `python -c pass` in the same run (the interpreter's own start).
+Baselines in the same run: `python -c pass` (the interpreter's own start) and a bare FastAPI app behind Mangum
+(the floor of any FastAPI Lambda). Beside wall times, the CPU time (user + system) of each process: on a
+shared machine it moves far less than wall time. `--root` measures another checkout (e.g. an older commit,
+exported with `git archive`) with this interpreter, for before/after figures.
 
-    python -m bench.lambda_cold [--repeat 5] [--smoke]
+    python -m bench.lambda_cold [--repeat 5] [--root PATH] [--smoke]
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -24,10 +28,12 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 from bench import results
 
 ROOT = Path(__file__).resolve().parents[1]
+BARE_APP = "from fastapi import FastAPI; from mangum import Mangum; Mangum(FastAPI(), lifespan='auto')"
 IMPORT_LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)$")
 
 # Runs in the child: imports main, then sends events through the Lambda handler; prints JSON timings.
@@ -108,45 +114,83 @@ def parse_importtime(stderr: str) -> tuple[float, dict[str, float]]:
     return main_ms, dict(per_package)
 
 
-def importtime(data_dir: str) -> tuple[float, float, dict[str, float]]:
-    """(cumulative ms of `import main`, wall ms of the whole process, self ms per package), one fresh run."""
+def _child(
+    argv: list[str], root: Path, data_dir: str
+) -> tuple[subprocess.CompletedProcess[str], float, float]:
+    """Run one fresh interpreter in `root`: (its outcome, wall ms, CPU ms of user + system)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import main"],
-        cwd=ROOT,
+        [sys.executable, *argv],
+        cwd=root,
         env=_environment(data_dir),
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
     )
     wall_ms = (time.perf_counter() - started) * 1000
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise RuntimeError(f"{argv} failed: {done.stderr[-2000:]}")
+    cpu_ms = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000
+    return done, wall_ms, cpu_ms
+
+
+def importtime(root: Path, data_dir: str) -> dict[str, Any]:
+    """One fresh `python -X importtime -c "import main"`: main's cumulative, wall, CPU and per-package ms."""
+    done, wall_ms, cpu_ms = _child(["-X", "importtime", "-c", "import main"], root, data_dir)
     main_ms, per_package = parse_importtime(done.stderr)
-    return main_ms, wall_ms, per_package
+    return {"main_ms": main_ms, "wall_ms": wall_ms, "cpu_ms": cpu_ms, "packages": per_package}
 
 
-def interpreter_ms() -> float:
-    """Wall ms of `python -c pass`: the interpreter's own start, the floor of any cold start."""
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "pass"], check=True)
-    return (time.perf_counter() - started) * 1000
+def floor(code: str, data_dir: str) -> tuple[float, float]:
+    """(wall ms, CPU ms) of a fresh interpreter running `code`: the baselines."""
+    _, wall_ms, cpu_ms = _child(["-c", code], ROOT, data_dir)
+    return wall_ms, cpu_ms
 
 
-def first_invocations(data_dir: str) -> dict[str, float]:
+def first_invocations(root: Path, data_dir: str) -> dict[str, float]:
     """Timings (ms) of a fresh process importing main and sending its first events through Mangum."""
-    done = subprocess.run(
-        [sys.executable, "-c", INVOKE],
-        cwd=ROOT,
-        env=_environment(data_dir),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    done, wall_ms, cpu_ms = _child(["-c", INVOKE], root, data_dir)
     timings: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
-    return timings
+    return timings | {"process_wall_ms": wall_ms, "process_cpu_ms": cpu_ms}
 
 
 def _median_of(runs: list[dict[str, float]]) -> dict[str, float]:
     return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+
+
+def _run(root: Path, repeat: int, tmp: Path) -> dict[str, list[Any]]:
+    """Every measurement `repeat` times, interleaved so a busy moment of the machine hits them all alike."""
+    if repeat > 1:
+        importtime(root, str(tmp / "warm-up"))  # the first run reads the files from disk; not counted
+    runs: dict[str, list[Any]] = {"interpreter": [], "bare_app": [], "imports": [], "invocations": []}
+    for index in range(repeat):
+        runs["interpreter"].append(floor("pass", str(tmp / f"pass-{index}")))
+        runs["bare_app"].append(floor(BARE_APP, str(tmp / f"bare-{index}")))
+        runs["imports"].append(importtime(root, str(tmp / f"import-{index}")))
+        runs["invocations"].append(first_invocations(root, str(tmp / f"invoke-{index}")))
+    return runs
+
+
+def _figures(runs: dict[str, list[Any]], top: int) -> dict[str, Any]:
+    imports = runs["imports"]
+    packages = {
+        name: statistics.median(run["packages"].get(name, 0.0) for run in imports)
+        for name in imports[0]["packages"]
+    }
+    return {
+        "interpreter_wall_ms": statistics.median(w for w, _ in runs["interpreter"]),
+        "interpreter_cpu_ms": statistics.median(c for _, c in runs["interpreter"]),
+        "bare_fastapi_wall_ms": statistics.median(w for w, _ in runs["bare_app"]),
+        "bare_fastapi_cpu_ms": statistics.median(c for _, c in runs["bare_app"]),
+        "import_main_cumulative_ms": statistics.median(run["main_ms"] for run in imports),
+        "import_process_wall_ms": statistics.median(run["wall_ms"] for run in imports),
+        "import_process_cpu_ms": statistics.median(run["cpu_ms"] for run in imports),
+        "invocations_ms": _median_of(runs["invocations"]),
+        "heaviest_packages_ms": dict(sorted(packages.items(), key=lambda kv: -kv[1])[:top]),
+        "load_average_1min": os.getloadavg()[0],
+    }
 
 
 def main() -> None:
@@ -154,34 +198,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="fresh processes per figure (median)")
     parser.add_argument("--top", type=int, default=12, help="packages to list by import cost")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout whose main is measured")
+    parser.add_argument("--name", default="lambda_cold", help="results file name (e.g. lambda_cold_before)")
     parser.add_argument("--smoke", action="store_true", help="one process per figure")
     args = parser.parse_args()
     repeat = 1 if args.smoke else args.repeat
     with tempfile.TemporaryDirectory(prefix="lambda-cold-") as tmp:
-        importtime(str(Path(tmp) / "warm-up"))  # the first run reads the files from disk; not counted
-        imports = [importtime(str(Path(tmp) / f"import-{i}")) for i in range(repeat)]
-        invocations = [first_invocations(str(Path(tmp) / f"invoke-{i}")) for i in range(repeat)]
-        baseline = statistics.median(interpreter_ms() for _ in range(repeat))
-    main_ms = statistics.median(run[0] for run in imports)
-    wall_ms = statistics.median(run[1] for run in imports)
-    packages = {name: statistics.median(run[2].get(name, 0.0) for run in imports) for name in imports[0][2]}
-    top = dict(sorted(packages.items(), key=lambda kv: -kv[1])[: args.top])
-    invoked = _median_of(invocations)
-    print(f"cold start on embedded storage, median of {repeat} fresh processes (ms)")
-    print(f"  baseline: python -c pass (wall)                 {baseline:8.0f}")
-    print(f"  python -X importtime -c 'import main': main     {main_ms:8.0f} cumulative")
-    print(f"  the same process, wall                          {wall_ms:8.0f}")
-    for key, value in invoked.items():
-        print(f"  {key:<48}{value:8.1f}")
-    print("  heaviest packages (self time summed, ms): " + ", ".join(f"{k} {v:.0f}" for k, v in top.items()))
-    figures = {
-        "interpreter_ms": baseline,
-        "import_main_cumulative_ms": main_ms,
-        "import_process_wall_ms": wall_ms,
-        "invocations_ms": invoked,
-        "heaviest_packages_ms": top,
-    }
-    results.write("lambda_cold", figures, options={"repeat": repeat, "storage": "embedded"})
+        figures = _figures(_run(args.root.resolve(), repeat, Path(tmp)), args.top)
+    print(f"cold start of {args.root}, embedded storage, median of {repeat} fresh processes (ms; wall / CPU)")
+    rows = [
+        ("baseline: python -c pass", "interpreter_wall_ms", "interpreter_cpu_ms"),
+        ("baseline: bare FastAPI app + Mangum", "bare_fastapi_wall_ms", "bare_fastapi_cpu_ms"),
+        ("python -X importtime -c 'import main': main", "import_main_cumulative_ms", None),
+        ("the same process", "import_process_wall_ms", "import_process_cpu_ms"),
+    ]
+    for label, wall, cpu in rows:
+        print(f"  {label:<50}{figures[wall]:7.0f}" + (f" / {figures[cpu]:.0f}" if cpu else " cumulative"))
+    for key, value in figures["invocations_ms"].items():
+        print(f"  {key:<50}{value:7.1f}")
+    heavy = ", ".join(f"{k} {v:.0f}" for k, v in figures["heaviest_packages_ms"].items())
+    print(f"  heaviest packages (self time summed, ms): {heavy}")
+    print(f"  machine load average (1 min): {figures['load_average_1min']:.1f} on {os.cpu_count()} CPUs")
+    options = {"repeat": repeat, "storage": "embedded", "root": str(args.root)}
+    results.write(args.name, figures, options=options)
 
 
 if __name__ == "__main__":
