@@ -60,6 +60,7 @@ BENCHMARKS = [
     Benchmark("safety_scanners"),
     Benchmark("safety_scan_memory"),
     Benchmark("security_limits"),
+    Benchmark("blob_storage"),
     Benchmark("web_render"),
     Benchmark("soak", full=["--seconds", "60"]),
     # Chromium + Lighthouse take ~15 s per page even at their smallest; the browser tests run

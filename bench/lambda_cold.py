@@ -11,6 +11,9 @@ Baselines in the same run: `python -c pass` (the interpreter's own start) and a 
 shared machine it moves far less than wall time. `--root` measures another checkout (e.g. an older commit,
 exported with `git archive`) with this interpreter, for before/after figures.
 
+Also `import main` with no byte-code at all (an empty, read-only PYTHONPYCACHEPREFIX): what a Lambda package
+without .pyc files costs at every cold start.
+
     python -m bench.lambda_cold [--repeat 5] [--root PATH] [--smoke]
 """
 
@@ -86,16 +89,25 @@ print(json.dumps(out))
 """
 
 
-def _environment(data_dir: str) -> dict[str, str]:
-    """The process environment of a fresh registry on embedded storage in `data_dir`."""
+def _environment(data_dir: str, bytecode: Path, write: bool) -> dict[str, str]:
+    """The environment of a fresh registry on embedded storage in `data_dir`, compiled code under `bytecode`.
+
+    Byte-code lives in a folder of the run's own (PYTHONPYCACHEPREFIX), never in the source tree: `write`
+    lets the first run fill it; an empty folder that may not be written is a package without .pyc files on a
+    read-only file system (Lambda's /var/task), where every cold start compiles every module it imports.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
-    return env | {
-        "REGISTRY_DATA_DIR": data_dir,
-        "REGISTRY_LOG_LEVEL": "WARNING",
-        "REGISTRY_HEALTH_PROBE_INTERVAL_SECONDS": "3600",
-        "HF_HOME": str(Path(data_dir) / "hf"),
-        "PYTHONDONTWRITEBYTECODE": "1",  # leave the source tree as it was; .pyc files already there are used
-    }
+    return (
+        env
+        | {
+            "REGISTRY_DATA_DIR": data_dir,
+            "REGISTRY_LOG_LEVEL": "WARNING",
+            "REGISTRY_HEALTH_PROBE_INTERVAL_SECONDS": "3600",
+            "HF_HOME": str(Path(data_dir) / "hf"),
+            "PYTHONPYCACHEPREFIX": str(bytecode),
+        }
+        | ({} if write else {"PYTHONDONTWRITEBYTECODE": "1"})
+    )
 
 
 def parse_importtime(stderr: str) -> tuple[float, dict[str, float]]:
@@ -115,7 +127,7 @@ def parse_importtime(stderr: str) -> tuple[float, dict[str, float]]:
 
 
 def _child(
-    argv: list[str], root: Path, data_dir: str
+    argv: list[str], root: Path, data_dir: str, bytecode: Path, write: bool = True
 ) -> tuple[subprocess.CompletedProcess[str], float, float]:
     """Run one fresh interpreter in `root`: (its outcome, wall ms, CPU ms of user + system)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -123,7 +135,7 @@ def _child(
     done = subprocess.run(
         [sys.executable, *argv],
         cwd=root,
-        env=_environment(data_dir),
+        env=_environment(data_dir, bytecode, write),
         capture_output=True,
         text=True,
         check=False,
@@ -136,22 +148,22 @@ def _child(
     return done, wall_ms, cpu_ms
 
 
-def importtime(root: Path, data_dir: str) -> dict[str, Any]:
+def importtime(root: Path, data_dir: str, bytecode: Path, write: bool = True) -> dict[str, Any]:
     """One fresh `python -X importtime -c "import main"`: main's cumulative, wall, CPU and per-package ms."""
-    done, wall_ms, cpu_ms = _child(["-X", "importtime", "-c", "import main"], root, data_dir)
+    done, wall_ms, cpu_ms = _child(["-X", "importtime", "-c", "import main"], root, data_dir, bytecode, write)
     main_ms, per_package = parse_importtime(done.stderr)
     return {"main_ms": main_ms, "wall_ms": wall_ms, "cpu_ms": cpu_ms, "packages": per_package}
 
 
-def floor(code: str, data_dir: str) -> tuple[float, float]:
+def floor(code: str, data_dir: str, bytecode: Path) -> tuple[float, float]:
     """(wall ms, CPU ms) of a fresh interpreter running `code`: the baselines."""
-    _, wall_ms, cpu_ms = _child(["-c", code], ROOT, data_dir)
+    _, wall_ms, cpu_ms = _child(["-c", code], ROOT, data_dir, bytecode)
     return wall_ms, cpu_ms
 
 
-def first_invocations(root: Path, data_dir: str) -> dict[str, float]:
+def first_invocations(root: Path, data_dir: str, bytecode: Path) -> dict[str, float]:
     """Timings (ms) of a fresh process importing main and sending its first events through Mangum."""
-    done, wall_ms, cpu_ms = _child(["-c", INVOKE], root, data_dir)
+    done, wall_ms, cpu_ms = _child(["-c", INVOKE], root, data_dir, bytecode)
     timings: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return timings | {"process_wall_ms": wall_ms, "process_cpu_ms": cpu_ms}
 
@@ -162,14 +174,20 @@ def _median_of(runs: list[dict[str, float]]) -> dict[str, float]:
 
 def _run(root: Path, repeat: int, tmp: Path) -> dict[str, list[Any]]:
     """Every measurement `repeat` times, interleaved so a busy moment of the machine hits them all alike."""
-    if repeat > 1:
-        importtime(root, str(tmp / "warm-up"))  # the first run reads the files from disk; not counted
-    runs: dict[str, list[Any]] = {"interpreter": [], "bare_app": [], "imports": [], "invocations": []}
+    cache = tmp / "bytecode"
+    # Compiles every module into the run's byte-code folder and reads the files from disk; not counted.
+    importtime(root, str(tmp / "warm-up"), cache)
+    floor(BARE_APP, str(tmp / "warm-up-bare"), cache)
+    runs: dict[str, list[Any]] = {
+        key: [] for key in ("interpreter", "bare_app", "imports", "uncompiled", "invocations")
+    }
     for index in range(repeat):
-        runs["interpreter"].append(floor("pass", str(tmp / f"pass-{index}")))
-        runs["bare_app"].append(floor(BARE_APP, str(tmp / f"bare-{index}")))
-        runs["imports"].append(importtime(root, str(tmp / f"import-{index}")))
-        runs["invocations"].append(first_invocations(root, str(tmp / f"invoke-{index}")))
+        runs["interpreter"].append(floor("pass", str(tmp / f"pass-{index}"), cache))
+        runs["bare_app"].append(floor(BARE_APP, str(tmp / f"bare-{index}"), cache))
+        runs["imports"].append(importtime(root, str(tmp / f"import-{index}"), cache))
+        empty = tmp / f"no-bytecode-{index}"
+        runs["uncompiled"].append(importtime(root, str(tmp / f"uncompiled-{index}"), empty, write=False))
+        runs["invocations"].append(first_invocations(root, str(tmp / f"invoke-{index}"), cache))
     return runs
 
 
@@ -187,6 +205,9 @@ def _figures(runs: dict[str, list[Any]], top: int) -> dict[str, Any]:
         "import_main_cumulative_ms": statistics.median(run["main_ms"] for run in imports),
         "import_process_wall_ms": statistics.median(run["wall_ms"] for run in imports),
         "import_process_cpu_ms": statistics.median(run["cpu_ms"] for run in imports),
+        "uncompiled_main_cumulative_ms": statistics.median(run["main_ms"] for run in runs["uncompiled"]),
+        "uncompiled_process_wall_ms": statistics.median(run["wall_ms"] for run in runs["uncompiled"]),
+        "uncompiled_process_cpu_ms": statistics.median(run["cpu_ms"] for run in runs["uncompiled"]),
         "invocations_ms": _median_of(runs["invocations"]),
         "heaviest_packages_ms": dict(sorted(packages.items(), key=lambda kv: -kv[1])[:top]),
         "load_average_1min": os.getloadavg()[0],
@@ -211,6 +232,8 @@ def main() -> None:
         ("baseline: bare FastAPI app + Mangum", "bare_fastapi_wall_ms", "bare_fastapi_cpu_ms"),
         ("python -X importtime -c 'import main': main", "import_main_cumulative_ms", None),
         ("the same process", "import_process_wall_ms", "import_process_cpu_ms"),
+        ("import main without .pyc files (read-only, as Lambda)", "uncompiled_main_cumulative_ms", None),
+        ("the same process", "uncompiled_process_wall_ms", "uncompiled_process_cpu_ms"),
     ]
     for label, wall, cpu in rows:
         print(f"  {label:<50}{figures[wall]:7.0f}" + (f" / {figures[cpu]:.0f}" if cpu else " cumulative"))

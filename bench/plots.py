@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -141,7 +142,7 @@ def draw(curves: Series, out: Path, *, title: str, xlabel: str, ylabel: str, log
 def main(argv: list[str] | None = None) -> None:
     """Read the results and write the plots."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument("--results", type=Path, default=Path(os.environ.get("BENCH_RESULTS") or RESULTS))
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "performance")
     args = parser.parse_args(argv)
     results = load(args.results)
