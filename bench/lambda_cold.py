@@ -173,15 +173,16 @@ def _median_of(runs: list[dict[str, float]]) -> dict[str, float]:
     return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
 
 
-def _run(root: Path, repeat: int, tmp: Path) -> dict[str, list[Any]]:
+def _run(root: Path, repeat: int, tmp: Path, *, warm_up: bool = True) -> dict[str, list[Any]]:
     """Every measurement `repeat` times, interleaved so a busy moment of the machine hits them all alike."""
     cache = tmp / "bytecode"
-    # Compiles every module into the run's byte-code folder and reads the files from disk; not counted.
-    importtime(root, str(tmp / "warm-up"), cache)
-    floor(BARE_APP, str(tmp / "warm-up-bare"), cache)
-    # The registry the cold starts find: created once, as a deployed Lambda finds its DynamoDB table.
     registry = str(tmp / "registry")
-    first_invocations(root, registry, cache)
+    if warm_up:  # the smoke run skips it: its figures are then those of a first start, byte-code compiled
+        # Compiles every module into the run's byte-code folder and reads the files from disk; not counted.
+        importtime(root, str(tmp / "warm-up"), cache)
+        floor(BARE_APP, str(tmp / "warm-up-bare"), cache)
+        # The registry the cold starts find: created once, as a deployed Lambda finds its DynamoDB table.
+        first_invocations(root, registry, cache)
     runs: dict[str, list[Any]] = {
         key: [] for key in ("interpreter", "bare_app", "imports", "uncompiled", "invocations")
     }
@@ -229,7 +230,7 @@ def main() -> None:
     args = parser.parse_args()
     repeat = 1 if args.smoke else args.repeat
     with tempfile.TemporaryDirectory(prefix="lambda-cold-") as tmp:
-        figures = _figures(_run(args.root.resolve(), repeat, Path(tmp)), args.top)
+        figures = _figures(_run(args.root.resolve(), repeat, Path(tmp), warm_up=not args.smoke), args.top)
     print(f"cold start of {args.root}, embedded storage, median of {repeat} fresh processes (ms; wall / CPU)")
     rows = [
         ("baseline: python -c pass", "interpreter_wall_ms", "interpreter_cpu_ms"),
