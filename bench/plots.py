@@ -65,14 +65,12 @@ def latency_curves(results: dict[str, dict[str, Any]]) -> Series:
     """(latency ms, percentile) points of every latency distribution found."""
     curves: Series = {}
     for name, figures in results.items():
-        for path, value in _walk(figures):
-            if (
-                path
-                and path[-1] == "latency_percentiles_ms"
-                and isinstance(value, list)
-                and len(value) == 101
-            ):
-                label = " / ".join((name, *path[:-1]))
+        for path, node in _walk(figures):
+            value = node.get("latency_percentiles_ms") if isinstance(node, dict) else None
+            if isinstance(value, list) and len(value) == 101:
+                # A row of a sweep says what it was measured at: "16 clients" reads better than "2".
+                where = [*path[:-1], f"{node['clients']} clients"] if "clients" in node else list(path)
+                label = " / ".join((name, *where))
                 curves[label] = [(float(ms), float(q)) for q, ms in enumerate(value) if _number(ms)]
     return curves
 
