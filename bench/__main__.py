@@ -58,7 +58,7 @@ BENCHMARKS = [
     Benchmark("rating_burst"),
     Benchmark("health_activity"),
     Benchmark("safety_scanners"),
-    Benchmark("safety_scan_memory"),
+    Benchmark("safety_scan_memory", full=["--opcodes", "1000000"]),  # 5M: over 2 min under load
     Benchmark("security_limits"),
     Benchmark("blob_storage"),
     Benchmark("web_render"),
