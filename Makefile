@@ -41,8 +41,11 @@ lambda-package: $(STAMP)   # build/lambda/registry.zip for backend/aws/template.
 audit: $(STAMP)
 	$(BIN)/pip-audit --strict --progress-spinner off -r requirements.txt -r requirements-dev.txt
 
+# Every benchmark, one after another (bench/__main__.py lists them): figures printed and written to
+# bench/results/<name>.json. BENCH_ARGS="--size 10k" (1k|10k|100k), "--only soak,web_render" or "--smoke".
 bench: $(STAMP)
-	$(BIN)/python -m bench.ingest_download
+	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench.plots
 
 clean:
 	rm -rf $(VENV) build .mypy_cache .ruff_cache .pytest_cache .coverage

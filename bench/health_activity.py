@@ -11,7 +11,7 @@ per-request cost, alone. CPU time per request (all threads of the process, the b
 reported beside requests/s because it is what the recorder adds and, unlike wall time, it hardly moves when
 other processes share the machine.
 
-    python -m bench.health_activity [--requests 500] [--rounds 12] [--concurrency 16]
+    python -m bench.health_activity [--requests 500] [--rounds 12] [--concurrency 16] [--smoke]
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+
+from bench import results
 
 ADMIN = {
     "user": {"name": "ece30861defaultadminuser", "is_admin": True},
@@ -101,7 +103,7 @@ async def _run(requests: int, rounds: int, concurrency: int) -> Samples:
             clients[name] = client
         for path in ROUTES.values():  # warm-up: imports, connections, caches
             for client in clients.values():
-                await _measure(client, path, 200, concurrency)
+                await _measure(client, path, min(200, requests), concurrency)
         names = list(clients)
         for round_number in range(rounds):
             # Rotate the order each round so no variant always runs first (or last) after a pause.
@@ -161,16 +163,19 @@ def _observe_cost(samples: int = 200_000) -> tuple[float, float]:
 
 
 def main() -> None:
-    """Run the comparison and print its figures."""
+    """Run the comparison, print its figures and write them to bench/results/health_activity.json."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=500, help="requests per measurement")
     parser.add_argument("--rounds", type=int, default=12, help="interleaved rounds per variant")
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--smoke", action="store_true", help="20 requests, 1 round, 4 concurrent")
     args = parser.parse_args()
+    if args.smoke:
+        args.requests, args.rounds, args.concurrency = 20, 1, 4
     with tempfile.TemporaryDirectory() as tmp:
         _environment(tmp)
         samples = asyncio.run(_run(args.requests, args.rounds, args.concurrency))
-        per_call_us, flush_ms = _observe_cost()
+        per_call_us, flush_ms = _observe_cost(2_000 if args.smoke else 200_000)
     print(
         f"in-process ASGI, {args.requests} requests x {args.rounds} interleaved rounds, {args.concurrency} "
         "concurrent; medians, and the median change against `without` paired per round"
@@ -180,19 +185,26 @@ def main() -> None:
         "with": "with recording (batched)",
         "unbatched": "write per request (unbatched)",
     }
+    figures: dict[str, Any] = {}
     for route in ROUTES:
         print(f"  {route}")
         for name, label in labels.items():
             rate = statistics.median(s[0] for s in samples[(route, name)])
             cpu = statistics.median(s[1] for s in samples[(route, name)])
+            row = figures.setdefault(route, {})[name] = {"requests_per_s": rate, "cpu_us_per_request": cpu}
             line = f"    {label:<32} {rate:6.0f} req/s {cpu:7.0f} us CPU/request"
             if name != "without":
-                line += f"   req/s {_paired(samples, route, name, 0):+5.1f} %"
-                line += f"   CPU {_paired(samples, route, name, 1):+5.1f} %"
+                row["requests_per_s_change_pct"] = _paired(samples, route, name, 0)
+                row["cpu_change_pct"] = _paired(samples, route, name, 1)
+                line += f"   req/s {row['requests_per_s_change_pct']:+5.1f} %"
+                line += f"   CPU {row['cpu_change_pct']:+5.1f} %"
             print(line)
     print(
         f"recorder + metrics per request: {per_call_us:.1f} us; one flush of a busy minute: {flush_ms:.1f} ms"
     )
+    figures |= {"observe_us": per_call_us, "flush_ms": flush_ms}
+    options = {"requests": args.requests, "rounds": args.rounds, "concurrency": args.concurrency}
+    results.write("health_activity", figures, options=options)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ registers the 20 MiB model, waits for its copy into the blob store, then times w
 - `snapshot_download` of the whole repository, registry vs. hub;
 and, with a second registry whose mirror is off, the same download streamed through from upstream.
 
-    python -m bench.hub_download [--rounds 3]
+    python -m bench.hub_download [--rounds 3] [--smoke]
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import httpx
 from huggingface_hub import hf_hub_download, snapshot_download
 from huggingface_hub.utils.tqdm import disable_progress_bars
 
+from bench import results
 from bench.ingest_download import BIG, _headers, _start_registry
 from tests.fakehub import FakeHub
 
@@ -56,8 +57,11 @@ def _median(label: str, rounds: int, run: object, size: int | None = None) -> fl
     return median
 
 
-def bench(hub: FakeHub, url: str, token: str, work: Path, rounds: int, label: str) -> None:
-    """Time one file and one snapshot through `url`, and the same straight from the hub when `label` says."""
+def bench(hub: FakeHub, url: str, token: str, work: Path, rounds: int, label: str) -> dict[str, float]:
+    """Time one file and one snapshot through `url`, and the same straight from the hub when `label` says.
+
+    Returns median milliseconds by what was timed.
+    """
     size = 20 * 2**20
 
     def one(endpoint: str, auth: str | None, tag: str) -> object:
@@ -70,34 +74,48 @@ def bench(hub: FakeHub, url: str, token: str, work: Path, rounds: int, label: st
             BIG, endpoint=endpoint, token=auth, cache_dir=work / f"{tag}-snap-{i}"
         )
 
+    figures = {}
     if label == "stored":
-        _median("baseline: hf_hub_download from the hub", rounds, one(hub.hf_url, None, "hub"), size)
-    _median(f"registry ({label}): hf_hub_download", rounds, one(url, token, label), size)
+        seconds = _median(
+            "baseline: hf_hub_download from the hub", rounds, one(hub.hf_url, None, "hub"), size
+        )
+        figures["hub_file_ms"] = seconds * 1000
+    seconds = _median(f"registry ({label}): hf_hub_download", rounds, one(url, token, label), size)
+    figures[f"registry_{label}_file_ms"] = seconds * 1000
     if label == "stored":
-        _median("baseline: snapshot_download from the hub", rounds, snap(hub.hf_url, None, "hub"))
-    _median(f"registry ({label}): snapshot_download", rounds, snap(url, token, label))
+        seconds = _median("baseline: snapshot_download from the hub", rounds, snap(hub.hf_url, None, "hub"))
+        figures["hub_snapshot_ms"] = seconds * 1000
+    seconds = _median(f"registry ({label}): snapshot_download", rounds, snap(url, token, label))
+    figures[f"registry_{label}_snapshot_ms"] = seconds * 1000
+    return figures
 
 
 def main() -> None:
-    """Run the comparison and print its figures."""
+    """Run the comparison, print its figures and write them to bench/results/hub_download.json."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--smoke", action="store_true", help="one round")
     args = parser.parse_args()
+    rounds = 1 if args.smoke else args.rounds
+    figures: dict[str, float] = {}
     disable_progress_bars()  # figures only
     hub = FakeHub()
     hub.start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            print(f"{BIG} through huggingface_hub (median of {args.rounds}, fresh cache each round):")
+            print(f"{BIG} through huggingface_hub (median of {rounds}, fresh cache each round):")
             for mirror, label in (("eager", "stored"), ("off", "streamed")):
                 proc, url = _start_registry(hub, Path(tmp) / mirror, mirror)
                 try:
-                    bench(hub, url, _register(url), Path(tmp) / f"work-{mirror}", args.rounds, label)
+                    work = Path(tmp) / f"work-{mirror}"
+                    figures |= bench(hub, url, _register(url), work, rounds, label)
                 finally:
                     proc.terminate()
                     proc.wait()
     finally:
         hub.stop()
+    figures["file_mib"] = 20
+    results.write("hub_download", figures, options={"rounds": rounds})
 
 
 if __name__ == "__main__":

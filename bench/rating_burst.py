@@ -12,7 +12,7 @@ For each: the burst's wall time, per-call p50 / p95 / max, ratings computed duri
 Also, from the uncached ratings: the sum of each rating's metric latencies against its wall time
 (net_score_latency), which shows the metrics overlapping.
 
-    python -m bench.rating_burst [--github-latency 0.05] [--rounds 3]
+    python -m bench.rating_burst [--github-latency 0.05] [--rounds 3] [--smoke]
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from bench import results
 from tests.fakehub import FakeHub
 
 HF = "https://huggingface.co/"
@@ -100,11 +101,11 @@ def _registry(hub: FakeHub, *, rate_on_ingest: bool) -> TestClient:
     return client
 
 
-def _register_all(client: TestClient) -> list[str]:
+def _register_all(client: TestClient, models: list[str]) -> list[str]:
     for kind, url in LINKED:
         assert client.post(f"/artifact/{kind}", json={"url": url}).status_code == 201
     ids = []
-    for repo in MODELS:
+    for repo in models:
         response = client.post("/artifact/model", json={"url": HF + repo})
         assert response.status_code == 201, response.text
         ids.append(response.json()["metadata"]["id"])
@@ -145,22 +146,31 @@ def _overlap(ratings: list[dict[str, Any]]) -> tuple[float, float]:
     return metric_sum, sum(r["net_score_latency"] for r in ratings)
 
 
-def _row(label: str, runs: list[dict[str, Any]]) -> str:
-    def med(key: str) -> float:
-        return float(statistics.median(run[key] for run in runs))
+def _medians(runs: list[dict[str, Any]]) -> dict[str, float]:
+    """Median over the rounds of each figure of a phase (times in ms)."""
+    keys = {"wall": "burst_ms", "p50": "p50_ms", "p95": "p95_ms", "max": "max_ms"}
+    out = {name: float(statistics.median(run[key] for run in runs)) * 1000 for key, name in keys.items()}
+    out |= {key: float(statistics.median(run[key] for run in runs)) for key in ("computed", "github_calls")}
+    return out
 
+
+def _row(label: str, runs: list[dict[str, Any]]) -> str:
+    med = _medians(runs)
     return (
-        f"{label:<10} {med('wall') * 1000:9.1f} {med('p50') * 1000:9.1f} {med('p95') * 1000:9.1f} "
-        f"{med('max') * 1000:9.1f} {med('computed'):9.0f} {med('github_calls'):8.0f}"
+        f"{label:<10} {med['burst_ms']:9.1f} {med['p50_ms']:9.1f} {med['p95_ms']:9.1f} "
+        f"{med['max_ms']:9.1f} {med['computed']:9.0f} {med['github_calls']:8.0f}"
     )
 
 
 def main() -> None:
-    """Run the phases and print the figures."""
+    """Run the phases, print the figures and write them to bench/results/rating_burst.json."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--github-latency", type=float, default=0.05, help="seconds GitHub takes per call")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--smoke", action="store_true", help="one round, 3 models")
     args = parser.parse_args()
+    rounds = 1 if args.smoke else args.rounds
+    models = MODELS[:3] if args.smoke else MODELS
     logging.disable(logging.INFO)
     from package.routers.rating import services as rating_services
 
@@ -168,20 +178,20 @@ def main() -> None:
     with FakeHub() as hub:
         _copies(hub)
         hub.set_latency("github", args.github_latency)
-        for _ in range(args.rounds):
+        for _ in range(rounds):
             client = _registry(hub, rate_on_ingest=False)
-            ids = _register_all(client)
+            ids = _register_all(client, models)
             phases["uncached"].append(_burst(client, hub, ids))
             phases["cached"].append(_burst(client, hub, ids))
             client.__exit__(None, None, None)
             client = _registry(hub, rate_on_ingest=True)
-            ids = _register_all(client)
+            ids = _register_all(client, models)
             assert rating_services.get_pipeline().wait_idle(timeout=300)
             phases["ingest"].append(_burst(client, hub, ids))
             client.__exit__(None, None, None)
         rating_services.reset_pipeline()
-    print(f"{len(MODELS)} concurrent GET /rate, GitHub latency {args.github_latency * 1000:.0f} ms, "
-          f"median of {args.rounds} rounds (ms)")  # fmt: skip
+    print(f"{len(models)} concurrent GET /rate, GitHub latency {args.github_latency * 1000:.0f} ms, "
+          f"median of {rounds} rounds (ms)")  # fmt: skip
     print(f"{'phase':<10} {'burst':>9} {'p50':>9} {'p95':>9} {'max':>9} {'computed':>9} {'GitHub':>8}")
     for label, runs in phases.items():
         print(_row(label, runs))
@@ -193,6 +203,10 @@ def main() -> None:
         f"metric concurrency (uncached): sum of metric latencies {metric_sum:.2f} s vs sum of rating wall "
         f"times {wall_sum:.2f} s ({metric_sum / wall_sum:.1f}x overlap)"
     )
+    figures: dict[str, Any] = {label: _medians(runs) for label, runs in phases.items()}
+    figures |= {"cached_speedup": speedup, "metric_overlap": metric_sum / wall_sum, "models": len(models)}
+    options = {"github_latency_s": args.github_latency, "rounds": rounds}
+    results.write("rating_burst", figures, options=options)
 
 
 if __name__ == "__main__":

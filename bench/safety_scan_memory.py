@@ -5,7 +5,7 @@ pickled inline looks like) and one with millions of small opcodes (a long list).
 file (reading every byte once). Peak memory is Python's own allocations as tracemalloc sees them, measured in
 a separate pass from the timing (tracemalloc slows code down).
 
-    python -m bench.safety_scan_memory [--megabytes 256] [--opcodes 5000000]
+    python -m bench.safety_scan_memory [--megabytes 256] [--opcodes 5000000] [--smoke]
 """
 
 from __future__ import annotations
@@ -18,6 +18,9 @@ import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from tempfile import TemporaryDirectory
+from typing import Any
+
+from bench import results
 
 CHUNK = 1 << 20
 
@@ -78,11 +81,15 @@ def measure(task: Callable[[Path], None], path: Path) -> tuple[float, float]:
 
 
 def main() -> None:
-    """Print a table of time and peak memory per scanner and file."""
+    """Print time and peak memory per scanner and file; write bench/results/safety_scan_memory.json."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--megabytes", type=int, default=256)
     parser.add_argument("--opcodes", type=int, default=5_000_000)
+    parser.add_argument("--smoke", action="store_true", help="a 4 MiB file and 50,000 opcodes")
     args = parser.parse_args()
+    if args.smoke:
+        args.megabytes, args.opcodes = 4, 50_000
+    rows: list[dict[str, Any]] = []
     logging.disable(logging.CRITICAL)
     with TemporaryDirectory() as tmp:
         files = {
@@ -98,6 +105,11 @@ def main() -> None:
             for name, task in (("sha256 (baseline)", sha256), ("registry", ours), ("picklescan", picklescan)):
                 seconds, peak = measure(task, path)
                 print(f"| {label} | {size:.0f} MiB | {name} | {seconds:.2f} | {peak:.1f} MiB |")
+                rows.append(
+                    {"file": label, "mib": size, "scanner": name, "seconds": seconds, "peak_python_mib": peak}
+                )
+    options = {"megabytes": args.megabytes, "opcodes": args.opcodes}
+    results.write("safety_scan_memory", {"rows": rows}, options=options)
 
 
 if __name__ == "__main__":

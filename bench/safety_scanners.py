@@ -4,7 +4,7 @@ Every fixture is built from bytes and opcodes (tests/fakehub/fixtures/safety_fil
 temporary folder; each scanner reads the files from disk, none of them loads a model. A canary file that the
 payloads would create is checked at the end. Prints a Markdown table (docs/safety.md shows one run).
 
-    python -m bench.safety_scanners [--repeat 5]
+    python -m bench.safety_scanners [--repeat 5] [--smoke]
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from bench import results
 from tests.fakehub.fixtures import safety_files as fx
 
 Scanner = Callable[[Path], str]
@@ -178,37 +180,53 @@ def run(scanner: Scanner, path: Path, repeat: int) -> tuple[str, float]:
 
 
 def main() -> None:
-    """Print the comparison table."""
+    """Print the comparison table and write bench/results/safety_scanners.json."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--smoke", action="store_true", help="every fixture once, our scanner and picklescan")
     args = parser.parse_args()
+    # The smoke run leaves out modelscan and fickling: seconds of imports for nothing the smoke checks.
+    scanners = {k: SCANNERS[k] for k in ("registry", "picklescan")} if args.smoke else SCANNERS
+    repeat = 1 if args.smoke else args.repeat
+    table: list[dict[str, Any]] = []
     logging.disable(logging.CRITICAL)  # the scanners' own warnings would drown the table
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         canary = folder / "payload-ran"
         rows = fixtures(folder, canary)
-        print("| fixture | expected | " + " | ".join(SCANNERS) + " |")
-        print("| --- | --- |" + " --- |" * len(SCANNERS))
-        correct = dict.fromkeys(SCANNERS, 0)
-        total_ms = dict.fromkeys(SCANNERS, 0.0)
+        print("| fixture | expected | " + " | ".join(scanners) + " |")
+        print("| --- | --- |" + " --- |" * len(scanners))
+        correct = dict.fromkeys(scanners, 0)
+        total_ms = dict.fromkeys(scanners, 0.0)
         for what, name, expected, data in rows:
             path = folder / name
             path.write_bytes(data)
             cells = []
-            for label, scanner in SCANNERS.items():
-                verdict, ms = run(scanner, path, args.repeat)
+            verdicts: dict[str, dict[str, Any]] = {}
+            for label, scanner in scanners.items():
+                verdict, ms = run(scanner, path, repeat)
                 correct[label] += verdict == expected
                 total_ms[label] += ms
                 mark = "" if verdict == expected else " ✗"
                 cells.append(f"{verdict}{mark} ({ms:.1f} ms)")
+                verdicts[label] = {"verdict": verdict, "ms": ms}
             path.unlink()
+            table.append({"fixture": what, "file": name, "expected": expected, "verdicts": verdicts})
             print(f"| {what} (`{name}`) | {expected} | " + " | ".join(cells) + " |")
-        print("| **right verdicts** | |" + "".join(f" **{correct[s]}/{len(rows)}** |" for s in SCANNERS))
+        print("| **right verdicts** | |" + "".join(f" **{correct[s]}/{len(rows)}** |" for s in scanners))
         print(
             "| total time (median of runs, summed) | |"
-            + "".join(f" {total_ms[s]:.0f} ms |" for s in SCANNERS)
+            + "".join(f" {total_ms[s]:.0f} ms |" for s in scanners)
         )
         print(f"\ncanary created: {canary.exists()}")
+        figures = {
+            "right_verdicts": correct,
+            "fixtures": len(rows),
+            "total_ms": total_ms,
+            "canary_created": canary.exists(),
+            "table": table,
+        }
+    results.write("safety_scanners", figures, options={"repeat": repeat, "scanners": list(scanners)})
 
 
 if __name__ == "__main__":

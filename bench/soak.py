@@ -5,7 +5,7 @@ Starts the fake hub and one registry server (uvicorn, embedded storage in a temp
 for `--seconds`. Prints the request count, any server errors (5xx or dropped connections), latency
 percentiles, and the server's resident memory after the warm-up and at the end (flat = no leak).
 
-    python -m bench.soak --seconds 180 --workers 8
+    python -m bench.soak --seconds 180 --workers 8 [--smoke]
 """
 
 from __future__ import annotations
@@ -23,9 +23,11 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 
+from bench import results
 from bench.ingest_download import _start_registry
 from tests.fakehub import FakeHub
 
@@ -118,11 +120,15 @@ class Soak:
 
 
 def main() -> None:
-    """Run the soak and print its figures."""
+    """Run the soak, print its figures and write them to bench/results/soak.json."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=180.0)
     parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--smoke", action="store_true", help="4 seconds, 2 workers")
     args = parser.parse_args()
+    if args.smoke:
+        args.seconds, args.workers = 4.0, 2
+    interval = min(5.0, args.seconds / 4)
     with FakeHub() as hub, tempfile.TemporaryDirectory() as folder:
         proc, url = _start(hub, Path(folder))
         try:
@@ -135,15 +141,17 @@ def main() -> None:
                     pool.submit(soak.worker, seed, until)
                 while time.monotonic() < until:
                     samples.append((time.monotonic() - started, _rss_mib(proc.pid)))
-                    time.sleep(5)
+                    time.sleep(interval)
             samples.append((time.monotonic() - started, _rss_mib(proc.pid)))
         finally:
             proc.terminate()
             proc.wait(10)
-    _report(soak, samples, args)
+    figures = _report(soak, samples, args)
+    results.write("soak", figures, options={"seconds": args.seconds, "workers": args.workers})
 
 
-def _report(soak: Soak, samples: list[tuple[float, float]], args: argparse.Namespace) -> None:
+def _report(soak: Soak, samples: list[tuple[float, float]], args: argparse.Namespace) -> dict[str, Any]:
+    """Print the figures; return them (with every percentile of latency, for the distribution plot)."""
     total = sum(soak.statuses.values())
     errors = {k: v for k, v in soak.statuses.items() if k.startswith("connection") or k.split()[-1][0] == "5"}
     ordered = sorted(soak.latencies)
@@ -162,6 +170,24 @@ def _report(soak: Soak, samples: list[tuple[float, float]], args: argparse.Names
         f"end {warm[-1]:.0f} MiB, max {max(rss for _, rss in samples):.0f} MiB"
     )
     print("outcomes:", dict(sorted(soak.statuses.items())))
+    return {
+        "requests": total,
+        "requests_per_s": total / args.seconds,
+        "errors": sum(errors.values()),
+        "p50_ms": statistics.median(ordered) * 1000,
+        "p95_ms": p95 * 1000,
+        "p99_ms": p99 * 1000,
+        "latency_percentiles_ms": [
+            ordered[min(len(ordered) - 1, len(ordered) * q // 100)] * 1000 for q in range(101)
+        ],
+        "rss_mib": {
+            "start": samples[0][1],
+            "warm": warm[0],
+            "end": warm[-1],
+            "max": max(r for _, r in samples),
+        },
+        "outcomes": dict(sorted(soak.statuses.items())),
+    }
 
 
 if __name__ == "__main__":

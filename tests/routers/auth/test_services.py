@@ -63,6 +63,16 @@ class TestDefaultAdmin:
         [admin] = database.list_users(storage)
         assert admin.is_admin and admin.generation == tokens.PERMANENT_GENERATION
 
+    def test_an_existing_admin_costs_no_hash(self, cheap, monkeypatch):
+        storage = get_storage()
+        assert services.ensure_default_admin(storage, cheap) is True
+
+        def no_hash(*_):
+            raise AssertionError("hashed the default admin's password again")
+
+        monkeypatch.setattr(passwords, "hash_once", no_hash)
+        assert services.ensure_default_admin(storage, cheap) is False
+
     def test_password_comes_from_settings(self, cheap, monkeypatch):
         monkeypatch.setenv("REGISTRY_DEFAULT_ADMIN_PASSWORD", "another-admin-password")
         get_settings.cache_clear()
