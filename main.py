@@ -17,6 +17,7 @@ from package.core.errors import install_error_handlers
 from package.core.hardening import install_security, warn_insecure_settings
 from package.core.logging import configure_logging
 from package.core.request_log import install_request_log
+from package.core.write_behind import close_write_behind
 
 logger = logging.getLogger("registry.app")
 
@@ -45,6 +46,7 @@ def create_app(domains: Iterable[str] | None = None) -> FastAPI:
             resume_background_work()
         logger.info("registry started", extra={"domains": chosen, "storage": settings.storage.value})
         yield
+        close_write_behind()  # batched bookkeeping (token uses, download audit entries) reaches storage
 
     app = FastAPI(
         title="Trustworthy Model Registry",
