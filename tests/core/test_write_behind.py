@@ -61,7 +61,9 @@ def test_two_processes_buffers_merge_into_one_exact_count(storage: Storage) -> N
 def test_close_writes_everything_pending(storage: Storage) -> None:
     buffer = WriteBehind(flush_seconds=60)
     for i in range(30):
-        buffer.append(storage, [Put("LOG", f"{i:03d}", {"n": i}), Put(f"TRAIL#{i % 3}", f"{i:03d}", {"n": i})])
+        buffer.append(
+            storage, [Put("LOG", f"{i:03d}", {"n": i}), Put(f"TRAIL#{i % 3}", f"{i:03d}", {"n": i})]
+        )
     buffer.count(storage, "USES", "t1", "uses")
     assert storage.records.query("LOG") == []
     buffer.close()

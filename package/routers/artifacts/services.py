@@ -380,8 +380,8 @@ def _snapshot_item(snapshot: Snapshot) -> dict[str, object]:
     return item
 
 
-def on_startup() -> None:
-    """Resume mirrors a previous process left unfinished."""
+def resume_background() -> None:
+    """Resume mirrors a previous process left unfinished (run by the process holding the resume duty)."""
     resumed = resume_mirrors(get_storage(), get_settings())
     if resumed:
         logger.info("resumed interrupted mirrors", extra={"count": resumed})
