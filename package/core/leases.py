@@ -1,4 +1,4 @@
-"""Leases in storage: one process of many holds a duty while it lives (e.g. resuming left-over background work).
+"""Leases in storage: one process of many holds a duty while it lives (e.g. resuming left-over work).
 
 Several server processes share one storage (`make run` starts one worker per core; containers scale out). Work
 that exactly one of them must do is a lease: an item naming its owner and until when it holds, taken with a
@@ -11,6 +11,7 @@ Items this module owns (partition key / sort key):
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -46,7 +47,7 @@ def _owner_gone(owner: str) -> bool:
 def take(
     storage: Storage, name: str, *, seconds: float, now: float | None = None, owner: str | None = None
 ) -> bool:
-    """Take or renew the lease `name` for this process (or `owner`); False while another live owner holds it."""
+    """Take or renew the lease `name` for this process (or `owner`); False while another live one holds it."""
     moment = time.time() if now is None else now
     mine = {"owner": owner or owner_id(), "until": moment + seconds}
     try:
@@ -70,10 +71,8 @@ def take(
 
 def release(storage: Storage, name: str, *, owner: str | None = None) -> None:
     """Give the lease up if this process (or `owner`) holds it."""
-    try:
+    with contextlib.suppress(ConditionFailed):  # not ours (any more): nothing to give up
         storage.records.transact([Check(_PK, name, equals={"owner": owner or owner_id()}), Delete(_PK, name)])
-    except ConditionFailed:
-        pass
 
 
 def holder(storage: Storage, name: str) -> str | None:
@@ -85,7 +84,7 @@ def holder(storage: Storage, name: str) -> str | None:
 
 
 class Duty:
-    """A lease one process holds while it lives; whoever takes it (at start, or from a dead owner) runs `task`."""
+    """A lease one process holds while it lives; whoever takes it (at start, or from the dead) runs `task`."""
 
     def __init__(
         self,
@@ -107,7 +106,7 @@ class Duty:
         self._thread: threading.Thread | None = None
 
     def start(self) -> bool:
-        """Try to take the duty now (running the task if taken), then keep trying or renewing in the background."""
+        """Try to take the duty now (running the task if taken); then keep renewing or trying, in the background."""
         self._attempt()
         self._thread = threading.Thread(target=self._keep, name=f"lease-{self.name}", daemon=True)
         self._thread.start()

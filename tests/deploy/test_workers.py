@@ -1,5 +1,5 @@
-"""`make run`'s several workers on one storage (granian, 2 processes): duplicate detection and reset hold across
-them, left-over background work is resumed by one of them, and batched bookkeeping survives a clean shutdown."""
+"""`make run`'s several workers on one storage (granian, 2 processes): duplicate detection and reset hold
+across them, left-over background work is resumed by one of them, batched bookkeeping survives a shutdown."""
 
 from __future__ import annotations
 
