@@ -106,7 +106,7 @@ class Duty:
         self._thread: threading.Thread | None = None
 
     def start(self) -> bool:
-        """Try to take the duty now (running the task if taken); then keep renewing or trying, in the background."""
+        """Take the duty now if free (and run the task); then renew it, or keep trying, in the background."""
         self._attempt()
         self._thread = threading.Thread(target=self._keep, name=f"lease-{self.name}", daemon=True)
         self._thread.start()
