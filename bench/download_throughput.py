@@ -27,14 +27,15 @@ import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from bench import results
-from bench.loadgen import run_wrk, start_nginx, tree_rss_mib
+from bench.loadgen import LoadResult, run_clients, run_wrk, start_nginx, tree_rss_mib
 from tests.fakehub import FakeHub
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -193,76 +194,105 @@ def wait_mirrored(http: httpx.Client, artifact_id: str, timeout: float = 300) ->
     raise TimeoutError("the 20 MiB bundle was never mirrored")
 
 
-def measure(
-    label: str, url: str, pid: int, *, options: argparse.Namespace, headers: dict[str, str], work: Path
-) -> dict[str, Any]:
-    """One configuration's figures: a warm-up request, then wrk for `seconds`, with memory around it."""
-    warm = httpx.get(url, headers=headers, timeout=120)
-    if warm.status_code != 200:
-        raise RuntimeError(f"{label}: warm-up answered {warm.status_code}: {warm.text[:300]}")
-    before = tree_rss_mib(pid)
-    load = run_wrk(url, clients=options.clients, seconds=options.seconds, headers=headers, work=work)
-    after = tree_rss_mib(pid)
-    figures = load.figures() | {"rss_before_mib": round(before, 1), "rss_after_mib": round(after, 1)}
-    figures["p99_over_median"] = round(load.p99_ms / load.median_ms, 2) if load.median_ms else None
-    print(
-        f"  {label:<9} {figures['throughput_mb_s']:8.1f} MB/s  mean {figures['mean_ms']:7.1f} ms  "
-        f"median {figures['median_ms']:7.1f}  p99 {figures['p99_ms']:7.1f}  errors {figures['errors']}  "
-        f"RSS {before:.0f} -> {after:.0f} MiB"
-    )
-    return figures
+@dataclass
+class Target:
+    """One running configuration: where to download from, with what headers, and whose memory to watch."""
+
+    label: str
+    url: str
+    pid: int
+    headers: dict[str, str] = field(default_factory=dict)
+    rounds: list[LoadResult] = field(default_factory=list)
+    rss: list[float] = field(default_factory=list)
+    notes: dict[str, Any] = field(default_factory=dict)
 
 
-def run_configs(
-    options: argparse.Namespace, env: dict[str, str], big: str, blob: Path, work: Path
-) -> dict[str, dict[str, Any]]:
-    """Every chosen configuration, one after the other, on the same storage."""
-    measured: dict[str, dict[str, Any]] = {}
+def load(target: Target, options: argparse.Namespace, work: Path) -> LoadResult:
+    """One round of load on a target (wrk for `seconds`, or every client downloading `rounds` times)."""
+    if options.client == "wrk":
+        return run_wrk(
+            target.url, clients=options.clients, seconds=options.seconds, headers=target.headers, work=work
+        )
+    return run_clients(target.url, clients=options.clients, rounds=options.rounds, headers=target.headers)
+
+
+def measure_all(targets: list[Target], options: argparse.Namespace, work: Path) -> None:
+    """`repeats` rounds over every target in turn, so a change in the machine's other load hits them all."""
+    for target in targets:
+        warm = httpx.get(target.url, headers=target.headers, timeout=300)
+        if warm.status_code != 200:
+            raise RuntimeError(f"{target.label}: warm-up answered {warm.status_code}: {warm.text[:300]}")
+        target.rss.append(tree_rss_mib(target.pid))
+    for repeat in range(options.repeats):
+        for target in targets:
+            target.notes.setdefault("load_average", []).append(round(os.getloadavg()[0], 2))
+            result = load(target, options, work)
+            target.rounds.append(result)
+            target.rss.append(tree_rss_mib(target.pid))
+            errors = sum(result.errors.values())
+            print(
+                f"  [{repeat + 1}] {target.label:<9} {result.throughput_mb_s:8.1f} MB/s  "
+                f"mean {result.mean_ms:7.1f} ms  median {result.median_ms:7.1f}  p99 {result.p99_ms:7.1f}  "
+                f"errors {errors}"
+            )
+
+
+def summary(target: Target) -> dict[str, Any]:
+    """A target's figures: the round of median throughput, every round's throughput, errors, memory."""
+    ordered = sorted(target.rounds, key=lambda r: r.throughput_mb_s)
+    middle = ordered[len(ordered) // 2]
+    figures = middle.figures() | {
+        "throughput_rounds_mb_s": [round(r.throughput_mb_s, 1) for r in target.rounds],
+        "errors_all_rounds": sum(sum(r.errors.values()) for r in target.rounds),
+        "rss_mib": [round(x, 1) for x in target.rss],
+        "rss_growth_mib": round(target.rss[-1] - target.rss[0], 1),
+        "p99_over_median": round(middle.p99_ms / middle.median_ms, 2) if middle.median_ms else None,
+    }
+    return figures | target.notes
+
+
+def start_targets(
+    options: argparse.Namespace, env: dict[str, str], big: str, blob: Path, work: Path, stack: ExitStack
+) -> list[Target]:
+    """Every chosen configuration, started side by side on the same storage (stopped by `stack`)."""
+    targets: list[Target] = []
     path = f"/download/model/{big}"
     for config in options.configs:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         if config == "nginx":
             proc = start_nginx(blob.parent.parent, port, work)
-            try:
-                rel = blob.relative_to(blob.parent.parent).as_posix()
-                measured[config] = measure(
-                    config, f"{url}/files/{rel}", proc.pid, options=options, headers={}, work=work
-                )
-            finally:
-                proc.terminate()
-                proc.wait(timeout=30)
+            stack.callback(_stop, proc)
+            rel = blob.relative_to(blob.parent.parent).as_posix()
+            targets.append(Target(config, f"{url}/files/{rel}", proc.pid))
         elif config == "split":
-            measured[config] = run_split(options, env, path, work)
+            targets.append(start_split(env, path, stack))
         else:
             command = server_command(config, port, options.workers)
-            with server(command, env, url) as proc:
-                headers = login(url)
-                measured[config] = measure(
-                    config, url + path, proc.pid, options=options, headers=headers, work=work
-                )
-            measured[config]["command"] = shlex.join(command)
-    return measured
+            proc = stack.enter_context(server(command, env, url))
+            targets.append(
+                Target(config, url + path, proc.pid, login(url), notes={"command": shlex.join(command)})
+            )
+    return targets
 
 
-def run_split(options: argparse.Namespace, env: dict[str, str], path: str, work: Path) -> dict[str, Any]:
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def start_split(env: dict[str, str], path: str, stack: ExitStack) -> Target:
     """The split deployment (a process per domain behind the nginx gateway), as tests/deploy starts it."""
     from tests.deploy.split import Split
 
     data = Path(env["REGISTRY_DATA_DIR"])
     split = Split(data.parent, {})
     split.env = env | {"REGISTRY_PUBLIC_URL": split.url}
+    stack.callback(split.stop)
     split.start()
-    try:
-        assert split.gateway is not None
-        headers = login(split.url)
-        figures = measure(
-            "split", split.url + path, split.gateway.pid, options=options, headers=headers, work=work
-        )
-        figures["rss_note"] = "the gateway's nginx processes only (the artifacts container answers headers)"
-        return figures
-    finally:
-        split.stop()
+    assert split.gateway is not None
+    note = "memory: the gateway's nginx processes (the artifacts container answers headers only)"
+    return Target("split", split.url + path, split.gateway.pid, login(split.url), notes={"rss_note": note})
 
 
 def ratios(measured: dict[str, dict[str, Any]]) -> None:
@@ -283,13 +313,20 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--models", type=int, default=500, help="models in the registry (the 20 MiB one included)"
     )
-    parser.add_argument("--seconds", type=float, default=10.0, help="load duration of each configuration")
+    parser.add_argument("--rounds", type=int, default=2, help="downloads per client per measurement")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="measurements of every configuration, interleaved"
+    )
+    parser.add_argument("--client", choices=("python", "wrk"), default="python", help="load generator")
+    parser.add_argument(
+        "--seconds", type=float, default=10.0, help="with --client wrk: duration of a measurement"
+    )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="processes for `workers`")
     parser.add_argument("--configs", nargs="+", choices=CONFIGS, default=list(CONFIGS))
     parser.add_argument("--smoke", action="store_true")
     options = parser.parse_args(argv)
     if options.smoke:
-        options.clients, options.models, options.seconds = 4, 3, 1.0
+        options.clients, options.models, options.seconds, options.rounds, options.repeats = 4, 3, 1.0, 1, 1
         options.configs = [c for c in options.configs if c != "split"]
     return options
 
@@ -311,8 +348,14 @@ def main(argv: list[str] | None = None) -> None:
             blob = data / "blobs" / sha[:2] / sha
             size = blob.stat().st_size
             print(f"registered {options.models} models in {seeded:.1f} s; bundle {size} bytes")
-            print(f"{options.clients} clients, {options.seconds:.0f} s each:")
-            measured = run_configs(options, env, big, blob, work)
+            how = (
+                f"{options.seconds:.0f} s" if options.client == "wrk" else f"{options.rounds} downloads each"
+            )
+            print(f"{options.clients} clients, {how}, {options.repeats} rounds over every configuration:")
+            with ExitStack() as stack:
+                targets = start_targets(options, env, big, blob, work, stack)
+                measure_all(targets, options, work)
+            measured = {target.label: summary(target) for target in targets}
             ratios(measured)
     finally:
         hub.stop()
