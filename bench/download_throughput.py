@@ -2,18 +2,20 @@
 
 A fake hub (tests/fakehub) holds `--models` models: the 20 MiB `acme/tiny-weights-20mb` and small fillers.
 They are registered through the API of a registry on a temporary embedded storage (8 clients, background
-mirror on), which copies the 20 MiB bundle into the blob store. Then, each for `--seconds`, `--clients`
-keep-alive connections (wrk) download it back to back from:
+mirror on), which copies the 20 MiB bundle into the blob store. Then `--clients` keep-alive connections
+download it `--rounds` times each (bench/loadgen.py's client; `--client wrk`: wrk for `--seconds`) from each of:
   nginx      nginx (one worker per core, sendfile) serving the stored bundle file: the baseline
   make-run   the server exactly as `make run` starts it (the Makefile's command, on another port)
   uvicorn    one uvicorn process (what `make run` started before this benchmark)
   workers    `--workers` server processes (granian, one per core by default)
   split      the split deployment (tests/deploy/split.py): nginx gateway + X-Accel-Redirect + a process
              per domain
-For each: mean, median, p90, p99 and max latency, throughput (MB/s), errors, the server's resident memory
-(all its processes) before and after, and throughput as a share of nginx's.
+Every configuration runs side by side on the same storage, measured `--repeats` times in turn (so a change in
+the machine's other load hits them all alike). For each, from its round of median throughput: mean, median,
+p90, p99 and max latency, throughput (MB/s), errors; every round's throughput; the server's resident memory
+(all its processes) after the warm-up and after each round; throughput as a share of nginx's.
 
-    python -m bench.download_throughput [--clients 100] [--models 500] [--seconds 10] [--smoke]
+    python -m bench.download_throughput [--clients 100] [--models 500] [--rounds 2] [--repeats 3] [--smoke]
 """
 
 from __future__ import annotations
