@@ -3,7 +3,7 @@
 A fake hub (tests/fakehub) holds `--models` models: the 20 MiB `acme/tiny-weights-20mb` and small fillers.
 They are registered through the API of a registry on a temporary embedded storage (8 clients, background
 mirror on), which copies the 20 MiB bundle into the blob store. Then `--clients` keep-alive connections
-download it `--rounds` times each (bench/loadgen.py's client; `--client wrk`: wrk for `--seconds`) from each of:
+download it `--rounds` times each (bench/loadgen.py's client; `--client wrk`: wrk for `--seconds`) from:
   nginx      nginx (one worker per core, sendfile) serving the stored bundle file: the baseline
   make-run   the server exactly as `make run` starts it (the Makefile's command, on another port)
   uvicorn    one uvicorn process (what `make run` started before this benchmark)

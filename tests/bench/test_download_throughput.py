@@ -1,4 +1,4 @@
-"""The download benchmark's smoke run: tiny sizes, every configuration but the split deployment, real figures."""
+"""The download benchmark's smoke run: tiny sizes, every configuration but the split deployment."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import pytest
 from bench import download_throughput
 
 
-def test_smoke_run_writes_every_configurations_figures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_smoke_run_writes_every_configurations_figures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("BENCH_RESULTS", str(tmp_path))
     download_throughput.main(["--smoke"])
     written = json.loads((tmp_path / "download_throughput.json").read_text())

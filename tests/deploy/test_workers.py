@@ -21,11 +21,12 @@ from package.core import leases
 from package.core.config import Settings
 from package.core.storage import Storage, open_storage
 from tests.conftest import CHEAP_PASSWORD_HASHING, DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD
-from tests.deploy.test_crash_safety import FILES, Server, _wait_mirrored
+from tests.deploy.split import free_port
 from tests.fakehub import FakeHub
 
 ROOT = Path(__file__).resolve().parents[2]
 HF = "https://huggingface.co/"
+FILES = {f"part{i}.bin": (300_000, 40 + i) for i in range(6)}
 
 
 class Workers:
@@ -33,7 +34,7 @@ class Workers:
 
     def __init__(self, data_dir: Path, hub: FakeHub, log: Path) -> None:
         self.data_dir = data_dir
-        self.port = Server(data_dir, hub).port
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         self.env = {
@@ -48,21 +49,30 @@ class Workers:
             "REGISTRY_WRITE_BEHIND_MS": "60000",  # nothing is written before the shutdown flush
         }
         self.process: subprocess.Popen[bytes] | None = None
+        self.started = 0
 
-    def start(self) -> None:
+    def start(self, workers: int = 2) -> None:
         command = [sys.executable, "-m", "granian", "--interface", "asgi", "--port", str(self.port)]
-        command += ["--workers", "2", "--no-access-log", "--log-config", "package/core/granian-logging.json"]
+        command += ["--workers", str(workers), "--no-access-log"]
+        command += ["--log-config", "package/core/granian-logging.json", "main:app"]
         with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [*command, "main:app"], cwd=ROOT, env=self.env, stderr=out, stdout=out
-            )
+            self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stderr=out, stdout=out)
         deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:  # both workers answer /health before the test starts
-            if self.log.read_text().count('"registry started"') >= 2:
+        while time.monotonic() < deadline:  # every worker started before the test goes on
+            if self.log.read_text().count('"registry started"') >= self.started + workers:
+                self.started += workers
                 return
             assert self.process.poll() is None, self.log.read_text()[-2000:]
             time.sleep(0.2)
         raise RuntimeError("the workers did not start")
+
+    def kill(self) -> None:
+        """SIGKILL to the server and its workers (a crash: no shutdown runs)."""
+        assert self.process is not None
+        for pid in _descendants(self.process.pid):
+            os.kill(pid, signal.SIGKILL)
+        self.process.kill()
+        self.process.wait(30)
 
     def stop(self) -> None:
         assert self.process is not None
@@ -82,6 +92,21 @@ class Workers:
 
     def log_lines(self, text: str) -> int:
         return sum(text in line for line in self.log.read_text().splitlines())
+
+
+def _descendants(pid: int) -> list[int]:
+    listed = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
+    return [int(child) for child in listed.stdout.split()]
+
+
+def _wait_mirrored(client: httpx.Client, artifact_id: str, timeout: float = 90) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        mirror: dict[str, Any] = client.get(f"/artifact/model/{artifact_id}/details").json()["mirror"]
+        if mirror["status"] in {"complete", "failed"}:
+            return mirror
+        time.sleep(0.2)
+    raise AssertionError("the mirror did not finish")
 
 
 @pytest.fixture
@@ -128,18 +153,18 @@ def test_duplicates_are_refused_and_a_reset_empties_the_registry_for_every_worke
 
 def test_left_over_mirror_is_resumed_by_one_worker(workers, hub, tmp_path):
     hub.add_model("workers/mirror", files=FILES)
-    single = Server(workers.data_dir, hub)
-    single.start()
+    workers.start(workers=1)
     hub.set_latency("hf", 0.4)  # the kill lands mid-copy
-    created = single.client().post("/artifact/model", json={"url": HF + "workers/mirror"})
+    created = workers.client().post("/artifact/model", json={"url": HF + "workers/mirror"})
     artifact_id = created.json()["metadata"]["id"]
     time.sleep(0.6)
-    single.kill()
+    workers.kill()
     hub.set_latency("hf", 0)
     workers.start()
     client = workers.client()
     assert _wait_mirrored(client, artifact_id)["status"] == "complete"
-    assert workers.log_lines('"lease taken"') == 1  # one worker holds the duty and resumed the copy
+    # The killed process held the duty; of the two new workers one took it over and resumed the copy.
+    assert workers.log_lines('"lease taken"') == 2
     assert workers.log_lines('"resumed interrupted mirrors"') == 1
     holder = leases.holder(workers.storage(), "resume-background-work")
     workers.stop()
