@@ -8,6 +8,7 @@ download it `--rounds` times each (bench/loadgen.py's client; `--client wrk`: wr
   make-run   the server exactly as `make run` starts it (the Makefile's command, on another port)
   uvicorn    one uvicorn process (what `make run` started before this benchmark)
   workers    `--workers` server processes (granian, one per core by default)
+  workers-sync  the same, with REGISTRY_WRITE_BEHIND_MS=0: token use and audit entry written before answering
   split      the split deployment (tests/deploy/split.py): nginx gateway + X-Accel-Redirect + a process
              per domain
 Every configuration runs side by side on the same storage, measured `--repeats` times in turn (so a change in
@@ -42,7 +43,7 @@ from tests.fakehub import FakeHub
 
 ROOT = Path(__file__).resolve().parents[1]
 BIG = "acme/tiny-weights-20mb"
-CONFIGS = ("nginx", "make-run", "uvicorn", "workers", "split")
+CONFIGS = ("nginx", "make-run", "uvicorn", "workers", "workers-sync", "split")
 ADMIN = {
     "user": {"name": "ece30861defaultadminuser", "is_admin": True},
     "secret": {"password": "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE artifacts;"},
@@ -271,7 +272,9 @@ def start_targets(
             targets.append(start_split(env, path, stack))
         else:
             command = server_command(config, port, options.workers)
-            proc = stack.enter_context(server(command, env, url))
+            # workers-sync: the same workers writing each token use and audit entry before the response.
+            own = env | ({"REGISTRY_WRITE_BEHIND_MS": "0"} if config == "workers-sync" else {})
+            proc = stack.enter_context(server(command, own, url))
             targets.append(
                 Target(config, url + path, proc.pid, login(url), notes={"command": shlex.join(command)})
             )

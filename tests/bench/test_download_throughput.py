@@ -17,7 +17,7 @@ def test_smoke_run_writes_every_configurations_figures(
     download_throughput.main(["--smoke"])
     written = json.loads((tmp_path / "download_throughput.json").read_text())
     configs = written["figures"]["configs"]
-    assert set(configs) == {"nginx", "make-run", "uvicorn", "workers"}
+    assert set(configs) == {"nginx", "make-run", "uvicorn", "workers", "workers-sync"}
     for figures in configs.values():
         assert figures["requests"] > 0 and figures["bytes"] > 0
         assert figures["errors"] == 0
