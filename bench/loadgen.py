@@ -8,14 +8,17 @@ class) as one JSON line, which `run_wrk` reads back.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
+import socket
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 _DONE_HOOK = """
 done = function(summary, latency, requests)
@@ -161,12 +164,40 @@ def tree_rss_mib(pid: int) -> float:
     return total_kib / 1024
 
 
+async def _fetch(
+    loop: asyncio.AbstractEventLoop, sock: socket.socket, buf: memoryview, request: bytes
+) -> int:
+    """Send one request and read its whole answer; the body's size (negative: -size-1 when not 200)."""
+    await loop.sock_sendall(sock, request)
+    head = b""
+    while b"\r\n\r\n" not in head:
+        n = await loop.sock_recv_into(sock, buf)
+        if n == 0:
+            raise ConnectionError("closed before the headers")
+        head += bytes(buf[:n])
+    head, _, rest = head.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    length = next(
+        (
+            int(h.split(b":", 1)[1])
+            for h in head.split(b"\r\n")[1:]
+            if h.lower().startswith(b"content-length:")
+        ),
+        None,
+    )
+    if length is None:
+        raise ConnectionError("no Content-Length")
+    got = len(rest)
+    while got < length:
+        n = await loop.sock_recv_into(sock, buf)
+        if n == 0:
+            raise ConnectionError("closed mid-body")
+        got += n
+    return length if status == 200 else -length - 1
+
+
 def _one_process_load(url: str, clients: int, rounds: int, headers: dict[str, str]) -> dict[str, Any]:
     """`clients` keep-alive connections in one asyncio loop, each fetching `url` `rounds` times."""
-    import asyncio
-    import socket
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
     lines = [
         f"GET {parts.path or '/'} HTTP/1.1",
@@ -177,34 +208,6 @@ def _one_process_load(url: str, clients: int, rounds: int, headers: dict[str, st
     latencies: list[float] = []
     errors = {"connect": 0, "read": 0, "status": 0}
     total = 0
-
-    async def fetch(loop: asyncio.AbstractEventLoop, sock: socket.socket, buf: memoryview) -> int:
-        await loop.sock_sendall(sock, request)
-        head = b""
-        while b"\r\n\r\n" not in head:
-            n = await loop.sock_recv_into(sock, buf)
-            if n == 0:
-                raise ConnectionError("closed before the headers")
-            head += bytes(buf[:n])
-        head, _, rest = head.partition(b"\r\n\r\n")
-        status = int(head.split(b" ", 2)[1])
-        length = next(
-            (
-                int(h.split(b":", 1)[1])
-                for h in head.split(b"\r\n")[1:]
-                if h.lower().startswith(b"content-length:")
-            ),
-            None,
-        )
-        if length is None:
-            raise ConnectionError("no Content-Length")
-        got = len(rest)
-        while got < length:
-            n = await loop.sock_recv_into(sock, buf)
-            if n == 0:
-                raise ConnectionError("closed mid-body")
-            got += n
-        return length if status == 200 else -length - 1
 
     async def client() -> None:
         nonlocal total
@@ -221,7 +224,7 @@ def _one_process_load(url: str, clients: int, rounds: int, headers: dict[str, st
             for _ in range(rounds):
                 started = time.perf_counter()
                 try:
-                    size = await fetch(loop, sock, buf)
+                    size = await _fetch(loop, sock, buf, request)
                 except (OSError, ValueError, IndexError):
                     errors["read"] += 1
                     return

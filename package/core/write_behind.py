@@ -99,12 +99,6 @@ class WriteBehind:
             self._appends.setdefault(id(storage), _Appends(storage)).groups.append(list(operations))
             self._added(len(operations))
 
-    def forget(self, storage: Storage, pk: str) -> None:
-        """Drop the pending increments of counters under `pk` (their stored items are being deleted)."""
-        with self._lock:
-            for key in [k for k in self._counters if k[0] == id(storage) and k[1] == pk]:
-                self._pending -= self._counters.pop(key).pending
-
     def _added(self, n: int) -> None:
         # Called under the lock.
         self._pending += n

@@ -127,14 +127,6 @@ def test_a_failed_flush_keeps_everything_for_the_next(storage: Storage) -> None:
     assert stored_uses(storage) == 3
 
 
-def test_forget_drops_pending_uses_of_deleted_items(storage: Storage) -> None:
-    buffer = WriteBehind(flush_seconds=60)
-    buffer.count(storage, "USES", "t1", "uses")
-    buffer.forget(storage, "USES")
-    buffer.close()
-    assert storage.records.get("USES", "t1") is None
-
-
 def test_zero_seconds_writes_at_once(storage: Storage) -> None:
     buffer = WriteBehind(flush_seconds=0)
     assert buffer.count(storage, "USES", "t1", "uses") == 1
