@@ -21,8 +21,10 @@ def test_smoke_run_writes_every_configurations_figures(
     for figures in configs.values():
         assert figures["requests"] > 0 and figures["bytes"] > 0
         assert figures["errors"] == 0
-        for name in ("mean_ms", "median_ms", "p99_ms", "throughput_mb_s", "rss_before_mib", "rss_after_mib"):
+        for name in ("mean_ms", "median_ms", "p99_ms", "throughput_mb_s", "p99_over_median"):
             assert figures[name] >= 0
+        assert len(figures["rss_mib"]) == 2 and all(mib > 0 for mib in figures["rss_mib"])  # warm-up, round
+        assert len(figures["throughput_rounds_mb_s"]) == 1
         assert figures["vs_nginx"] > 0
     assert configs["nginx"]["vs_nginx"] == 1.0
     assert "granian" in configs["make-run"]["command"]  # the Makefile's own command was measured
