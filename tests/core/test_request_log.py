@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import pytest
@@ -181,8 +181,8 @@ class TestPathsend:
             await send({"type": "http.response.start", "status": 200, "headers": headers})
             await send({"type": "http.response.pathsend", "path": str(blob)})
 
-        async def send(message: dict[str, Any]) -> None:
-            sent.append(message)
+        async def send(message: MutableMapping[str, Any]) -> None:
+            sent.append(dict(message))
 
         async def receive() -> dict[str, Any]:
             return {"type": "http.request", "body": b""}
