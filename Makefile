@@ -4,9 +4,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint types pytest bench clean install lambda-package audit
+.PHONY: run run-uvicorn test lint types pytest bench clean install lambda-package audit
 
 install: $(STAMP)
 
@@ -17,7 +18,12 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
+# granian, one worker per core: it sends stored files itself (ASGI http.response.pathsend), measured fastest
+# by bench/download_throughput.py (docs/performance-downloads.md). `make run-uvicorn`: one uvicorn process.
 run: $(STAMP)
+	$(BIN)/python -m granian --interface asgi --host $(HOST) --port $(PORT) --workers $(WORKERS) --no-access-log --log-config package/core/granian-logging.json --respawn-failed-workers main:app
+
+run-uvicorn: $(STAMP)
 	$(BIN)/uvicorn main:app --host $(HOST) --port $(PORT) --no-access-log --log-config package/core/uvicorn-logging.json --no-proxy-headers
 
 lint: $(STAMP)

@@ -15,8 +15,11 @@ from package.core.config import get_settings
 from package.core.docs import install_offline_docs
 from package.core.errors import install_error_handlers
 from package.core.hardening import install_security, warn_insecure_settings
+from package.core.leases import Duty
 from package.core.logging import configure_logging
 from package.core.request_log import install_request_log
+from package.core.storage import get_storage
+from package.core.write_behind import close_write_behind
 
 logger = logging.getLogger("registry.app")
 
@@ -28,7 +31,7 @@ def create_app(domains: Iterable[str] | None = None) -> FastAPI:
     warn_insecure_settings(settings)
     chosen = routed_domains(settings.domain_list if domains is None else domains)
 
-    resumed: list[bool] = []
+    resumed: list[Duty] = []
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -38,13 +41,18 @@ def create_app(domains: Iterable[str] | None = None) -> FastAPI:
             )
             if startup is not None:
                 startup()
-        # Background work (mirror copies, ratings) starts where artifacts are registered: there, at start,
-        # every domain resumes what a stopped process left in storage.
+        # Background work (mirror copies, ratings) starts where artifacts are registered: there every domain
+        # resumes what a stopped process left in storage, done by the one process holding the duty (several
+        # workers share one storage; a process that takes the duty over from a dead one resumes again).
         if "artifacts" in chosen and not resumed:
-            resumed.append(True)  # once per process: Mangum runs this start-up for every Lambda invocation
-            resume_background_work()
+            # Once per process: Mangum runs this start-up for every Lambda invocation.
+            resumed.append(Duty(get_storage, "resume-background-work", resume_background_work))
+            resumed[0].start()
         logger.info("registry started", extra={"domains": chosen, "storage": settings.storage.value})
         yield
+        close_write_behind()  # batched bookkeeping (token uses, download audit entries) reaches storage
+        if resumed:
+            resumed[0].stop()
 
     app = FastAPI(
         title="Trustworthy Model Registry",

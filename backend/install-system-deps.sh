@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the test suite needs beyond Python: Debian's nginx (the split deployment's gateway runs in
-# tests/deploy), chromium + chromium-driver (the web interface's browser tests) and, from npm, the
-# pinned Lighthouse and axe-core in backend/webtools (package-lock.json).
+# tests/deploy), wrk (the download benchmark's load generator, smoke-run by the tests), chromium +
+# chromium-driver (the web interface's browser tests) and, from npm, the pinned Lighthouse and axe-core in
+# backend/webtools (package-lock.json).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 bash "$here/install-deploy-tools.sh"   # cfn-lint, SAM translator, actionlint (tests/deploy)
@@ -10,6 +11,7 @@ sudo_cmd=""
 
 missing=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)   # bench/download_throughput.py's load generator
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 command -v npm >/dev/null 2>&1 || missing+=(npm)

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from package.core.config import clear_settings_caches
 from package.core.storage import get_storage
 from package.core.upstream.clients import get_upstreams
+from package.core.write_behind import close_write_behind
 from package.routers.artifacts.mirror import get_mirror_queue, reset_mirror_queue
 from tests.fakehub import FakeHub
 
@@ -32,6 +33,7 @@ def clear_process_caches() -> None:
     from package.routers.safety import services as safety_services
 
     reset_mirror_queue()  # stops copies a test left running (tests wait for theirs)
+    close_write_behind()  # a test's batched bookkeeping reaches its own storage, not the next test's
     rating_services.reset_pipeline()  # waits for the ratings under way, then stops the pipeline
     if safety_services.get_scan_queue.cache_info().currsize:  # scans of files the test streamed
         safety_services.wait_idle(timeout=30)

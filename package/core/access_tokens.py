@@ -8,7 +8,8 @@ account is deleted or re-created (the account's generation, as for session token
 
 Items this module owns (partition key / sort key):
   ACCESS_TOKEN / <id>        the token: owner, name, hash, permissions, generation, expiry
-  ACCESS_TOKEN_USE / <id>    how often it was used, and when last
+  ACCESS_TOKEN_USE / <id>    how often it was used (and, written before REGISTRY_WRITE_BEHIND_MS, when last)
+  ACCESS_TOKEN_SEEN / <id>   when it was last used (its own item: the use count is merged increments)
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from typing import Any
 
 from package.core.storage import Delete, Put, Storage
 from package.core.tokens import PERMANENT_GENERATION, TokenExpired, TokenRejected, grant_generation
+from package.core.write_behind import flush_pending_writes, get_write_behind
 
 PREFIX = "tmr_"
-_PK, _USE_PK = "ACCESS_TOKEN", "ACCESS_TOKEN_USE"
+_PK, _USE_PK, _SEEN_PK = "ACCESS_TOKEN", "ACCESS_TOKEN_USE", "ACCESS_TOKEN_SEEN"
 _SHAPE = re.compile(r"^tmr_([A-Za-z0-9_-]{16,64})\.([A-Za-z0-9_-]{32,128})$")
 
 
@@ -66,7 +68,9 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("ascii")).hexdigest()
 
 
-def _from_item(token_id: str, item: dict[str, Any], use: dict[str, Any] | None) -> AccessToken:
+def _from_item(
+    token_id: str, item: dict[str, Any], use: dict[str, Any] | None, seen: dict[str, Any] | None = None
+) -> AccessToken:
     return AccessToken(
         token_id=token_id,
         subject=str(item["subject"]),
@@ -77,7 +81,7 @@ def _from_item(token_id: str, item: dict[str, Any], use: dict[str, Any] | None) 
         created_at=float(item["created_at"]),
         expires_at=float(item["expires_at"]),
         uses=int((use or {}).get("uses", 0)),
-        last_used_at=(use or {}).get("last_used_at"),
+        last_used_at=(seen or {}).get("last_used_at", (use or {}).get("last_used_at")),
     )
 
 
@@ -111,9 +115,11 @@ def create(
 
 def list_tokens(storage: Storage, *, subject: str | None = None) -> list[AccessToken]:
     """Every stored token (of one subject, if given), oldest first."""
+    flush_pending_writes()  # this process's batched uses first
     uses = {r.sk: r.item for r in storage.records.query(_USE_PK)}
+    seen = {r.sk: r.item for r in storage.records.query(_SEEN_PK)}
     found = [
-        _from_item(r.sk, r.item, uses.get(r.sk))
+        _from_item(r.sk, r.item, uses.get(r.sk), seen.get(r.sk))
         for r in storage.records.query(_PK)
         if subject is None or r.item.get("subject") == subject
     ]
@@ -125,12 +131,17 @@ def get(storage: Storage, token_id: str) -> AccessToken | None:
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", token_id):
         return None
     item = storage.records.get(_PK, token_id)
-    return None if item is None else _from_item(token_id, item, storage.records.get(_USE_PK, token_id))
+    if item is None:
+        return None
+    flush_pending_writes()
+    use, seen = storage.records.get(_USE_PK, token_id), storage.records.get(_SEEN_PK, token_id)
+    return _from_item(token_id, item, use, seen)
 
 
 def revoke(storage: Storage, token_id: str) -> None:
     """Delete a token so it stops working at once."""
-    storage.records.transact([Delete(_PK, token_id), Delete(_USE_PK, token_id)])
+    flush_pending_writes()  # pending uses must not re-create the items deleted here
+    storage.records.transact([Delete(_PK, token_id), Delete(_USE_PK, token_id), Delete(_SEEN_PK, token_id)])
 
 
 def rewrite_operation(
@@ -167,7 +178,8 @@ def verify(storage: Storage, token: str, *, now: float | None = None) -> AccessT
     )
     if not granted:
         raise TokenRejected("The access token's account no longer exists (deleted, or removed by a reset).")
-    uses = storage.records.increment(_USE_PK, token_id, "uses")
+    # Counted off the request path (batched and merged: no use is lost).
+    uses = get_write_behind().count(storage, _USE_PK, token_id, "uses")
     if uses % 10 == 1:  # when last used, to a few calls' precision, without a second write per call
-        storage.records.put(_USE_PK, token_id, {"uses": uses, "last_used_at": moment})
+        get_write_behind().append(storage, [Put(_SEEN_PK, token_id, {"last_used_at": moment})])
     return record

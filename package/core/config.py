@@ -85,6 +85,13 @@ class Settings(BaseSettings):
     )
     upstream_timeout_seconds: float = Field(default=20.0, gt=0)
     log_level: str = "INFO"
+    write_behind_ms: int = Field(
+        default=200,
+        ge=0,
+        le=60_000,
+        description="Token use counts and download audit entries are written in batches this often "
+        "(and at shutdown); 0 writes each at once (always so on AWS Lambda).",
+    )
 
     # Upstreams, under the names their own tools use.
     hf_endpoint: str = Field(

@@ -180,9 +180,14 @@ class RequestLogMiddleware:
             kind = message["type"]
             if kind == "http.response.start":
                 outcome["status"] = message["status"]
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = context.request_id
+                headers = MutableHeaders(scope=message)
+                headers[REQUEST_ID_HEADER] = context.request_id
+                length = headers.get("content-length", "")
+                outcome["length"] = int(length) if length.isascii() and length.isdigit() else 0
             elif kind == "http.response.body":
                 outcome["bytes"] += len(message.get("body", b""))
+            elif kind == "http.response.pathsend":  # the server sends the file itself (granian)
+                outcome["bytes"] += outcome.get("length", 0)
             await send(message)
 
         try:

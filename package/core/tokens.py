@@ -22,6 +22,7 @@ from jose.exceptions import ExpiredSignatureError, JWTClaimsError, JWTError
 from package.core.config import Settings, get_settings
 from package.core.errors import Forbidden
 from package.core.storage import ConditionFailed, Delete, Put, Storage
+from package.core.write_behind import flush_pending_writes, get_write_behind
 
 ALGORITHM = "HS256"
 ISSUER = "trustworthy-model-registry"
@@ -130,6 +131,7 @@ def revoke_operation(subject: str) -> Delete:
 def forget_uses(storage: Storage, subject: str, *, expired_before: float | None = None) -> int:
     """Drop the usage counts of a subject's tokens (only those expired before a time, if given)."""
     dropped = 0
+    flush_pending_writes()  # pending uses must not re-create the items dropped here
     for record in storage.records.query(_use_pk(subject)):
         expires_at = record.item.get("expires_at")
         if expired_before is None or (isinstance(expires_at, int | float) and expires_at < expired_before):
@@ -235,7 +237,8 @@ def verify_token(storage: Storage, settings: Settings, token: str) -> TokenClaim
         raise TokenRejected(
             "The token's account no longer exists (deleted, or removed by a reset); authenticate again."
         )
-    uses = storage.records.increment(_use_pk(claims.subject), claims.token_id, "uses")
+    # Counted off the request path (batched, merged, exact), as this process knows the count.
+    uses = get_write_behind().count(storage, _use_pk(claims.subject), claims.token_id, "uses")
     if uses > settings.token_max_uses:
         raise TokenUsedUp(
             f"The token has been used {settings.token_max_uses} times, as often as a token may be; "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import pytest
@@ -162,3 +162,33 @@ class TestObservers:
     def test_note_outside_a_request_does_nothing(self):
         note(user="nobody")
         assert current_request_id() is None
+
+
+class TestPathsend:
+    def test_a_file_the_server_sends_itself_counts_its_content_length(self, lines, tmp_path):
+        """Under granian, Starlette's FileResponse sends `http.response.pathsend` instead of body chunks."""
+        import asyncio
+
+        from package.core.request_log import RequestLogMiddleware
+
+        blob = tmp_path / "blob"
+        blob.write_bytes(b"x" * 1234)
+        seen: list[RequestRecord] = []
+        sent: list[dict[str, Any]] = []
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            headers = [(b"content-length", b"1234")]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.pathsend", "path": str(blob)})
+
+        async def send(message: MutableMapping[str, Any]) -> None:
+            sent.append(dict(message))
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b""}
+
+        scope = {"type": "http", "method": "GET", "path": "/blob", "headers": [], "extensions": {}}
+        asyncio.run(RequestLogMiddleware(app, observers=[seen.append])(scope, receive, send))
+        assert [m["type"] for m in sent] == ["http.response.start", "http.response.pathsend"]
+        assert seen[0].response_bytes == 1234
+        assert lines.requests()[-1]["response_bytes"] == 1234

@@ -17,6 +17,7 @@ from package.core.logging import UVICORN_LOG_CONFIG
 
 ROOT = Path(__file__).resolve().parents[2]
 LOG_FLAGS = ["--no-access-log", "--log-config", UVICORN_LOG_CONFIG]
+GRANIAN_LOG_CONFIG = "package/core/granian-logging.json"
 
 
 def _free_port() -> int:
@@ -30,13 +31,46 @@ def test_every_launcher_turns_the_access_log_off_and_uses_the_json_config() -> N
     makefile = (ROOT / "Makefile").read_text()
     assert '"--no-access-log", "--log-config", "package/core/uvicorn-logging.json"' in dockerfile
     assert "--no-access-log --log-config package/core/uvicorn-logging.json" in makefile
+    assert "--no-access-log --log-config package/core/granian-logging.json" in makefile
+    assert (ROOT / GRANIAN_LOG_CONFIG).is_file()
     assert (ROOT / UVICORN_LOG_CONFIG).is_file()
     assert "registry_json" in (ROOT / "backend" / "gateway" / "nginx.conf").read_text()
 
 
+def _served_log_lines(cmd: list[str], port: int, tmp_path: Path) -> list[dict[str, object]]:
+    """Start a server, send three probes, stop it (SIGTERM); every line it wrote, parsed as JSON."""
+    env = os.environ | {"REGISTRY_DATA_DIR": str(tmp_path), "REGISTRY_LOG_LEVEL": "INFO"}
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=2)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline, f"{cmd[2]} did not start"
+                time.sleep(0.2)
+        for i in range(3):
+            httpx.get(f"http://127.0.0.1:{port}/tracks", headers={"X-Request-ID": f"probe-{i}"}, timeout=5)
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=30)
+    lines = [line for line in (out + err).decode().splitlines() if line.strip()]
+    return [json.loads(line) for line in lines]  # every line is JSON, the server's own lines included
+
+
+def _assert_one_line_per_probe(entries: list[dict[str, object]]) -> None:
+    probes = [e for e in entries if str(e.get("request_id", "")).startswith("probe-")]
+    assert sorted(str(e["request_id"]) for e in probes if e["logger"] == "registry.request") == [
+        "probe-0",
+        "probe-1",
+        "probe-2",
+    ]
+    assert all("color_message" not in e for e in entries)
+
+
 def test_uvicorn_writes_one_json_line_per_request(tmp_path: Path) -> None:
     port = _free_port()
-    env = os.environ | {"REGISTRY_DATA_DIR": str(tmp_path), "REGISTRY_LOG_LEVEL": "INFO"}
     cmd = [
         sys.executable,
         "-m",
@@ -48,29 +82,17 @@ def test_uvicorn_writes_one_json_line_per_request(tmp_path: Path) -> None:
         str(port),
         *LOG_FLAGS,
     ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=2)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None and time.monotonic() < deadline, "uvicorn did not start"
-                time.sleep(0.2)
-        for i in range(3):
-            httpx.get(f"http://127.0.0.1:{port}/tracks", headers={"X-Request-ID": f"probe-{i}"}, timeout=5)
-    finally:
-        proc.terminate()
-        out, err = proc.communicate(timeout=30)
-    lines = [line for line in (out + err).decode().splitlines() if line.strip()]
-    entries = [json.loads(line) for line in lines]  # every line is JSON, uvicorn's start-up lines included
-    assert any(e["logger"].startswith("uvicorn") for e in entries)
-    probes = [e for e in entries if str(e.get("request_id", "")).startswith("probe-")]
-    assert sorted(e["request_id"] for e in probes if e["logger"] == "registry.request") == [
-        "probe-0",
-        "probe-1",
-        "probe-2",
-    ]
+    entries = _served_log_lines(cmd, port, tmp_path)
+    assert any(str(e["logger"]).startswith("uvicorn") for e in entries)
+    _assert_one_line_per_probe(entries)
     assert not [e for e in entries if e["logger"] == "uvicorn.access"]
-    assert all("color_message" not in e for e in entries)
+
+
+def test_granian_as_make_run_starts_it_writes_one_json_line_per_request(tmp_path: Path) -> None:
+    port = _free_port()
+    cmd = [sys.executable, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port)]
+    cmd += ["--workers", "2", "--no-access-log", "--log-config", GRANIAN_LOG_CONFIG, "main:app"]
+    entries = _served_log_lines(cmd, port, tmp_path)
+    assert any(str(e["logger"]).startswith("_granian") for e in entries)
+    _assert_one_line_per_probe(entries)
+    assert not [e for e in entries if e["logger"] == "granian.access"]

@@ -48,17 +48,23 @@ def _sort_key(date: str) -> str:
     return f"{date}#{time.time_ns():020d}#{secrets.token_hex(4)}"
 
 
-def record(storage: Storage, *, record: ArtifactRecord, principal: Principal, action: AuditAction) -> None:
-    """Append an entry to the artifact's trail and to the registry-wide log."""
+def record(
+    storage: Storage,
+    *,
+    record: ArtifactRecord,
+    principal: Principal,
+    action: AuditAction,
+    later: bool = False,
+) -> None:
+    """Append an entry to the artifact's trail and to the registry-wide log (`later`: with the next batch)."""
     date = now_iso()
     user = User(name=principal.name, is_admin=principal.is_admin)
     entry = ArtifactAuditEntry(user=user, date=date, artifact=record.metadata, action=action)
     logged = AuditLogEntry(
         user=user, date=date, artifact=record.metadata, action=AuditLogAction(action.value)
     )
-    database.add_logged_audit(
-        storage, record.id, _sort_key(date), entry.model_dump(mode="json"), logged.model_dump(mode="json")
-    )
+    write = database.add_logged_audit_later if later else database.add_logged_audit
+    write(storage, record.id, _sort_key(date), entry.model_dump(mode="json"), logged.model_dump(mode="json"))
 
 
 def tombstone(storage: Storage, *, record: ArtifactRecord, principal: Principal | None) -> None:

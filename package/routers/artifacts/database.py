@@ -21,6 +21,7 @@ from typing import Any
 
 from package.core.storage import Check, ConditionFailed, Delete, Put, Storage
 from package.core.storage.interface import Operation
+from package.core.write_behind import flush_pending_writes, get_write_behind
 from package.routers.artifacts.interface import ArtifactRecord, ArtifactType, MirrorState
 
 OWNED_BATCH = 50  # well under DynamoDB's 100 operations per transaction
@@ -122,6 +123,7 @@ def delete(storage: Storage, record: ArtifactRecord) -> list[str]:
     The artifact itself goes in one small transaction (so it is gone or not, whatever the store's transaction
     limit); its files, audit entries and blob references follow, each delete idempotent.
     """
+    flush_pending_writes()  # this process's pending audit entries of the artifact go with it
     files = storage.records.query(f"FILES#{record.id}")
     audit = storage.records.query(f"AUDIT#{record.id}")
     shas = referenced_blobs(storage, record)
@@ -201,9 +203,21 @@ def add_logged_audit(
     storage: Storage, artifact_id: str, sort_key: str, entry: dict[str, Any], log_entry: dict[str, Any]
 ) -> None:
     """Append one audit entry to the artifact's trail and to the registry-wide log, atomically."""
-    storage.records.transact(
-        [Put(f"AUDIT#{artifact_id}", sort_key, entry), Put(AUDITLOG, sort_key, log_entry)]
-    )
+    storage.records.transact(logged_audit_operations(artifact_id, sort_key, entry, log_entry))
+
+
+def logged_audit_operations(
+    artifact_id: str, sort_key: str, entry: dict[str, Any], log_entry: dict[str, Any]
+) -> list[Operation]:
+    """The writes of one audit entry (the artifact's trail and the registry-wide log), to write together."""
+    return [Put(f"AUDIT#{artifact_id}", sort_key, entry), Put(AUDITLOG, sort_key, log_entry)]
+
+
+def add_logged_audit_later(
+    storage: Storage, artifact_id: str, sort_key: str, entry: dict[str, Any], log_entry: dict[str, Any]
+) -> None:
+    """`add_logged_audit` off the request path: written with this process's next batch (core.write_behind)."""
+    get_write_behind().append(storage, logged_audit_operations(artifact_id, sort_key, entry, log_entry))
 
 
 def add_log_entry(storage: Storage, sort_key: str, log_entry: dict[str, Any]) -> None:
@@ -213,11 +227,13 @@ def add_log_entry(storage: Storage, sort_key: str, log_entry: dict[str, Any]) ->
 
 def audit_log(storage: Storage) -> list[dict[str, Any]]:
     """The registry-wide audit log, oldest first (sort keys start with the ISO date)."""
+    flush_pending_writes()  # this process's batched entries first, so a reader sees its own downloads
     return [r.item for r in storage.records.query(AUDITLOG)]
 
 
 def audit(storage: Storage, artifact_id: str) -> list[dict[str, Any]]:
     """An artifact's audit entries, oldest first."""
+    flush_pending_writes()
     return [r.item for r in storage.records.query(f"AUDIT#{artifact_id}")]
 
 

@@ -3,6 +3,9 @@
 A concurrent delete or update releases blobs no other artifact uses; a download that had already looked the
 blob up would then find its file gone half-way through Starlette's FileResponse (after the 200 went out).
 Opening the file first closes that window: POSIX keeps an open file readable after it is unlinked.
+Under a server with ASGI `http.response.pathsend` (granian, `make run`), Starlette hands the server the path
+instead and the server opens it as it starts sending: a blob released in that instant answers an error status
+from the server, never a cut-off body (the server reads on from the file it opened).
 """
 
 from __future__ import annotations

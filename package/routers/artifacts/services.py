@@ -22,6 +22,7 @@ from package.core.storage import ConditionFailed, Storage, get_storage
 from package.core.upstream.clients import Upstreams
 from package.core.upstream.snapshot import Snapshot
 from package.core.upstream.sources import SourceRef, parse_source_url
+from package.core.write_behind import flush_pending_writes
 from package.routers.artifacts import audit, database, downloads, identity, mirror, versions
 from package.routers.artifacts.config import get_artifacts_settings
 from package.routers.artifacts.downloads import BlobPlan as BlobPlan  # re-exported: other domains serve plans
@@ -330,7 +331,8 @@ def download_record(
         plan = downloads.plan_bundle(storage, upstreams, settings, record)
     else:
         plan = downloads.plan_file(storage, upstreams, settings, record, path)
-    record_audit(storage, record=record, principal=principal, action=AuditAction.DOWNLOAD)
+    # Off the byte path: written with this process's next batch (core.write_behind), read back exactly.
+    audit.record(storage, record=record, principal=principal, action=AuditAction.DOWNLOAD, later=True)
     return plan
 
 
@@ -342,6 +344,7 @@ def reset(storage: Storage, *, principal: Principal | None = None) -> None:
     removed = len(database.list_all(storage, include_hidden=True))
     logger.info("registry reset", extra={"user": principal.name if principal else None, "artifacts": removed})
     get_mirror_queue().cancel_all()
+    flush_pending_writes()  # bookkeeping from before the reset must not land in the emptied registry
     storage.records.clear()
     storage.blobs.clear()
     run_reset_hooks(storage)
@@ -385,8 +388,8 @@ def _snapshot_item(snapshot: Snapshot) -> dict[str, object]:
     return item
 
 
-def on_startup() -> None:
-    """Resume mirrors a previous process left unfinished."""
+def resume_background() -> None:
+    """Resume mirrors a previous process left unfinished (run by the process holding the resume duty)."""
     resumed = resume_mirrors(get_storage(), get_settings())
     if resumed:
         logger.info("resumed interrupted mirrors", extra={"count": resumed})

@@ -1,0 +1,372 @@
+"""100 concurrent clients downloading the 20 MiB Tiny-LLM-like bundle, against nginx sending the same bytes.
+
+A fake hub (tests/fakehub) holds `--models` models: the 20 MiB `acme/tiny-weights-20mb` and small fillers.
+They are registered through the API of a registry on a temporary embedded storage (8 clients, background
+mirror on), which copies the 20 MiB bundle into the blob store. Then `--clients` keep-alive connections
+download it `--rounds` times each (bench/loadgen.py's client; `--client wrk`: wrk for `--seconds`) from:
+  nginx      nginx (one worker per core, sendfile) serving the stored bundle file: the baseline
+  make-run   the server exactly as `make run` starts it (the Makefile's command, on another port)
+  uvicorn    one uvicorn process (what `make run` started before this benchmark)
+  workers    `--workers` server processes (granian, one per core by default)
+  workers-sync  the same, with REGISTRY_WRITE_BEHIND_MS=0: token use and audit entry written before answering
+  split      the split deployment (tests/deploy/split.py): nginx gateway + X-Accel-Redirect + a process
+             per domain
+Every configuration runs side by side on the same storage, measured `--repeats` times in turn (so a change in
+the machine's other load hits them all alike). For each, from its round of median throughput: mean, median,
+p90, p99 and max latency, throughput (MB/s), errors; every round's throughput; the server's resident memory
+(all its processes) after the warm-up and after each round; throughput as a share of nginx's.
+
+    python -m bench.download_throughput [--clients 100] [--models 500] [--rounds 2] [--repeats 3] [--smoke]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench import results
+from bench.loadgen import LoadResult, run_clients, run_wrk, start_nginx, tree_rss_mib
+from tests.fakehub import FakeHub
+
+ROOT = Path(__file__).resolve().parents[1]
+BIG = "acme/tiny-weights-20mb"
+CONFIGS = ("nginx", "make-run", "uvicorn", "workers", "workers-sync", "split")
+ADMIN = {
+    "user": {"name": "ece30861defaultadminuser", "is_admin": True},
+    "secret": {"password": "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE artifacts;"},
+}
+CHEAP_HASHING = {
+    "REGISTRY_PASSWORD_HASH_TIME_COST": "1",
+    "REGISTRY_PASSWORD_HASH_MEMORY_KIB": "8",
+    "REGISTRY_PASSWORD_HASH_PARALLELISM": "1",
+}
+
+
+def free_port() -> int:
+    """A free loopback TCP port."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def registry_env(hub: FakeHub, data: Path) -> dict[str, str]:
+    """The environment of every registry process of this run (one shared embedded storage)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
+    return (
+        env
+        | CHEAP_HASHING
+        | {
+            "REGISTRY_DATA_DIR": str(data),
+            "HF_ENDPOINT": hub.hf_url,
+            "GITHUB_API_URL": hub.github_url,
+            "HF_HOME": str(data.parent / "hf"),
+            "REGISTRY_LOG_LEVEL": "WARNING",
+            # Every config downloads many times with one session token (the spec's cap is 1,000 calls).
+            "REGISTRY_TOKEN_MAX_USES": "100000000",
+        }
+    )
+
+
+def make_run_command(port: int) -> list[str]:
+    """The command `make run` runs (read from the Makefile with `make -n`), on `port`."""
+    out = subprocess.run(
+        ["make", "-s", "-n", "-o", ".venv/.installed", "run", f"PORT={port}", "HOST=127.0.0.1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return shlex.split(out.strip().splitlines()[-1])
+
+
+def server_command(config: str, port: int, workers: int) -> list[str]:
+    """The registry server of one configuration."""
+    if config == "make-run":
+        return make_run_command(port)
+    base = ["--host", "127.0.0.1", "--port", str(port)]
+    if config == "uvicorn":
+        return [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "main:app",
+            *base,
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ]
+    granian = [sys.executable, "-m", "granian", "--interface", "asgi", "main:app", *base]
+    return [
+        *granian,
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        "--respawn-failed-workers",
+    ]
+
+
+def wait_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
+    """Poll until the server answers; raise if it exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}")
+        try:
+            httpx.get(f"{url}/health/ready", timeout=2)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise TimeoutError(url)
+
+
+@contextmanager
+def server(command: list[str], env: dict[str, str], url: str) -> Iterator[subprocess.Popen[bytes]]:
+    """A registry server process (and its workers), stopped at the end (SIGTERM: a clean shutdown)."""
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_up(url, proc)
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def login(url: str) -> dict[str, str]:
+    """The default admin's token header."""
+    response = httpx.put(f"{url}/authenticate", json=ADMIN, timeout=60)
+    response.raise_for_status()
+    return {"X-Authorization": response.json()}
+
+
+def add_fillers(hub: FakeHub, count: int) -> list[str]:
+    """`count` small models on the fake hub (a card, a license and a 4 KiB weights file each)."""
+    names = [f"bench-fill/model-{i:04d}" for i in range(count)]
+    for i, name in enumerate(names):
+        body = f"# {name}\n\nA small filler model for the download benchmark.\n"
+        hub.add_model(name, card_body=body, license="mit", files={"model.safetensors": (4096, 1000 + i)})
+    return names
+
+
+def seed(url: str, fillers: list[str], clients: int = 8) -> tuple[str, str, float]:
+    """Register the 20 MiB model and the fillers through the API: its id, bundle sha256, seconds taken."""
+    headers = login(url)
+    started = time.perf_counter()
+    with httpx.Client(base_url=url, headers=headers, timeout=300) as http:
+
+        def register(repo: str) -> str:
+            response = http.post("/artifact/model", json={"url": f"https://huggingface.co/{repo}"})
+            if response.status_code not in (201, 202):
+                raise RuntimeError(f"registering {repo}: {response.status_code} {response.text}")
+            return str(response.json()["metadata"]["id"])
+
+        big = register(BIG)
+        with ThreadPoolExecutor(clients) as pool:
+            list(pool.map(register, fillers))
+        sha = wait_mirrored(http, big)
+    return big, sha, time.perf_counter() - started
+
+
+def wait_mirrored(http: httpx.Client, artifact_id: str, timeout: float = 300) -> str:
+    """Until the bundle answers from the blob store; its sha256 (the ETag)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with http.stream("GET", f"/download/model/{artifact_id}") as response:
+            if response.status_code == 200 and response.headers.get("etag"):
+                return response.headers["etag"].strip('"')
+        time.sleep(0.5)
+    raise TimeoutError("the 20 MiB bundle was never mirrored")
+
+
+@dataclass
+class Target:
+    """One running configuration: where to download from, with what headers, and whose memory to watch."""
+
+    label: str
+    url: str
+    pid: int
+    headers: dict[str, str] = field(default_factory=dict)
+    rounds: list[LoadResult] = field(default_factory=list)
+    rss: list[float] = field(default_factory=list)
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+def load(target: Target, options: argparse.Namespace, work: Path) -> LoadResult:
+    """One round of load on a target (wrk for `seconds`, or every client downloading `rounds` times)."""
+    if options.client == "wrk":
+        return run_wrk(
+            target.url, clients=options.clients, seconds=options.seconds, headers=target.headers, work=work
+        )
+    return run_clients(target.url, clients=options.clients, rounds=options.rounds, headers=target.headers)
+
+
+def measure_all(targets: list[Target], options: argparse.Namespace, work: Path) -> None:
+    """`repeats` rounds over every target in turn, so a change in the machine's other load hits them all."""
+    for target in targets:
+        warm = httpx.get(target.url, headers=target.headers, timeout=300)
+        if warm.status_code != 200:
+            raise RuntimeError(f"{target.label}: warm-up answered {warm.status_code}: {warm.text[:300]}")
+        target.rss.append(tree_rss_mib(target.pid))
+    for repeat in range(options.repeats):
+        for target in targets:
+            target.notes.setdefault("load_average", []).append(round(os.getloadavg()[0], 2))
+            result = load(target, options, work)
+            target.rounds.append(result)
+            target.rss.append(tree_rss_mib(target.pid))
+            errors = sum(result.errors.values())
+            print(
+                f"  [{repeat + 1}] {target.label:<9} {result.throughput_mb_s:8.1f} MB/s  "
+                f"mean {result.mean_ms:7.1f} ms  median {result.median_ms:7.1f}  p99 {result.p99_ms:7.1f}  "
+                f"errors {errors}"
+            )
+
+
+def summary(target: Target) -> dict[str, Any]:
+    """A target's figures: the round of median throughput, every round's throughput, errors, memory."""
+    ordered = sorted(target.rounds, key=lambda r: r.throughput_mb_s)
+    middle = ordered[len(ordered) // 2]
+    figures = middle.figures() | {
+        "throughput_rounds_mb_s": [round(r.throughput_mb_s, 1) for r in target.rounds],
+        "errors_all_rounds": sum(sum(r.errors.values()) for r in target.rounds),
+        "rss_mib": [round(x, 1) for x in target.rss],
+        "rss_growth_mib": round(target.rss[-1] - target.rss[0], 1),
+        "p99_over_median": round(middle.p99_ms / middle.median_ms, 2) if middle.median_ms else None,
+    }
+    return figures | target.notes
+
+
+def start_targets(
+    options: argparse.Namespace, env: dict[str, str], big: str, blob: Path, work: Path, stack: ExitStack
+) -> list[Target]:
+    """Every chosen configuration, started side by side on the same storage (stopped by `stack`)."""
+    targets: list[Target] = []
+    path = f"/download/model/{big}"
+    for config in options.configs:
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        if config == "nginx":
+            proc = start_nginx(blob.parent.parent, port, work)
+            stack.callback(_stop, proc)
+            rel = blob.relative_to(blob.parent.parent).as_posix()
+            targets.append(Target(config, f"{url}/files/{rel}", proc.pid))
+        elif config == "split":
+            targets.append(start_split(env, path, stack))
+        else:
+            command = server_command(config, port, options.workers)
+            # workers-sync: the same workers writing each token use and audit entry before the response.
+            own = env | ({"REGISTRY_WRITE_BEHIND_MS": "0"} if config == "workers-sync" else {})
+            proc = stack.enter_context(server(command, own, url))
+            targets.append(
+                Target(config, url + path, proc.pid, login(url), notes={"command": shlex.join(command)})
+            )
+    return targets
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def start_split(env: dict[str, str], path: str, stack: ExitStack) -> Target:
+    """The split deployment (a process per domain behind the nginx gateway), as tests/deploy starts it."""
+    from tests.deploy.split import Split
+
+    data = Path(env["REGISTRY_DATA_DIR"])
+    split = Split(data.parent, {})
+    split.env = env | {"REGISTRY_PUBLIC_URL": split.url}
+    stack.callback(split.stop)
+    split.start()
+    assert split.gateway is not None
+    note = "memory: the gateway's nginx processes (the artifacts container answers headers only)"
+    return Target("split", split.url + path, split.gateway.pid, login(split.url), notes={"rss_note": note})
+
+
+def ratios(measured: dict[str, dict[str, Any]]) -> None:
+    """Each configuration's throughput as a share of nginx's, measured in the same run."""
+    base = measured.get("nginx", {}).get("throughput_mb_s")
+    for label, figures in measured.items():
+        if base:
+            figures["vs_nginx"] = round(figures["throughput_mb_s"] / base, 3)
+            print(f"  {label:<9} {figures['vs_nginx']:.3f}x nginx")
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    """The benchmark's options (--smoke: tiny sizes and no split deployment, seconds in all)."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument(
+        "--models", type=int, default=500, help="models in the registry (the 20 MiB one included)"
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="downloads per client per measurement")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="measurements of every configuration, interleaved"
+    )
+    parser.add_argument("--client", choices=("python", "wrk"), default="python", help="load generator")
+    parser.add_argument(
+        "--seconds", type=float, default=10.0, help="with --client wrk: duration of a measurement"
+    )
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="processes for `workers`")
+    parser.add_argument("--configs", nargs="+", choices=CONFIGS, default=list(CONFIGS))
+    parser.add_argument("--smoke", action="store_true")
+    options = parser.parse_args(argv)
+    if options.smoke:
+        options.clients, options.models, options.seconds, options.rounds, options.repeats = 4, 3, 1.0, 1, 1
+        options.configs = [c for c in options.configs if c != "split"]
+    return options
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Seed, measure every configuration, print and write the figures."""
+    options = parse(argv)
+    hub = FakeHub()
+    hub.start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-download-") as tmp:
+            work, data = Path(tmp), Path(tmp) / "data"
+            env = registry_env(hub, data)
+            fillers = add_fillers(hub, max(0, options.models - 1))
+            port = free_port()
+            url = f"http://127.0.0.1:{port}"
+            with server(server_command("uvicorn", port, 1), env, url):
+                big, sha, seeded = seed(url, fillers)
+            blob = data / "blobs" / sha[:2] / sha
+            size = blob.stat().st_size
+            print(f"registered {options.models} models in {seeded:.1f} s; bundle {size} bytes")
+            how = (
+                f"{options.seconds:.0f} s" if options.client == "wrk" else f"{options.rounds} downloads each"
+            )
+            print(f"{options.clients} clients, {how}, {options.repeats} rounds over every configuration:")
+            with ExitStack() as stack:
+                targets = start_targets(options, env, big, blob, work, stack)
+                measure_all(targets, options, work)
+            measured = {target.label: summary(target) for target in targets}
+            ratios(measured)
+    finally:
+        hub.stop()
+    figures: dict[str, Any] = {"configs": measured, "seed_seconds": round(seeded, 1), "bundle_bytes": size}
+    results.write("download_throughput", figures, options=vars(options))
+
+
+if __name__ == "__main__":
+    main()

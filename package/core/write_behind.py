@@ -1,0 +1,216 @@
+"""Bookkeeping writes taken off the request path: counters and appended items, written to storage in batches.
+
+A download used to pay for a token use count and an audit entry in storage before its first byte. Here a
+request adds to this process's buffer (a dictionary update under a lock) and a background thread writes the
+buffer every `flush_seconds`, or sooner once `max_pending` writes wait; a clean shutdown (the app's lifespan)
+and every reader that must see them (`flush()`) write what is pending first.
+
+- Counters stay exact: increments of one counter are merged into one atomic `increment(amount=n)`, so none is
+  lost, whichever process adds them. `count()` answers the count as this process knows it (the stored value
+  its last flush saw plus its own pending uses), exact within one process, at most one flush behind the
+  other processes' uses.
+- Appended groups (e.g. an audit entry's two items) are written in the order they were added, several groups
+  per storage transaction.
+- A flush that fails keeps everything pending and tries again on the next one.
+With `flush_seconds` 0 (AWS Lambda, whose process freezes between invocations) every write goes through at
+once, as before.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from package.core.background import ProcessWide
+from package.core.config import get_settings
+from package.core.storage import Storage
+from package.core.storage.interface import Operation
+
+logger = logging.getLogger("registry.write_behind")
+
+_OPS_PER_TRANSACTION = 50  # well inside DynamoDB's 100 items per transaction
+_MAX_COUNTERS = 10_000  # counters idle since the last flush are forgotten beyond this many
+
+
+@dataclass
+class _Counter:
+    storage: Storage
+    pk: str
+    sk: str
+    field_name: str
+    known: int  # the stored value, as of this process's last read or flush
+    pending: int = 0
+
+
+@dataclass
+class _Appends:
+    storage: Storage
+    groups: list[list[Operation]] = field(default_factory=list)
+
+
+class WriteBehind:
+    """This process's buffer of counter increments and appended writes, flushed in the background."""
+
+    def __init__(self, *, flush_seconds: float, max_pending: int = 256) -> None:
+        self.flush_seconds = flush_seconds
+        self.max_pending = max_pending
+        self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self._counters: dict[tuple[int, str, str, str], _Counter] = {}
+        self._appends: dict[int, _Appends] = {}
+        self._pending = 0
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.flushes = 0
+        self.failures = 0
+
+    @property
+    def synchronous(self) -> bool:
+        """Whether writes go through at once (no background thread)."""
+        return self.flush_seconds <= 0
+
+    def count(self, storage: Storage, pk: str, sk: str, field_name: str) -> int:
+        """Add one to a stored counter; the count after it, as this process knows it."""
+        if self.synchronous:
+            return storage.records.increment(pk, sk, field_name)
+        key = (id(storage), pk, sk, field_name)
+        with self._lock:
+            counter = self._counters.get(key)
+        if counter is None:  # first use in this process: one read
+            stored = int((storage.records.get(pk, sk) or {}).get(field_name, 0) or 0)
+            with self._lock:
+                counter = self._counters.setdefault(key, _Counter(storage, pk, sk, field_name, stored))
+        with self._lock:
+            counter.pending += 1
+            total = counter.known + counter.pending
+            self._added(1)
+        return total
+
+    def append(self, storage: Storage, operations: Sequence[Operation]) -> None:
+        """Write `operations` together, after every group appended before them."""
+        if self.synchronous:
+            storage.records.transact(list(operations))
+            return
+        with self._lock:
+            self._appends.setdefault(id(storage), _Appends(storage)).groups.append(list(operations))
+            self._added(len(operations))
+
+    def _added(self, n: int) -> None:
+        # Called under the lock.
+        self._pending += n
+        if self._thread is None and not self._stop.is_set():
+            self._thread = threading.Thread(target=self._run, name="write-behind", daemon=True)
+            self._thread.start()
+        if self._pending >= self.max_pending:
+            self._wake.set()
+
+    @property
+    def pending(self) -> int:
+        """Writes waiting for the next flush (each increment and each operation counts one)."""
+        with self._lock:
+            return self._pending
+
+    def flush(self) -> int:
+        """Write everything pending now; returns how many writes went out (0 when storage failed)."""
+        with self._flush_lock:
+            with self._lock:
+                counters = [(c, c.pending) for c in self._counters.values() if c.pending]
+                for counter, n in counters:
+                    counter.pending -= n
+                appends, self._appends = list(self._appends.values()), {}
+                taken = sum(n for _, n in counters) + sum(len(g) for a in appends for g in a.groups)
+                self._pending -= taken
+                self._trim()
+            try:
+                self._write(counters, appends)
+            except Exception as exc:  # storage down: keep what is left and try again next time
+                self._keep(counters, appends, exc)
+                return 0
+            self.flushes += bool(taken)
+            return taken
+
+    def _write(self, counters: list[tuple[_Counter, int]], appends: list[_Appends]) -> None:
+        while appends:
+            batch = appends[0]
+            while batch.groups:
+                chunk: list[Operation] = []
+                while batch.groups and (
+                    not chunk or len(chunk) + len(batch.groups[0]) <= _OPS_PER_TRANSACTION
+                ):
+                    chunk += batch.groups[0]
+                    batch.groups.pop(0)
+                try:
+                    batch.storage.records.transact(chunk)
+                except Exception:
+                    batch.groups[:0] = [chunk]  # kept whole: its groups are written again together
+                    raise
+            appends.pop(0)
+        while counters:
+            counter, n = counters[0]
+            stored = counter.storage.records.increment(counter.pk, counter.sk, counter.field_name, n)
+            with self._lock:
+                counter.known = stored
+            counters.pop(0)
+
+    def _keep(self, counters: list[tuple[_Counter, int]], appends: list[_Appends], exc: Exception) -> None:
+        self.failures += 1
+        logger.warning("write-behind flush failed: %s", exc)
+        with self._lock:
+            for counter, n in counters:
+                counter.pending += n
+                self._pending += n
+            for batch in reversed(appends):
+                kept = self._appends.setdefault(id(batch.storage), _Appends(batch.storage))
+                kept.groups[:0] = batch.groups
+                self._pending += sum(len(g) for g in batch.groups)
+
+    def _trim(self) -> None:
+        # Called under the lock: forget idle counters (their next use reads storage again).
+        if len(self._counters) > _MAX_COUNTERS:
+            for key in [k for k, c in self._counters.items() if not c.pending]:
+                del self._counters[key]
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.flush_seconds)
+            self._wake.clear()
+            self.flush()
+
+    def close(self) -> None:
+        """Stop the background thread and write what is pending (the app is shutting down)."""
+        self._stop.set()
+        self._wake.set()
+        with self._lock:
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout=30)
+        self.flush()
+
+
+def _create() -> WriteBehind:
+    # A Lambda process is frozen between invocations and may never be shut down cleanly: write at once.
+    lambda_process = bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
+    return WriteBehind(flush_seconds=0 if lambda_process else get_settings().write_behind_ms / 1000)
+
+
+_write_behind = ProcessWide(_create, WriteBehind.close)
+
+
+def get_write_behind() -> WriteBehind:
+    """The process-wide write-behind buffer."""
+    return _write_behind.get()
+
+
+def flush_pending_writes() -> None:
+    """Write this process's pending bookkeeping now (before reading it back, or before a reset)."""
+    if _write_behind.exists():
+        get_write_behind().flush()
+
+
+def close_write_behind() -> None:
+    """Flush and stop this process's buffer (clean shutdown); a new one starts on next use."""
+    _write_behind.reset()

@@ -1,0 +1,134 @@
+"""The write-behind buffer: counts stay exact (merged, never lost), groups land in order, shutdown flushes."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from package.core.config import Settings
+from package.core.storage import Put, Storage, open_storage
+from package.core.write_behind import WriteBehind
+
+
+@pytest.fixture
+def storage(tmp_path: Path) -> Storage:
+    return open_storage(Settings(data_dir=tmp_path))
+
+
+def stored_uses(storage: Storage, sk: str = "t1") -> int:
+    return int((storage.records.get("USES", sk) or {}).get("uses", 0))
+
+
+def test_counts_from_many_threads_are_exact_and_each_caller_sees_its_own_number(storage: Storage) -> None:
+    buffer = WriteBehind(flush_seconds=0.01)
+    seen: list[int] = []
+    lock = threading.Lock()
+
+    def use(n: int) -> None:
+        for _ in range(n):
+            count = buffer.count(storage, "USES", "t1", "uses")
+            with lock:
+                seen.append(count)
+
+    threads = [threading.Thread(target=use, args=(250,)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    buffer.close()
+    assert stored_uses(storage) == 2000
+    assert sorted(seen) == list(range(1, 2001))  # one process: the limit check sees every use
+
+
+def test_two_processes_buffers_merge_into_one_exact_count(storage: Storage) -> None:
+    storage.records.put("USES", "t1", {"uses": 5, "expires_at": 123})
+    first, second = WriteBehind(flush_seconds=60), WriteBehind(flush_seconds=60)
+    for _ in range(7):
+        first.count(storage, "USES", "t1", "uses")
+    for _ in range(4):
+        second.count(storage, "USES", "t1", "uses")
+    assert stored_uses(storage) == 5  # nothing written yet: off the request path
+    first.flush()
+    second.flush()
+    assert stored_uses(storage) == 16
+    assert storage.records.get("USES", "t1") == {"uses": 16, "expires_at": 123}  # other fields kept
+    assert second.count(storage, "USES", "t1", "uses") == 17  # a flush learns the others' uses
+
+
+def test_close_writes_everything_pending(storage: Storage) -> None:
+    buffer = WriteBehind(flush_seconds=60)
+    for i in range(30):
+        buffer.append(
+            storage, [Put("LOG", f"{i:03d}", {"n": i}), Put(f"TRAIL#{i % 3}", f"{i:03d}", {"n": i})]
+        )
+    buffer.count(storage, "USES", "t1", "uses")
+    assert storage.records.query("LOG") == []
+    buffer.close()
+    assert [r.item["n"] for r in storage.records.query("LOG")] == list(range(30))
+    assert sum(len(storage.records.query(f"TRAIL#{k}")) for k in range(3)) == 30
+    assert stored_uses(storage) == 1
+    assert buffer.pending == 0
+
+
+def test_the_background_thread_flushes_without_being_asked(storage: Storage) -> None:
+    buffer = WriteBehind(flush_seconds=0.05)
+    buffer.append(storage, [Put("LOG", "a", {"n": 1})])
+    deadline = time.monotonic() + 10
+    while not storage.records.query("LOG"):
+        assert time.monotonic() < deadline, "never flushed"
+        time.sleep(0.02)
+    buffer.close()
+
+
+def test_a_full_buffer_flushes_early(storage: Storage) -> None:
+    buffer = WriteBehind(flush_seconds=60, max_pending=10)
+    for i in range(12):
+        buffer.append(storage, [Put("LOG", f"{i:03d}", {"n": i})])
+    deadline = time.monotonic() + 10
+    while len(storage.records.query("LOG")) < 10:
+        assert time.monotonic() < deadline, "a full buffer waited for the timer"
+        time.sleep(0.02)
+    buffer.close()
+
+
+class FailingOnce:
+    """A record store whose next transaction and increment fail (storage briefly down)."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.fail = True
+
+    def __getattr__(self, name: str) -> object:
+        attribute = getattr(self.inner, name)
+        if name in {"transact", "increment"} and self.fail:
+
+            def broken(*args: object, **kwargs: object) -> object:
+                raise OSError("disk unavailable")
+
+            return broken
+        return attribute
+
+
+def test_a_failed_flush_keeps_everything_for_the_next(storage: Storage) -> None:
+    flaky = FailingOnce(storage.records)
+    shaky = Storage(records=flaky, blobs=storage.blobs, description="flaky")  # type: ignore[arg-type]
+    buffer = WriteBehind(flush_seconds=60)
+    buffer.append(shaky, [Put("LOG", "a", {"n": 1})])
+    for _ in range(3):
+        buffer.count(shaky, "USES", "t1", "uses")
+    assert buffer.flush() == 0
+    assert buffer.failures == 1 and buffer.pending == 4
+    flaky.fail = False
+    assert buffer.flush() == 4
+    assert storage.records.query("LOG")[0].item == {"n": 1}
+    assert stored_uses(storage) == 3
+
+
+def test_zero_seconds_writes_at_once(storage: Storage) -> None:
+    buffer = WriteBehind(flush_seconds=0)
+    assert buffer.count(storage, "USES", "t1", "uses") == 1
+    buffer.append(storage, [Put("LOG", "a", {"n": 1})])
+    assert stored_uses(storage) == 1 and storage.records.query("LOG")

@@ -1,0 +1,194 @@
+"""`make run`'s several workers on one storage (granian, 2 processes): duplicate detection and reset hold
+across them, left-over background work is resumed by one of them, batched bookkeeping survives a shutdown."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from jose import jwt
+
+from package.core import leases
+from package.core.config import Settings
+from package.core.storage import Storage, open_storage
+from tests.conftest import CHEAP_PASSWORD_HASHING, DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD
+from tests.deploy.split import free_port
+from tests.fakehub import FakeHub
+
+ROOT = Path(__file__).resolve().parents[2]
+HF = "https://huggingface.co/"
+FILES = {f"part{i}.bin": (300_000, 40 + i) for i in range(6)}
+
+
+class Workers:
+    """granian with two worker processes, as `make run` starts it on a two-core machine."""
+
+    def __init__(self, data_dir: Path, hub: FakeHub, log: Path) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        self.env = {
+            k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")
+        } | CHEAP_PASSWORD_HASHING
+        self.env |= {
+            "REGISTRY_DATA_DIR": str(data_dir),
+            "HF_ENDPOINT": hub.hf_url,
+            "GITHUB_API_URL": hub.github_url,
+            "REGISTRY_RATE_ON_INGEST": "false",
+            "REGISTRY_LOG_LEVEL": "INFO",
+            "REGISTRY_WRITE_BEHIND_MS": "60000",  # nothing is written before the shutdown flush
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+        self.started = 0
+
+    def start(self, workers: int = 2) -> None:
+        command = [sys.executable, "-m", "granian", "--interface", "asgi", "--port", str(self.port)]
+        command += ["--workers", str(workers), "--no-access-log"]
+        command += ["--log-config", "package/core/granian-logging.json", "main:app"]
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stderr=out, stdout=out)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:  # every worker started before the test goes on
+            if self.log.read_text().count('"registry started"') >= self.started + workers:
+                self.started += workers
+                return
+            assert self.process.poll() is None, self.log.read_text()[-2000:]
+            time.sleep(0.2)
+        raise RuntimeError("the workers did not start")
+
+    def kill(self) -> None:
+        """SIGKILL to the server and its workers (a crash: no shutdown runs)."""
+        assert self.process is not None
+        for pid in _descendants(self.process.pid):
+            os.kill(pid, signal.SIGKILL)
+        self.process.kill()
+        self.process.wait(30)
+
+    def stop(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(60)
+
+    def client(self) -> httpx.Client:
+        body = {
+            "user": {"name": DEFAULT_ADMIN, "is_admin": True},
+            "secret": {"password": DEFAULT_ADMIN_PASSWORD},
+        }
+        token = httpx.put(f"{self.url}/authenticate", json=body, timeout=30).json()
+        return httpx.Client(base_url=self.url, headers={"X-Authorization": token}, timeout=60)
+
+    def storage(self) -> Storage:
+        return open_storage(Settings(data_dir=self.data_dir))
+
+    def log_lines(self, text: str) -> int:
+        return sum(text in line for line in self.log.read_text().splitlines())
+
+
+def _descendants(pid: int) -> list[int]:
+    listed = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
+    return [int(child) for child in listed.stdout.split()]
+
+
+def _wait_mirrored(client: httpx.Client, artifact_id: str, timeout: float = 90) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        mirror: dict[str, Any] = client.get(f"/artifact/model/{artifact_id}/details").json()["mirror"]
+        if mirror["status"] in {"complete", "failed"}:
+            return mirror
+        time.sleep(0.2)
+    raise AssertionError("the mirror did not finish")
+
+
+@pytest.fixture
+def workers(hub: FakeHub, tmp_path: Path) -> Iterator[Workers]:
+    hub.reset_controls()
+    running = Workers(tmp_path / "data", hub, tmp_path / "workers.log")
+    yield running
+    hub.reset_controls()
+    if running.process is not None and running.process.poll() is None:
+        running.process.kill()
+        running.process.wait(30)
+
+
+def _fresh_connections(url: str, token: str, n: int) -> list[httpx.Response]:
+    """`n` enumerations, each on a new connection (so both workers answer some)."""
+
+    def one(_: int) -> httpx.Response:
+        with httpx.Client(base_url=url, headers={"X-Authorization": token}, timeout=60) as http:
+            return http.post("/artifacts", json=[{"name": "*"}])
+
+    with ThreadPoolExecutor(4) as pool:
+        return list(pool.map(one, range(n)))
+
+
+def test_duplicates_are_refused_and_a_reset_empties_the_registry_for_every_worker(workers, hub):
+    hub.add_model("workers/dup", files={"model.safetensors": (4096, 1)})
+    workers.start()
+    client = workers.client()
+    token = str(client.headers["X-Authorization"])
+
+    def register(_: int) -> int:
+        with httpx.Client(base_url=workers.url, headers={"X-Authorization": token}, timeout=60) as http:
+            return http.post("/artifact/model", json={"url": HF + "workers/dup"}).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = sorted(pool.map(register, range(8)))
+    assert statuses == [201] + [409] * 7
+    assert all(len(r.json()) == 1 for r in _fresh_connections(workers.url, token, 8))
+    assert client.delete("/reset").status_code == 200
+    token = str(workers.client().headers["X-Authorization"])
+    assert all(r.json() == [] for r in _fresh_connections(workers.url, token, 8))
+    assert register(0) in {201}  # the source's claim went with the reset, in every worker
+
+
+def test_left_over_mirror_is_resumed_by_one_worker(workers, hub, tmp_path):
+    hub.add_model("workers/mirror", files=FILES)
+    workers.start(workers=1)
+    hub.set_latency("hf", 0.4)  # the kill lands mid-copy
+    created = workers.client().post("/artifact/model", json={"url": HF + "workers/mirror"})
+    artifact_id = created.json()["metadata"]["id"]
+    time.sleep(0.6)
+    workers.kill()
+    hub.set_latency("hf", 0)
+    workers.start()
+    client = workers.client()
+    assert _wait_mirrored(client, artifact_id)["status"] == "complete"
+    # The killed process held the duty; of the two new workers one took it over and resumed the copy.
+    assert workers.log_lines('"lease taken"') == 2
+    assert workers.log_lines('"resumed interrupted mirrors"') == 1
+    holder = leases.holder(workers.storage(), "resume-background-work")
+    workers.stop()
+    assert holder is not None and leases.holder(workers.storage(), "resume-background-work") is None
+
+
+def test_batched_token_uses_and_download_audits_survive_a_clean_shutdown(workers, hub):
+    hub.add_model("workers/audit", files={"model.safetensors": (4096, 2)})
+    workers.start()
+    client = workers.client()
+    artifact_id = client.post("/artifact/model", json={"url": HF + "workers/audit"}).json()["metadata"]["id"]
+    _wait_mirrored(client, artifact_id)
+    token = str(workers.client().headers["X-Authorization"])  # a token for the downloads alone
+
+    def download(_: int) -> int:
+        with httpx.Client(base_url=workers.url, headers={"X-Authorization": token}, timeout=60) as http:
+            return http.get(f"/download/model/{artifact_id}").status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        assert set(pool.map(download, range(12))) == {200}
+    workers.stop()
+    storage = workers.storage()
+    claims: dict[str, Any] = jwt.get_unverified_claims(token.removeprefix("bearer ").strip())
+    uses = storage.records.get(f"TOKEN_USE#{DEFAULT_ADMIN}", claims["jti"])
+    assert uses is not None and uses["uses"] == 12  # both workers' counts, merged
+    log = [r.item for r in storage.records.query("AUDITLOG")]
+    assert sum(entry["action"] == "DOWNLOAD" for entry in log) == 12
