@@ -11,7 +11,6 @@ run ends or its timeout passes; a process-local guard answers at once for runs o
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 import threading
@@ -26,7 +25,7 @@ from package.core.errors import Conflict
 from package.core.storage import Storage
 from package.routers.artifacts.interface import ArtifactType
 from package.routers.health import database
-from package.routers.health.download_client import Tally, run_clients
+from package.routers.health.client_process import ClientsResult, run_clients_in_child
 from package.routers.health.download_figures import summarize
 from package.routers.health.interface import (
     BenchmarkProgress,
@@ -87,11 +86,10 @@ def _moment(epoch: float) -> datetime:
 
 
 class Job:
-    """One run in this process: its stored view, its clients' tally and its minted token."""
+    """One run in this process: its stored view and its minted token; its clients run in a child process."""
 
     def __init__(self, storage: Storage, plan: Plan, token: str, token_id: str) -> None:
         self.storage, self.plan, self.token, self.token_id = storage, plan, token, token_id
-        self.tally = Tally(byte_cap=plan.byte_cap, expected_bytes=plan.expected_bytes)
         self.cancelled: str | None = None
         self.run = DownloadBenchmarkRun(
             job_id=plan.job_id,
@@ -117,54 +115,56 @@ class Job:
         self.run = self.run.model_copy(update=changes)
         return database.put_benchmark_run(self.storage, self.plan.job_id, self.run.model_dump(mode="json"))
 
-    def _progress(self) -> bool:
+    def _progress(self, done: int) -> bool:
         if self.cancelled is not None:
             return False
-        done = len(self.tally.samples)
         if done == self.run.progress.done:
             return True
         return self.save(progress=BenchmarkProgress(done=done, total=self.run.progress.total))
+
+    def _order(self) -> dict[str, Any]:
+        plan = self.plan
+        return {
+            "url": plan.url,
+            "token": self.token,
+            "clients": plan.clients,
+            "downloads_per_client": plan.downloads_per_client,
+            "expected_bytes": plan.expected_bytes,
+            "byte_cap": plan.byte_cap,
+            "timeout_seconds": plan.timeout_seconds,
+        }
 
     def _work(self) -> None:
         plan = self.plan
         try:
             if not self.save(state=BenchmarkState.RUNNING, started_at=_moment(time.time())):
                 return
-            deadline = time.monotonic() + plan.timeout_seconds
-            wall = asyncio.run(
-                run_clients(
-                    plan.url,
-                    self.token,
-                    clients=plan.clients,
-                    downloads_per_client=plan.downloads_per_client,
-                    tally=self.tally,
-                    deadline=deadline,
-                    on_progress=self._progress,
-                )
+            result = run_clients_in_child(
+                self._order(), timeout_seconds=plan.timeout_seconds, on_progress=self._progress
             )
-            self._finish(wall)
+            self._finish(result)
         except Exception as exc:  # a run's failure is its record's error, never the server's
             logger.exception("download benchmark failed", extra={"job_id": plan.job_id})
-            self.save(state=BenchmarkState.FAILED, error=type(exc).__name__, finished_at=_moment(time.time()))
+            self.save(state=BenchmarkState.FAILED, error=str(exc)[:300], finished_at=_moment(time.time()))
         finally:
             access_tokens.revoke(self.storage, self.token_id)
             database.release_benchmark_lock(self.storage, plan.job_id)
             prune(self.storage, plan.runs_kept)
 
-    def _finish(self, wall: float) -> None:
-        figures = summarize(self.tally.samples, wall_seconds=wall)
+    def _finish(self, result: ClientsResult) -> None:
+        figures = summarize(result.samples, wall_seconds=result.wall_seconds)
         failed = int(figures["errors"])
         succeeded = int(figures["downloads"]) - failed
-        halted = self.tally.stop_reason or self.cancelled
+        halted = self.cancelled or result.stop_reason
         error = halted
         if failed:
-            first = self.tally.first_error or "unknown"
+            first = result.first_error or "unknown"
             error = "; ".join(
                 filter(None, [halted, f"{failed} of {figures['downloads']} downloads failed, first: {first}"])
             )
         self.save(
             state=BenchmarkState.FAILED if halted or succeeded == 0 else BenchmarkState.DONE,
-            progress=BenchmarkProgress(done=len(self.tally.samples), total=self.run.progress.total),
+            progress=BenchmarkProgress(done=len(result.samples), total=self.run.progress.total),
             figures=DownloadFigures.model_validate(figures),
             error=error,
             finished_at=_moment(time.time()),
@@ -172,9 +172,8 @@ class Job:
         logger.info("download benchmark finished", extra={"job_id": self.plan.job_id, **figures})
 
     def cancel(self, why: str) -> None:
-        """Stop the clients at their next check (about half a second)."""
+        """Stop the clients at their next progress report (about half a second)."""
         self.cancelled = why
-        self.tally.halt(why)
 
 
 _guard = threading.Lock()
