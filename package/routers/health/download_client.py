@@ -105,15 +105,19 @@ async def run_clients(
     tally: Tally,
     deadline: float,
     on_progress: Callable[[], bool],
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> float:
     """Run every client until done, `deadline` (monotonic) or a halt; returns the wall seconds taken.
 
     `on_progress` is called about twice a second; returning False halts the run (e.g. a reset removed it).
+    `transport`: another way to the server than the network (tests).
     """
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     timeout = httpx.Timeout(_READ_TIMEOUT, connect=10.0)
     started = time.perf_counter()
-    async with httpx.AsyncClient(limits=limits, timeout=timeout, follow_redirects=False) as http:
+    async with httpx.AsyncClient(
+        limits=limits, timeout=timeout, follow_redirects=False, transport=transport
+    ) as http:
         tasks = [
             asyncio.ensure_future(_client(http, url, token, downloads_per_client, tally))
             for _ in range(clients)
