@@ -148,4 +148,5 @@ def test_a_run_over_its_time_limit_stops_and_says_so(live: Live, monkeypatch):
     run = live.start(clients=2, downloads_per_client=1000)
     done = live.finished(run["job_id"], timeout=30)
     assert done["state"] == "failed" and "TIMEOUT_SECONDS" in done["error"]
-    assert 0 < done["progress"]["done"] < 2000 and done["figures"]["errors"] == 0
+    # Downloads cut short are not samples: under load the first ones may not have finished yet.
+    assert done["progress"]["done"] < 2000 and done["figures"]["errors"] == 0
