@@ -80,3 +80,13 @@ def test_each_route_goes_to_its_domain(registry_env, domain):
     assert paths, f"{domain} has no routes"
     wrong = {p: upstream_for(_sample(p)) for p in paths if upstream_for(_sample(p)) != domain}
     assert wrong == {}
+
+
+def test_the_download_benchmark_routes_reach_the_health_container(registry_env):
+    from main import create_app
+
+    paths = set(create_app(["health"]).openapi()["paths"])
+    assert {"/health/download-benchmark", "/health/download-benchmark/{job_id}"} <= paths
+    for path in paths - {"/metrics"}:
+        if path.startswith("/health/download-benchmark"):
+            assert upstream_for(_sample(path)) == "health", path

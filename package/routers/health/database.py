@@ -4,21 +4,28 @@ Activity: one item per (minute, process) in a partition per UTC day, so every pr
 writes only its own items (no read-modify-write, no contention) and a window reads one or two partitions:
     pk `health#activity#YYYY-MM-DD`, sk `HH:MM#<process>`, item {minute, process, host, tally}
 and an index of the days that hold activity, for pruning: pk `health#activity-days`, sk `YYYY-MM-DD`.
+
+Download benchmark runs: pk `health#download-benchmark`, sk `<job id>` (ids sort by start time), the run as
+`DownloadBenchmarkRun` dumps it; and the one-run-at-a-time lock of every process sharing this storage:
+pk `health#download-benchmark-lock`, sk `lock`, item {job_id, expires_at}.
 """
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from package.core.storage import Delete, Put, Storage, StorageError
+from package.core.storage import Check, ConditionFailed, Delete, Put, Storage, StorageError
 
 ACTIVITY_PK = "health#activity#"
 DAYS_PK = "health#activity-days"
 PROBE_PK = "health#probe"
+BENCHMARK_PK = "health#download-benchmark"
+BENCHMARK_LOCK_PK, _LOCK_SK = "health#download-benchmark-lock", "lock"
 _BATCH = 25  # items per transaction (DynamoDB allows 100; small batches keep each write short)
 
 
@@ -140,3 +147,77 @@ def blobs_round_trip(storage: Storage, *, process: str) -> int:
     finally:
         storage.blobs.delete(info.sha256)
     return info.size
+
+
+def take_benchmark_lock(storage: Storage, job_id: str, *, expires_at: float, now: float) -> bool:
+    """Hold the benchmark lock for `job_id` until `expires_at`; False while another run holds it.
+
+    A lock whose holder died (past its expiry) is taken over, conditionally on it still naming that holder.
+    """
+    item = {"job_id": job_id, "expires_at": expires_at}
+    try:
+        storage.records.put(BENCHMARK_LOCK_PK, _LOCK_SK, item, if_absent=True)
+        return True
+    except ConditionFailed:
+        held = storage.records.get(BENCHMARK_LOCK_PK, _LOCK_SK)
+    if held is None or float(held.get("expires_at") or 0) > now:
+        return False  # still held (or released an instant ago: the caller may simply try again)
+    try:
+        storage.records.transact(
+            [
+                Check(BENCHMARK_LOCK_PK, _LOCK_SK, equals={"job_id": held.get("job_id")}),
+                Put(BENCHMARK_LOCK_PK, _LOCK_SK, item),
+            ]
+        )
+    except ConditionFailed:
+        return False
+    return True
+
+
+def release_benchmark_lock(storage: Storage, job_id: str) -> None:
+    """Let the next run start, if `job_id` still holds the lock."""
+    # ConditionFailed: a reset removed it, or a later run took over an expired lock: theirs now.
+    with contextlib.suppress(ConditionFailed):
+        storage.records.transact(
+            [
+                Check(BENCHMARK_LOCK_PK, _LOCK_SK, equals={"job_id": job_id}),
+                Delete(BENCHMARK_LOCK_PK, _LOCK_SK),
+            ]
+        )
+
+
+def put_benchmark_run(storage: Storage, job_id: str, run: dict[str, Any], *, holding: bool = True) -> bool:
+    """Store a run; while `holding`, only if its job still holds the lock (False: a reset or a takeover
+    removed it, and nothing was written, so a reset's empty registry stays empty)."""
+    if not holding:
+        storage.records.put(BENCHMARK_PK, job_id, run)
+        return True
+    try:
+        storage.records.transact(
+            [Check(BENCHMARK_LOCK_PK, _LOCK_SK, equals={"job_id": job_id}), Put(BENCHMARK_PK, job_id, run)]
+        )
+    except ConditionFailed:
+        return False
+    return True
+
+
+def get_benchmark_run(storage: Storage, job_id: str) -> dict[str, Any] | None:
+    """One stored run, or None."""
+    return storage.records.get(BENCHMARK_PK, job_id)
+
+
+def list_benchmark_runs(storage: Storage) -> list[tuple[str, dict[str, Any]]]:
+    """Every stored run as (job id, item), oldest first."""
+    return sorted((record.sk, record.item) for record in storage.records.query(BENCHMARK_PK))
+
+
+def delete_benchmark_runs(storage: Storage, job_ids: Iterable[str]) -> None:
+    """Forget these runs."""
+    deletes = [Delete(BENCHMARK_PK, job_id) for job_id in job_ids]
+    for start in range(0, len(deletes), _BATCH):
+        storage.records.transact(deletes[start : start + _BATCH])
+
+
+def benchmark_lock(storage: Storage) -> dict[str, Any] | None:
+    """The benchmark lock as stored ({job_id, expires_at}), or None when no run holds it."""
+    return storage.records.get(BENCHMARK_LOCK_PK, _LOCK_SK)

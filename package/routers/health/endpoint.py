@@ -18,7 +18,7 @@ from package.core.request_log import add_request_observer
 from package.core.storage import Store
 from package.core.tokens import verify_token
 from package.core.web import BaseUrl
-from package.routers.health import public_report, services
+from package.routers.health import benchmark_routes, public_report, services
 from package.routers.health.interface import (
     HealthComponentCollection,
     Liveness,
@@ -28,6 +28,7 @@ from package.routers.health.interface import (
 from package.routers.health.runtime import HealthRuntime, build_runtime
 
 router = APIRouter(tags=["health"])
+router.include_router(benchmark_routes.router)  # POST/GET /health/download-benchmark (admin)
 
 
 def current_runtime(request: Request) -> HealthRuntime:
@@ -187,6 +188,7 @@ def setup_app(app: FastAPI) -> None:
             async with inner(application) as state:
                 yield state
         finally:
+            await run_in_threadpool(services.stop_download_benchmark)
             await run_in_threadpool(runtime.stop)
 
     app.router.lifespan_context = lifespan

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from package.routers.artifacts.interface import ARTIFACT_ID_PATTERN, ArtifactType
 
 
 class Track(StrEnum):
@@ -122,3 +124,79 @@ class HealthComponentCollection(BaseModel):
     components: list[HealthComponentDetail]
     generated_at: datetime
     window_minutes: int = Field(ge=5)
+
+
+class BenchmarkTarget(StrEnum):
+    """Where a download benchmark sends its requests: this server on 127.0.0.1, or REGISTRY_PUBLIC_URL."""
+
+    LOOPBACK = "loopback"
+    PUBLIC = "public"
+
+
+class BenchmarkState(StrEnum):
+    """Where a download benchmark run is."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class DownloadBenchmarkRequest(BaseModel):
+    """Body of `POST /health/download-benchmark`: which artifact, how many clients, downloads each."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    artifact_type: ArtifactType
+    artifact_id: str = Field(min_length=1, max_length=64, pattern=ARTIFACT_ID_PATTERN)
+    clients: int = Field(default=10, ge=1, le=100, description="Concurrent clients (1-100).")
+    downloads_per_client: int = Field(
+        default=1,
+        ge=1,
+        le=1000,
+        description="Bundle downloads each client makes, one after the other; clients x downloads x the "
+        "bundle's size must stay within REGISTRY_HEALTH_BENCHMARK_MAX_BYTES.",
+    )
+    target: BenchmarkTarget = BenchmarkTarget.LOOPBACK
+
+
+class DownloadFigures(BaseModel):
+    """The figures `bench/` prints for downloads (package/routers/health/download_figures.py)."""
+
+    downloads: int
+    errors: int
+    bytes: int
+    seconds: float = Field(description="Wall time of the run.")
+    mean_ms: float
+    median_ms: float
+    p99_ms: float
+    throughput_mb_s: float = Field(description="Bytes of the successful downloads over the wall time, MB/s.")
+
+
+class BenchmarkProgress(BaseModel):
+    """Downloads finished (successful or not) out of those planned."""
+
+    done: int
+    total: int
+
+
+class DownloadBenchmarkRun(BaseModel):
+    """One download benchmark run: what it measures, where it is, and its figures once done."""
+
+    job_id: str
+    state: BenchmarkState
+    artifact_type: ArtifactType
+    artifact_id: str
+    artifact_name: str
+    target: BenchmarkTarget
+    target_url: str
+    clients: int
+    downloads_per_client: int
+    expected_bytes: int = Field(description="The bundle's size as the registry knows it (0: not known).")
+    progress: BenchmarkProgress
+    figures: DownloadFigures | None = None
+    error: str | None = None
+    started_by: str
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None

@@ -5,13 +5,19 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from urllib.parse import quote
 
+from package.core.auth_middleware import Principal
+from package.core.config import Settings
 from package.core.errors import BadRequest, NotFound
+from package.core.events import on_reset
 from package.core.storage import Storage
-from package.routers.health import build, components, database, rollup
+from package.routers.health import benchmark_runs, build, components, database, download_benchmark, rollup
+from package.routers.health.config import HealthSettings
 from package.routers.health.interface import (
+    DownloadBenchmarkRequest,
+    DownloadBenchmarkRun,
     HealthComponentCollection,
     HealthLogReference,
     Liveness,
@@ -161,3 +167,53 @@ def _check(action: Callable[[], None]) -> ReadinessCheck:
 
 def _ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 3)
+
+
+def register_hooks() -> None:
+    """A reset stops this process's download benchmark (its records went with the rest of storage)."""
+    on_reset(_stop_benchmark_after_reset)
+
+
+def _stop_benchmark_after_reset(_: Storage) -> None:
+    download_benchmark.cancel_running("stopped: the registry was reset")
+
+
+def start_download_benchmark(
+    storage: Storage,
+    settings: Settings,
+    health: HealthSettings,
+    *,
+    body: DownloadBenchmarkRequest,
+    principal: Principal,
+    server_port: int | None,
+    domains: Collection[str],
+) -> DownloadBenchmarkRun:
+    """Check and start a download benchmark run in the background (409 while another runs).
+
+    `domains`: those this server mounts (a `loopback` run needs the artifacts domain's downloads here).
+    """
+    plan = benchmark_runs.plan_run(
+        storage, settings, health, body=body, principal=principal, server_port=server_port, domains=domains
+    )
+    return download_benchmark.start(storage, plan)
+
+
+def download_benchmark_run(storage: Storage, job_id: str) -> DownloadBenchmarkRun:
+    """One download benchmark run: progress while it runs, figures once done (NotFound if unknown)."""
+    return benchmark_runs.run(storage, job_id)
+
+
+def download_benchmark_runs(storage: Storage) -> list[DownloadBenchmarkRun]:
+    """The kept download benchmark runs, newest first."""
+    return benchmark_runs.runs(storage)
+
+
+def latest_download_benchmark(storage: Storage) -> DownloadBenchmarkRun | None:
+    """The newest download benchmark run, or None (what the web health page shows)."""
+    found = benchmark_runs.runs(storage)
+    return found[0] if found else None
+
+
+def stop_download_benchmark(wait_seconds: float = 5.0) -> None:
+    """Stop this process's download benchmark, if one runs (at shutdown)."""
+    download_benchmark.cancel_running("stopped: the server shut down", wait_seconds=wait_seconds)

@@ -13,7 +13,7 @@ from package.routers.artifacts.interface import (
     ArtifactVersion,
 )
 from package.routers.auth.interface import UserRead
-from package.routers.health.interface import HealthComponentDetail
+from package.routers.health.interface import DownloadBenchmarkRun, HealthComponentDetail
 from package.routers.license.interface import LicenseCheckReport, LicenseInfo
 from package.routers.safety.interface import Finding, SafetyReport
 
@@ -186,6 +186,9 @@ class HealthView(ViewModel):
     chart_max: float
     bars: list[ActivityBar]
     bar_width: int
+    benchmark: DownloadBenchmarkRun | None = Field(
+        default=None, description="The latest download benchmark run (POST /health/download-benchmark)."
+    )
 
 
 class AdminView(ViewModel):

@@ -332,7 +332,7 @@ def reset(storage: Storage) -> None:
 
 
 def health_view(runtime: Any, storage: Storage, *, base_url: str) -> HealthView:
-    """Component status and the API's request activity over the last hour."""
+    """Component status, the API's request activity over the last hour and the latest download benchmark."""
     report = health_services.component_report(
         runtime,
         storage,
@@ -341,7 +341,8 @@ def health_view(runtime: Any, storage: Storage, *, base_url: str) -> HealthView:
         base_url=base_url,
     )
     timeline = next((c.timeline for c in report.components if c.id == "api" and c.timeline), [])
-    return activity_chart(report.components, timeline or [], window_minutes=HEALTH_WINDOW_MINUTES)
+    view = activity_chart(report.components, timeline or [], window_minutes=HEALTH_WINDOW_MINUTES)
+    return view.model_copy(update={"benchmark": health_services.latest_download_benchmark(storage)})
 
 
 def _first_problem(exc: ValidationError) -> str:

@@ -172,11 +172,26 @@ def test_license_check(browser: Any, live_registry: LiveRegistry, seeded: dict[s
     check_page(browser, "license-check")
 
 
-def test_health_page(browser: Any, live_registry: LiveRegistry) -> None:
+def test_health_page(browser: Any, live_registry: LiveRegistry, seeded: dict[str, str]) -> None:
+    body = {
+        "artifact_type": "model",
+        "artifact_id": seeded["gender"],
+        "clients": 2,
+        "downloads_per_client": 2,
+    }
+    with live_registry.api() as api:  # the latest download benchmark is on the page
+        run = api.post("/health/download-benchmark", json=body).json()
+        deadline = time.monotonic() + 60
+        while run["state"] not in {"done", "failed"} and time.monotonic() < deadline:
+            time.sleep(0.2)
+            run = api.get(f"/health/download-benchmark/{run['job_id']}").json()
+    assert run["state"] == "done", run
     browser.get(live_registry.url + "/web/health")
     assert _find(browser, "main h1").text == "Health"
     assert browser.find_elements(_by("CSS_SELECTOR"), ".components li")
     assert browser.find_elements(_by("CSS_SELECTOR"), "svg.activity rect.activity-bar")
+    assert _find(browser, "#benchmark-state").text == "done"
+    assert "MB/s" in _find(browser, "#benchmark-figures").text
     check_page(browser, "health")
 
 
