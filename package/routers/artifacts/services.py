@@ -6,6 +6,7 @@ import contextlib
 import logging
 import secrets
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from package.core.auth_middleware import Principal
@@ -22,7 +23,7 @@ from package.core.storage import ConditionFailed, Storage, get_storage
 from package.core.upstream.clients import Upstreams
 from package.core.upstream.snapshot import Snapshot
 from package.core.upstream.sources import SourceRef, parse_source_url
-from package.routers.artifacts import audit, database, downloads, identity, mirror, versions
+from package.routers.artifacts import audit, catalog_db, database, downloads, identity, mirror, versions
 from package.routers.artifacts.config import get_artifacts_settings
 from package.routers.artifacts.downloads import BlobPlan as BlobPlan  # re-exported: other domains serve plans
 from package.routers.artifacts.downloads import DownloadPlan as DownloadPlan
@@ -276,6 +277,11 @@ def all_records(storage: Storage, *, include_hidden: bool = False) -> list[Artif
     return database.list_all(storage, include_hidden=include_hidden)
 
 
+def records_by_id(storage: Storage, artifact_ids: Sequence[str]) -> dict[str, ArtifactRecord]:
+    """The stored records of these artifacts (hidden ones too), by id, in one batched read."""
+    return database.get_many(storage, artifact_ids)
+
+
 def publish(storage: Storage, artifact_id: str) -> bool:
     """Make a hidden artifact visible (its rating is done); False when it is gone or was visible."""
     return database.unhide(storage, artifact_id)
@@ -335,6 +341,7 @@ def reset(storage: Storage, *, principal: Principal | None = None) -> None:
     logger.info("registry reset", extra={"user": principal.name if principal else None, "artifacts": removed})
     get_mirror_queue().cancel_all()
     storage.records.clear()
+    catalog_db.mark_current(storage)  # the empty registry's indexes are complete: no backfill to run
     storage.blobs.clear()
     run_reset_hooks(storage)
     audit.log_reset(storage, principal=principal, removed=removed)
@@ -378,7 +385,10 @@ def _snapshot_item(snapshot: Snapshot) -> dict[str, object]:
 
 
 def on_startup() -> None:
-    """Resume mirrors a previous process left unfinished."""
+    """Give a database from before the listing indexes its indexes; resume unfinished mirrors."""
+    filed = catalog_db.ensure_indexes(get_storage())
+    if filed:
+        logger.info("indexed artifacts for listings", extra={"count": filed})
     resumed = resume_mirrors(get_storage(), get_settings())
     if resumed:
         logger.info("resumed interrupted mirrors", extra={"count": resumed})
