@@ -20,7 +20,7 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
-from package.core.storage import Check, ConditionFailed, Delete, Put, Storage
+from package.core.storage import Check, ConditionFailed, Delete, Put, Record, Storage
 from package.core.storage.interface import Operation
 from package.routers.artifacts import catalog_db
 from package.routers.artifacts.interface import ArtifactRecord, ArtifactType, MirrorState
@@ -225,6 +225,11 @@ def add_log_entry(storage: Storage, sort_key: str, log_entry: dict[str, Any]) ->
 def audit_log(storage: Storage) -> list[dict[str, Any]]:
     """The registry-wide audit log, oldest first (sort keys start with the ISO date)."""
     return [r.item for r in storage.records.query(AUDITLOG)]
+
+
+def audit_log_page(storage: Storage, *, after: str | None, limit: int) -> list[Record]:
+    """Up to `limit` registry-wide audit log entries after a sort key, oldest first."""
+    return storage.records.query_page(AUDITLOG, after=after, limit=limit)
 
 
 def audit(storage: Storage, artifact_id: str) -> list[dict[str, Any]]:

@@ -247,8 +247,8 @@ def audit_entries(storage: Storage, record: ArtifactRecord) -> list[ArtifactAudi
 
 
 def audit_log(
-    storage: Storage, wanted: audit.AuditFilter, *, offset: int = 0, limit: int = 100
-) -> tuple[list[AuditLogEntry], int | None]:
+    storage: Storage, wanted: audit.AuditFilter, *, offset: str | None = None, limit: int = 100
+) -> tuple[list[AuditLogEntry], str | None]:
     """One page of the registry-wide audit log (deletions and resets included) and the next offset."""
     return audit.entries(storage, wanted, offset=offset, limit=limit)
 
