@@ -76,15 +76,15 @@ class DynamoRecordStore:
     def query_page(self, pk: str, *, prefix: str = "", after: str | None = None, limit: int) -> list[Record]:
         """At most `limit` items of one partition whose sort key starts with `prefix` and is above `after`.
 
-        A key condition takes one sort-key clause, so `after` becomes the exclusive start key and `prefix`
-        the begins_with clause; DynamoDB may stop a page early (1 MB), so pages are read until full.
+        `after` goes into the key condition (not ExclusiveStartKey, which must name a stored item on some
+        implementations); with a prefix too, the condition is the inclusive range [after, prefix + U+10FFFF]
+        and the item at `after` itself, if any, is dropped. DynamoDB may stop early (1 MB): read until full.
         """
-        if limit < 1:
+        if limit < 1 or (prefix and after is not None and after >= prefix + "\U0010ffff"):
             return []
-        expression = "pk = :pk AND begins_with(sk, :prefix)" if prefix else "pk = :pk"
-        values: dict[str, str] = {":pk": pk} | ({":prefix": prefix} if prefix else {})
-        start = {"pk": pk, "sk": after} if after is not None and after >= prefix else None
+        expression, values = _page_condition(pk, prefix, after)
         records: list[Record] = []
+        start: dict[str, Any] | None = None
         while len(records) < limit:
             page_args: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
             response = self._call(
@@ -92,14 +92,18 @@ class DynamoRecordStore:
                 KeyConditionExpression=expression,
                 ExpressionAttributeValues=values,
                 ConsistentRead=True,
-                Limit=limit - len(records),
+                Limit=limit - len(records) + (1 if after is not None and prefix else 0),
                 **page_args,
             )
-            records += [Record(pk, str(i["sk"]), _from_dynamo(i.get("item", {}))) for i in response["Items"]]
+            records += [
+                Record(pk, str(i["sk"]), _from_dynamo(i.get("item", {})))
+                for i in response["Items"]
+                if str(i["sk"]) != after
+            ]
             start = response.get("LastEvaluatedKey")
             if not start:
                 break
-        return records
+        return records[:limit]
 
     def get_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Item]:
         """The items at these keys that exist, by (pk, sk): BatchGetItem, 100 keys a call, retrying the
@@ -193,6 +197,21 @@ class DynamoRecordStore:
             raise StorageError(f"DynamoDB {code or 'error'}: {exc}") from exc
         except BotoCoreError as exc:
             raise StorageError(f"DynamoDB unreachable: {exc}") from exc
+
+
+def _page_condition(pk: str, prefix: str, after: str | None) -> tuple[str, dict[str, str]]:
+    """The key condition of one page: the partition, then the sort keys above `after` within `prefix`."""
+    values = {":pk": pk}
+    if after is not None and prefix and after >= prefix:
+        return "pk = :pk AND sk BETWEEN :low AND :high", values | {
+            ":low": after,
+            ":high": prefix + "\U0010ffff",
+        }
+    if after is not None and not prefix:
+        return "pk = :pk AND sk > :after", values | {":after": after}
+    if prefix:
+        return "pk = :pk AND begins_with(sk, :prefix)", values | {":prefix": prefix}
+    return "pk = :pk", values
 
 
 def _conditional(item: dict[str, Any]) -> bool:

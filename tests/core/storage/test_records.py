@@ -163,6 +163,7 @@ class TestQueryPage:
         assert [r.sk for r in records.query_page("P", after="b#1", limit=2)] == ["b#2", "b#3"]
         assert [r.sk for r in records.query_page("P", after="b#3", limit=10)] == ["c"]
         assert records.query_page("P", after="c", limit=10) == []
+        assert [r.sk for r in records.query_page("P", after="b#15", limit=2)] == ["b#2", "b#3"]  # not stored
         assert records.query_page("P", limit=0) == []
 
     def test_prefix_bounds_the_page(self, records):
