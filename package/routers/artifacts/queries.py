@@ -56,10 +56,13 @@ def list_artifacts(
     else:
         start = _created_after_start(queries)
         after = max(position.after or "", start or "") or None
-        unfiltered = all(q.name == "*" and q == ArtifactQuery(name="*") for q in queries)
-        batch = settings.page_size + 1 if unfiltered else SCAN_BATCH
+        batch = settings.page_size + 1 if _unfiltered(queries) else SCAN_BATCH
         batches = _catalog_batches(storage, after, batch)
     return _collect(storage, settings, queries, batches, position)
+
+
+def _unfiltered(queries: list[ArtifactQuery]) -> bool:
+    return all(q == ArtifactQuery(name="*") for q in queries)
 
 
 def _catalog_batches(storage: Storage, after: str | None, batch: int) -> Batches:
@@ -127,7 +130,8 @@ def _collect(
         scanned += len(records)
         if last:
             return page, None
-        if (scanned >= SCAN_BUDGET_ENTRIES or time.monotonic() > deadline) and not skip:
+        over = scanned >= SCAN_BUDGET_ENTRIES or time.monotonic() > deadline
+        if over and not skip and not _unfiltered(queries):  # unfiltered: every entry read is on the page
             return page, encode_cursor(records[-1].sk)
     return page, None
 

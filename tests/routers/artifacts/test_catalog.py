@@ -27,9 +27,9 @@ TYPES = [ArtifactType.MODEL, ArtifactType.DATASET, ArtifactType.CODE]
 def storage(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Storage]:
-    """One storage of each driver (AWS: moto in-process)."""
+    """One fresh storage of each driver (AWS: moto in-process), as a first start leaves it."""
     if request.param == "embedded":
-        yield open_storage(Settings(data_dir=tmp_path))
+        yield _started(Settings(data_dir=tmp_path))
         return
     from moto import mock_aws
 
@@ -37,15 +37,20 @@ def storage(
         monkeypatch.setenv(name, value)
     with mock_aws():
         name = unique_name(tmp_path.name)
-        yield open_storage(
-            Settings(
-                storage=StorageBackend.AWS,
-                dynamodb_table=name,
-                s3_bucket=name,
-                aws_create_resources=True,
-                data_dir=tmp_path,
-            )
+        aws = Settings(
+            storage=StorageBackend.AWS,
+            dynamodb_table=name,
+            s3_bucket=name,
+            aws_create_resources=True,
+            data_dir=tmp_path,
         )
+        yield _started(aws)
+
+
+def _started(settings: Settings) -> Storage:
+    opened = open_storage(settings)
+    assert catalog_db.ensure_indexes(opened) == 0  # nothing to backfill: marks the indexes complete
+    return opened
 
 
 def record(n: int, *, name: str | None = None, license_id: str | None = "mit") -> ArtifactRecord:
@@ -55,9 +60,10 @@ def record(n: int, *, name: str | None = None, license_id: str | None = "mit") -
     return made.model_copy(update={"created_at": stamp, "license": license_id, "source_key": f"key{n}"})
 
 
-def add(storage: Storage, n: int, **fields: object) -> ArtifactRecord:
-    made = record(n, **fields)  # type: ignore[arg-type]
-    database.create(storage, made, {}, None, hidden=bool(fields.get("hidden")))
+def add(storage: Storage, n: int, *, hidden: bool = False, **fields: str | None) -> ArtifactRecord:
+    """Store artifact number n (`hidden`: registered, not yet published)."""
+    made = record(n, **fields)
+    database.create(storage, made, {}, None, hidden=hidden)
     return made
 
 
