@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -233,3 +234,26 @@ class TestBackfill:
         with pytest.raises(ArtifactNotFound):
             queries.by_name(storage, name="before")
         assert [m.name for m in queries.by_name(storage, name="after")] == ["after"]
+
+
+def test_two_processes_backfill_at_once_while_one_renames(tmp_path: Path) -> None:
+    """Two stores on one SQLite file (two processes), backfilling together while artifacts change."""
+    first = open_storage(Settings(data_dir=tmp_path))
+    made = [add(first, n) for n in range(120)]
+    for pk in [catalog_db.CATALOG, *{catalog_db.name_partition(r.name) for r in made}]:
+        for entry in first.records.query(pk):
+            first.records.delete(entry.pk, entry.sk)
+    second = open_storage(Settings(data_dir=tmp_path))
+    renamed = made[60].model_copy(update={"name": "renamed", "generation": "g2"})
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        fills = [pool.submit(catalog_db.ensure_indexes, s) for s in (first, second)]
+        pool.submit(database.replace, first, made[60], renamed, {}, None).result()
+        pool.submit(database.delete, second, made[90]).result()
+        assert all(f.result() >= 0 for f in fills)
+    listed = [i for p in walk(second, EVERYTHING) for i in p]
+    assert listed == [r.id for r in made if r is not made[90]]
+    assert [m.id for m in queries.by_name(first, name="renamed")] == [made[60].id]
+    with pytest.raises(ArtifactNotFound):
+        queries.by_name(first, name=made[60].name)
+    with pytest.raises(ArtifactNotFound):
+        queries.by_name(first, name=made[90].name)
