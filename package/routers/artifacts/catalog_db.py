@@ -3,6 +3,7 @@
 Item layout (partition key / sort key), written in the same transaction as the artifact record itself:
   CATALOG / <created_at>#<id>          every artifact in registration order: {id, name, type, license,
                                        created_at, hidden}, what listings and their filters need
+  CATALOG#<type> / <created_at>#<id>   the same entry in a catalog of one type (for `types` filters)
   NAME#<name> / <created_at>#<id>      the same entry under the artifact's exact name (long names: sha256)
   SCHEMA / artifacts-catalog           {"version": N}: the indexes are complete (written after a backfill)
 
@@ -21,14 +22,14 @@ from typing import Any
 
 from package.core.storage import Check, ConditionFailed, Delete, Put, Record, Storage
 from package.core.storage.interface import Operation
-from package.routers.artifacts.interface import ArtifactRecord
+from package.routers.artifacts.interface import ArtifactRecord, ArtifactType
 
 CATALOG = "CATALOG"
 SCHEMA = "SCHEMA"
 SCHEMA_SK = "artifacts-catalog"
 SCHEMA_VERSION = 1
 BACKFILL_READ = 500
-BACKFILL_BATCH = 20  # four operations per artifact: 80 per transaction, under DynamoDB's 100
+BACKFILL_BATCH = 16  # five operations per artifact: 80 per transaction, under DynamoDB's 100
 _MAX_NAME_KEY_BYTES = 400  # DynamoDB partition keys hold 2,048 bytes; long names are hashed
 _ready: weakref.WeakSet[Any] = weakref.WeakSet()  # record stores known to hold complete indexes
 
@@ -59,13 +60,22 @@ def entry(record: ArtifactRecord, *, hidden: bool) -> dict[str, Any]:
 
 def index_puts(record: ArtifactRecord, *, hidden: bool) -> list[Operation]:
     """Writes that file an artifact in both indexes."""
-    item = entry(record, hidden=hidden)
-    return [Put(CATALOG, sort_key(record), item), Put(name_partition(record.name), sort_key(record), item)]
+    item, key = entry(record, hidden=hidden), sort_key(record)
+    return [Put(pk, key, item) for pk in _partitions(record)]
 
 
 def index_deletes(record: ArtifactRecord) -> list[Operation]:
     """Deletes that take an artifact out of both indexes."""
-    return [Delete(CATALOG, sort_key(record)), Delete(name_partition(record.name), sort_key(record))]
+    return [Delete(pk, sort_key(record)) for pk in _partitions(record)]
+
+
+def _partitions(record: ArtifactRecord) -> list[str]:
+    return [CATALOG, type_catalog(record.type), name_partition(record.name)]
+
+
+def type_catalog(artifact_type: ArtifactType) -> str:
+    """The catalog partition of one artifact type."""
+    return f"{CATALOG}#{artifact_type.value}"
 
 
 def index_moves(old: ArtifactRecord, new: ArtifactRecord, *, hidden: bool) -> list[Operation]:
@@ -78,9 +88,12 @@ def _keys(operations: Sequence[Operation]) -> set[tuple[str, str]]:
     return {(op.pk, op.sk) for op in operations}
 
 
-def catalog_page(storage: Storage, *, after: str | None, limit: int) -> list[Record]:
-    """Up to `limit` catalog entries after a sort key, in registration order."""
-    return storage.records.query_page(CATALOG, after=after, limit=limit)
+def catalog_page(
+    storage: Storage, *, after: str | None, limit: int, artifact_type: ArtifactType | None = None
+) -> list[Record]:
+    """Up to `limit` catalog entries (of one type, if given) after a sort key, in registration order."""
+    partition = CATALOG if artifact_type is None else type_catalog(artifact_type)
+    return storage.records.query_page(partition, after=after, limit=limit)
 
 
 def named_page(storage: Storage, name: str, *, after: str | None, limit: int) -> list[Record]:

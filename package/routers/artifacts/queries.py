@@ -57,7 +57,7 @@ def list_artifacts(
         start = _created_after_start(queries)
         after = max(position.after or "", start or "") or None
         batch = settings.page_size + 1 if _unfiltered(queries) else SCAN_BATCH
-        batches = _catalog_batches(storage, after, batch)
+        batches = _catalog_batches(storage, after, batch, _single_type(queries))
     return _collect(storage, settings, queries, batches, position)
 
 
@@ -65,9 +65,19 @@ def _unfiltered(queries: list[ArtifactQuery]) -> bool:
     return all(q == ArtifactQuery(name="*") for q in queries)
 
 
-def _catalog_batches(storage: Storage, after: str | None, batch: int) -> Batches:
+def _single_type(queries: list[ArtifactQuery]) -> ArtifactType | None:
+    """The one type every query is limited to, if so: that type's catalog holds every possible match."""
+    if any(not q.types for q in queries):
+        return None
+    wanted = {t for q in queries for t in q.types or ()}
+    return wanted.pop() if len(wanted) == 1 else None
+
+
+def _catalog_batches(
+    storage: Storage, after: str | None, batch: int, artifact_type: ArtifactType | None
+) -> Batches:
     while True:
-        records = catalog_db.catalog_page(storage, after=after, limit=batch)
+        records = catalog_db.catalog_page(storage, after=after, limit=batch, artifact_type=artifact_type)
         yield records, len(records) < batch
         if len(records) < batch:
             return

@@ -257,3 +257,23 @@ def test_two_processes_backfill_at_once_while_one_renames(tmp_path: Path) -> Non
         queries.by_name(first, name=made[60].name)
     with pytest.raises(ArtifactNotFound):
         queries.by_name(first, name=made[90].name)
+
+
+def test_one_type_reads_only_that_types_catalog(tmp_path: Path) -> None:
+    storage = open_storage(Settings(data_dir=tmp_path))
+    made = [add(storage, n) for n in range(12)]
+    renamed = made[3].model_copy(update={"name": "renamed", "generation": "g2"})
+    database.replace(storage, made[3], renamed, {}, None)
+    database.delete(storage, made[6])
+    models = [r.sk for r in storage.records.query(catalog_db.type_catalog(ArtifactType.MODEL))]
+    assert models == [
+        catalog_db.sort_key(r) for r in made if r.type is ArtifactType.MODEL and r is not made[6]
+    ]
+    assert storage.records.query(catalog_db.type_catalog(ArtifactType.MODEL))[1].item["name"] == "renamed"
+    both = [
+        ArtifactQuery(name="*", types=[ArtifactType.MODEL]),
+        ArtifactQuery(name="m4", types=[ArtifactType.MODEL]),
+    ]
+    assert [i for p in walk(storage, both, page_size=2) for i in p] == ["id-00000", "id-00003", "id-00009"]
+    mixed = [ArtifactQuery(name="*", types=[ArtifactType.MODEL]), ArtifactQuery(name="m4")]
+    assert [i for p in walk(storage, mixed) for i in p] == ["id-00000", "id-00003", "id-00004", "id-00009"]
