@@ -29,6 +29,7 @@ from package.core.storage.interface import (
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems call
 MAX_BATCH_GET_KEYS = 100  # DynamoDB's limit for one BatchGetItem call
 _BATCH_GET_ATTEMPTS = 8
+_pause = time.sleep  # between retries of unprocessed keys (tests replace it)
 
 
 class DynamoRecordStore:
@@ -125,7 +126,7 @@ class DynamoRecordStore:
                 request = response.get("UnprocessedKeys") or {}
                 if not request:
                     break
-                time.sleep(min(1.0, 0.05 * 2**attempt))
+                _pause(min(1.0, 0.05 * 2**attempt))
             else:
                 raise StorageError(f"DynamoDB left {len(request)} batch reads unprocessed; try again")
         return found
