@@ -182,6 +182,7 @@ def measure(
         "full_scan_by_name": timed(lambda: _old_by_name(storage, pick_name()), scan_repeats),
         "full_scan_page": timed(lambda: database.list_all(storage)[: settings.page_size], scan_repeats),
     }
+    figures["filtered_first_page_matches"] = len(_page(storage, settings, _filtered(), None)[0])
     figures["speedup_by_name_p50"] = figures["full_scan_by_name"]["p50"] / figures["by_name"]["p50"]
     figures["speedup_page_p50"] = figures["full_scan_page"]["p50"] / figures["page_middle"]["p50"]
     return figures
