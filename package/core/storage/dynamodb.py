@@ -7,6 +7,7 @@ expression. Numbers travel as Decimal (DynamoDB's only number type) and come bac
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from contextlib import suppress
 from decimal import Decimal
@@ -26,6 +27,9 @@ from package.core.storage.interface import (
 )
 
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems call
+MAX_BATCH_GET_KEYS = 100  # DynamoDB's limit for one BatchGetItem call
+_BATCH_GET_ATTEMPTS = 8
+_pause = time.sleep  # between retries of unprocessed keys (tests replace it)
 
 
 class DynamoRecordStore:
@@ -69,6 +73,63 @@ class DynamoRecordStore:
             start = response.get("LastEvaluatedKey")
             if not start:
                 return records
+
+    def query_page(self, pk: str, *, prefix: str = "", after: str | None = None, limit: int) -> list[Record]:
+        """At most `limit` items of one partition whose sort key starts with `prefix` and is above `after`.
+
+        `after` goes into the key condition (not ExclusiveStartKey, which must name a stored item on some
+        implementations); with a prefix too, the condition is the inclusive range [after, prefix + U+10FFFF]
+        and the item at `after` itself, if any, is dropped. DynamoDB may stop early (1 MB): read until full.
+        """
+        if limit < 1 or (prefix and after is not None and after >= prefix + "\U0010ffff"):
+            return []
+        expression, values = _page_condition(pk, prefix, after)
+        records: list[Record] = []
+        start: dict[str, Any] | None = None
+        while len(records) < limit:
+            page_args: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
+            response = self._call(
+                self._table.query,
+                KeyConditionExpression=expression,
+                ExpressionAttributeValues=values,
+                ConsistentRead=True,
+                Limit=limit - len(records) + (1 if after is not None and prefix else 0),
+                **page_args,
+            )
+            records += [
+                Record(pk, str(i["sk"]), _from_dynamo(i.get("item", {})))
+                for i in response["Items"]
+                if str(i["sk"]) != after
+            ]
+            start = response.get("LastEvaluatedKey")
+            if not start:
+                break
+        return records[:limit]
+
+    def get_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Item]:
+        """The items at these keys that exist, by (pk, sk): BatchGetItem, 100 keys a call, retrying the
+        keys DynamoDB leaves unprocessed (with a growing pause, as AWS advises). The resource's client
+        (de)serializes Python values, as in `transact`."""
+        found: dict[tuple[str, str], Item] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), MAX_BATCH_GET_KEYS):
+            request: dict[str, Any] = {
+                self._table.name: {
+                    "Keys": [{"pk": pk, "sk": sk} for pk, sk in unique[start : start + MAX_BATCH_GET_KEYS]],
+                    "ConsistentRead": True,
+                }
+            }
+            for attempt in range(_BATCH_GET_ATTEMPTS):
+                response = self._call(self._client.batch_get_item, RequestItems=request)
+                for item in response.get("Responses", {}).get(self._table.name, []):
+                    found[(str(item["pk"]), str(item["sk"]))] = _from_dynamo(item.get("item", {}))
+                request = response.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+                _pause(min(1.0, 0.05 * 2**attempt))
+            else:
+                raise StorageError(f"DynamoDB left {len(request)} batch reads unprocessed; try again")
+        return found
 
     def transact(self, operations: Sequence[Operation]) -> None:
         """Apply all operations or none (up to 100 at once; larger sets go in batches, conditions first).
@@ -137,6 +198,21 @@ class DynamoRecordStore:
             raise StorageError(f"DynamoDB {code or 'error'}: {exc}") from exc
         except BotoCoreError as exc:
             raise StorageError(f"DynamoDB unreachable: {exc}") from exc
+
+
+def _page_condition(pk: str, prefix: str, after: str | None) -> tuple[str, dict[str, str]]:
+    """The key condition of one page: the partition, then the sort keys above `after` within `prefix`."""
+    values = {":pk": pk}
+    if after is not None and prefix and after >= prefix:
+        return "pk = :pk AND sk BETWEEN :low AND :high", values | {
+            ":low": after,
+            ":high": prefix + "\U0010ffff",
+        }
+    if after is not None and not prefix:
+        return "pk = :pk AND sk > :after", values | {":after": after}
+    if prefix:
+        return "pk = :pk AND begins_with(sk, :prefix)", values | {":prefix": prefix}
+    return "pk = :pk", values
 
 
 def _conditional(item: dict[str, Any]) -> bool:

@@ -86,6 +86,15 @@ class RecordStore(Protocol):
         """Every item of one partition whose sort key starts with `prefix`, in sort-key order."""
         ...
 
+    def query_page(self, pk: str, *, prefix: str = "", after: str | None = None, limit: int) -> list[Record]:
+        """At most `limit` items of one partition whose sort key starts with `prefix` and is greater than
+        `after`, in sort-key order (keyset paging: pass the last sort key of a page to get the next)."""
+        ...
+
+    def get_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Item]:
+        """The items at these keys that exist, by (pk, sk); missing keys are absent from the result."""
+        ...
+
     def transact(self, operations: Sequence[Operation]) -> None:
         """Apply all operations or none; raises ConditionFailed when a condition does not hold."""
         ...

@@ -22,6 +22,7 @@ from package.core.storage.interface import (
     StorageError,
 )
 
+_KEYS_PER_SELECT = 200  # 400 bound parameters, well under SQLite's limit of 32,766
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
     pk   TEXT NOT NULL,
@@ -80,7 +81,7 @@ class SqliteRecordStore:
                 raise StorageError(f"write to {self._path} failed: {exc}") from exc
             raise
 
-    def _read(self, sql: str, params: tuple[str, ...]) -> list[tuple[str, ...]]:
+    def _read(self, sql: str, params: tuple[str | int, ...]) -> list[tuple[str, ...]]:
         try:
             rows: list[tuple[str, ...]] = self._connection().execute(sql, params).fetchall()
         except sqlite3.Error as exc:
@@ -112,6 +113,29 @@ class SqliteRecordStore:
         else:
             rows = self._read("SELECT sk, item FROM records WHERE pk=? ORDER BY sk", (pk,))
         return [Record(pk, sk, _decode(text)) for sk, text in rows]
+
+    def query_page(self, pk: str, *, prefix: str = "", after: str | None = None, limit: int) -> list[Record]:
+        """At most `limit` items of one partition whose sort key starts with `prefix` and is above `after`."""
+        if limit < 1:
+            return []
+        low, low_op = (after, ">") if after is not None and after >= prefix else (prefix, ">=")
+        rows = self._read(
+            f"SELECT sk, item FROM records WHERE pk=? AND sk{low_op}? AND sk<? ORDER BY sk LIMIT ?",
+            (pk, low, prefix + "\U0010ffff", limit),
+        )
+        return [Record(pk, sk, _decode(text)) for sk, text in rows]
+
+    def get_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Item]:
+        """The items at these keys that exist, by (pk, sk); one SELECT per chunk of keys."""
+        found: dict[tuple[str, str], Item] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), _KEYS_PER_SELECT):
+            chunk = unique[start : start + _KEYS_PER_SELECT]
+            pairs = " OR ".join(["(pk=? AND sk=?)"] * len(chunk))
+            params = tuple(part for key in chunk for part in key)
+            for pk, sk, text in self._read(f"SELECT pk, sk, item FROM records WHERE {pairs}", params):
+                found[(pk, sk)] = _decode(text)
+        return found
 
     def transact(self, operations: Sequence[Operation]) -> None:
         """Apply all operations or none; raises ConditionFailed when a condition does not hold."""

@@ -12,6 +12,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from package.core.auth_middleware import Principal
 from package.core.errors import BadRequest
@@ -27,8 +28,12 @@ from package.routers.artifacts.interface import (
     User,
 )
 from package.routers.artifacts.mirror import now_iso
+from package.routers.artifacts.paging import encode_cursor, parse_position
 
 MAX_PAGE = 500
+SCAN_BATCH = 500
+SCAN_BUDGET_ENTRIES = 5_000
+SCAN_BUDGET_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -96,30 +101,65 @@ def _user(principal: Principal | None) -> User:
 
 
 def entries(
-    storage: Storage, wanted: AuditFilter, *, offset: int = 0, limit: int = 100
-) -> tuple[list[AuditLogEntry], int | None]:
-    """One page of the log entries that match, oldest first, and the next page's offset (None on the last)."""
-    if offset < 0 or not 1 <= limit <= MAX_PAGE:
-        raise BadRequest(f"offset must be >= 0 and limit between 1 and {MAX_PAGE}.")
+    storage: Storage, wanted: AuditFilter, *, offset: str | None = None, limit: int = 100
+) -> tuple[list[AuditLogEntry], str | None]:
+    """One page of the log entries that match, oldest first, and the next page's offset (None on the last).
+
+    The time range is a sort-key range (keys start with the date); the other filters apply while paging,
+    within a scan budget: a short page with an offset means "more may follow", only no offset ends the log.
+    """
+    if not 1 <= limit <= MAX_PAGE:
+        raise BadRequest(f"limit must be between 1 and {MAX_PAGE}.")
+    position = parse_position(offset)
     since, until = _aware(wanted.since), _aware(wanted.until)
     if since and until and since > until:
         raise BadRequest("`since` is after `until`: the time range is empty.")
-    found = [e for e in map(AuditLogEntry.model_validate, database.audit_log(storage)) if _keeps(wanted, e)]
-    found = [e for e in found if _in_range(e.date, since, until)]
-    page = found[offset : offset + limit]
-    end = offset + len(page)
-    return page, (end if end < len(found) else None)
+    after = max(position.after or "", _stamp(since) or "") or None
+    stop = None if until is None else f"{_stamp(until) or '9999'}#\U0010ffff"
+    unfiltered = wanted == AuditFilter(since=wanted.since, until=wanted.until)
+    batch = limit + 1 if unfiltered else SCAN_BATCH
+    page: list[AuditLogEntry] = []
+    skip, scanned, deadline = position.skip, 0, time.monotonic() + SCAN_BUDGET_SECONDS
+    while True:
+        records = [
+            r for r in database.audit_log_page(storage, after=after, limit=batch) if not stop or r.sk <= stop
+        ]
+        for index, entry in enumerate(records):
+            if not (_keeps(wanted, entry.item) and _in_range(entry.item["date"], since, until)):
+                continue
+            if skip:
+                skip -= 1
+                continue
+            page.append(AuditLogEntry.model_validate(entry.item))
+            if len(page) == limit:
+                more = index + 1 < len(records) or len(records) == batch
+                return page, (encode_cursor(entry.sk) if more else None)
+        if len(records) < batch:
+            return page, None
+        after, scanned = records[-1].sk, scanned + len(records)
+        if (scanned >= SCAN_BUDGET_ENTRIES or time.monotonic() > deadline) and not skip:
+            return page, encode_cursor(after)
 
 
-def _keeps(wanted: AuditFilter, entry: AuditLogEntry) -> bool:
-    if wanted.user is not None and entry.user.name != wanted.user:
+def _stamp(moment: datetime | None) -> str | None:
+    """A time as the log's sort keys start with it (UTC, milliseconds, Z), to bound a key range."""
+    if moment is None:
+        return None
+    try:
+        return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    except OverflowError:  # the edge of the calendar: no bound
+        return None
+
+
+def _keeps(wanted: AuditFilter, item: dict[str, Any]) -> bool:
+    if wanted.user is not None and (item.get("user") or {}).get("name") != wanted.user:
         return False
-    if wanted.action is not None and entry.action is not wanted.action:
+    if wanted.action is not None and item.get("action") != wanted.action.value:
         return False
-    artifact = entry.artifact
-    if wanted.artifact_type is not None and (artifact is None or artifact.type is not wanted.artifact_type):
+    artifact = item.get("artifact") or {}
+    if wanted.artifact_type is not None and artifact.get("type") != wanted.artifact_type.value:
         return False
-    return wanted.artifact_id is None or (artifact is not None and artifact.id == wanted.artifact_id)
+    return wanted.artifact_id is None or artifact.get("id") == wanted.artifact_id
 
 
 def _aware(moment: datetime | None) -> datetime | None:

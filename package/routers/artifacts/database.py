@@ -11,6 +11,7 @@ Item layout (partition key / sort key), as a DynamoDB table would hold it:
   AUDITLOG / <date>#<rand>        every audit entry, deletions and resets too (outlives the artifact)
   VERSION#<id> / <number:08d>     versions of an artifact (VERSIONREF: BLOBREF#<sha256> / <id>#v<number>)
   HIDDEN / <id>                   registered, not yet published (REGISTRY_ASYNC_RATING: waits for its rating)
+  CATALOG, NAME#<name>, SCHEMA    the listing and name indexes (catalog_db.py), written with the artifact
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
-from package.core.storage import Check, ConditionFailed, Delete, Put, Storage
+from package.core.storage import Check, ConditionFailed, Delete, Put, Record, Storage
 from package.core.storage.interface import Operation
 from package.core.write_behind import flush_pending_writes, get_write_behind
+from package.routers.artifacts import catalog_db
 from package.routers.artifacts.interface import ArtifactRecord, ArtifactType, MirrorState
 
 OWNED_BATCH = 50  # well under DynamoDB's 100 operations per transaction
@@ -59,6 +61,7 @@ def create(
         Put(SOURCE, _source_sk(record.type, record.source_key), {"id": record.id}, if_absent=True),
         Put(ARTIFACT, record.id, record.model_dump(mode="json"), if_absent=True),
         Put(f"SNAPSHOT#{record.id}", "v", snapshot),
+        *catalog_db.index_puts(record, hidden=hidden),
     ]
     if readme is not None:
         ops.append(Put(README, record.id, {"text": readme}))
@@ -80,6 +83,7 @@ def replace(
         ops.append(Delete(SOURCE, _source_sk(old.type, old.source_key)))
         ops.append(Put(SOURCE, _source_sk(new.type, new.source_key), {"id": new.id}, if_absent=True))
     ops.append(Put(ARTIFACT, new.id, new.model_dump(mode="json")))
+    ops += catalog_db.index_moves(old, new, hidden=False)  # only published artifacts can be replaced
     ops.append(Put(f"SNAPSHOT#{new.id}", "v", snapshot))
     ops.append(Put(README, new.id, {"text": readme}) if readme is not None else Delete(README, new.id))
     storage.records.transact([*ops, *extra])
@@ -89,6 +93,12 @@ def get(storage: Storage, artifact_id: str) -> ArtifactRecord | None:
     """One artifact record."""
     item = storage.records.get(ARTIFACT, artifact_id)
     return None if item is None else ArtifactRecord.model_validate(item)
+
+
+def get_many(storage: Storage, artifact_ids: Iterable[str]) -> dict[str, ArtifactRecord]:
+    """The artifact records of these ids that exist, in one batched read."""
+    found = storage.records.get_many([(ARTIFACT, artifact_id) for artifact_id in artifact_ids])
+    return {sk: ArtifactRecord.model_validate(item) for (_, sk), item in found.items()}
 
 
 def list_all(storage: Storage, *, include_hidden: bool = False) -> list[ArtifactRecord]:
@@ -135,6 +145,7 @@ def delete(storage: Storage, record: ArtifactRecord) -> list[str]:
             Delete(f"SNAPSHOT#{record.id}", "v"),
             Delete(README, record.id),
             Delete(HIDDEN, record.id),
+            *catalog_db.index_deletes(record),
         ]
     )
     owned: list[Operation] = [Delete(f.pk, f.sk) for f in files]
@@ -231,6 +242,11 @@ def audit_log(storage: Storage) -> list[dict[str, Any]]:
     return [r.item for r in storage.records.query(AUDITLOG)]
 
 
+def audit_log_page(storage: Storage, *, after: str | None, limit: int) -> list[Record]:
+    """Up to `limit` registry-wide audit log entries after a sort key, oldest first."""
+    return storage.records.query_page(AUDITLOG, after=after, limit=limit)
+
+
 def audit(storage: Storage, artifact_id: str) -> list[dict[str, Any]]:
     """An artifact's audit entries, oldest first."""
     flush_pending_writes()
@@ -244,9 +260,17 @@ def is_hidden(storage: Storage, artifact_id: str) -> bool:
 
 def unhide(storage: Storage, artifact_id: str) -> bool:
     """Publish a hidden artifact; False when it is gone or was not hidden."""
+    record = get(storage, artifact_id)
+    if record is None:
+        return False
     try:
         storage.records.transact(
-            [Check(ARTIFACT, artifact_id), Check(HIDDEN, artifact_id), Delete(HIDDEN, artifact_id)]
+            [
+                Check(ARTIFACT, artifact_id, equals={"generation": record.generation, "name": record.name}),
+                Check(HIDDEN, artifact_id),
+                Delete(HIDDEN, artifact_id),
+                *catalog_db.index_puts(record, hidden=False),
+            ]
         )
     except ConditionFailed:
         return False

@@ -204,14 +204,17 @@ def audit_log(
     artifact_id: Annotated[str | None, Query(max_length=64, description="Only this artifact.")] = None,
     since: Annotated[datetime | None, Query(description="From this ISO-8601 time (no zone: UTC).")] = None,
     until: Annotated[datetime | None, Query(description="Up to this ISO-8601 time (no zone: UTC).")] = None,
-    offset: Annotated[int, Query(ge=0, description="Where the page starts.")] = 0,
+    offset: Annotated[
+        str | None,
+        Query(max_length=200, description="A previous page's `offset` header."),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Entries per page.")] = 100,
 ) -> list[AuditLogEntry]:
     """Entries oldest first; the `offset` header names the next page and is absent on the last."""
     wanted = AuditFilter(user, action, artifact_type, artifact_id, since, until)
     page, next_offset = services.audit_log(storage, wanted, offset=offset, limit=limit)
     if next_offset is not None:
-        response.headers["offset"] = str(next_offset)
+        response.headers["offset"] = next_offset
     return page
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
-import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from package.core.auth_middleware import Principal
@@ -23,7 +23,7 @@ from package.core.upstream.clients import Upstreams
 from package.core.upstream.snapshot import Snapshot
 from package.core.upstream.sources import SourceRef, parse_source_url
 from package.core.write_behind import flush_pending_writes
-from package.routers.artifacts import audit, database, downloads, identity, mirror, versions
+from package.routers.artifacts import audit, catalog_db, database, downloads, identity, mirror, versions
 from package.routers.artifacts.config import get_artifacts_settings
 from package.routers.artifacts.downloads import BlobPlan as BlobPlan  # re-exported: other domains serve plans
 from package.routers.artifacts.downloads import DownloadPlan as DownloadPlan
@@ -55,24 +55,11 @@ from package.routers.artifacts.queries import add_score_source as add_score_sour
 from package.routers.artifacts.queries import by_name as by_name
 from package.routers.artifacts.queries import by_regex as by_regex
 from package.routers.artifacts.queries import list_artifacts as list_artifacts
+from package.routers.artifacts.ids import check_artifact_id as check_artifact_id
+from package.routers.artifacts.ids import new_artifact_id as new_artifact_id
 from package.routers.artifacts.versions import history as history
 
 logger = logging.getLogger("registry.artifacts")
-_ID_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
-
-
-def new_artifact_id() -> str:
-    """A random, unguessable id matching the spec's pattern (122 random bits)."""
-    return str(uuid.uuid4())
-
-
-def check_artifact_id(artifact_id: str) -> str:
-    """The id if well formed, else BadRequest."""
-    if not artifact_id or len(artifact_id) > 64 or not set(artifact_id) <= _ID_CHARS:
-        raise BadRequest(f"Artifact id {artifact_id!r} is malformed: it must match {ARTIFACT_ID_PATTERN}.")
-    return artifact_id
-
-
 def load(storage: Storage, artifact_type: ArtifactType, artifact_id: str) -> ArtifactRecord:
     """The artifact of this type and id, or NotFound."""
     record = database.get(storage, check_artifact_id(artifact_id))
@@ -247,8 +234,8 @@ def audit_entries(storage: Storage, record: ArtifactRecord) -> list[ArtifactAudi
 
 
 def audit_log(
-    storage: Storage, wanted: audit.AuditFilter, *, offset: int = 0, limit: int = 100
-) -> tuple[list[AuditLogEntry], int | None]:
+    storage: Storage, wanted: audit.AuditFilter, *, offset: str | None = None, limit: int = 100
+) -> tuple[list[AuditLogEntry], str | None]:
     """One page of the registry-wide audit log (deletions and resets included) and the next offset."""
     return audit.entries(storage, wanted, offset=offset, limit=limit)
 
@@ -283,6 +270,11 @@ def find_record(storage: Storage, artifact_id: str, *, include_hidden: bool = Fa
     if record is None or (not include_hidden and database.is_hidden(storage, artifact_id)):
         return None
     return record
+
+
+def records_by_id(storage: Storage, artifact_ids: Sequence[str]) -> dict[str, ArtifactRecord]:
+    """The stored records of these artifacts (hidden ones too), by id, in one batched read."""
+    return database.get_many(storage, artifact_ids)
 
 
 def publish(storage: Storage, artifact_id: str) -> bool:
@@ -346,6 +338,7 @@ def reset(storage: Storage, *, principal: Principal | None = None) -> None:
     get_mirror_queue().cancel_all()
     flush_pending_writes()  # bookkeeping from before the reset must not land in the emptied registry
     storage.records.clear()
+    catalog_db.mark_current(storage)  # the empty registry's indexes are complete: no backfill to run
     storage.blobs.clear()
     run_reset_hooks(storage)
     audit.log_reset(storage, principal=principal, removed=removed)
@@ -389,7 +382,13 @@ def _snapshot_item(snapshot: Snapshot) -> dict[str, object]:
 
 
 def resume_background() -> None:
-    """Resume mirrors a previous process left unfinished (run by the process holding the resume duty)."""
+    """Index a database from before the listing indexes; resume mirrors a previous process left unfinished.
+
+    Run by the process holding the resume duty (each process also checks the indexes on its first query).
+    """
+    filed = catalog_db.ensure_indexes(get_storage())
+    if filed:
+        logger.info("indexed artifacts for listings", extra={"count": filed})
     resumed = resume_mirrors(get_storage(), get_settings())
     if resumed:
         logger.info("resumed interrupted mirrors", extra={"count": resumed})

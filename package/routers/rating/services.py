@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Sequence
 
 from package.core.auth_middleware import Principal
 from package.core.config import Settings, get_settings
@@ -227,13 +228,14 @@ def _on_reset(storage: Storage) -> None:
     database.mark_dependency_index(storage)
 
 
-def current_net_scores(storage: Storage) -> dict[str, float]:
-    """Net score of each model whose stored rating is of its current generation (`min_net_score`)."""
-    generations = {r.id: r.generation for r in artifact_services.all_records(storage)}
+def current_net_scores(storage: Storage, artifact_ids: Sequence[str]) -> dict[str, float]:
+    """Net score of each of these models whose stored rating is of its current generation."""
+    records = artifact_services.records_by_id(storage, artifact_ids)
+    reports = [database.get_report(storage, artifact_id) for artifact_id in records]
     return {
         report.artifact_id: report.rating.net_score
-        for report in database.list_reports(storage)
-        if generations.get(report.artifact_id) == report.generation
+        for report in reports
+        if report is not None and records[report.artifact_id].generation == report.generation
     }
 
 

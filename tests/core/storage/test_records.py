@@ -152,3 +152,52 @@ def test_check_and_write_on_the_same_item(records):
         records.transact([Check("P", "k", equals={"generation": "old"}), Delete("P", "k")])
     records.transact([Check("P", "k"), Delete("P", "k")])
     assert records.get("P", "k") is None
+
+
+class TestQueryPage:
+    def test_pages_in_sort_key_order_after_a_key(self, records):
+        for sk in ["b#2", "a#1", "b#1", "c", "b#3"]:
+            records.put("P", sk, {"sk": sk})
+        records.put("Q", "b#0", {})
+        assert [r.sk for r in records.query_page("P", limit=2)] == ["a#1", "b#1"]
+        assert [r.sk for r in records.query_page("P", after="b#1", limit=2)] == ["b#2", "b#3"]
+        assert [r.sk for r in records.query_page("P", after="b#3", limit=10)] == ["c"]
+        assert records.query_page("P", after="c", limit=10) == []
+        assert [r.sk for r in records.query_page("P", after="b#15", limit=2)] == ["b#2", "b#3"]  # not stored
+        assert records.query_page("P", limit=0) == []
+
+    def test_prefix_bounds_the_page(self, records):
+        for sk in ["a#1", "b#1", "b#2", "b#3", "c"]:
+            records.put("P", sk, {"sk": sk})
+        assert [r.sk for r in records.query_page("P", prefix="b#", limit=2)] == ["b#1", "b#2"]
+        assert [r.sk for r in records.query_page("P", prefix="b#", after="b#2", limit=5)] == ["b#3"]
+        assert [r.sk for r in records.query_page("P", prefix="b#", after="a#9", limit=1)] == ["b#1"]
+        assert records.query_page("P", prefix="b#", after="b#3", limit=5) == []
+        assert records.query_page("P", prefix="b#", after="zz", limit=5) == []
+        assert records.query_page("P", prefix="b#", limit=5)[0].item == {"sk": "b#1"}
+
+    def test_walks_a_partition_larger_than_a_driver_page(self, records):
+        records.transact([Put("P", f"{n:04d}", {"pad": "x" * 2000}) for n in range(60)])
+        seen: list[str] = []
+        after = None
+        while page := records.query_page("P", after=after, limit=25):
+            seen += [r.sk for r in page]
+            after = page[-1].sk
+        assert seen == [f"{n:04d}" for n in range(60)]
+
+
+class TestGetMany:
+    def test_returns_the_items_that_exist(self, records):
+        records.put("P", "a", {"v": 1})
+        records.put("Q", "a", {"v": 2.5})
+        found = records.get_many([("P", "a"), ("Q", "a"), ("P", "missing"), ("P", "a")])
+        assert found == {("P", "a"): {"v": 1}, ("Q", "a"): {"v": 2.5}}
+        assert records.get_many([]) == {}
+
+    def test_reads_more_keys_than_one_call_takes(self, records):
+        for start in range(0, 250, 50):
+            records.transact([Put("P", f"{n:04d}", {"n": n}) for n in range(start, start + 50)])
+        keys = [("P", f"{n:04d}") for n in range(0, 260)]
+        found = records.get_many(keys)
+        assert len(found) == 250
+        assert found[("P", "0249")] == {"n": 249}

@@ -53,7 +53,9 @@ def test_created_after_keeps_only_later_registrations(client):
 def test_min_net_score_reads_the_score_sources(client, monkeypatch):
     bert = register(client, "model", BERT)
     whisper = register(client, "code", WHISPER_CODE)
-    monkeypatch.setattr(queries, "_score_sources", [lambda _storage: {bert["id"]: 0.7}])
+    monkeypatch.setattr(
+        queries, "_score_sources", [lambda _storage, ids: {i: 0.7 for i in ids if i == bert["id"]}]
+    )
     assert names(client, {"name": "*", "min_net_score": 0.5}) == [bert["name"]]
     assert names(client, {"name": "*", "min_net_score": 0.8}) == []
     assert whisper["name"] in names(client, {"name": "*"})

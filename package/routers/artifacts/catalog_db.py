@@ -1,0 +1,162 @@
+"""The artifacts domain's storage indexes: an ordered catalog and a name index, kept beside every artifact.
+
+Item layout (partition key / sort key), written in the same transaction as the artifact record itself:
+  CATALOG / <created_at>#<id>          every artifact in registration order: {id, name, type, license,
+                                       created_at, hidden}, what listings and their filters need
+  CATALOG#<type> / <created_at>#<id>   the same entry in a catalog of one type (for `types` filters)
+  NAME#<name> / <created_at>#<id>      the same entry under the artifact's exact name (long names: sha256)
+  SCHEMA / artifacts-catalog           {"version": N}: the indexes are complete (written after a backfill)
+
+Listings page through CATALOG by sort key (keyset), byName reads one NAME# partition, and neither reads an
+artifact record. A database from before the indexes gets them once, on the first start that finds no
+SCHEMA record; every backfill write is conditional on the artifact being unchanged, so two processes
+backfilling at once, or a backfill racing an update, never leave a stale entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import weakref
+from collections.abc import Sequence
+from typing import Any
+
+from package.core.storage import Check, ConditionFailed, Delete, Put, Record, Storage
+from package.core.storage.interface import Operation
+from package.routers.artifacts.interface import ArtifactRecord, ArtifactType
+
+CATALOG = "CATALOG"
+SCHEMA = "SCHEMA"
+SCHEMA_SK = "artifacts-catalog"
+SCHEMA_VERSION = 1
+BACKFILL_READ = 500
+BACKFILL_BATCH = 16  # five operations per artifact: 80 per transaction, under DynamoDB's 100
+_MAX_NAME_KEY_BYTES = 400  # DynamoDB partition keys hold 2,048 bytes; long names are hashed
+_ready: weakref.WeakSet[Any] = weakref.WeakSet()  # record stores known to hold complete indexes
+
+
+def sort_key(record: ArtifactRecord) -> str:
+    """An artifact's place in the catalog: registration time, then id (so ties have one order)."""
+    return f"{record.created_at}#{record.id}"
+
+
+def name_partition(name: str) -> str:
+    """The name index partition of an exact name."""
+    if len(name.encode()) > _MAX_NAME_KEY_BYTES:
+        return "NAME#sha256:" + hashlib.sha256(name.encode()).hexdigest()
+    return f"NAME#{name}"
+
+
+def entry(record: ArtifactRecord, *, hidden: bool) -> dict[str, Any]:
+    """The compact metadata both indexes hold for an artifact."""
+    return {
+        "id": record.id,
+        "name": record.name,
+        "type": record.type.value,
+        "license": record.license,
+        "created_at": record.created_at,
+        "hidden": hidden,
+    }
+
+
+def index_puts(record: ArtifactRecord, *, hidden: bool) -> list[Operation]:
+    """Writes that file an artifact in both indexes."""
+    item, key = entry(record, hidden=hidden), sort_key(record)
+    return [Put(pk, key, item) for pk in _partitions(record)]
+
+
+def index_deletes(record: ArtifactRecord) -> list[Operation]:
+    """Deletes that take an artifact out of both indexes."""
+    return [Delete(pk, sort_key(record)) for pk in _partitions(record)]
+
+
+def _partitions(record: ArtifactRecord) -> list[str]:
+    return [CATALOG, type_catalog(record.type), name_partition(record.name)]
+
+
+def type_catalog(artifact_type: ArtifactType) -> str:
+    """The catalog partition of one artifact type."""
+    return f"{CATALOG}#{artifact_type.value}"
+
+
+def index_moves(old: ArtifactRecord, new: ArtifactRecord, *, hidden: bool) -> list[Operation]:
+    """Writes that refile an artifact whose name, license or registration time may have changed."""
+    stale = [op for op in index_deletes(old) if (op.pk, op.sk) not in _keys(index_puts(new, hidden=hidden))]
+    return [*stale, *index_puts(new, hidden=hidden)]
+
+
+def _keys(operations: Sequence[Operation]) -> set[tuple[str, str]]:
+    return {(op.pk, op.sk) for op in operations}
+
+
+def catalog_page(
+    storage: Storage, *, after: str | None, limit: int, artifact_type: ArtifactType | None = None
+) -> list[Record]:
+    """Up to `limit` catalog entries (of one type, if given) after a sort key, in registration order."""
+    partition = CATALOG if artifact_type is None else type_catalog(artifact_type)
+    return storage.records.query_page(partition, after=after, limit=limit)
+
+
+def named_page(storage: Storage, name: str, *, after: str | None, limit: int) -> list[Record]:
+    """Up to `limit` entries of the artifacts with exactly this name, after a sort key."""
+    return [
+        r
+        for r in storage.records.query_page(name_partition(name), after=after, limit=limit)
+        if r.item.get("name") == name  # a hashed partition could, in theory, hold another name
+    ]
+
+
+def mark_current(storage: Storage) -> None:
+    """Record that the indexes are complete (after a backfill, or a reset that left nothing to index)."""
+    storage.records.put(SCHEMA, SCHEMA_SK, {"version": SCHEMA_VERSION})
+    _ready.add(storage.records)
+
+
+def ensure_indexes(storage: Storage) -> int:
+    """Backfill the indexes of a database from before them, once; returns how many artifacts were filed."""
+    if storage.records in _ready:
+        return 0
+    marker = storage.records.get(SCHEMA, SCHEMA_SK)
+    if marker is not None and int(marker.get("version", 0)) >= SCHEMA_VERSION:
+        _ready.add(storage.records)
+        return 0
+    filed = 0
+    after: str | None = None
+    hidden = {r.sk for r in storage.records.query("HIDDEN")}
+    while page := storage.records.query_page("ARTIFACT", after=after, limit=BACKFILL_READ):
+        after = page[-1].sk
+        records = [ArtifactRecord.model_validate(r.item) for r in page]
+        for start in range(0, len(records), BACKFILL_BATCH):
+            filed += _file(storage, records[start : start + BACKFILL_BATCH], hidden)
+    mark_current(storage)
+    return filed
+
+
+def _backfill_ops(record: ArtifactRecord, hidden: bool) -> list[Operation]:
+    # Only if the artifact is still the one read, in the same published state: else its own write filed it.
+    return [
+        Check("ARTIFACT", record.id, equals={"generation": record.generation, "name": record.name}),
+        Check("HIDDEN", record.id, exists=hidden),
+        *index_puts(record, hidden=hidden),
+    ]
+
+
+def _file(storage: Storage, records: list[ArtifactRecord], hidden: set[str]) -> int:
+    try:
+        storage.records.transact([op for r in records for op in _backfill_ops(r, r.id in hidden)])
+        return len(records)
+    except ConditionFailed:
+        pass  # one of them changed meanwhile: file them one by one, re-reading each
+    filed = 0
+    for record in records:
+        current = storage.records.get("ARTIFACT", record.id)
+        if current is None:
+            continue  # deleted meanwhile, with its entries
+        fresh = ArtifactRecord.model_validate(current)
+        try:
+            storage.records.transact(
+                _backfill_ops(fresh, storage.records.get("HIDDEN", fresh.id) is not None)
+            )
+            filed += 1
+        except ConditionFailed:
+            continue  # changed again: the change wrote its own entries
+    return filed
