@@ -79,9 +79,9 @@ def build_report(storage: Storage, details: ArtifactDetails) -> SafetyReport:
     record = details.record
     scans = database.file_scans(storage, record.id, record.generation)
     files = [
-        scans.get(path) or _not_yet(path, int(item.get("size") or 0), record.mirror.status.value)
-        for item in details.snapshot.get("files") or []
-        if (path := str(item.get("path") or ""))
+        scans.get(item.path) or _not_yet(item.path, item.size, record.mirror.status.value)
+        for item in details.snapshot.files
+        if item.path
     ]
     findings = [finding for scan in files for finding in scan.findings]
     findings += database.name_findings(storage, record.id, record.generation) or []

@@ -152,14 +152,13 @@ def artifact_page(
     safety = safety_services.build_report(storage, details)
     formats = {scan.path: scan.format for scan in safety.files}
     files = []
-    for item in details.snapshot.get("files") or []:
-        path = str(item.get("path", ""))
-        kind = formats.get(path)
+    for item in details.snapshot.files:
+        kind = formats.get(item.path)
         files.append(
             FileRow(
-                path=path,
-                size=int(item.get("size") or 0),
-                sha256=item.get("sha256"),
+                path=item.path,
+                size=item.size,
+                sha256=item.sha256,
                 format=FORMAT_LABELS[kind] if kind else None,
                 carries_code=kind in CODE_CARRYING,
             )
