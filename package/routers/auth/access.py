@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 
 from package.core import access_tokens, tokens
 from package.core.auth_middleware import Permission, Principal
-from package.core.config import Settings
 from package.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from package.core.storage import ConditionFailed, Put, Storage, StorageError
 from package.routers.auth import database, passwords, throttle
+from package.routers.auth.config import AuthSettings
 from package.routers.auth.interface import (
     AccessTokenCreate,
     AccessTokenCreated,
@@ -127,7 +127,7 @@ def account_events(storage: Storage, *, name: str, by: Principal) -> list[Accoun
 
 
 def update_user(
-    storage: Storage, settings: Settings, *, name: str, body: UserUpdate, by: Principal, client: str
+    storage: Storage, settings: AuthSettings, *, name: str, body: UserUpdate, by: Principal, client: str
 ) -> UserRead:
     """Change an account: an admin its permissions, the user their own password (with the old one).
 
@@ -180,7 +180,7 @@ def _permission_changes(user: StoredUser, body: UserUpdate, by: Principal) -> di
 
 
 def _new_password_hash(
-    storage: Storage, settings: Settings, user: StoredUser, body: UserUpdate, by: Principal, client: str
+    storage: Storage, settings: AuthSettings, user: StoredUser, body: UserUpdate, by: Principal, client: str
 ) -> str:
     if by.name != user.name:
         raise Forbidden("A password is changed by its own user (with the old password).")

@@ -7,10 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, status
 
 from package.core.auth_middleware import CurrentUser
-from package.core.config import SettingsDep
 from package.core.storage import Store
 from package.core.web import error_responses
 from package.routers.auth import access
+from package.routers.auth.config import AuthSettingsDep
 from package.routers.auth.interface import (
     AccessTokenCreate,
     AccessTokenCreated,
@@ -84,7 +84,12 @@ def revoke_token(token_id: str, storage: Store, user: CurrentUser) -> AccessToke
     summary="Change an account: permissions (admin) or your own password (old password required).",
 )
 def update_user(
-    name: str, body: UserUpdate, request: Request, storage: Store, settings: SettingsDep, user: CurrentUser
+    name: str,
+    body: UserUpdate,
+    request: Request,
+    storage: Store,
+    settings: AuthSettingsDep,
+    user: CurrentUser,
 ) -> UserRead:
     """Sessions of the account issued before stop working; its access tokens keep the permissions it keeps."""
     client = request.client.host if request.client else "unknown"

@@ -297,15 +297,7 @@ def admin_view(storage: Storage) -> AdminView:
     return AdminView(users=auth_services.list_users(storage))
 
 
-def create_user(
-    storage: Storage,
-    settings: Settings,
-    *,
-    name: str,
-    password: str,
-    permissions: list[str],
-    by: Principal,
-) -> None:
+def create_user(storage: Storage, *, name: str, password: str, permissions: list[str], by: Principal) -> None:
     """Create an account through the auth domain (BadRequest for a bad name, password or permission)."""
     try:
         body = UserCreate(
@@ -317,7 +309,7 @@ def create_user(
     except (ValidationError, ValueError) as exc:
         message = _first_problem(exc) if isinstance(exc, ValidationError) else str(exc)
         raise BadRequest(message) from exc
-    auth_services.create_user(storage, settings, body=body, by=by)
+    auth_services.create_user(storage, body=body, by=by)
 
 
 def delete_user(storage: Storage, *, name: str, by: Principal) -> None:
