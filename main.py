@@ -28,7 +28,6 @@ def create_app(domains: Iterable[str] | None = None) -> FastAPI:
     """The FastAPI app serving `domains` (default: REGISTRY_DOMAINS, which defaults to all)."""
     settings = get_settings()
     configure_logging(settings.log_level)
-    warn_insecure_settings(settings)
     chosen = routed_domains(settings.domain_list if domains is None else domains)
 
     resumed: list[Duty] = []
@@ -67,6 +66,7 @@ def create_app(domains: Iterable[str] | None = None) -> FastAPI:
     install_offline_docs(app)
     install_error_handlers(app)
     install_hooks()  # every domain's event subscriptions, whatever routes this container mounts
+    warn_insecure_settings()  # after install_hooks imported every domain: each registers its checks
     # Limits and headers inside the request log, so refusals (413, 429, ...) are logged and counted too.
     install_security(app)
     install_request_log(app)  # X-Request-ID and one JSON log line per request, in every container

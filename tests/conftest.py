@@ -35,8 +35,7 @@ def clear_process_caches() -> None:
     reset_mirror_queue()  # stops copies a test left running (tests wait for theirs)
     close_write_behind()  # a test's batched bookkeeping reaches its own storage, not the next test's
     rating_services.reset_pipeline()  # waits for the ratings under way, then stops the pipeline
-    if safety_services.get_scan_queue.cache_info().currsize:  # scans of files the test streamed
-        safety_services.wait_idle(timeout=30)
+    safety_services.reset_scan_queue()  # waits for scans of files the test streamed, then stops the pool
     clear_settings_caches()  # the shared settings and every domain's
     for cached in (get_storage, get_upstreams):
         cached.cache_clear()

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from package.core.config import Settings
 from package.core.storage import Storage
@@ -88,3 +92,13 @@ def embedded_storage(folder: Path) -> Storage:
         blobs=FileBlobStore(folder / "blobs"),
         description=f"test ({folder})",
     )
+
+
+SettingsT = TypeVar("SettingsT")
+
+
+def override_settings(client: TestClient, getter: Callable[[], SettingsT], value: SettingsT) -> None:
+    """Make the app under `client` inject `value` wherever a route depends on the settings getter `getter`."""
+    app = client.app
+    assert isinstance(app, FastAPI)
+    app.dependency_overrides[getter] = lambda: value

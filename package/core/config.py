@@ -116,94 +116,16 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("KAGGLE_KEY", "REGISTRY_KAGGLE_KEY")
     )
 
-    # Authentication: tokens every container verifies, accounts the auth domain keeps (docs/auth.md).
+    # Tokens every container verifies (core/tokens.py). Logins, accounts and token lifetime are the auth
+    # domain's settings (routers/auth/config.py).
     jwt_secret: SecretStr | None = Field(
         default=None,
         min_length=32,
         description="HS256 signing secret shared by every container; when unset, a random one is "
         "generated once and kept in storage.",
     )
-    token_lifetime_hours: float = Field(
-        default=10.0, gt=0, description="A token expires this long after login."
-    )
     token_max_uses: int = Field(
         default=1000, ge=1, description="A token stops working after this many calls."
-    )
-    default_admin_password: SecretStr = Field(
-        default=SecretStr("correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE artifacts;"),
-        description="Password of the default admin created at first start and restored by reset "
-        "(default: the spec's).",
-    )
-    password_hash_time_cost: int = Field(default=3, ge=1, description="argon2id passes per password hash.")
-    password_hash_memory_kib: int = Field(default=65536, ge=8, description="argon2id memory per hash, KiB.")
-    password_hash_parallelism: int = Field(default=4, ge=1, le=64, description="argon2id lanes per hash.")
-    login_free_failures_per_name: int = Field(
-        default=5, ge=1, description="Failed logins for one name before further attempts must wait."
-    )
-    login_free_failures_per_client: int = Field(
-        default=20, ge=1, description="Failed logins from one client address before it must wait."
-    )
-    login_backoff_base_seconds: float = Field(
-        default=1.0, gt=0, description="First wait after the free failures; doubles with each further one."
-    )
-    login_backoff_max_seconds: float = Field(
-        default=300.0, gt=0, description="Longest wait a login is given."
-    )
-    login_failures_forget_seconds: float = Field(
-        default=900.0, gt=0, description="Failures are forgotten after this long without another."
-    )
-
-    # Health: request activity, probes, and the thresholds that make a component degraded or critical.
-    health_record_activity: bool = Field(
-        default=True, description="Record request activity in per-minute buckets in storage."
-    )
-    health_flush_seconds: float = Field(
-        default=5.0, gt=0, le=300, description="How often a process writes its buffered activity to storage."
-    )
-    health_retention_hours: int = Field(
-        default=48, ge=24, description="How long activity stays in storage (the longest window is 24 h)."
-    )
-    health_probe_interval_seconds: float = Field(
-        default=60.0, gt=0, description="How often Hugging Face and GitHub are probed in the background."
-    )
-    health_probe_timeout_seconds: float = Field(
-        default=5.0, gt=0, description="Timeout of one upstream probe."
-    )
-    health_probe_slow_ms: float = Field(
-        default=2000.0, gt=0, description="A probe (upstream or storage) slower than this is degraded."
-    )
-    health_probe_failures_critical: int = Field(
-        default=2,
-        ge=1,
-        description="Consecutive failed probes that make an upstream critical (fewer: degraded).",
-    )
-    health_hf_probe_repo: str = Field(
-        default="google-bert/bert-base-uncased",
-        description="Public Hugging Face model whose metadata the upstream probe reads.",
-    )
-    health_error_rate_degraded: float = Field(
-        default=0.05,
-        ge=0,
-        le=1,
-        description="Share of 5xx answers in the window that makes a domain degraded.",
-    )
-    health_error_rate_critical: float = Field(
-        default=0.25,
-        ge=0,
-        le=1,
-        description="Share of 5xx answers (at least 3) that makes a domain critical.",
-    )
-    health_rating_backlog_degraded: int = Field(
-        default=50, ge=1, description="Rating jobs waiting that make the rating pipeline degraded."
-    )
-    health_log_buffer_lines: int = Field(
-        default=2000, ge=0, description="Recent log lines each process keeps for GET /health/logs."
-    )
-    health_log_url: str | None = Field(
-        default=None, description="An external log viewer (e.g. CloudWatch) linked from health reports."
-    )
-    git_sha: str | None = Field(
-        default=None, description="Commit the build came from; else read from .git when present."
     )
 
     # Publishing: shared by the artifacts domain (answers 202, hides the model) and rating (publishes it).

@@ -148,11 +148,12 @@ def issue_token(
     is_admin: bool,
     permissions: Iterable[str],
     generation: str,
+    lifetime_seconds: float,
     now: float | None = None,
 ) -> str:
-    """A signed token for `subject`, valid for the configured lifetime and number of uses."""
+    """A signed token for `subject`, valid for `lifetime_seconds` and the configured number of uses."""
     issued_at = int(time.time() if now is None else now)
-    expires_at = issued_at + max(1, round(settings.token_lifetime_hours * 3600))
+    expires_at = issued_at + max(1, round(lifetime_seconds))
     token_id = secrets.token_urlsafe(18)
     claims = {
         "iss": ISSUER,

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 
@@ -16,8 +15,3 @@ def public_base_url(request: Request, settings: SettingsDep) -> str:
 
 
 BaseUrl = Annotated[str, Depends(public_base_url)]
-
-
-def error_responses(descriptions: Mapping[int, str], *codes: int) -> dict[int | str, dict[str, Any]]:
-    """The `responses=` of a route from a table of descriptions (older style: prefer `errors.documented`)."""
-    return {code: {"description": descriptions[code]} for code in codes}

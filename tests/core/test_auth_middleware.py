@@ -86,7 +86,13 @@ def _token(subject, permissions, *, is_admin=False):
     storage = get_storage()
     storage.records.put(*_grant_item(subject))
     token = tokens.issue_token(
-        storage, get_settings(), subject=subject, is_admin=is_admin, permissions=permissions, generation="g"
+        storage,
+        get_settings(),
+        subject=subject,
+        is_admin=is_admin,
+        permissions=permissions,
+        generation="g",
+        lifetime_seconds=3600,
     )
     return {"X-Authorization": f"bearer {token}"}
 

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from package.core.config import Settings
-from package.core.hardening import insecure_settings
+from package.core import hardening
+from package.core.config import clear_settings_caches
 from package.core.logging import JsonFormatter, configure_logging
 from package.core.security_settings import get_security_settings
 from tests.conftest import DEFAULT_ADMIN_PASSWORD
@@ -75,16 +75,23 @@ def test_made_up_methods_do_not_become_metrics_labels(client, anonymous_client):
 
 
 class TestInsecureSettings:
-    def test_the_spec_password_is_reported(self):
-        assert any("REGISTRY_DEFAULT_ADMIN_PASSWORD" in p for p in insecure_settings(Settings()))
-
-    def test_an_own_password_is_not(self):
-        assert insecure_settings(Settings(default_admin_password="a long password of our own")) == []
+    def test_registered_checks_are_asked(self, monkeypatch):
+        monkeypatch.setattr(hardening, "_insecure_checks", [])
+        hardening.register_insecure_check(lambda: ["one", "two"])
+        hardening.register_insecure_check(lambda: [])
+        assert hardening.insecure_settings() == ["one", "two"]
 
     def test_start_up_warns(self, registry_env, caplog):
         with caplog.at_level(logging.WARNING, logger="registry.security"):
             _app()
         assert any("insecure setting" in r.getMessage() for r in caplog.records)
+
+    def test_start_up_is_quiet_with_an_own_admin_password(self, registry_env, monkeypatch, caplog):
+        monkeypatch.setenv("REGISTRY_DEFAULT_ADMIN_PASSWORD", "a long password of our own")
+        clear_settings_caches()
+        with caplog.at_level(logging.WARNING, logger="registry.security"):
+            _app()
+        assert not any("REGISTRY_DEFAULT_ADMIN_PASSWORD" in r.getMessage() for r in caplog.records)
 
     def test_compose_does_not_publish_the_default_password_to_the_network(self):
         from pathlib import Path

@@ -21,7 +21,7 @@ def store(registry_env):
     return get_storage()
 
 
-def _issue(storage, subject="alice", generation="g1", **kwargs):
+def _issue(storage, subject="alice", generation="g1", lifetime_seconds=10 * 3600, **kwargs):
     storage.records.put(*_grant(subject, generation))
     return tokens.issue_token(
         storage,
@@ -30,6 +30,7 @@ def _issue(storage, subject="alice", generation="g1", **kwargs):
         is_admin=False,
         permissions=["search"],
         generation=generation,
+        lifetime_seconds=lifetime_seconds,
         **kwargs,
     )
 
@@ -85,10 +86,8 @@ class TestVerify:
         with pytest.raises(TokenExpired):
             tokens.verify_token(store, get_settings(), old)
 
-    def test_lifetime_follows_the_setting(self, store, monkeypatch):
-        monkeypatch.setenv("REGISTRY_TOKEN_LIFETIME_HOURS", "0.5")
-        get_settings.cache_clear()
-        claims = tokens.verify_token(store, get_settings(), _issue(store))
+    def test_lifetime_is_the_issuers(self, store):
+        claims = tokens.verify_token(store, get_settings(), _issue(store, lifetime_seconds=1800))
         assert claims.expires_at - claims.issued_at == 1800
 
     def test_other_issuer_is_rejected(self, store):

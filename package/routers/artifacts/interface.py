@@ -284,22 +284,6 @@ class ArtifactSnapshot(SpecModel):
         """Sum of the file sizes in the manifest."""
         return sum(f.size for f in self.files)
 
-    def get(self, key: str, default: Any = None) -> Any:
-        """Transitional dict-style read (`snapshot.get("tags")`) for code written against the old dict.
-
-        Deprecated: read the typed attributes instead.
-        """
-        if key not in type(self).model_fields:
-            return default
-        value = self.model_dump(mode="json", include={key})[key]
-        return default if value is None else value
-
-    def __getitem__(self, key: str) -> Any:
-        """Transitional dict-style read (`snapshot["files"]`); deprecated like `get`."""
-        if key not in type(self).model_fields:
-            raise KeyError(key)
-        return self.model_dump(mode="json", include={key})[key]
-
 
 class ArtifactDetails(SpecModel):
     """Everything the registry knows of an artifact, for other domains and for people."""

@@ -10,10 +10,16 @@ from datetime import UTC, datetime
 
 from package.core import access_tokens, tokens
 from package.core.auth_middleware import Permission, Principal
-from package.core.config import Settings
-from package.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from package.core.errors import BadRequest, Forbidden
 from package.core.storage import ConditionFailed, Put, Storage, StorageError
 from package.routers.auth import database, passwords, throttle
+from package.routers.auth.config import AuthSettings
+from package.routers.auth.errors import (
+    AccessTokenConflict,
+    AccessTokenNotFound,
+    AccountConflict,
+    UserNotFound,
+)
 from package.routers.auth.interface import (
     AccessTokenCreate,
     AccessTokenCreated,
@@ -64,7 +70,7 @@ def _read(token: access_tokens.AccessToken) -> AccessTokenRead:
 def _account(storage: Storage, name: str) -> StoredUser:
     user = database.get_user(storage, name)
     if user is None:
-        raise NotFound(f"No user is named {name!r}.")
+        raise UserNotFound(f"No user is named {name!r}.")
     return user
 
 
@@ -82,9 +88,13 @@ def create_access_token(storage: Storage, *, body: AccessTokenCreate, by: Princi
         )
     mine = access_tokens.list_tokens(storage, subject=user.name)
     if any(t.name == body.name for t in mine):
-        raise Conflict(f"{user.name!r} has a token named {body.name!r} already; revoke it or rename.")
+        raise AccessTokenConflict(
+            f"{user.name!r} has a token named {body.name!r} already; revoke it or rename."
+        )
     if len(mine) >= MAX_TOKENS_PER_USER:
-        raise Conflict(f"{user.name!r} holds {MAX_TOKENS_PER_USER} tokens, the most allowed; revoke some.")
+        raise AccessTokenConflict(
+            f"{user.name!r} holds {MAX_TOKENS_PER_USER} tokens, the most allowed; revoke some."
+        )
     secret, token = access_tokens.create(
         storage,
         subject=user.name,
@@ -112,7 +122,7 @@ def revoke_access_token(storage: Storage, *, token_id: str, by: Principal) -> Ac
     """Revoke one token at once (its owner or an admin)."""
     token = access_tokens.get(storage, token_id)
     if token is None or (token.subject != by.name and not by.is_admin):
-        raise NotFound(f"No access token of yours has id {token_id!r}.")
+        raise AccessTokenNotFound(f"No access token of yours has id {token_id!r}.")
     access_tokens.revoke(storage, token.token_id)
     _audit(storage, user=token.subject, action="token_revoked", by=by.name, detail=f"{token_id} {token.name}")
     return _read(token)
@@ -127,7 +137,7 @@ def account_events(storage: Storage, *, name: str, by: Principal) -> list[Accoun
 
 
 def update_user(
-    storage: Storage, settings: Settings, *, name: str, body: UserUpdate, by: Principal, client: str
+    storage: Storage, settings: AuthSettings, *, name: str, body: UserUpdate, by: Principal, client: str
 ) -> UserRead:
     """Change an account: an admin its permissions, the user their own password (with the old one).
 
@@ -153,7 +163,7 @@ def update_user(
     try:
         database.update_user(storage, user, new, rewrites)
     except ConditionFailed as exc:
-        raise Conflict(f"The account {name!r} changed meanwhile; try again.") from exc
+        raise AccountConflict(f"The account {name!r} changed meanwhile; try again.") from exc
     with contextlib.suppress(StorageError):  # only tidying: sessions of the old generation are refused anyway
         tokens.forget_uses(storage, name)
     detail = ",".join(sorted(k for k in changes if k != "password_hash"))
@@ -167,7 +177,7 @@ def _permission_changes(user: StoredUser, body: UserUpdate, by: Principal) -> di
     if not by.is_admin:
         raise Forbidden("Only an admin may change permissions.")
     if user.generation == tokens.PERMANENT_GENERATION:  # the default admin
-        raise Conflict("The default admin keeps every permission.")
+        raise AccountConflict("The default admin keeps every permission.")
     permissions = set(user.permissions if body.permissions is None else body.permissions)
     is_admin = user.is_admin if body.is_admin is None else body.is_admin
     if body.is_admin is None and body.permissions is not None:
@@ -180,7 +190,7 @@ def _permission_changes(user: StoredUser, body: UserUpdate, by: Principal) -> di
 
 
 def _new_password_hash(
-    storage: Storage, settings: Settings, user: StoredUser, body: UserUpdate, by: Principal, client: str
+    storage: Storage, settings: AuthSettings, user: StoredUser, body: UserUpdate, by: Principal, client: str
 ) -> str:
     if by.name != user.name:
         raise Forbidden("A password is changed by its own user (with the old password).")

@@ -9,6 +9,7 @@ from package.core.config import SettingsDep
 from package.core.errors import BadRequest, Forbidden, TooManyRequests, documented
 from package.core.storage import Store
 from package.routers.auth import services, token_routes
+from package.routers.auth.config import AuthSettingsDep
 from package.routers.auth.errors import InvalidLogin, UserConflict, UserNotFound
 from package.routers.auth.interface import AuthenticationRequest, UserCreate, UserDeleted, UserRead
 
@@ -25,11 +26,22 @@ router.include_router(token_routes.router)  # access tokens and PATCH /users/{na
     description="Create an access token: the JSON string `bearer <JWT>`, to send back in X-Authorization. "
     "It lives 10 hours or 1,000 calls, whichever ends first.",
 )
-def authenticate(body: AuthenticationRequest, request: Request, storage: Store, settings: SettingsDep) -> str:
+def authenticate(
+    body: AuthenticationRequest,
+    request: Request,
+    storage: Store,
+    settings: SettingsDep,
+    auth_settings: AuthSettingsDep,
+) -> str:
     """Log in with a user name and password."""
     client = request.client.host if request.client else "unknown"
     return services.authenticate(
-        storage, settings, name=body.user.name, password=body.secret.password, client=client
+        storage,
+        settings,
+        name=body.user.name,
+        password=body.secret.password,
+        client=client,
+        auth_settings=auth_settings,
     )
 
 
@@ -41,9 +53,11 @@ def authenticate(body: AuthenticationRequest, request: Request, storage: Store, 
     responses=documented(BadRequest, Forbidden, UserConflict),
     summary="Register a user with permissions (admin).",
 )
-def create_user(body: UserCreate, storage: Store, settings: SettingsDep, admin: CanAdminister) -> UserRead:
+def create_user(
+    body: UserCreate, storage: Store, auth_settings: AuthSettingsDep, admin: CanAdminister
+) -> UserRead:
     """Register an account; admins hold every permission."""
-    return services.create_user(storage, settings, body=body, by=admin)
+    return services.create_user(storage, body=body, by=admin, auth_settings=auth_settings)
 
 
 @router.get(

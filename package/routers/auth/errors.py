@@ -23,3 +23,21 @@ class UserConflict(Conflict):
     """The account exists already, or is the default admin."""
 
     description: ClassVar[str] = "The user exists already, or is the default admin."
+
+
+class AccessTokenNotFound(NotFound):
+    """No access token of the caller's (or, for an admin, anyone's) has this id."""
+
+    description: ClassVar[str] = "No such access token."
+
+
+class AccessTokenConflict(Conflict):
+    """The owner has a token of that name already, or holds as many tokens as allowed."""
+
+    description: ClassVar[str] = "A token of that name exists, or the user holds the most tokens allowed."
+
+
+class AccountConflict(Conflict):
+    """The account changed meanwhile, or the change would take the default admin's permissions."""
+
+    description: ClassVar[str] = "The account changed meanwhile, or the default admin keeps every permission."

@@ -16,9 +16,8 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from package.core.config import Settings
 from package.core.errors import TooManyRequests
-from package.routers.auth.config import get_auth_settings
+from package.routers.auth.config import AuthSettings, get_auth_settings
 
 _DUMMY_PASSWORD = "no account has this password; it only makes unknown names cost a verification"
 
@@ -56,7 +55,7 @@ def hashing_slot() -> Iterator[None]:
         slot.release()
 
 
-def hasher(settings: Settings) -> PasswordHasher:
+def hasher(settings: AuthSettings) -> PasswordHasher:
     """The hasher with the configured cost."""
     return _hasher(
         settings.password_hash_time_cost,
@@ -65,13 +64,13 @@ def hasher(settings: Settings) -> PasswordHasher:
     )
 
 
-def hash_password(settings: Settings, password: str) -> str:
+def hash_password(settings: AuthSettings, password: str) -> str:
     """A salted argon2id hash of `password`, in the PHC string format."""
     with hashing_slot():
         return hasher(settings).hash(password)
 
 
-def verify_password(settings: Settings, password_hash: str, password: str) -> bool:
+def verify_password(settings: AuthSettings, password_hash: str, password: str) -> bool:
     """Whether `password` matches the hash (a malformed hash matches nothing)."""
     try:
         with hashing_slot():
@@ -80,7 +79,7 @@ def verify_password(settings: Settings, password_hash: str, password: str) -> bo
         return False
 
 
-def needs_rehash(settings: Settings, password_hash: str) -> bool:
+def needs_rehash(settings: AuthSettings, password_hash: str) -> bool:
     """Whether the hash was made with other parameters than the configured ones."""
     try:
         return hasher(settings).check_needs_rehash(password_hash)
@@ -94,7 +93,7 @@ def _cached_hash(password: str, time_cost: int, memory_kib: int, parallelism: in
         return _hasher(time_cost, memory_kib, parallelism).hash(password)
 
 
-def hash_once(settings: Settings, password: str) -> str:
+def hash_once(settings: AuthSettings, password: str) -> str:
     """A hash of a password the process hashes again and again (the default admin's, at every reset)."""
     return _cached_hash(
         password,
@@ -104,6 +103,6 @@ def hash_once(settings: Settings, password: str) -> str:
     )
 
 
-def burn_verification(settings: Settings, password: str) -> None:
+def burn_verification(settings: AuthSettings, password: str) -> None:
     """Spend the time of a real verification, so an unknown name answers as slowly as a wrong password."""
     verify_password(settings, hash_once(settings, _DUMMY_PASSWORD), password)

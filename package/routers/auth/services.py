@@ -15,6 +15,7 @@ from package.core.errors import Forbidden
 from package.core.storage import ConditionFailed, Storage, get_storage
 from package.routers.auth import database, passwords, throttle
 from package.routers.auth.access import forget_tokens_of
+from package.routers.auth.config import AuthSettings, get_auth_settings
 from package.routers.auth.errors import InvalidLogin, UserConflict, UserNotFound
 from package.routers.auth.interface import StoredUser, UserCreate, UserRead
 
@@ -24,7 +25,7 @@ DEFAULT_ADMIN_NAME = "ece30861defaultadminuser"
 _BAD_LOGIN = "The user or password is invalid."
 
 
-def _default_admin(settings: Settings) -> StoredUser:
+def _default_admin(settings: AuthSettings) -> StoredUser:
     return StoredUser(
         name=DEFAULT_ADMIN_NAME,
         password_hash=passwords.hash_once(settings, settings.default_admin_password.get_secret_value()),
@@ -35,7 +36,7 @@ def _default_admin(settings: Settings) -> StoredUser:
     )
 
 
-def ensure_default_admin(storage: Storage, settings: Settings) -> bool:
+def ensure_default_admin(storage: Storage, settings: AuthSettings) -> bool:
     """Create the default admin unless it exists; returns whether it was created."""
     if database.get_user(storage, DEFAULT_ADMIN_NAME) is not None:
         # Every start after the first (each Lambda cold start): no argon2 hash, which costs ~0.1-0.3 s.
@@ -50,7 +51,7 @@ def ensure_default_admin(storage: Storage, settings: Settings) -> bool:
 
 def restore_default_admin(storage: Storage) -> None:
     """After a reset: the default admin again, as at first start."""
-    ensure_default_admin(storage, get_settings())
+    ensure_default_admin(storage, get_auth_settings())
 
 
 def register_hooks() -> None:
@@ -60,21 +61,30 @@ def register_hooks() -> None:
 
 def on_startup() -> None:
     """The default admin and the signing secret exist from the first start."""
-    storage, settings = get_storage(), get_settings()
-    tokens.ensure_signing_secret(storage, settings)
-    ensure_default_admin(storage, settings)
+    storage = get_storage()
+    tokens.ensure_signing_secret(storage, get_settings())
+    ensure_default_admin(storage, get_auth_settings())
 
 
-def authenticate(storage: Storage, settings: Settings, *, name: str, password: str, client: str) -> str:
+def authenticate(
+    storage: Storage,
+    settings: Settings,
+    *,
+    name: str,
+    password: str,
+    client: str,
+    auth_settings: AuthSettings | None = None,
+) -> str:
     """The spec's AuthenticationToken (`bearer <JWT>`) for a correct name and password.
 
     Unauthorized for a wrong name or password (both answer alike, in about the same time);
     TooManyRequests while repeated failures for the name or client make it wait.
     """
+    policy = get_auth_settings() if auth_settings is None else auth_settings
     now = time.time()
     with throttle.single_flight(storage, name=name, client=client, now=now):
-        throttle.check(storage, settings, name=name, client=client, now=now)
-        user = _verified_user(storage, settings, name=name, password=password, client=client, now=now)
+        throttle.check(storage, policy, name=name, client=client, now=now)
+        user = _verified_user(storage, policy, name=name, password=password, client=client, now=now)
     tokens.forget_uses(storage, user.name, expired_before=now)
     token = tokens.issue_token(
         storage,
@@ -83,13 +93,14 @@ def authenticate(storage: Storage, settings: Settings, *, name: str, password: s
         is_admin=user.is_admin,
         permissions=[p.value for p in user.permissions],
         generation=user.generation,
+        lifetime_seconds=policy.token_lifetime_seconds,
         now=now,
     )
     return f"bearer {token}"
 
 
 def _verified_user(
-    storage: Storage, settings: Settings, *, name: str, password: str, client: str, now: float
+    storage: Storage, settings: AuthSettings, *, name: str, password: str, client: str, now: float
 ) -> StoredUser:
     """The account if the password is right (failures counted), else Unauthorized."""
     user = database.get_user(storage, name)
@@ -110,8 +121,11 @@ def _verified_user(
     return user
 
 
-def create_user(storage: Storage, settings: Settings, *, body: UserCreate, by: Principal) -> UserRead:
+def create_user(
+    storage: Storage, *, body: UserCreate, by: Principal, auth_settings: AuthSettings | None = None
+) -> UserRead:
     """Register an account (Conflict when the name is taken); admins hold every permission."""
+    settings = get_auth_settings() if auth_settings is None else auth_settings
     if body.name == DEFAULT_ADMIN_NAME:
         raise UserConflict(f"{DEFAULT_ADMIN_NAME!r} is the default admin's name.")
     permissions = set(body.permissions)

@@ -15,22 +15,22 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from package.core.config import Settings
 from package.core.errors import TooManyRequests
 from package.core.storage import Storage
 from package.routers.auth import database
+from package.routers.auth.config import AuthSettings
 
 NAME, CLIENT = "name", "client"
 LEASE_SECONDS = 60.0  # longer than any one check (hashing queue included); a crashed holder's lease expires
 
 
-def _free_failures(settings: Settings, scope: str) -> int:
+def _free_failures(settings: AuthSettings, scope: str) -> int:
     if scope == NAME:
         return settings.login_free_failures_per_name
     return settings.login_free_failures_per_client
 
 
-def wait_seconds(settings: Settings, scope: str, failures: int) -> float:
+def wait_seconds(settings: AuthSettings, scope: str, failures: int) -> float:
     """How long after the latest failure the next attempt must wait."""
     extra = failures - _free_failures(settings, scope)
     if extra < 0:
@@ -40,7 +40,7 @@ def wait_seconds(settings: Settings, scope: str, failures: int) -> float:
     )
 
 
-def check(storage: Storage, settings: Settings, *, name: str, client: str, now: float) -> None:
+def check(storage: Storage, settings: AuthSettings, *, name: str, client: str, now: float) -> None:
     """Refuse (429 with Retry-After) while the name or the client address must wait."""
     for scope, who in ((NAME, _name_key(name, client)), (CLIENT, client)):
         failures, last = database.login_failures(storage, scope, who)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
 
 from package.core.auth_middleware import CurrentUser
-from package.core.config import SettingsDep
+from package.core.errors import BadRequest, Forbidden, TooManyRequests, documented
 from package.core.storage import Store
-from package.core.web import error_responses
 from package.routers.auth import access
+from package.routers.auth.config import AuthSettingsDep
+from package.routers.auth.errors import (
+    AccessTokenConflict,
+    AccessTokenNotFound,
+    AccountConflict,
+    UserNotFound,
+)
 from package.routers.auth.interface import (
     AccessTokenCreate,
     AccessTokenCreated,
@@ -22,25 +28,13 @@ from package.routers.auth.interface import (
 
 router = APIRouter()
 
-ERRORS = {
-    400: "Malformed request, or nothing to change.",
-    403: "Missing or invalid token, an access token where a login is needed, or not allowed.",
-    404: "No such user or token.",
-    409: "The name is taken, too many tokens, the default admin, or the account changed meanwhile.",
-    429: "Too many wrong old passwords: wait as Retry-After says.",
-}
-
-
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return error_responses(ERRORS, *codes)
-
 
 @router.post(
     "/tokens",
     tags=["tokens"],
     status_code=status.HTTP_201_CREATED,
     response_model=AccessTokenCreated,
-    responses=_errors(400, 403, 404, 409),
+    responses=documented(BadRequest, Forbidden, UserNotFound, AccessTokenConflict),
     summary="Create a named access token for scripts (a subset of your permissions, with an expiry).",
 )
 def create_token(body: AccessTokenCreate, storage: Store, user: CurrentUser) -> AccessTokenCreated:
@@ -52,7 +46,7 @@ def create_token(body: AccessTokenCreate, storage: Store, user: CurrentUser) -> 
     "/tokens",
     tags=["tokens"],
     response_model=list[AccessTokenRead],
-    responses=_errors(403),
+    responses=documented(Forbidden),
     summary="List your access tokens (admins: any user's, or `*` for all).",
 )
 def list_tokens(
@@ -68,7 +62,7 @@ def list_tokens(
     "/tokens/{token_id}",
     tags=["tokens"],
     response_model=AccessTokenRead,
-    responses=_errors(403, 404),
+    responses=documented(Forbidden, AccessTokenNotFound),
     summary="Revoke an access token (its owner or an admin); it stops working at once.",
 )
 def revoke_token(token_id: str, storage: Store, user: CurrentUser) -> AccessTokenRead:
@@ -80,11 +74,16 @@ def revoke_token(token_id: str, storage: Store, user: CurrentUser) -> AccessToke
     "/users/{name}",
     tags=["users"],
     response_model=UserRead,
-    responses=_errors(400, 403, 404, 409, 429),
+    responses=documented(BadRequest, Forbidden, UserNotFound, AccountConflict, TooManyRequests),
     summary="Change an account: permissions (admin) or your own password (old password required).",
 )
 def update_user(
-    name: str, body: UserUpdate, request: Request, storage: Store, settings: SettingsDep, user: CurrentUser
+    name: str,
+    body: UserUpdate,
+    request: Request,
+    storage: Store,
+    settings: AuthSettingsDep,
+    user: CurrentUser,
 ) -> UserRead:
     """Sessions of the account issued before stop working; its access tokens keep the permissions it keeps."""
     client = request.client.host if request.client else "unknown"
@@ -95,7 +94,7 @@ def update_user(
     "/users/{name}/audit",
     tags=["users"],
     response_model=list[AccountEvent],
-    responses=_errors(403, 404),
+    responses=documented(Forbidden, UserNotFound),
     summary="An account's audit trail: tokens created and revoked, changes (the user or an admin).",
 )
 def account_audit(name: str, storage: Store, user: CurrentUser) -> list[AccountEvent]:

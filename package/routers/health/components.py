@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from package.core.config import ALL_DOMAINS, Settings
 from package.routers.health.activity import MinuteTally, Tally
+from package.routers.health.config import HealthSettings
 from package.routers.health.interface import (
     HealthComponentDetail,
     HealthIssue,
@@ -35,6 +36,7 @@ class ReportContext:
     window: WindowActivity
     include_timeline: bool
     settings: Settings
+    health: HealthSettings
     storage_description: str
     storage_results: dict[str, ProbeResult]
     storage_tracks: dict[str, ProbeTrack]
@@ -83,7 +85,7 @@ def traffic_metrics(tally: Tally) -> dict[str, MetricValue]:
 
 
 def traffic_status(
-    tally: Tally, settings: Settings, *, subject: str, minutes: int, failing_routes: str | None = None
+    tally: Tally, settings: HealthSettings, *, subject: str, minutes: int, failing_routes: str | None = None
 ) -> tuple[HealthStatus, list[HealthIssue]]:
     """Status from the share of 5xx answers: critical at the critical rate (and 3+ errors), else degraded."""
     if tally.count == 0:
@@ -163,7 +165,7 @@ def api_component(ctx: ReportContext) -> HealthComponentDetail:
     window, combined = ctx.window, ctx.window.combined()
     status, issues = traffic_status(
         combined.total,
-        ctx.settings,
+        ctx.health,
         subject="the API",
         minutes=window.length,
         failing_routes=_failing_routes(combined, None),
@@ -229,7 +231,7 @@ def domain_components(ctx: ReportContext) -> list[HealthComponentDetail]:
         tally = combined.domains.get(domain, Tally())
         status, issues = traffic_status(
             tally,
-            ctx.settings,
+            ctx.health,
             subject=f"the {domain} routes",
             minutes=ctx.window.length,
             failing_routes=_failing_routes(combined, domain),
@@ -291,7 +293,7 @@ def storage_components(ctx: ReportContext) -> list[HealthComponentDetail]:
 
 def upstream_components(ctx: ReportContext) -> list[HealthComponentDetail]:
     """Hugging Face and GitHub, from the cached results of the background probes."""
-    s = ctx.settings
+    s = ctx.health
     stale_after = max(3 * s.health_probe_interval_seconds, s.health_probe_interval_seconds + 60)
     details = []
     for name, display in UPSTREAMS.items():
@@ -346,7 +348,7 @@ def upstream_components(ctx: ReportContext) -> list[HealthComponentDetail]:
 
 def rating_component(ctx: ReportContext) -> HealthComponentDetail:
     """The rating pipeline, from the rating domain's own figures (unknown while it reports none)."""
-    view, s = ctx.rating, ctx.settings
+    view, s = ctx.rating, ctx.health
     issues = []
     status = HealthStatus.OK
     if view.unavailable is not None:

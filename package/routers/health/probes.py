@@ -18,6 +18,7 @@ import httpx
 from package.core.config import Settings
 from package.core.storage import Storage
 from package.routers.health import database
+from package.routers.health.config import HealthSettings, get_health_settings
 from package.routers.health.interface import HealthStatus
 
 logger = logging.getLogger("registry.health.probe")
@@ -100,8 +101,9 @@ def probe_storage(storage: Storage, *, process: str, slow_ms: float) -> dict[str
 class UpstreamProber:
     """Probes Hugging Face and GitHub in a background thread and keeps the results."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, health_settings: HealthSettings | None = None) -> None:
         self._settings = settings
+        self._health = get_health_settings() if health_settings is None else health_settings
         self._lock = threading.Lock()
         self._tracks = {name: ProbeTrack() for name in UPSTREAMS}
         self._client: httpx.Client | None = None
@@ -112,13 +114,13 @@ class UpstreamProber:
     @property
     def interval_seconds(self) -> float:
         """Seconds between probe rounds."""
-        return self._settings.health_probe_interval_seconds
+        return self._health.health_probe_interval_seconds
 
     def urls(self) -> dict[str, str]:
         """What each probe reads."""
         s = self._settings
         return {
-            "huggingface": f"{s.hf_endpoint}/api/models/{s.health_hf_probe_repo}",
+            "huggingface": f"{s.hf_endpoint}/api/models/{self._health.health_hf_probe_repo}",
             "github": f"{s.github_api_url}/rate_limit",
         }
 
@@ -176,7 +178,7 @@ class UpstreamProber:
     def _http(self) -> httpx.Client:
         if self._client is None:
             self._client = httpx.Client(
-                timeout=self._settings.health_probe_timeout_seconds,
+                timeout=self._health.health_probe_timeout_seconds,
                 follow_redirects=True,
                 headers={"User-Agent": "trustworthy-model-registry-health"},
             )
@@ -200,14 +202,22 @@ class UpstreamProber:
             )  # fmt: skip
         else:
             latency = (time.perf_counter() - started) * 1000
-            result = classify(name, response, at=at, latency_ms=latency, settings=s, has_token=bool(token))
+            result = classify(
+                name, response, at=at, latency_ms=latency, settings=self._health, has_token=bool(token)
+            )
         if not result.ok:
             logger.warning("%s probe failed: %s", UPSTREAMS[name], result.summary, extra={"upstream": name})
         return result
 
 
 def classify(
-    name: str, response: httpx.Response, *, at: float, latency_ms: float, settings: Settings, has_token: bool
+    name: str,
+    response: httpx.Response,
+    *,
+    at: float,
+    latency_ms: float,
+    settings: HealthSettings,
+    has_token: bool,
 ) -> ProbeResult:
     """What one upstream answer says about the upstream."""
     label = UPSTREAMS[name]

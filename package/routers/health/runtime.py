@@ -15,6 +15,7 @@ from package.core.request_log import RequestRecord
 from package.core.storage import Storage, get_storage
 from package.routers.health import build
 from package.routers.health.activity import ActivityRecorder, new_process_id
+from package.routers.health.config import HealthSettings, get_health_settings
 from package.routers.health.logs import RecentLogBuffer, recent_logs
 from package.routers.health.metrics import RegistryMetrics, counter, gauge
 from package.routers.health.probes import HISTORY, ProbeResult, ProbeTrack, UpstreamProber
@@ -26,6 +27,7 @@ class HealthRuntime:
     """The per-app state behind `/health/components` and `/metrics`."""
 
     settings: Settings
+    health: HealthSettings
     process: str
     recorder: ActivityRecorder | None
     prober: UpstreamProber
@@ -72,7 +74,7 @@ class HealthRuntime:
         info = gauge(
             "registry_build_info", "Version and commit of the running registry.", ["version", "git_sha"]
         )
-        info.add_metric([build.service_version(), build.git_sha(self.settings.git_sha) or ""], 1)
+        info.add_metric([build.service_version(), build.git_sha(self.health.git_sha) or ""], 1)
         yield info
         up = gauge("registry_upstream_up", "1 when the last probe of the upstream succeeded.", ["upstream"])
         latency = gauge(
@@ -118,23 +120,30 @@ class HealthRuntime:
 def build_runtime(
     settings: Settings,
     *,
+    health_settings: HealthSettings | None = None,
     storage: Callable[[], Storage] = get_storage,
     clock: Callable[[], float] = time.time,
 ) -> HealthRuntime:
     """A runtime for one app; nothing starts until `start` or the first request."""
+    health = get_health_settings() if health_settings is None else health_settings
     process = new_process_id()
     recorder = (
         ActivityRecorder(
             storage,
-            flush_seconds=settings.health_flush_seconds,
-            retention_hours=settings.health_retention_hours,
+            flush_seconds=health.health_flush_seconds,
+            retention_hours=health.health_retention_hours,
             process=process,
             clock=clock,
         )
-        if settings.health_record_activity
+        if health.health_record_activity
         else None
     )
-    logs = recent_logs(settings.health_log_buffer_lines) if settings.health_log_buffer_lines else None
+    logs = recent_logs(health.health_log_buffer_lines) if health.health_log_buffer_lines else None
     return HealthRuntime(
-        settings=settings, process=process, recorder=recorder, prober=UpstreamProber(settings), logs=logs
+        settings=settings,
+        health=health,
+        process=process,
+        recorder=recorder,
+        prober=UpstreamProber(settings, health),
+        logs=logs,
     )

@@ -72,13 +72,15 @@ def component_report(
     window = collect_window(
         storage, runtime.recorder, first=last_minute - window_minutes + 1, last=last_minute
     )
-    storage_results = probe_storage(storage, process=runtime.process, slow_ms=settings.health_probe_slow_ms)
+    slow_ms = runtime.health.health_probe_slow_ms
+    storage_results = probe_storage(storage, process=runtime.process, slow_ms=slow_ms)
     runtime.remember_storage(storage_results)
     ctx = components.ReportContext(
         now=current,
         window=window,
         include_timeline=include_timeline,
         settings=settings,
+        health=runtime.health,
         storage_description=storage.description,
         storage_results=storage_results,
         storage_tracks=runtime.storage_tracks(),
@@ -100,7 +102,7 @@ def component_report(
         ctx,
         parts,
         version=build.service_version(),
-        git_sha=build.git_sha(settings.git_sha),
+        git_sha=build.git_sha(runtime.health.git_sha),
         uptime_seconds=build.uptime_seconds(),
         process=runtime.process,
     )
@@ -124,11 +126,11 @@ def log_links(runtime: HealthRuntime, base_url: str, component: str, label: str)
                 last_updated_at=components.moment(last) if last is not None else None,
             )
         )
-    if runtime.settings.health_log_url:
+    if runtime.health.health_log_url:
         links.append(
             HealthLogReference(
                 label=f"{label}: log viewer",
-                url=runtime.settings.health_log_url.replace("{component}", quote(component)),
+                url=runtime.health.health_log_url.replace("{component}", quote(component)),
                 tail_available=True,
             )
         )

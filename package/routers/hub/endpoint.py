@@ -19,7 +19,14 @@ from fastapi.routing import APIRoute
 
 from package.core.auth_middleware import Permission, Principal, principal_for
 from package.core.config import SettingsDep
-from package.core.errors import BadRequest, Forbidden, RegistryError
+from package.core.errors import (
+    BadRequest,
+    Forbidden,
+    RangeNotSatisfiable,
+    RegistryError,
+    UpstreamError,
+    documented,
+)
 from package.core.storage import Store
 from package.core.upstream.clients import UpstreamsDep
 from package.core.web import BaseUrl
@@ -28,10 +35,12 @@ from package.routers.hub import responses, services
 from package.routers.hub.config import HubSettingsDep
 from package.routers.hub.interface import (
     BadCredentials,
+    EntryNotFound,
     NotAllowed,
     RepoInfo,
     RepoKind,
     RepoNotFound,
+    RevisionNotFound,
     TreeEntry,
 )
 
@@ -56,14 +65,16 @@ class HubRoute(APIRoute):
 
 
 router = APIRouter(tags=["hub"], route_class=HubRoute)
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Malformed request."},
-    401: {"description": "Missing or bad token (the client raises its 401 HfHubHTTPError)."},
-    403: {"description": "No permission, or refused at registration (X-Error-Code: GatedRepo)."},
-    404: {"description": "Not registered; or no such revision or file (X-Error-Code says which)."},
-    416: {"description": "Range not satisfiable."},
-    502: {"description": "The upstream source could not be read."},
-}
+_ERRORS = documented(
+    BadRequest,
+    BadCredentials,
+    NotAllowed,
+    RepoNotFound,
+    RevisionNotFound,
+    EntryNotFound,
+    RangeNotSatisfiable,
+    UpstreamError,
+)
 _KINDS = {"models": RepoKind.MODEL, "datasets": RepoKind.DATASET}
 _ACTIONS = {"revision", "tree", "paths-info"}
 _FORM_MAX_BYTES = 1024 * 1024

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -101,18 +101,21 @@ class RepoNotFound(HubError, NotFound):
     """No registered repository has this id (the client raises RepositoryNotFoundError)."""
 
     hub_code = "RepoNotFound"
+    description: ClassVar[str] = "The repository is not registered (X-Error-Code: RepoNotFound)."
 
 
 class RevisionNotFound(HubError, NotFound):
     """The repository is registered at another revision (the client raises RevisionNotFoundError)."""
 
     hub_code = "RevisionNotFound"
+    description: ClassVar[str] = "No such revision (X-Error-Code: RevisionNotFound)."
 
 
 class EntryNotFound(HubError, NotFound):
     """The repository has no such file (the client raises RemoteEntryNotFoundError)."""
 
     hub_code = "EntryNotFound"
+    description: ClassVar[str] = "No such file (X-Error-Code: EntryNotFound)."
 
 
 class NotAllowed(HubError, Forbidden):
@@ -123,9 +126,11 @@ class NotAllowed(HubError, Forbidden):
     """
 
     hub_code = "GatedRepo"
+    description: ClassVar[str] = "No permission, or refused at registration (X-Error-Code: GatedRepo)."
 
 
 class BadCredentials(HubError, Unauthorized):
     """A missing, malformed, expired or revoked token (the client raises its 401 HfHubHTTPError)."""
 
     hub_code = None
+    description: ClassVar[str] = "Missing or bad token (the client raises its 401 HfHubHTTPError)."

@@ -18,8 +18,15 @@ from package.core.config import Settings
 from package.core.errors import Conflict, FailedDependency, NotFound, RegistryError
 from package.core.storage import Storage
 from package.core.upstream.clients import Upstreams
+from package.core.upstream.sources import SourceKind
 from package.routers.artifacts import services as artifact_services
-from package.routers.artifacts.interface import ArtifactCreate, ArtifactDetails, ArtifactRecord, ArtifactType
+from package.routers.artifacts.interface import (
+    ArtifactCreate,
+    ArtifactDetails,
+    ArtifactRecord,
+    ArtifactType,
+    SnapshotFile,
+)
 from package.routers.hub.config import HubSettings
 from package.routers.hub.interface import (
     EntryNotFound,
@@ -37,7 +44,7 @@ from package.routers.hub.interface import (
 
 logger = logging.getLogger("registry.hub")
 
-_SOURCE_KIND = {RepoKind.MODEL: "hf_model", RepoKind.DATASET: "hf_dataset"}
+_SOURCE_KIND = {RepoKind.MODEL: SourceKind.HF_MODEL, RepoKind.DATASET: SourceKind.HF_DATASET}
 _ARTIFACT_TYPE = {RepoKind.MODEL: ArtifactType.MODEL, RepoKind.DATASET: ArtifactType.DATASET}
 _PART = r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?"
 _REPO_ID = re.compile(rf"^(?:{_PART}/)?{_PART}$")
@@ -56,7 +63,7 @@ def find_record(storage: Storage, kind: RepoKind, repo_id: str) -> ArtifactRecor
     matches = [
         r
         for r in artifact_services.all_records(storage)
-        if r.source_kind == _SOURCE_KIND[kind] and r.repo_id.lower() == wanted and not r.reference_only
+        if r.source_kind is _SOURCE_KIND[kind] and r.repo_id.lower() == wanted and not r.reference_only
     ]
     # A repository registered as its own type (a model as a model) wins over one filed under another type.
     matches.sort(key=lambda r: (r.type is not _ARTIFACT_TYPE[kind], r.created_at))
@@ -149,9 +156,9 @@ def hub_time(value: object) -> str | None:
 
 def commit_of(details: ArtifactDetails) -> str:
     """The commit the registry holds the repository at (what the Hub calls its sha)."""
-    sha = details.snapshot.get("revision") or details.record.revision
+    sha = details.snapshot.revision or details.record.revision
     if sha:
-        return str(sha)
+        return sha
     # No upstream sha was captured: a stable id of this registration stands in for it.
     return hashlib.sha1(f"{details.record.id}:{details.record.generation}".encode()).hexdigest()
 
@@ -159,8 +166,7 @@ def commit_of(details: ArtifactDetails) -> str:
 def check_revision(details: ArtifactDetails, revision: str | None) -> str:
     """The commit for a requested revision: the default branch, the held commit or the registered ref."""
     commit = commit_of(details)
-    source = details.snapshot.get("source") or {}
-    known = {DEFAULT_BRANCH, commit, str(source.get("revision") or DEFAULT_BRANCH)}
+    known = {DEFAULT_BRANCH, commit, details.snapshot.source.revision or DEFAULT_BRANCH}
     if revision is None or revision in known:
         return commit
     raise RevisionNotFound(
@@ -168,36 +174,31 @@ def check_revision(details: ArtifactDetails, revision: str | None) -> str:
     )
 
 
-def _files(details: ArtifactDetails) -> list[dict[str, object]]:
-    return [f for f in details.snapshot.get("files") or [] if isinstance(f, dict) and f.get("path")]
+def _files(details: ArtifactDetails) -> list[SnapshotFile]:
+    return [f for f in details.snapshot.files if f.path]
 
 
-def _etag(item: dict[str, object], commit: str) -> str:
-    for key in ("sha256", "etag"):
-        value = item.get(key)
-        if isinstance(value, str) and value:
-            return value
+def _etag(item: SnapshotFile, commit: str) -> str:
+    content_id = item.sha256 or item.etag
+    if content_id:
+        return content_id
     # No content id was captured for this file: a stable id of (commit, path, size) keys client caches.
-    return hashlib.sha1(f"{commit}\0{item['path']}\0{item.get('size')}".encode()).hexdigest()
+    return hashlib.sha1(f"{commit}\0{item.path}\0{item.size}".encode()).hexdigest()
 
 
-def _blob_id(item: dict[str, object], commit: str) -> str:
-    value = item.get("etag")
-    return value if isinstance(value, str) and value else _etag(item, commit)
+def _blob_id(item: SnapshotFile, commit: str) -> str:
+    return item.etag or _etag(item, commit)
 
 
 def repo_info(details: ArtifactDetails, *, kind: RepoKind, revision: str | None) -> RepoInfo:
     """The repository's info as the Hub answers `GET /api/{models|datasets}/{id}[/revision/{rev}]`."""
     commit = check_revision(details, revision)
-    stats = details.snapshot.get("stats") or {}
-    extra = details.snapshot.get("details") or {}
+    stats = details.snapshot.stats
+    extra = details.snapshot.details
     siblings = []
     for item in _files(details):
-        sha256, size = item.get("sha256"), int(str(item.get("size") or 0))
-        lfs = SiblingLfs(sha256=sha256, size=size) if isinstance(sha256, str) and sha256 else None
-        siblings.append(
-            Sibling(rfilename=str(item["path"]), size=size, blobId=_blob_id(item, commit), lfs=lfs)
-        )
+        lfs = SiblingLfs(sha256=item.sha256, size=item.size) if item.sha256 else None
+        siblings.append(Sibling(rfilename=item.path, size=item.size, blobId=_blob_id(item, commit), lfs=lfs))
     repo_id = details.record.repo_id
     return RepoInfo(
         id=repo_id,
@@ -206,22 +207,21 @@ def repo_info(details: ArtifactDetails, *, kind: RepoKind, revision: str | None)
         sha=commit,
         lastModified=hub_time(stats.get("last_modified")),
         createdAt=hub_time(stats.get("created_at")),
-        gated=details.snapshot.get("gated") or False,
+        gated=details.snapshot.gated or False,
         downloads=stats.get("downloads"),
         likes=stats.get("likes"),
-        tags=[str(t) for t in details.snapshot.get("tags") or []],
+        tags=list(details.snapshot.tags),
         pipeline_tag=extra.get("pipeline_tag"),
         library_name=extra.get("library_name"),
-        cardData=details.snapshot.get("card_data") or None,
+        cardData=details.snapshot.card_data or None,
         config=extra.get("config") or None,
         siblings=siblings,
     )
 
 
-def _file_entry(item: dict[str, object], commit: str) -> TreeEntry:
-    sha256, size = item.get("sha256"), int(str(item.get("size") or 0))
-    lfs = LfsPointer(oid=sha256, size=size) if isinstance(sha256, str) and sha256 else None
-    return TreeEntry(type="file", oid=_blob_id(item, commit), size=size, path=str(item["path"]), lfs=lfs)
+def _file_entry(item: SnapshotFile, commit: str) -> TreeEntry:
+    lfs = LfsPointer(oid=item.sha256, size=item.size) if item.sha256 else None
+    return TreeEntry(type="file", oid=_blob_id(item, commit), size=item.size, path=item.path, lfs=lfs)
 
 
 def _folder_entry(path: str, commit: str) -> TreeEntry:
@@ -239,8 +239,8 @@ def tree(details: ArtifactDetails, *, revision: str, path: str, recursive: bool)
     commit = check_revision(details, revision)
     base = path.strip("/")
     prefix = f"{base}/" if base else ""
-    files = [f for f in _files(details) if str(f["path"]).startswith(prefix)]
-    folders = {d for d in _folders([str(f["path"]) for f in files]) if d.startswith(prefix) and d != base}
+    files = [f for f in _files(details) if f.path.startswith(prefix)]
+    folders = {d for d in _folders([f.path for f in files]) if d.startswith(prefix) and d != base}
     if base and not files:
         raise EntryNotFound(
             f"{details.record.repo_id!r} has no folder {base!r}.", headers={"X-Repo-Commit": commit}
@@ -250,13 +250,13 @@ def tree(details: ArtifactDetails, *, revision: str, path: str, recursive: bool)
         return recursive or "/" not in entry_path[len(prefix) :]
 
     entries = [_folder_entry(d, commit) for d in sorted(folders) if shown(d)]
-    return entries + [_file_entry(f, commit) for f in files if shown(str(f["path"]))]
+    return entries + [_file_entry(f, commit) for f in files if shown(f.path)]
 
 
 def paths_info(details: ArtifactDetails, *, revision: str, paths: list[str]) -> list[TreeEntry]:
     """The entries of the given paths that exist (files and folders), as the Hub's paths-info answers."""
     commit = check_revision(details, revision)
-    by_path = {str(f["path"]): f for f in _files(details)}
+    by_path = {f.path: f for f in _files(details)}
     folders = _folders(list(by_path))
     found = []
     for wanted in dict.fromkeys(p.strip("/") for p in paths[:1000]):
@@ -270,19 +270,18 @@ def paths_info(details: ArtifactDetails, *, revision: str, paths: list[str]) -> 
 def file(details: ArtifactDetails, *, revision: str, path: str) -> HubFile:
     """One file's Hub identity (size, ETag, commit), or EntryNotFound (which names the commit)."""
     commit = check_revision(details, revision)
-    item = next((f for f in _files(details) if f["path"] == path), None)
+    item = next((f for f in _files(details) if f.path == path), None)
     if item is None:
         raise EntryNotFound(
             f"{details.record.repo_id!r} has no file {path!r} at {commit}.", headers={"X-Repo-Commit": commit}
         )
-    sha256 = item.get("sha256")
     return HubFile(
         artifact_id=details.record.id,
         path=path,
-        size=int(str(item.get("size") or 0)),
+        size=item.size,
         etag=_etag(item, commit),
         commit=commit,
-        lfs=isinstance(sha256, str) and bool(sha256),
+        lfs=bool(item.sha256),
     )
 
 

@@ -2,34 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body
 
 from package.core.auth_middleware import CanAdminister, CanSearch
+from package.core.errors import BadRequest, Forbidden, documented
 from package.core.storage import Store
-from package.core.web import error_responses
+from package.routers.artifacts.errors import ArtifactNotFound
 from package.routers.artifacts.interface import ArtifactType
 from package.routers.safety import services
 from package.routers.safety.interface import ApproveRequest, SafetyReport
 
 router = APIRouter(tags=["safety"])
 
-ERRORS = {
-    400: "Malformed request or id.",
-    403: "Authentication failed (approval: or the caller is not an admin).",
-    404: "Artifact does not exist.",
-}
-
-
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return error_responses(ERRORS, *codes)
+ERRORS = documented(BadRequest, Forbidden, ArtifactNotFound)
 
 
 @router.get(
     "/artifact/{artifact_type}/{id}/safety",
     response_model=SafetyReport,
-    responses=_errors(400, 403, 404),
+    responses=ERRORS,
     summary="Safety verdict of this artifact: every file's scan and every finding.",
 )
 def safety_report(artifact_type: ArtifactType, id: str, storage: Store, _: CanSearch) -> SafetyReport:
@@ -40,7 +33,7 @@ def safety_report(artifact_type: ArtifactType, id: str, storage: Store, _: CanSe
 @router.post(
     "/artifact/{artifact_type}/{id}/safety/approve",
     response_model=SafetyReport,
-    responses=_errors(400, 403, 404),
+    responses=ERRORS,
     summary="Let a dangerous artifact be downloaded under REGISTRY_SAFETY_POLICY=block (admin; audited).",
 )
 def approve(

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from functools import lru_cache
 
 from package.core.auth_middleware import Principal
+from package.core.background import ProcessWide
 from package.core.errors import FailedDependency, Forbidden, RegistryError
 from package.core.events import (
     ArtifactEvent,
@@ -56,10 +56,17 @@ class DangerousIngest(FailedDependency):
     code = "dangerous_artifact"
 
 
-@lru_cache(maxsize=1)
+_scan_queue = ProcessWide(lambda: ScanQueue(get_safety_settings().safety_scan_workers), ScanQueue.close)
+
+
 def get_scan_queue() -> ScanQueue:
     """The process-wide background scan pool."""
-    return ScanQueue(get_safety_settings().safety_scan_workers)
+    return _scan_queue.get()
+
+
+def reset_scan_queue() -> None:
+    """Let the running scans finish (briefly) and end the pool; a new one starts on next use (tests)."""
+    _scan_queue.reset()
 
 
 def wait_idle(timeout: float = 60.0) -> bool:
@@ -79,9 +86,9 @@ def build_report(storage: Storage, details: ArtifactDetails) -> SafetyReport:
     record = details.record
     scans = database.file_scans(storage, record.id, record.generation)
     files = [
-        scans.get(path) or _not_yet(path, int(item.get("size") or 0), record.mirror.status.value)
-        for item in details.snapshot.get("files") or []
-        if (path := str(item.get("path") or ""))
+        scans.get(item.path) or _not_yet(item.path, item.size, record.mirror.status.value)
+        for item in details.snapshot.files
+        if item.path
     ]
     findings = [finding for scan in files for finding in scan.findings]
     findings += database.name_findings(storage, record.id, record.generation) or []

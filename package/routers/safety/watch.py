@@ -155,6 +155,11 @@ class ScanQueue:
         _, not_done = wait(jobs, timeout=timeout)
         return not not_done
 
+    def close(self) -> None:
+        """Wait briefly for the scans under way, then end the threads (queued scans are dropped)."""
+        self.wait_idle(timeout=30)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
 
 def _logged(job: Callable[[], None]) -> None:
     try:

@@ -91,7 +91,6 @@ def _admin_error(request: Request, storage: Store, principal: Principal, exc: Re
 def create_user(
     request: Request,
     storage: Store,
-    settings: SettingsDep,
     principal: PagePrincipal,
     name: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=1024)],
@@ -101,7 +100,7 @@ def create_user(
     require(principal, Permission.ADMIN)
     try:
         services.create_user(
-            storage, settings, name=name, password=password, permissions=permissions or [], by=principal
+            storage, name=name, password=password, permissions=permissions or [], by=principal
         )
     except RegistryError as exc:
         return _admin_error(request, storage, principal, exc)

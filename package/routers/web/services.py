@@ -152,14 +152,13 @@ def artifact_page(
     safety = safety_services.build_report(storage, details)
     formats = {scan.path: scan.format for scan in safety.files}
     files = []
-    for item in details.snapshot.get("files") or []:
-        path = str(item.get("path", ""))
-        kind = formats.get(path)
+    for item in details.snapshot.files:
+        kind = formats.get(item.path)
         files.append(
             FileRow(
-                path=path,
-                size=int(item.get("size") or 0),
-                sha256=item.get("sha256"),
+                path=item.path,
+                size=item.size,
+                sha256=item.sha256,
                 format=FORMAT_LABELS[kind] if kind else None,
                 carries_code=kind in CODE_CARRYING,
             )
@@ -298,15 +297,7 @@ def admin_view(storage: Storage) -> AdminView:
     return AdminView(users=auth_services.list_users(storage))
 
 
-def create_user(
-    storage: Storage,
-    settings: Settings,
-    *,
-    name: str,
-    password: str,
-    permissions: list[str],
-    by: Principal,
-) -> None:
+def create_user(storage: Storage, *, name: str, password: str, permissions: list[str], by: Principal) -> None:
     """Create an account through the auth domain (BadRequest for a bad name, password or permission)."""
     try:
         body = UserCreate(
@@ -318,7 +309,7 @@ def create_user(
     except (ValidationError, ValueError) as exc:
         message = _first_problem(exc) if isinstance(exc, ValidationError) else str(exc)
         raise BadRequest(message) from exc
-    auth_services.create_user(storage, settings, body=body, by=by)
+    auth_services.create_user(storage, body=body, by=by)
 
 
 def delete_user(storage: Storage, *, name: str, by: Principal) -> None:

@@ -31,12 +31,11 @@ class TestArtifactSnapshot:
     def test_total_bytes(self):
         assert make_snapshot(files=[{"path": "a", "size": 3}, {"path": "b", "size": 4}]).total_bytes == 7
 
-    def test_dict_style_get_still_answers_for_older_callers(self):
+    def test_files_are_typed_and_dict_style_reads_are_gone(self):
         snapshot = make_snapshot(files=[{"path": "a", "size": 3}], license="mit")
-        assert snapshot.get("license") == "mit"
-        assert snapshot.get("files") == [{"path": "a", "size": 3, "sha256": None, "etag": None}]
-        assert snapshot.get("gated", "no") == "no"
-        assert snapshot.get("not_a_field", 5) == 5
-        assert snapshot["license"] == "mit"
-        with pytest.raises(KeyError):
-            snapshot["not_a_field"]
+        assert snapshot.files[0].path == "a"
+        assert (snapshot.files[0].size, snapshot.files[0].sha256) == (3, None)
+        # The transitional dict shim is gone: a caller still written against the old dict fails loudly.
+        assert not hasattr(snapshot, "get")
+        with pytest.raises(TypeError):
+            snapshot["license"]  # type: ignore[index]

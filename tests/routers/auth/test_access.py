@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from package.core.storage import get_storage
 from tests.conftest import DEFAULT_ADMIN, login
+from tests.helpers import override_settings
 
 
 def _bearer(token: str) -> dict[str, str]:
@@ -71,11 +72,11 @@ class TestUse:
         assert plain.post("/artifacts", json=[{"name": "*"}], headers=_bearer(secret)).status_code == 403
         assert plain.get("/users/me", headers={"X-Authorization": secret}).status_code == 200
 
-    def test_not_limited_to_a_thousand_calls(self, client, monkeypatch):
-        monkeypatch.setenv("REGISTRY_TOKEN_MAX_USES", "3")
+    def test_not_limited_to_a_thousand_calls(self, client):
         from package.core.config import get_settings
 
-        get_settings.cache_clear()
+        capped = get_settings().model_copy(update={"token_max_uses": 3})  # session tokens' cap only
+        override_settings(client, get_settings, capped)
         secret = str(_new_token(client, permissions=["search"])["token"])
         plain = TestClient(client.app)
         codes = {plain.get("/users/me", headers=_bearer(secret)).status_code for _ in range(8)}

@@ -10,7 +10,9 @@ from jose import jwt
 from package.core import tokens
 from package.core.config import get_settings
 from package.core.storage import get_storage
+from package.routers.auth.config import AuthSettings, get_auth_settings
 from tests.conftest import DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD, login
+from tests.helpers import override_settings
 
 BERT = "https://huggingface.co/google-bert/bert-base-uncased"
 
@@ -37,6 +39,12 @@ class TestAuthenticate:
         assert set(claims["perms"]) == {"upload", "search", "download", "admin"}
         assert claims["exp"] - claims["iat"] == 10 * 3600 and claims["jti"]
         assert jwt.get_unverified_header(token.removeprefix("bearer "))["alg"] == "HS256"
+
+    def test_token_lifetime_follows_the_auth_settings(self, client, anonymous_client):
+        override_settings(client, get_auth_settings, AuthSettings(token_lifetime_hours=0.5))
+        token = anonymous_client.put("/authenticate", json=auth_body()).json()
+        claims = jwt.get_unverified_claims(token.removeprefix("bearer "))
+        assert claims["exp"] - claims["iat"] == 1800
 
     def test_spec_password_with_quotes_backticks_and_sql_round_trips(self, anonymous_client):
         assert "'" in DEFAULT_ADMIN_PASSWORD and '"' in DEFAULT_ADMIN_PASSWORD
@@ -136,14 +144,15 @@ class TestTokenCheck:
             is_admin=True,
             permissions=["search"],
             generation=tokens.PERMANENT_GENERATION,
+            lifetime_seconds=10 * 3600,
             now=time.time() - 10 * 3600 - 1,
         )
         response = anonymous_client.get("/artifact/byName/x", headers={"X-Authorization": f"bearer {old}"})
         assert response.status_code == 403 and response.json()["error"] == "token_expired"
 
-    def test_used_up_token_is_403(self, client, anonymous_client, monkeypatch):
-        monkeypatch.setenv("REGISTRY_TOKEN_MAX_USES", "3")
-        get_settings.cache_clear()
+    def test_used_up_token_is_403(self, client, anonymous_client):
+        capped = get_settings().model_copy(update={"token_max_uses": 3})
+        override_settings(client, get_settings, capped)
         headers = {"X-Authorization": login(client)}
         codes = [anonymous_client.get("/artifact/byName/x", headers=headers).status_code for _ in range(4)]
         assert codes == [404, 404, 404, 403]
@@ -339,9 +348,9 @@ class TestReset:
 
 
 class TestThrottle:
-    def test_repeated_failures_wait_then_recover(self, client, anonymous_client, monkeypatch):
-        monkeypatch.setenv("REGISTRY_LOGIN_BACKOFF_BASE_SECONDS", "0.3")
-        get_settings.cache_clear()
+    def test_repeated_failures_wait_then_recover(self, client, anonymous_client):
+        quick = AuthSettings(login_backoff_base_seconds=0.3)
+        override_settings(client, get_auth_settings, quick)
         wrong = auth_body(password="guess")
         codes = [anonymous_client.put("/authenticate", json=wrong).status_code for _ in range(6)]
         assert codes == [401] * 5 + [429]

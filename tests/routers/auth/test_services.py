@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -10,17 +12,25 @@ from package.core.config import get_settings
 from package.core.errors import Conflict, Unauthorized
 from package.core.storage import get_storage
 from package.routers.auth import database, passwords, services
+from package.routers.auth.config import AuthSettings
 from tests.conftest import CHEAP_PASSWORD_HASHING, DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD, login
 
 BERT = "https://huggingface.co/google-bert/bert-base-uncased"
 
 
+def cheap_settings(**changes: Any) -> AuthSettings:
+    """Auth settings with the cheapest password hashing (and `changes`), whatever the environment says."""
+    cheap: dict[str, Any] = {
+        "password_hash_time_cost": 1,
+        "password_hash_memory_kib": 8,
+        "password_hash_parallelism": 1,
+    }
+    return AuthSettings(**(cheap | changes))
+
+
 @pytest.fixture
-def cheap(registry_env, monkeypatch):
-    for name, value in CHEAP_PASSWORD_HASHING.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    return get_settings()
+def cheap(registry_env):
+    return cheap_settings()
 
 
 class TestPasswords:
@@ -35,20 +45,22 @@ class TestPasswords:
     def test_default_cost_is_the_real_one(self, registry_env, monkeypatch):
         for name in CHEAP_PASSWORD_HASHING:
             monkeypatch.delenv(name)
-        get_settings.cache_clear()
-        settings = get_settings()
+        settings = AuthSettings()
         assert (settings.password_hash_time_cost, settings.password_hash_memory_kib) == (3, 65536)
         hasher = passwords.hasher(settings)
         assert (hasher.time_cost, hasher.memory_cost, hasher.parallelism) == (3, 65536, 4)
 
-    def test_login_upgrades_a_hash_made_with_other_parameters(self, cheap, monkeypatch):
+    def test_login_upgrades_a_hash_made_with_other_parameters(self, cheap):
         storage = get_storage()
         services.ensure_default_admin(storage, cheap)
-        monkeypatch.setenv("REGISTRY_PASSWORD_HASH_TIME_COST", "2")
-        get_settings.cache_clear()
-        settings = get_settings()
+        settings = cheap_settings(password_hash_time_cost=2)
         services.authenticate(
-            storage, settings, name=DEFAULT_ADMIN, password=DEFAULT_ADMIN_PASSWORD, client="c"
+            storage,
+            get_settings(),
+            name=DEFAULT_ADMIN,
+            password=DEFAULT_ADMIN_PASSWORD,
+            client="c",
+            auth_settings=settings,
         )
         stored = database.get_user(storage, DEFAULT_ADMIN)
         assert stored is not None and "t=2" in stored.password_hash
@@ -73,18 +85,39 @@ class TestDefaultAdmin:
         monkeypatch.setattr(passwords, "hash_once", no_hash)
         assert services.ensure_default_admin(storage, cheap) is False
 
-    def test_password_comes_from_settings(self, cheap, monkeypatch):
-        monkeypatch.setenv("REGISTRY_DEFAULT_ADMIN_PASSWORD", "another-admin-password")
-        get_settings.cache_clear()
+    def test_password_comes_from_settings(self, cheap):
         storage, settings = get_storage(), get_settings()
+        own = cheap_settings(default_admin_password="another-admin-password")
         token = services.authenticate(
-            storage, settings, name=DEFAULT_ADMIN, password="another-admin-password", client="c"
+            storage,
+            settings,
+            name=DEFAULT_ADMIN,
+            password="another-admin-password",
+            client="c",
+            auth_settings=own,
         )
         assert token.startswith("bearer ")
         with pytest.raises(Unauthorized):
             services.authenticate(
-                storage, settings, name=DEFAULT_ADMIN, password=DEFAULT_ADMIN_PASSWORD, client="c"
+                storage,
+                settings,
+                name=DEFAULT_ADMIN,
+                password=DEFAULT_ADMIN_PASSWORD,
+                client="c",
+                auth_settings=own,
             )
+
+    def test_token_lifetime_comes_from_settings(self, cheap):
+        token = services.authenticate(
+            get_storage(),
+            get_settings(),
+            name=DEFAULT_ADMIN,
+            password=DEFAULT_ADMIN_PASSWORD,
+            client="c",
+            auth_settings=cheap_settings(token_lifetime_hours=0.5),
+        )
+        claims = tokens.verify_token(get_storage(), get_settings(), token.removeprefix("bearer "))
+        assert claims.expires_at - claims.issued_at == 1800
 
     def test_cannot_be_deleted(self, cheap):
         from package.core.auth_middleware import Permission, Principal

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from package.core.config import get_settings
 from package.core.errors import TooManyRequests
 from package.core.storage import get_storage
 from package.routers.auth import throttle
+from package.routers.auth.config import AuthSettings
 
 
 @pytest.fixture
 def settings(registry_env):
-    return get_settings()
+    return AuthSettings()
 
 
 def test_wait_doubles_after_the_free_failures_up_to_the_ceiling(settings):

@@ -9,6 +9,7 @@ import pytest
 from package.core.config import Settings
 from package.routers.health import components
 from package.routers.health.activity import Tally
+from package.routers.health.config import HealthSettings
 from package.routers.health.interface import HealthComponentDetail, HealthStatus
 from package.routers.health.rating_status import RatingView, rating_view
 from package.routers.health.rollup import order_by_severity, registry_component, rollup_status
@@ -16,6 +17,7 @@ from package.routers.health.window import WindowActivity
 from package.routers.rating import services as rating_services
 
 S = HealthStatus
+DEFAULTS = HealthSettings()
 
 
 def tally(ok: int, server_errors: int = 0, client_errors: int = 0) -> Tally:
@@ -39,16 +41,16 @@ class TestTrafficStatus:
         ],
     )
     def test_thresholds(self, ok, errors, expected, code):
-        status, issues = components.traffic_status(tally(ok, errors), Settings(), subject="x", minutes=60)
+        status, issues = components.traffic_status(tally(ok, errors), DEFAULTS, subject="x", minutes=60)
         assert status is expected
         assert [i.code for i in issues] == ([code] if code else [])
 
     def test_client_errors_do_not_count_against_health(self):
-        status, _ = components.traffic_status(tally(1, client_errors=50), Settings(), subject="x", minutes=60)
+        status, _ = components.traffic_status(tally(1, client_errors=50), DEFAULTS, subject="x", minutes=60)
         assert status is S.OK
 
     def test_thresholds_are_settings(self):
-        strict = Settings(health_error_rate_degraded=0.001)
+        strict = HealthSettings(health_error_rate_degraded=0.001)
         status, _ = components.traffic_status(tally(999, 1), strict, subject="x", minutes=60)
         assert status is S.DEGRADED
 
@@ -97,6 +99,7 @@ def _context(rating: RatingView | None = None) -> components.ReportContext:
         window=WindowActivity(first=30_000_000 - 4, last=30_000_000),
         include_timeline=False,
         settings=Settings(),
+        health=HealthSettings(),
         storage_description="test",
         storage_results={},
         storage_tracks={},

@@ -8,10 +8,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from package.core.config import Settings
 from package.core.storage import Storage
 from package.core.storage.files import FileBlobStore
 from package.core.storage.sqlite import SqliteRecordStore
+from package.routers.health.config import HealthSettings
 from package.routers.health.interface import HealthStatus
 from package.routers.health.probes import (
     ProbeResult,
@@ -25,7 +25,7 @@ from package.routers.health.probes import (
 
 def answer(name: str, status: int, *, latency_ms: float = 10.0, token: bool = False, **kwargs) -> ProbeResult:
     response = httpx.Response(status, request=httpx.Request("GET", "http://upstream/x"), **kwargs)
-    return classify(name, response, at=1.0, latency_ms=latency_ms, settings=Settings(), has_token=token)
+    return classify(name, response, at=1.0, latency_ms=latency_ms, settings=HealthSettings(), has_token=token)
 
 
 class TestClassify:
@@ -53,7 +53,7 @@ class TestClassify:
         assert answer("github", 401, token=False).code == "upstream_probe_refused"
 
     def test_a_slow_answer_degrades(self):
-        result = answer("huggingface", 200, latency_ms=Settings().health_probe_slow_ms + 1)
+        result = answer("huggingface", 200, latency_ms=HealthSettings().health_probe_slow_ms + 1)
         assert (result.status, result.code) == (HealthStatus.DEGRADED, "upstream_slow")
 
     def test_a_nearly_spent_github_quota_degrades(self):

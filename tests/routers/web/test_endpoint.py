@@ -9,6 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.conftest import DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD
+from tests.helpers import override_settings
 
 RESNET = "https://huggingface.co/microsoft/resnet-50"
 
@@ -220,11 +221,11 @@ class TestOfflineDocs:
 
 
 class TestSessionEnds:
-    def test_a_used_up_token_is_sent_to_sign_in_with_its_reason(self, client: TestClient, monkeypatch):
-        from package.core.config import clear_settings_caches
+    def test_a_used_up_token_is_sent_to_sign_in_with_its_reason(self, client: TestClient):
+        from package.core.config import get_settings
 
-        monkeypatch.setenv("REGISTRY_TOKEN_MAX_USES", "2")
-        clear_settings_caches()
+        capped = get_settings().model_copy(update={"token_max_uses": 2})
+        override_settings(client, get_settings, capped)
         browser = _signed_in(client)
         assert browser.get("/").status_code == 200
         assert browser.get("/").status_code == 200
@@ -295,21 +296,15 @@ class TestRateAndPages:
         actions = [entry["action"] for entry in client.get(f"/artifact/model/{model_id}/audit").json()]
         assert "RATE" in actions
 
-    def test_the_catalog_is_paginated(self, client: TestClient, register: Callable[..., str], monkeypatch):
-        from package.core.config import clear_settings_caches
-        from package.routers.web.config import get_web_settings
+    def test_the_catalog_is_paginated(self, client: TestClient, register: Callable[..., str]):
+        from package.routers.web.config import WebSettings, get_web_settings
 
-        monkeypatch.setenv("REGISTRY_WEB_PAGE_SIZE", "5")
-        get_web_settings.cache_clear()
-        clear_settings_caches()
+        override_settings(client, get_web_settings, WebSettings(web_page_size=5))
         for repo in ("microsoft/resnet-50", "crangana/trained-gender", "google-bert/bert-base-uncased"):
             register(f"https://huggingface.co/{repo}")
         for repo in ("rajpurkar/squad", "ILSVRC/imagenet-1k", "bookcorpus/bookcorpus"):
             register(f"https://huggingface.co/datasets/{repo}", kind="dataset")
-        try:
-            first, second = client.get("/").text, client.get("/?page=2").text
-        finally:
-            get_web_settings.cache_clear()
+        first, second = client.get("/").text, client.get("/?page=2").text
         assert "Page 1 of 2" in first and 'rel="next"' in first
         assert "Page 2 of 2" in second and 'rel="prev"' in second
         assert first.count("/web/artifact/") == 5 and second.count("/web/artifact/") == 1
