@@ -16,10 +16,10 @@ Item layout (partition key / sort key), as a DynamoDB table would hold it:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from package.core.storage import Check, ConditionFailed, Delete, Put, Storage
+from package.core.storage import Check, ConditionFailed, Delete, Put, Storage, StoredBlob
 from package.core.storage.interface import Operation
 from package.routers.artifacts.interface import ArtifactRecord, ArtifactType, MirrorState
 
@@ -162,6 +162,16 @@ def forget_files(storage: Storage, artifact_id: str, shas: Iterable[str]) -> Non
 def blob_in_use(storage: Storage, sha256: str) -> bool:
     """Whether any artifact still references a blob."""
     return bool(storage.records.query(f"BLOBREF#{sha256}"))
+
+
+def stored_blobs(storage: Storage) -> Iterator[StoredBlob]:
+    """Every blob in the blob store, referenced or not (for the orphan sweep)."""
+    return storage.blobs.listing()
+
+
+def delete_blob(storage: Storage, sha256: str) -> None:
+    """Remove one blob from the blob store."""
+    storage.blobs.delete(sha256)
 
 
 def mirrored_files(storage: Storage, artifact_id: str) -> dict[str, dict[str, Any]]:
