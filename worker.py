@@ -13,6 +13,7 @@ from package.core.logging import configure_logging
 from package.core.storage import get_storage
 from package.routers.artifacts import services as artifact_services
 from package.routers.artifacts.mirror import get_mirror_queue
+from package.routers.artifacts.sweep import sweep_orphan_blobs
 from package.routers.rating import services as rating_services
 
 logger = logging.getLogger("registry.worker")
@@ -25,7 +26,7 @@ def run(timeout_seconds: float) -> dict[str, Any]:
     configure_logging(settings.log_level)
     create_app()  # every domain's event hooks, as in the API: a rating published may re-rate others
     started = time.monotonic()
-    swept = artifact_services.sweep_orphans(get_storage())  # blobs a killed delete or ingest left
+    swept = sweep_orphan_blobs(get_storage()).swept  # blobs a killed delete or ingest left
     mirrors = artifact_services.resume_mirrors(get_storage(), settings)
     ratings = rating_services.resume_background()
     left = max(0.0, timeout_seconds - (time.monotonic() - started))

@@ -22,7 +22,7 @@ from package.core.storage import ConditionFailed, Storage, get_storage
 from package.core.upstream.clients import Upstreams
 from package.core.upstream.snapshot import Snapshot
 from package.core.upstream.sources import SourceRef, parse_source_url
-from package.routers.artifacts import audit, database, downloads, identity, mirror, sweep, versions
+from package.routers.artifacts import audit, claims, database, downloads, identity, mirror, sweep, versions
 from package.routers.artifacts.config import get_artifacts_settings
 from package.routers.artifacts.downloads import BlobPlan as BlobPlan  # re-exported: other domains serve plans
 from package.routers.artifacts.downloads import DownloadPlan as DownloadPlan
@@ -378,13 +378,9 @@ def _snapshot_item(snapshot: Snapshot) -> dict[str, object]:
 
 
 def on_startup() -> None:
-    """Resume mirrors a previous process left unfinished; sweep orphan blobs in the background."""
+    """Run one-time migrations, resume mirrors a previous process left unfinished, sweep orphan blobs."""
+    claims.migrate_claims(get_storage())  # once per store: records from before canonical source claims
     resumed = resume_mirrors(get_storage(), get_settings())
     if resumed:
         logger.info("resumed interrupted mirrors", extra={"count": resumed})
     sweep.sweep_in_background(get_storage())
-
-
-def sweep_orphans(storage: Storage) -> int:
-    """Delete blobs nothing references (older than REGISTRY_ORPHAN_GRACE_SECONDS); returns how many."""
-    return sweep.sweep_orphan_blobs(storage).swept
