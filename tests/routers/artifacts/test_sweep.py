@@ -3,18 +3,38 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
 from package.core.storage import Storage, get_storage
 from package.routers.artifacts import database, sweep
-from tests.aws import moto_server
-from tests.conftest import wait_for_mirrors
-from tests.routers.artifacts.test_aws_storage import aws_client
+from tests.aws import AWS_ENV, moto_server, unique_name
+from tests.conftest import clear_process_caches, login, wait_for_mirrors
 
-__all__ = ["aws_client", "moto_server"]
+__all__ = ["moto_server"]
 BERT = "https://huggingface.co/google-bert/bert-base-uncased"
+
+
+@pytest.fixture
+def aws_client(
+    client: TestClient, moto_server: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[TestClient]:
+    """A registry on the AWS driver (DynamoDB + S3 served by moto)."""
+    from main import create_app
+
+    for name, value in AWS_ENV.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("REGISTRY_STORAGE", "aws")
+    monkeypatch.setenv("REGISTRY_AWS_ENDPOINT_URL", moto_server)
+    monkeypatch.setenv("REGISTRY_AWS_CREATE_RESOURCES", "true")
+    monkeypatch.setenv("REGISTRY_DYNAMODB_TABLE", unique_name(request.node.name))
+    monkeypatch.setenv("REGISTRY_S3_BUCKET", unique_name(request.node.name))
+    clear_process_caches()
+    with TestClient(create_app()) as aws:
+        aws.headers["X-Authorization"] = login(aws)
+        yield aws
 
 
 @pytest.fixture(params=["embedded", "aws"])
