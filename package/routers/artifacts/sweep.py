@@ -53,8 +53,15 @@ def sweep_orphan_blobs(
     return result
 
 
-def sweep_in_background(storage: Storage) -> threading.Thread:
-    """Run one sweep on a daemon thread (start-up must not wait for a listing of a large bucket)."""
+_started_once = threading.Event()
+
+
+def sweep_in_background(storage: Storage) -> threading.Thread | None:
+    """Run one sweep on a daemon thread (start-up must not wait for a listing of a large bucket), once per
+    process: Mangum runs the start-up for every Lambda invocation, where the worker's schedule sweeps."""
+    if _started_once.is_set():
+        return None
+    _started_once.set()
 
     def run() -> None:
         try:

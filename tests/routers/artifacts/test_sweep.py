@@ -135,3 +135,20 @@ def test_worker_runs_the_sweep(client, monkeypatch):
     summary = worker.run(10.0)
     assert summary["swept"] == len(blobs)
     assert not any(storage.blobs.exists(sha) for sha in blobs)
+
+
+def test_start_up_sweeps_in_the_background_once_per_process(client, monkeypatch):
+    import threading
+
+    from package.routers.artifacts.config import get_artifacts_settings
+
+    storage = get_storage()
+    orphan = write_blob(storage, b"left by a killed delete")
+    monkeypatch.setenv("REGISTRY_ORPHAN_GRACE_SECONDS", "0")
+    get_artifacts_settings.cache_clear()
+    monkeypatch.setattr(sweep, "_started_once", threading.Event())  # as in a fresh process
+    thread = sweep.sweep_in_background(storage)
+    assert thread is not None
+    thread.join(30)
+    assert not storage.blobs.exists(orphan)
+    assert sweep.sweep_in_background(storage) is None  # Lambda runs start-up per invocation: not again
