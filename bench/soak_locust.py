@@ -3,9 +3,9 @@
 Starts the fake hub (a subprocess holding `--sources` small soak models) and one registry server
 (uvicorn, embedded storage in a temp folder), registers half the sources, then runs `--users` locust
 users for `--seconds`: reads, listings, name and regex searches, ratings, downloads, audit trails, health
-reports, logins, and churn (delete one artifact, register a free source), so the registry's size stays
-about constant and its memory can be judged: the server's RSS is sampled every few seconds and its slope
-after the warm-up (first fifth of the run) is reported in MiB per minute (flat: close to 0).
+reports, logins (each user logs in again every 300 calls, before its token's 1,000 uses run out), and
+churn (delete one artifact, register a free source), so the registry's size stays about constant and
+its memory can be judged: the server's RSS is sampled every few seconds and its slope after the warm-up (first fifth of the run) is reported in MiB per minute (flat: close to 0).
 
     python -m bench.soak_locust --seconds 600 --users 16   # the long run
     python -m bench.soak_locust --smoke                     # a few seconds (what the test runs)
@@ -141,20 +141,19 @@ def _register(http: httpx.Client, pool: Pool, n: int) -> httpx.Response:
     return response
 
 
-def _seed(url: str, sources: int) -> tuple[Pool, str]:
-    """Register half the sources (the registry's constant size); the admin's token."""
+def _seed(url: str, sources: int) -> Pool:
+    """Register half the sources (the registry's constant size)."""
     pool = Pool(free=list(range(sources)))
     with httpx.Client(base_url=url, timeout=60) as http:
-        token = str(http.put("/authenticate", json=ADMIN).json())
-        http.headers["X-Authorization"] = token
+        http.headers["X-Authorization"] = str(http.put("/authenticate", json=ADMIN).json())
         for _ in range(sources // 2):
             with pool.lock:
                 n = pool.free.pop(0)
             _register(http, pool, n)
-    return pool, token
+    return pool
 
 
-def run_load(url: str, pool: Pool, token: str, args: argparse.Namespace, pid: int) -> dict[str, Any]:
+def run_load(url: str, pool: Pool, args: argparse.Namespace, pid: int) -> dict[str, Any]:
     """Run the locust users for `args.seconds`; the figures of the run."""
     import gevent  # type: ignore[import-untyped]  # no stubs; locust's own dependency
     from locust import HttpUser, between, task
@@ -170,14 +169,28 @@ def run_load(url: str, pool: Pool, token: str, args: argparse.Namespace, pid: in
         wait_time = between(0.0, 0.05)
 
         def on_start(self) -> None:
-            self.client.headers["X-Authorization"] = token
             self.rng = random.Random(id(self))
+            self.calls = 0
+            self._login()
+
+        def _login(self) -> None:
+            """Log in (a token lives 1,000 calls); 429 while another user's login of the name is checked."""
+            for _ in range(50):
+                with self.client.put("/authenticate", json=ADMIN, name="login", catch_response=True) as r:
+                    self._judge(r, "login", count=False)
+                    if r.status_code == 200:
+                        self.client.headers["X-Authorization"] = r.json()
+                        return
+                gevent.sleep(0.1 + self.rng.random() / 2)
 
         def _get(self, path: str, name: str) -> None:
             with self.client.get(path, name=name, catch_response=True) as response:
                 self._judge(response, name)
 
-        def _judge(self, response: Any, name: str) -> None:
+        def _judge(self, response: Any, name: str, *, count: bool = True) -> None:
+            self.calls += count
+            if count and (self.calls % 300 == 0 or response.status_code == 403):
+                self._login()  # a token lives 1,000 calls (REGISTRY_TOKEN_MAX_USES)
             statuses[f"{name} {response.status_code}"] += 1
             if response.status_code >= 500 or response.status_code == 0:
                 response.failure(f"server error {response.status_code}")
@@ -225,11 +238,6 @@ def run_load(url: str, pool: Pool, token: str, args: argparse.Namespace, pid: in
         @task(1)
         def components(self) -> None:
             self._get("/health/components", "components")
-
-        @task(1)
-        def login(self) -> None:
-            with self.client.put("/authenticate", json=ADMIN, name="login", catch_response=True) as r:
-                self._judge(r, "login")
 
         @task(1)
         def churn(self) -> None:
@@ -317,8 +325,8 @@ def main(argv: list[str] | None = None) -> None:
         with tempfile.TemporaryDirectory() as folder:
             proc, url = _start_registry(urls, Path(folder))
             try:
-                pool, token = _seed(url, args.sources)
-                figures = run_load(url, pool, token, args, proc.pid)
+                pool = _seed(url, args.sources)
+                figures = run_load(url, pool, args, proc.pid)
             finally:
                 proc.terminate()
                 proc.wait(30)
