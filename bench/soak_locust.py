@@ -5,7 +5,8 @@ Starts the fake hub (a subprocess holding `--sources` small soak models) and one
 users for `--seconds`: reads, listings, name and regex searches, ratings, downloads, audit trails, health
 reports, logins (each user logs in again every 300 calls, before its token's 1,000 uses run out), and
 churn (delete one artifact, register a free source), so the registry's size stays about constant and
-its memory can be judged: the server's RSS is sampled every few seconds and its slope after the warm-up (first fifth of the run) is reported in MiB per minute (flat: close to 0).
+its memory can be judged: the server's RSS is sampled every few seconds and its slope after the warm-up
+(first fifth of the run) is reported in MiB per minute (flat: close to 0).
 
     python -m bench.soak_locust --seconds 600 --users 16   # the long run
     python -m bench.soak_locust --smoke                     # a few seconds (what the test runs)
