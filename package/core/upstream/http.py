@@ -132,7 +132,8 @@ def _one_try(
     check: Callable[[httpx.Response], None],
     headers: dict[str, str],
 ) -> Iterator[bytes]:
-    asked = dict(headers)
+    # Byte offsets must count the file's own bytes: a compressed answer's ranges would count encoded ones.
+    asked = {"Accept-Encoding": "identity", **headers}
     if progress.reached:
         asked["Range"] = f"bytes={progress.reached}-"
         if progress.etag:
