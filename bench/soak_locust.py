@@ -128,6 +128,7 @@ class Pool:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def any_id(self, rng: random.Random) -> str | None:
+        """A registered artifact's id, if any."""
         with self.lock:
             return rng.choice(list(self.registered.values())) if self.registered else None
 
@@ -157,112 +158,13 @@ def _seed(url: str, sources: int) -> Pool:
 def run_load(url: str, pool: Pool, args: argparse.Namespace, pid: int) -> dict[str, Any]:
     """Run the locust users for `args.seconds`; the figures of the run."""
     import gevent  # type: ignore[import-untyped]  # no stubs; locust's own dependency
-    from locust import HttpUser, between, task
     from locust.env import Environment
 
-    statuses: Counter[str] = Counter()
+    from bench.soak_locust_user import Visitor
+
+    Visitor.host, Visitor.pool, Visitor.sources = url, pool, args.sources
+    Visitor.statuses = Counter()
     samples: list[tuple[float, float]] = []
-
-    class Visitor(HttpUser):
-        """One client of the registry, mixing what teams do all day."""
-
-        host = url
-        wait_time = between(0.0, 0.05)
-
-        def on_start(self) -> None:
-            self.rng = random.Random(id(self))
-            self.calls = 0
-            self._login()
-
-        def _login(self) -> None:
-            """Log in (a token lives 1,000 calls); 429 while another user's login of the name is checked."""
-            for _ in range(50):
-                with self.client.put("/authenticate", json=ADMIN, name="login", catch_response=True) as r:
-                    self._judge(r, "login", count=False)
-                    if r.status_code == 200:
-                        self.client.headers["X-Authorization"] = r.json()
-                        return
-                gevent.sleep(0.1 + self.rng.random() / 2)
-
-        def _get(self, path: str, name: str) -> None:
-            with self.client.get(path, name=name, catch_response=True) as response:
-                self._judge(response, name)
-
-        def _judge(self, response: Any, name: str, *, count: bool = True) -> None:
-            self.calls += count
-            if count and (self.calls % 300 == 0 or response.status_code == 403):
-                self._login()  # a token lives 1,000 calls (REGISTRY_TOKEN_MAX_USES)
-            statuses[f"{name} {response.status_code}"] += 1
-            if response.status_code >= 500 or response.status_code == 0:
-                response.failure(f"server error {response.status_code}")
-            else:  # 404/409 after another user's delete are the registry answering correctly
-                response.success()
-
-        def _artifact(self) -> str:
-            return pool.any_id(self.rng) or "00000000-0000-0000-0000-000000000000"
-
-        @task(6)
-        def read(self) -> None:
-            self._get(f"/artifacts/model/{self._artifact()}", "read")
-
-        @task(3)
-        def listing(self) -> None:
-            with self.client.post("/artifacts", json=[{"name": "*"}], name="list", catch_response=True) as r:
-                self._judge(r, "list")
-
-        @task(2)
-        def regex(self) -> None:
-            body = {"regex": f"model-{self.rng.randrange(10)}.*"}
-            with self.client.post("/artifact/byRegEx", json=body, name="regex", catch_response=True) as r:
-                self._judge(r, "regex")
-
-        @task(2)
-        def by_name(self) -> None:
-            self._get(f"/artifact/byName/model-{self.rng.randrange(args.sources)}", "byName")
-
-        @task(3)
-        def rate(self) -> None:
-            self._get(f"/artifact/model/{self._artifact()}/rate", "rate")
-
-        @task(3)
-        def download(self) -> None:
-            self._get(f"/download/model/{self._artifact()}", "download")
-
-        @task(2)
-        def audit(self) -> None:
-            self._get(f"/artifact/model/{self._artifact()}/audit", "audit")
-
-        @task(2)
-        def health(self) -> None:
-            self._get("/health", "health")
-
-        @task(1)
-        def components(self) -> None:
-            self._get("/health/components", "components")
-
-        @task(1)
-        def churn(self) -> None:
-            """Delete one artifact and register a free source: the registry keeps its size."""
-            with pool.lock:
-                if not pool.registered or not pool.free:
-                    return
-                n, artifact_id = pool.registered.popitem()
-                fresh = pool.free.pop(0)
-            with self.client.delete(
-                f"/artifacts/model/{artifact_id}", name="delete", catch_response=True
-            ) as r:
-                self._judge(r, "delete")
-            with pool.lock:
-                pool.free.append(n)
-            body = {"url": f"https://huggingface.co/soak/model-{fresh}"}
-            with self.client.post("/artifact/model", json=body, name="register", catch_response=True) as r:
-                self._judge(r, "register")
-                with pool.lock:
-                    if r.status_code == 201:
-                        pool.registered[fresh] = r.json()["metadata"]["id"]
-                    else:
-                        pool.free.append(fresh)
-
     env = Environment(user_classes=[Visitor])
     runner = env.create_local_runner()
     started = time.monotonic()
@@ -278,7 +180,7 @@ def run_load(url: str, pool: Pool, args: argparse.Namespace, pid: int) -> dict[s
     runner.quit()
     sampler.kill()
     samples.append((time.monotonic() - started, _rss_mib(pid)))
-    return _figures(env.stats.total, statuses, samples, args)
+    return _figures(env.stats.total, Visitor.statuses, samples, args)
 
 
 def _figures(
