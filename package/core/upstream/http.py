@@ -113,9 +113,10 @@ def stream_resumable(
             try:
                 yield from _one_try(client, url, progress, upstream, sending, check, headers or {})
             except httpx.HTTPError as exc:
-                raise TransferCut(
-                    f"{upstream} stopped sending {sending} at byte {progress.reached}: {exc}"
-                ) from exc
+                if size is None or progress.reached != size:  # else only the answer's end was lost
+                    raise TransferCut(
+                        f"{upstream} stopped sending {sending} at byte {progress.reached}: {exc}"
+                    ) from exc
     digest = None if progress.hasher is None else progress.hasher.hexdigest()
     if size is not None and progress.reached != size:
         raise UpstreamError(f"{upstream} sent {progress.reached} bytes of {sending}; it states {size}.")
