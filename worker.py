@@ -1,5 +1,5 @@
-"""Resume background work left in storage (mirror copies, ratings) and wait for it: the AWS template's
-scheduled Lambda (`worker.handler`), or `python -m worker` from cron on any deployment."""
+"""Resume background work left in storage (mirror copies, ratings), sweep orphan blobs, and wait for it:
+the AWS template's scheduled Lambda (`worker.handler`), or `python -m worker` from cron on any deployment."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from package.core.logging import configure_logging
 from package.core.storage import get_storage
 from package.routers.artifacts import services as artifact_services
 from package.routers.artifacts.mirror import get_mirror_queue
+from package.routers.artifacts.sweep import sweep_orphan_blobs
 from package.routers.rating import services as rating_services
 
 logger = logging.getLogger("registry.worker")
@@ -25,13 +26,14 @@ def run(timeout_seconds: float) -> dict[str, Any]:
     configure_logging(settings.log_level)
     create_app()  # every domain's event hooks, as in the API: a rating published may re-rate others
     started = time.monotonic()
+    swept = sweep_orphan_blobs(get_storage()).swept  # blobs a killed delete or ingest left
     mirrors = artifact_services.resume_mirrors(get_storage(), settings)
     ratings = rating_services.resume_background()
     left = max(0.0, timeout_seconds - (time.monotonic() - started))
     finished = get_mirror_queue().wait_idle(left)
     left = max(0.0, timeout_seconds - (time.monotonic() - started))
     finished = rating_services.wait_background(left) and finished
-    summary = {"mirrors": mirrors, "ratings": ratings, "finished": finished}
+    summary = {"mirrors": mirrors, "ratings": ratings, "swept": swept, "finished": finished}
     logger.info("background work resumed", extra=summary)
     return summary
 

@@ -28,7 +28,7 @@ def test_worker_finishes_copies_and_ratings_a_stopped_process_left(registry_env,
     import worker
 
     summary = worker.run(120.0)
-    assert summary == {"mirrors": 1, "ratings": 1, "finished": True}
+    assert summary == {"mirrors": 1, "ratings": 1, "swept": 0, "finished": True}
 
     from package.core.storage import get_storage
     from package.routers.artifacts import services as artifact_services
@@ -38,7 +38,7 @@ def test_worker_finishes_copies_and_ratings_a_stopped_process_left(registry_env,
     record = artifact_services.all_records(get_storage())[0]
     assert record.mirror.status is MirrorStatus.COMPLETE
     assert rating_services.resume_background() == 0  # rated: nothing left to resume
-    assert worker.run(10.0) == {"mirrors": 0, "ratings": 0, "finished": True}
+    assert worker.run(10.0) == {"mirrors": 0, "ratings": 0, "swept": 0, "finished": True}
 
 
 def test_lambda_entry_point_stops_before_the_invocation_time_out(registry_env, monkeypatch):

@@ -20,7 +20,9 @@ class Controls:
         self._rate_limited = False
         self._github_used = 0
         self._faults: dict[Service, list[int]] = {service: [] for service in SERVICES}
+        self._cuts: dict[Service, list[tuple[str, int]]] = {service: [] for service in SERVICES}
         self.requests: list[tuple[str, str, str]] = []
+        self.ranges: list[tuple[str, str]] = []  # (path, Range header) of requests that asked for a range
 
     @staticmethod
     def _check(service: str) -> Service:
@@ -67,6 +69,18 @@ class Controls:
         with self._lock:
             return self._faults[service].pop(0) if self._faults[service] else None
 
+    def cut_next(self, service: str, fragment: str, after_bytes: list[int]) -> None:
+        """The next requests to paths containing `fragment` stop after these many body bytes, in order."""
+        with self._lock:
+            self._cuts[self._check(service)].extend((fragment, n) for n in after_bytes)
+
+    def take_cut(self, service: Service, path: str) -> int | None:
+        with self._lock:
+            cuts = self._cuts[service]
+            if cuts and cuts[0][0] in path:
+                return cuts.pop(0)[1]
+            return None
+
     def set_rate_limited(self, limited: bool) -> None:
         with self._lock:
             self._rate_limited = limited
@@ -86,9 +100,14 @@ class Controls:
         with self._lock:
             self.requests.append((service, method, path))
 
+    def record_range(self, path: str, byte_range: str) -> None:
+        with self._lock:
+            self.ranges.append((path, byte_range))
+
     def clear_requests(self) -> None:
         with self._lock:
             self.requests.clear()
+            self.ranges.clear()
 
     def reset(self) -> None:
         with self._lock:
@@ -97,3 +116,4 @@ class Controls:
             self._latency = dict.fromkeys(SERVICES, 0.0)
             self._rate_limited = False
             self._faults = {service: [] for service in SERVICES}
+            self._cuts = {service: [] for service in SERVICES}

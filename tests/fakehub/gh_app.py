@@ -65,8 +65,20 @@ class GitHubApp:
         return str(request.base_url).rstrip("/")
 
     def repo(self, request: Request) -> GitHubRepo:
-        found = self.store.lookup(request.path_params["owner"], request.path_params["repo"])
+        params = request.path_params
+        if "repo_id" in params:  # /repositories/<id>/...: where GitHub sends a renamed repo's old name
+            by_id = self.store.by_id(params["repo_id"])
+            if by_id is None:
+                raise HTTPException(404)
+            return by_id
+        found = self.store.lookup(params["owner"], params["repo"])
         if found is None:
+            moved = self.store.moved(params["owner"], params["repo"])
+            if moved is not None and request.url.path.startswith("/repos/"):
+                rest = request.url.path.split("/", 4)[4:]  # after /repos/<owner>/<repo>
+                tail = "/" + rest[0] if rest else ""
+                query = f"?{request.url.query}" if request.url.query else ""
+                raise Moved(f"{self.base(request)}/repositories/{moved.id}{tail}{query}")
             raise HTTPException(404)
         return found
 
@@ -253,10 +265,37 @@ async def not_found_handler(request: Request, exc: Exception) -> Response:
     return not_found()
 
 
+class Moved(Exception):
+    """A renamed repository asked for under its old name."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
+
+
+async def moved_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Moved)
+    body = {"message": "Moved Permanently", "url": exc.location, "documentation_url": DOCS}
+    return JSONResponse(body, status_code=301, headers={"Location": exc.location})
+
+
 def create_github_app(store: GitHubStore) -> Starlette:
     app = GitHubApp(store)
-    repo = "/repos/{owner}/{repo}"
-    routes = [
+    routes: list[Route] = []
+    for repo in ("/repos/{owner}/{repo}", "/repositories/{repo_id:int}"):
+        routes += repo_routes(app, repo)
+    routes += [
+        Route("/codeload/{owner}/{repo}/zip/{ref:path}", app.codeload),
+        Route("/raw/{owner}/{repo}/{ref}/{path:path}", app.raw),
+        Route("/rate_limit", app.rate_limit),
+    ]
+    handlers = {404: not_found_handler, 405: not_found_handler, Moved: moved_handler}
+    return Starlette(routes=routes, exception_handlers=handlers)
+
+
+def repo_routes(app: GitHubApp, repo: str) -> list[Route]:
+    """The routes of one repository under `repo` (its name, or its numeric id after a rename)."""
+    return [
         Route(repo, app.repository),
         Route(f"{repo}/readme", app.readme),
         Route(f"{repo}/readme/{{folder:path}}", app.readme),
@@ -273,8 +312,4 @@ def create_github_app(store: GitHubStore) -> Starlette:
         Route(f"{repo}/pulls/{{number:int}}/files", app.pull_files),
         Route(f"{repo}/zipball", app.zipball),
         Route(f"{repo}/zipball/{{ref:path}}", app.zipball),
-        Route("/codeload/{owner}/{repo}/zip/{ref:path}", app.codeload),
-        Route("/raw/{owner}/{repo}/{ref}/{path:path}", app.raw),
-        Route("/rate_limit", app.rate_limit),
     ]
-    return Starlette(routes=routes, exception_handlers={404: not_found_handler, 405: not_found_handler})

@@ -99,6 +99,11 @@ class FakeHub:
         with Retry-After: 1); TRUNCATE (0) promises a body and closes the connection part-way."""
         self.controls.fail_next(service, list(statuses))
 
+    def cut_next(self, service: Service, fragment: str, *after_bytes: int) -> None:
+        """The next requests to `service` whose path contains `fragment` answer as usual but close the
+        connection after these many body bytes, one cut per request, in order (a transfer cut mid-file)."""
+        self.controls.cut_next(service, fragment, list(after_bytes))
+
     def set_rate_limited(self, limited: bool = True) -> None:
         """GitHub API answers 403 "API rate limit exceeded ..." with X-RateLimit-Remaining: 0."""
         self.controls.set_rate_limited(limited)
@@ -111,6 +116,11 @@ class FakeHub:
     def requests(self) -> list[tuple[str, str, str]]:
         """Live log of (service, method, path) received."""
         return self.controls.requests
+
+    @property
+    def ranges(self) -> list[tuple[str, str]]:
+        """Live log of (path, Range header) of the requests that asked for a byte range."""
+        return self.controls.ranges
 
     def clear_requests(self) -> None:
         self.controls.clear_requests()

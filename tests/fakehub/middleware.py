@@ -44,6 +44,10 @@ async def send_json(send: Send, status: int, body: bytes, extra: list[tuple[byte
     await send({"type": "http.response.body", "body": body})
 
 
+class BodyCut(Exception):
+    """Stops the app once a cut body has been sent."""
+
+
 class ControlMiddleware:
     def __init__(self, app: ASGIApp, service: Service, controls: Controls) -> None:
         self.app = app
@@ -56,12 +60,19 @@ class ControlMiddleware:
             return
         path: str = scope["path"]
         self.controls.record(self.service, scope["method"], path)
+        for name, value in scope.get("headers", []):
+            if name == b"range":
+                self.controls.record_range(path, value.decode("latin-1"))
         delay = self.controls.latency(self.service)
         if delay > 0:
             await asyncio.sleep(delay)
         fault = self.controls.take_fault(self.service)
         if fault is not None:
             await self.fault(send, fault)
+            return
+        cut = self.controls.take_cut(self.service, path)
+        if cut is not None:
+            await self.cut_after(cut, scope, receive, send)
             return
         if self.controls.is_down(self.service, path):
             await send_json(send, 503, down_body(self.service), [])
@@ -70,6 +81,30 @@ class ControlMiddleware:
             await self.github(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+    async def cut_after(self, limit: int, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer as usual, but end the body after `limit` bytes: the client sees the connection drop."""
+        sent = 0
+
+        async def send_cut(message: Message) -> None:
+            nonlocal sent
+            if message["type"] != "http.response.body":
+                await send(message)
+                return
+            body: bytes = message.get("body", b"")
+            if sent + len(body) < limit or (
+                not message.get("more_body", False) and sent + len(body) <= limit
+            ):
+                sent += len(body)
+                await send(message)
+                return
+            await send({"type": "http.response.body", "body": body[: limit - sent], "more_body": True})
+            raise BodyCut  # the response never completes: uvicorn closes the connection
+
+        try:
+            await self.app(scope, receive, send_cut)
+        except BodyCut:
+            return
 
     async def fault(self, send: Send, status: int) -> None:
         if status == TRUNCATE:  # the connection drops mid-body: clients see a protocol error

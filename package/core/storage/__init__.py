@@ -21,6 +21,7 @@ from package.core.storage.interface import (
     RecordStore,
     Storage,
     StorageError,
+    StoredBlob,
 )
 from package.core.storage.sqlite import SqliteRecordStore
 
@@ -37,6 +38,7 @@ __all__ = [
     "Storage",
     "StorageError",
     "Store",
+    "StoredBlob",
     "get_storage",
     "open_storage",
 ]

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from package.core.storage.interface import BlobInfo, BlobWriter, StorageError
+from package.core.storage.interface import BlobInfo, BlobWriter, StorageError, StoredBlob
 
 CHUNK_BYTES = 1024 * 1024
 STALE_TEMP_SECONDS = 15 * 60  # a write in progress touches its file far more often than this
@@ -102,6 +102,20 @@ class FileBlobStore:
     def delete(self, sha256: str) -> None:
         """Remove the blob if present."""
         self._path(sha256).unlink(missing_ok=True)
+
+    def listing(self) -> Iterator[StoredBlob]:
+        """Every blob file under `<root>/<sha[:2]>/`, with its modification time."""
+        for folder in self._root.iterdir():
+            if not folder.is_dir() or folder == self._tmp or len(folder.name) != 2:
+                continue
+            for entry in os.scandir(folder):
+                if len(entry.name) != 64 or not entry.name.startswith(folder.name):
+                    continue  # not a blob this driver wrote
+                try:
+                    modified = entry.stat().st_mtime
+                except FileNotFoundError:  # deleted meanwhile
+                    continue
+                yield StoredBlob(sha256=entry.name, modified=modified)
 
     def clear(self) -> None:
         """Remove every blob (in-progress writes of other threads keep their temp files)."""

@@ -116,6 +116,14 @@ class BlobInfo:
     size: int
 
 
+@dataclass(frozen=True)
+class StoredBlob:
+    """A blob found by listing the store: its address and when it was last written (epoch seconds)."""
+
+    sha256: str
+    modified: float
+
+
 @dataclass
 class BlobWriter:
     """Bytes written so far to a blob being created; `BlobStore.writer` commits or discards it."""
@@ -157,6 +165,10 @@ class BlobStore(Protocol):
 
     def delete(self, sha256: str) -> None:
         """Remove the blob if present."""
+        ...
+
+    def listing(self) -> Iterator[StoredBlob]:
+        """Every stored blob (in no particular order), for sweeping the ones nothing references."""
         ...
 
     def clear(self) -> None:

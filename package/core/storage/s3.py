@@ -11,7 +11,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from package.core.storage.interface import BlobInfo, BlobWriter, StorageError
+from package.core.storage.interface import BlobInfo, BlobWriter, StorageError, StoredBlob
 
 CHUNK_BYTES = 1024 * 1024
 SPOOL_IN_MEMORY_BYTES = 8 * 1024 * 1024
@@ -106,6 +106,18 @@ class S3BlobStore:
             self._s3.delete_object(Bucket=self._bucket, Key=self._key(sha256))
         except (BotoCoreError, ClientError) as exc:
             raise StorageError(f"S3 delete failed: {exc}") from exc
+
+    def listing(self) -> Iterator[StoredBlob]:
+        """Every blob object under the prefix (list_objects_v2, page by page), with its LastModified."""
+        paginator = self._s3.get_paginator("list_objects_v2")
+        try:
+            for page in paginator.paginate(Bucket=self._bucket, Prefix=self._prefix):
+                for obj in page.get("Contents", []):
+                    name = str(obj["Key"])[len(self._prefix) :]
+                    if len(name) == 64 and all(c in "0123456789abcdef" for c in name):
+                        yield StoredBlob(sha256=name, modified=obj["LastModified"].timestamp())
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageError(f"S3 listing failed: {exc}") from exc
 
     def clear(self) -> None:
         """Remove every blob under the prefix."""

@@ -22,6 +22,8 @@ from package.core.upstream.sources import SourceRef
 logger = logging.getLogger("registry.upstream.github")
 
 RAW = "application/vnd.github.raw"
+# Marks a request that may be redirected to another host (the archive's codeload), without our token.
+OTHER_HOSTS_ALLOWED = "registry.other_hosts_allowed"
 
 
 def is_api_path(path: str) -> bool:
@@ -46,12 +48,25 @@ class GitHubAdapter:
         }
         if token:
             headers["Authorization"] = f"Bearer {token}"
+        self._api = httpx.URL(api_url)
+        # Redirects are followed (a renamed repository answers 301 to /repositories/<id>), but only on the
+        # API host: elsewhere they must not see our token, nor pass another server's answer off as GitHub's.
         self._http = httpx.Client(
             base_url=api_url,
             headers=headers,
             follow_redirects=True,
             timeout=httpx.Timeout(timeout, read=max(timeout, 60.0)),
+            event_hooks={"request": [self._stay_on_api_host]},
         )
+
+    def _stay_on_api_host(self, request: httpx.Request) -> None:
+        """Refuse a request (a redirect's next hop) to another host than the API's, unless marked allowed."""
+        mine, theirs = self._api, request.url
+        if (theirs.scheme, theirs.host, theirs.port) == (mine.scheme, mine.host, mine.port):
+            return
+        if request.extensions.get(OTHER_HOSTS_ALLOWED) and "Authorization" not in request.headers:
+            return
+        raise UpstreamError(f"GitHub redirected to another host ({theirs.host}): not followed.")
 
     def get_json(self, path: str, *, params: dict[str, Any] | None = None, what: str) -> Any:
         """GET one API resource; 404 becomes NotFound, failures and rate limits UpstreamError."""
@@ -163,7 +178,9 @@ class GitHubAdapter:
         with tempfile.TemporaryFile() as spool:
             try:
                 with self._http.stream(
-                    "GET", f"/repos/{source.repo_id}/zipball/{quote(snapshot.revision or '', safe='')}"
+                    "GET",
+                    f"/repos/{source.repo_id}/zipball/{quote(snapshot.revision or '', safe='')}",
+                    extensions={OTHER_HOSTS_ALLOWED: True},  # api.github.com -> codeload.github.com
                 ) as r:
                     if r.status_code >= 400:
                         r.read()

@@ -8,7 +8,7 @@ import re
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, closing, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -25,7 +25,7 @@ from huggingface_hub.errors import (
 from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]  # public, not re-exported
 
 from package.core.errors import NotFound, RegistryError, UpstreamError, UpstreamGated
-from package.core.upstream.http import raise_for_status, stream_checked
+from package.core.upstream.http import raise_for_status, stream_resumable
 from package.core.upstream.paths import keep_safe
 from package.core.upstream.retry import TRANSIENT_STATUSES, TransientUpstreamError, with_retries
 from package.core.upstream.snapshot import README_MAX_BYTES, SMALL_JSON_MAX_BYTES, RemoteFile, Snapshot
@@ -213,24 +213,29 @@ class HuggingFaceAdapter:
             endpoint=self._endpoint,
         )
 
+    def open_file(self, snapshot: Snapshot, path: str) -> AbstractContextManager[Iterator[bytes]]:
+        """Stream one file's bytes from the Hub (following its CDN redirects; a cut transfer is resumed)."""
+        return self._open(snapshot, path, next((f for f in snapshot.files if f.path == path), None))
+
     @contextmanager
-    def open_file(self, snapshot: Snapshot, path: str) -> Iterator[Iterator[bytes]]:
-        """Stream one file's bytes from the Hub (following its CDN redirects)."""
-        with stream_checked(
+    def _open(self, snapshot: Snapshot, path: str, remote: RemoteFile | None) -> Iterator[Iterator[bytes]]:
+        chunks = stream_resumable(
             self._http,
-            "GET",
             self._file_url(snapshot, path),
             upstream="Hugging Face",
             sending=f"{path!r} of {snapshot.source.repo_id!r}",
             check=lambda response: _raise_for_file(response, snapshot, path),
+            size=remote.size if remote is not None else None,
+            sha256=remote.sha256 if remote is not None else None,
             headers=build_hf_headers(token=self._token),
-        ) as chunks:
+        )
+        with closing(chunks):  # a reader that stops early closes the upstream response
             yield chunks
 
     def iter_files(self, snapshot: Snapshot) -> Iterator[tuple[RemoteFile, Any]]:
         """Every manifest file with a stream of its bytes."""
         for remote in snapshot.files:
-            yield remote, self.open_file(snapshot, remote.path)
+            yield remote, self._open(snapshot, remote.path, remote)
 
     def _read_text(self, snapshot: Snapshot, path: str, limit: int) -> str | None:
         try:

@@ -42,6 +42,12 @@ class ArtifactsSettings(BaseSettings):
         description="A copy that failed (an upstream fault) is tried again by the next process start or "
         "`python -m worker` run at least this long after it failed.",
     )
+    orphan_grace_seconds: float = Field(
+        default=3600.0,
+        ge=0,
+        description="A blob no artifact references is deleted by the orphan sweep (at start-up and by "
+        "`python -m worker`) once it is this old; younger ones may belong to an ingest in flight.",
+    )
     presign_seconds: int = Field(
         default=300, ge=1, le=7 * 24 * 3600, description="Lifetime of a presigned download URL, seconds."
     )

@@ -12,15 +12,16 @@ Item layout (partition key / sort key), as a DynamoDB table would hold it:
   VERSION#<id> / <number:08d>     versions of an artifact (VERSIONREF: BLOBREF#<sha256> / <id>#v<number>)
   HIDDEN / <id>                   registered, not yet published (REGISTRY_ASYNC_RATING: waits for its rating)
   CATALOG, NAME#<name>, SCHEMA    the listing and name indexes (catalog_db.py), written with the artifact
+  MIGRATION / <name>              one-time start-up migrations done on this store (their version)
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from package.core.storage import Check, ConditionFailed, Delete, Put, Record, Storage
+from package.core.storage import Check, ConditionFailed, Delete, Put, Record, Storage, StoredBlob
 from package.core.storage.interface import Operation
 from package.core.write_behind import flush_pending_writes, get_write_behind
 from package.routers.artifacts import catalog_db
@@ -31,6 +32,7 @@ ARTIFACT = "ARTIFACT"
 SOURCE = "SOURCE"
 README = "README"
 HIDDEN = "HIDDEN"
+MIGRATION = "MIGRATION"
 AUDITLOG = "AUDITLOG"
 
 
@@ -87,6 +89,35 @@ def replace(
     ops.append(Put(f"SNAPSHOT#{new.id}", "v", snapshot))
     ops.append(Put(README, new.id, {"text": readme}) if readme is not None else Delete(README, new.id))
     storage.records.transact([*ops, *extra])
+
+
+def move_claim(storage: Storage, record: ArtifactRecord, key: str, *, take_over: bool) -> None:
+    """Make a record claim `key` instead of its stored source key (`take_over`: even if another holds it).
+
+    ConditionFailed when the record changed meanwhile, or when `key` is held and not `take_over`.
+    """
+    moved = record.model_copy(update={"source_key": key})
+    storage.records.transact(
+        [
+            Check(
+                ARTIFACT, record.id, equals={"generation": record.generation, "source_key": record.source_key}
+            ),
+            Delete(SOURCE, _source_sk(record.type, record.source_key)),
+            Put(SOURCE, _source_sk(record.type, key), {"id": record.id}, if_absent=not take_over),
+            Put(ARTIFACT, record.id, moved.model_dump(mode="json")),
+        ]
+    )
+
+
+def migration_version(storage: Storage, name: str) -> int:
+    """The version of a one-time migration this store has had (0: never)."""
+    item = storage.records.get(MIGRATION, name)
+    return 0 if item is None else int(item.get("version", 0))
+
+
+def set_migration_version(storage: Storage, name: str, version: int, done_at: str) -> None:
+    """Record that a one-time migration ran on this store."""
+    storage.records.put(MIGRATION, name, {"version": version, "done_at": done_at})
 
 
 def get(storage: Storage, artifact_id: str) -> ArtifactRecord | None:
@@ -175,6 +206,16 @@ def forget_files(storage: Storage, artifact_id: str, shas: Iterable[str]) -> Non
 def blob_in_use(storage: Storage, sha256: str) -> bool:
     """Whether any artifact still references a blob."""
     return bool(storage.records.query(f"BLOBREF#{sha256}"))
+
+
+def stored_blobs(storage: Storage) -> Iterator[StoredBlob]:
+    """Every blob in the blob store, referenced or not (for the orphan sweep)."""
+    return storage.blobs.listing()
+
+
+def delete_blob(storage: Storage, sha256: str) -> None:
+    """Remove one blob from the blob store."""
+    storage.blobs.delete(sha256)
 
 
 def mirrored_files(storage: Storage, artifact_id: str) -> dict[str, dict[str, Any]]:

@@ -23,7 +23,17 @@ from package.core.upstream.clients import Upstreams
 from package.core.upstream.snapshot import Snapshot
 from package.core.upstream.sources import SourceRef, parse_source_url
 from package.core.write_behind import flush_pending_writes
-from package.routers.artifacts import audit, catalog_db, database, downloads, identity, mirror, versions
+from package.routers.artifacts import (
+    audit,
+    catalog_db,
+    claims,
+    database,
+    downloads,
+    identity,
+    mirror,
+    sweep,
+    versions,
+)
 from package.routers.artifacts.config import get_artifacts_settings
 from package.routers.artifacts.downloads import BlobPlan as BlobPlan  # re-exported: other domains serve plans
 from package.routers.artifacts.downloads import DownloadPlan as DownloadPlan
@@ -31,8 +41,9 @@ from package.routers.artifacts.downloads import RedirectPlan as RedirectPlan
 from package.routers.artifacts.downloads import StreamPlan as StreamPlan
 from package.routers.artifacts.downloads import presigned_url as presigned_url
 from package.routers.artifacts.errors import ArtifactNotFound, DuplicateArtifact
+from package.routers.artifacts.ids import check_artifact_id as check_artifact_id
+from package.routers.artifacts.ids import new_artifact_id as new_artifact_id
 from package.routers.artifacts.interface import (
-    ARTIFACT_ID_PATTERN,
     Artifact,
     ArtifactAuditEntry,
     ArtifactCreate,
@@ -55,11 +66,11 @@ from package.routers.artifacts.queries import add_score_source as add_score_sour
 from package.routers.artifacts.queries import by_name as by_name
 from package.routers.artifacts.queries import by_regex as by_regex
 from package.routers.artifacts.queries import list_artifacts as list_artifacts
-from package.routers.artifacts.ids import check_artifact_id as check_artifact_id
-from package.routers.artifacts.ids import new_artifact_id as new_artifact_id
 from package.routers.artifacts.versions import history as history
 
 logger = logging.getLogger("registry.artifacts")
+
+
 def load(storage: Storage, artifact_type: ArtifactType, artifact_id: str) -> ArtifactRecord:
     """The artifact of this type and id, or NotFound."""
     record = database.get(storage, check_artifact_id(artifact_id))
@@ -382,13 +393,16 @@ def _snapshot_item(snapshot: Snapshot) -> dict[str, object]:
 
 
 def resume_background() -> None:
-    """Index a database from before the listing indexes; resume mirrors a previous process left unfinished.
+    """One-time migrations (listing indexes, canonical source claims), mirrors a previous process left
+    unfinished, and a sweep of orphan blobs.
 
     Run by the process holding the resume duty (each process also checks the indexes on its first query).
     """
     filed = catalog_db.ensure_indexes(get_storage())
     if filed:
         logger.info("indexed artifacts for listings", extra={"count": filed})
+    claims.migrate_claims(get_storage())  # once per store: records from before canonical source claims
     resumed = resume_mirrors(get_storage(), get_settings())
     if resumed:
         logger.info("resumed interrupted mirrors", extra={"count": resumed})
+    sweep.sweep_in_background(get_storage())

@@ -88,6 +88,7 @@ class HealthSettings(BaseSettings):
         "came in on.",
     )
 
+
 @lru_cache(maxsize=1)
 def get_health_settings() -> HealthSettings:
     """The process-wide health settings, read once from the environment."""

@@ -73,3 +73,29 @@ def test_canonical_uses_the_reported_id_only_when_it_is_clean():
 def test_every_source_kind_allows_some_type():
     assert all(identity.ALLOWED_TYPES.values())
     assert ArtifactType.MODEL in identity.ALLOWED_TYPES[parse_source_url(BERT).kind]
+
+
+RENAMED = "https://github.com/huggingface/pytorch-transformers"
+CURRENT = "https://github.com/huggingface/transformers"
+
+
+@pytest.mark.parametrize(("first", "second"), [(RENAMED, CURRENT), (CURRENT, RENAMED)])
+def test_a_renamed_github_repository_is_one_source(client, first, second):
+    created = post(client, "code", first)
+    assert created.status_code == 201, created.text
+    existing = created.json()["metadata"]["id"]
+    again = post(client, "code", second)
+    assert again.status_code == 409
+    assert again.json()["details"] == {"existing_id": existing}
+    assert post(client, "code", "https://github.com/HuggingFace/pytorch-pretrained-BERT").status_code == 409
+
+
+def test_a_renamed_repository_is_stored_under_its_canonical_full_name(client):
+    from package.core.storage import get_storage
+    from package.routers.artifacts import services
+
+    created = post(client, "code", RENAMED)
+    assert created.status_code == 201, created.text
+    details = services.details(get_storage(), created.json()["metadata"]["id"])
+    assert details.record.source_key == "github:huggingface/transformers@"
+    assert details.snapshot.details["canonical_id"] == "huggingface/transformers"

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from package.core.request_log import RequestRecord
-from package.core.storage import Storage, StorageError
+from package.core.storage import Storage, StorageError, get_storage
 from package.core.storage.files import FileBlobStore
 from package.core.storage.sqlite import SqliteRecordStore
 from package.routers.health import database
 from package.routers.health.activity import LATENCY_BOUNDS_MS, ActivityRecorder, MinuteTally, Tally
 from package.routers.health.window import collect_window, timeline_step
+from tests.routers.health.conftest import component, report
 
 NOON = 1_800_000_000 // 60 * 60  # a minute boundary, in epoch seconds
 
@@ -179,7 +182,6 @@ class TestRecorder:
     def test_the_background_flusher_writes_without_being_asked(self, storage):
         rec = ActivityRecorder(lambda: storage, flush_seconds=0.05, retention_hours=48, process="bg")
         rec.observe(request())
-        import time
 
         deadline = time.monotonic() + 5
         while rec.pending_minutes and time.monotonic() < deadline:
@@ -225,3 +227,78 @@ def test_upstream_faults_do_not_count_against_the_registrys_own_domain():
     for status in (200, 404, 500, 502, 503, 504):
         tally.add(status, 1.0)
     assert (tally.count, tally.client_errors, tally.server_errors) == (6, 1, 2)
+
+
+class TestActivity:
+    def test_counts_match_the_requests_made(self, client):
+        before = component(report(client, windowMinutes=5), "api")["metrics"]
+        for _ in range(3):
+            assert client.get("/health").status_code == 200
+        assert client.get("/artifacts/model/1234567").status_code == 404
+        assert client.get("/artifact/byName/nothing-here").status_code == 404
+        assert client.get("/no/such/route").status_code == 404
+        after = component(report(client, windowMinutes=5), "api")["metrics"]
+        # six requests above, plus the first report itself
+        assert after["total_requests"] - before["total_requests"] == 7
+        assert after["per_route.GET /health"] == before.get("per_route.GET /health", 0) + 3
+        assert after["per_route.GET /artifacts/{artifact_type}/{id}"] == 1
+        assert after["per_route.GET /artifact/byName/{name}"] == 1
+        assert after["per_route.GET (unmatched)"] == 1
+        assert after["per_artifact_type.model"] == 1
+        assert after["unique_clients"] >= 1
+        artifacts = component(report(client, windowMinutes=5), "domain-artifacts")
+        assert artifacts["metrics"]["requests"] == 2
+        assert artifacts["metrics"]["client_errors"] == 2
+        assert artifacts["status"] == "ok"
+
+    def test_distinct_clients_are_counted_once_each(self, client, user_client):
+        alice = user_client("alice")
+        bob = user_client("bob", password="bob-password-1")
+        first = component(report(client, windowMinutes=5), "api")["metrics"]["unique_clients"]
+        for caller in (alice, bob, alice, bob):
+            caller.get("/artifact/byName/none")
+        assert component(report(client, windowMinutes=5), "api")["metrics"]["unique_clients"] == first + 2
+
+    def test_every_process_contributes_to_one_picture(self, client, registry_env):
+        from main import create_app
+
+        other = create_app()
+        with TestClient(other) as second:
+            for _ in range(4):
+                second.get("/tracks")
+            other.state.health.recorder.flush()
+        # The second process has gone; its stored minutes remain part of the window.
+        metrics = component(report(client, windowMinutes=5), "api")["metrics"]
+        assert metrics["per_route.GET /tracks"] == 4
+        assert metrics["processes_reporting"] == 2
+
+    def test_a_container_without_health_routes_can_record_too(self, client):
+        from main import create_app
+
+        artifacts_only = create_app(["auth", "artifacts"])  # main.py installs recording in every container
+        assert not any(getattr(r, "path", None) == "/health/components" for r in artifacts_only.routes)
+        with TestClient(artifacts_only, headers=dict(client.headers)) as other:
+            for _ in range(3):
+                assert other.get("/artifact/byName/ghost").status_code == 404
+            assert other.get("/metrics").status_code == 200
+            artifacts_only.state.health.recorder.flush()
+        metrics = component(report(client, windowMinutes=5), "api")["metrics"]
+        assert metrics["per_route.GET /artifact/byName/{name}"] == 3
+
+    def test_a_failing_domain_turns_it_and_the_rollup_degraded_or_critical(self, client):
+        def broken() -> None:
+            raise StorageError("table gone")
+
+        client.app.dependency_overrides[get_storage] = broken
+        try:
+            for _ in range(4):
+                assert client.get("/artifact/byName/x").status_code == 503
+        finally:
+            client.app.dependency_overrides.clear()
+        body = report(client, windowMinutes=5)
+        artifacts = component(body, "domain-artifacts")
+        assert artifacts["status"] == "critical"
+        assert artifacts["issues"][0]["code"] == "error_rate_critical"
+        assert "GET /artifact/byName/{name}: 4 of 4" in artifacts["issues"][0]["details"]
+        assert component(body, "registry")["status"] == "critical"
+        assert body["components"][0]["status"] == "critical"

@@ -8,10 +8,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from package.core.storage import Storage
+from package.core.storage import Storage, StorageError, get_storage
 from package.core.storage.files import FileBlobStore
 from package.core.storage.sqlite import SqliteRecordStore
 from package.routers.health.config import HealthSettings
+from package.routers.health.endpoint import caller_is_admin
 from package.routers.health.interface import HealthStatus
 from package.routers.health.probes import (
     ProbeResult,
@@ -21,6 +22,7 @@ from package.routers.health.probes import (
     probe_storage,
     upstream_status,
 )
+from tests.routers.health.conftest import assert_spec_shape, component, report
 
 
 def answer(name: str, status: int, *, latency_ms: float = 10.0, token: bool = False, **kwargs) -> ProbeResult:
@@ -146,3 +148,113 @@ class TestStorageProbe:
         results = probe_storage(storage, process="p", slow_ms=0.0)
         assert {r.code for r in results.values()} == {"storage_slow"}
         assert all(r.status is HealthStatus.DEGRADED for r in results.values())
+
+
+class _BrokenBlobs:
+    def writer(self):
+        raise StorageError("blob volume is read-only")
+
+
+class _BrokenRecords:
+    def __getattr__(self, name):
+        def fail(*args, **kwargs):
+            raise StorageError("database is locked")
+
+        return fail
+
+
+class TestStorage:
+    def test_healthy_storage_is_ok(self, client):
+        body = report(client, windowMinutes=5)
+        assert component(body, "storage-records")["status"] == "ok"
+        assert component(body, "storage-blobs")["status"] == "ok"
+
+    def test_failing_blobs_turn_blobs_and_rollup_critical(self, client):
+        real = get_storage()
+        broken = Storage(records=real.records, blobs=_BrokenBlobs(), description="broken blobs")  # type: ignore[arg-type]
+        client.app.dependency_overrides[get_storage] = lambda: broken
+        # The admin's token cannot be verified without records: this test is about the report's content.
+        client.app.dependency_overrides[caller_is_admin] = lambda: True
+        try:
+            body = report(client, windowMinutes=5)
+        finally:
+            client.app.dependency_overrides.clear()
+        assert_spec_shape(body)
+        blobs = component(body, "storage-blobs")
+        assert blobs["status"] == "critical"
+        assert blobs["issues"][0]["code"] == "storage_round_trip_failed"
+        assert "read-only" in blobs["issues"][0]["details"]
+        assert component(body, "storage-records")["status"] == "ok"
+        assert body["components"][0]["id"] == "registry"
+        assert body["components"][0]["status"] == "critical"
+        assert body["components"][1]["id"] == "storage-blobs"
+
+    def test_failing_records_still_answer_with_what_is_known(self, client):
+        real = get_storage()
+        broken = Storage(records=_BrokenRecords(), blobs=real.blobs, description="broken records")
+        client.app.dependency_overrides[get_storage] = lambda: broken
+        # The admin's token cannot be verified without records: this test is about the report's content.
+        client.app.dependency_overrides[caller_is_admin] = lambda: True
+        try:
+            body = report(client, windowMinutes=5)
+        finally:
+            client.app.dependency_overrides.clear()
+        assert component(body, "storage-records")["status"] == "critical"
+        api = component(body, "api")
+        assert api["status"] == "unknown"
+        assert "activity_unavailable" in [i["code"] for i in api["issues"]]
+        assert component(body, "registry")["status"] == "critical"
+
+
+class TestUpstreams:
+    def test_probed_in_the_background_and_ok_when_up(self, client, runtime):
+        runtime.prober.probe_now()
+        body = report(client, windowMinutes=5)
+        for name in ("upstream-huggingface", "upstream-github"):
+            assert component(body, name)["status"] == "ok"
+            assert component(body, name)["metrics"]["http_status"] == 200
+
+    def test_an_outage_turns_degraded_then_critical(self, client, runtime, hub):
+        runtime.prober.probe_now()
+        hub.set_down("hf")
+        runtime.prober.probe_now()
+        hf = component(report(client, windowMinutes=5), "upstream-huggingface")
+        assert hf["status"] == "degraded"
+        assert hf["issues"][0]["code"] == "upstream_failing"
+        runtime.prober.probe_now()
+        body = report(client, windowMinutes=5)
+        hf = component(body, "upstream-huggingface")
+        assert hf["status"] == "critical"
+        assert hf["metrics"]["consecutive_failures"] == 2
+        assert hf["metrics"]["availability_percent"] < 100
+        assert component(body, "upstream-github")["status"] == "ok"
+        assert body["components"][0]["id"] == "registry"
+        assert body["components"][0]["status"] == "critical"
+        hub.set_down("hf", False)
+        runtime.prober.probe_now()
+        assert component(report(client, windowMinutes=5), "upstream-huggingface")["status"] == "ok"
+
+    def test_github_rate_limit_is_degraded(self, client, runtime, hub):
+        hub.set_rate_limited(True)
+        try:
+            runtime.prober.probe_now()
+        finally:
+            hub.set_rate_limited(False)
+        github = component(report(client, windowMinutes=5), "upstream-github")
+        assert github["status"] == "degraded"
+        assert github["issues"][0]["code"] == "upstream_rate_limited"
+
+    def test_a_report_never_waits_for_a_probe(self, client, runtime, hub):
+        hub.set_latency("hf", 2.0)
+        try:
+            runtime.prober.start()  # a background round begins with Hugging Face, slowed down by the hub
+            started = time.perf_counter()
+            body = report(client, windowMinutes=5)
+            # A report that waited would take the probe's 2 s; the margin absorbs a loaded machine.
+            assert time.perf_counter() - started < 2.0
+            runtime.prober.stop()
+        finally:
+            hub.set_latency("hf", 0)
+        # The report read the cache; the background round was still on its way.
+        assert component(body, "upstream-huggingface")["status"] == "unknown"
+        assert component(body, "upstream-huggingface")["issues"][0]["code"] == "probe_pending"
