@@ -7,6 +7,7 @@ expression. Numbers travel as Decimal (DynamoDB's only number type) and come bac
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from contextlib import suppress
 from decimal import Decimal
@@ -26,6 +27,8 @@ from package.core.storage.interface import (
 )
 
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems call
+MAX_BATCH_GET = 100  # DynamoDB's limit for one BatchGetItem call
+MAX_BATCH_ATTEMPTS = 8
 
 
 class DynamoRecordStore:
@@ -69,6 +72,73 @@ class DynamoRecordStore:
             start = response.get("LastEvaluatedKey")
             if not start:
                 return records
+
+    def query_page(self, pk: str, *, prefix: str = "", after: str | None = None, limit: int) -> list[Record]:
+        """Up to `limit` items of a partition whose sort key starts with `prefix` and sorts after `after`."""
+        expression = "pk = :pk AND begins_with(sk, :prefix)" if prefix else "pk = :pk"
+        values: dict[str, str] = {":pk": pk} | ({":prefix": prefix} if prefix else {})
+        records: list[Record] = []
+        start: dict[str, Any] | None = (
+            {"pk": pk, "sk": after} if after is not None and after >= prefix else None
+        )
+        while len(records) < limit:
+            page_args: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
+            response = self._call(
+                self._table.query,
+                KeyConditionExpression=expression,
+                ExpressionAttributeValues=values,
+                ConsistentRead=True,
+                Limit=limit - len(records),
+                **page_args,
+            )
+            records += [Record(pk, str(i["sk"]), _from_dynamo(i.get("item", {}))) for i in response["Items"]]
+            start = response.get("LastEvaluatedKey")
+            if not start:
+                break
+        return records
+
+    def get_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Item]:
+        """The items at these (pk, sk) keys, by key; absent keys are left out (BatchGetItem, 100 a call)."""
+        found: dict[tuple[str, str], Item] = {}
+        unique = list(dict.fromkeys(keys))
+        for first in range(0, len(unique), MAX_BATCH_GET):
+            pending: list[dict[str, str]] = [
+                {"pk": pk, "sk": sk} for pk, sk in unique[first : first + MAX_BATCH_GET]
+            ]
+            for attempt in range(MAX_BATCH_ATTEMPTS):
+                response = self._call(
+                    self._client.batch_get_item,
+                    RequestItems={self._table.name: {"Keys": pending, "ConsistentRead": True}},
+                )
+                for item in response.get("Responses", {}).get(self._table.name, []):
+                    found[(str(item["pk"]), str(item["sk"]))] = _from_dynamo(item.get("item", {}))
+                pending = response.get("UnprocessedKeys", {}).get(self._table.name, {}).get("Keys", [])
+                if not pending:
+                    break
+                time.sleep(min(1.0, 0.05 * 2**attempt))  # throttled: back off, as the SDK advises
+            else:
+                raise StorageError(
+                    f"DynamoDB left {len(pending)} keys unread after {MAX_BATCH_ATTEMPTS} tries"
+                )
+        return found
+
+    def put_many(self, items: Sequence[Record]) -> None:
+        """Write many unconditional items (BatchWriteItem, 25 a call, retrying unprocessed ones)."""
+        try:
+            with self._table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
+                for record in items:
+                    batch.put_item(Item={"pk": record.pk, "sk": record.sk, "item": _to_dynamo(record.item)})
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"DynamoDB batch write failed: {exc}") from exc
+
+    def delete_many(self, keys: Sequence[tuple[str, str]]) -> None:
+        """Remove many items if present (BatchWriteItem, 25 a call, retrying unprocessed ones)."""
+        try:
+            with self._table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
+                for pk, sk in keys:
+                    batch.delete_item(Key={"pk": pk, "sk": sk})
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"DynamoDB batch delete failed: {exc}") from exc
 
     def transact(self, operations: Sequence[Operation]) -> None:
         """Apply all operations or none (up to 100 at once; larger sets go in batches, conditions first).

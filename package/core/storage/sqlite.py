@@ -32,6 +32,10 @@ CREATE TABLE IF NOT EXISTS records (
 """
 
 
+# SQLite allows 32,766 bound parameters per statement since 3.32; two per key, well under.
+_KEYS_PER_STATEMENT = 500
+
+
 def _owner_only(path: Path) -> None:
     """Create the database file readable by its owner alone (it holds the token signing secret and hashes).
 
@@ -80,7 +84,7 @@ class SqliteRecordStore:
                 raise StorageError(f"write to {self._path} failed: {exc}") from exc
             raise
 
-    def _read(self, sql: str, params: tuple[str, ...]) -> list[tuple[str, ...]]:
+    def _read(self, sql: str, params: tuple[str | int, ...]) -> list[tuple[str, ...]]:
         try:
             rows: list[tuple[str, ...]] = self._connection().execute(sql, params).fetchall()
         except sqlite3.Error as exc:
@@ -112,6 +116,49 @@ class SqliteRecordStore:
         else:
             rows = self._read("SELECT sk, item FROM records WHERE pk=? ORDER BY sk", (pk,))
         return [Record(pk, sk, _decode(text)) for sk, text in rows]
+
+    def query_page(self, pk: str, *, prefix: str = "", after: str | None = None, limit: int) -> list[Record]:
+        """Up to `limit` items of a partition whose sort key starts with `prefix` and sorts after `after`."""
+        if after is not None and after >= prefix:
+            lower = "sk>?"
+            start = after
+        else:
+            lower = "sk>=?"
+            start = prefix
+        rows = self._read(
+            f"SELECT sk, item FROM records WHERE pk=? AND {lower} AND sk<? ORDER BY sk LIMIT ?",
+            (pk, start, prefix + "\U0010ffff", max(0, limit)),
+        )
+        return [Record(pk, sk, _decode(text)) for sk, text in rows]
+
+    def get_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Item]:
+        """The items at these (pk, sk) keys, by key; absent keys are left out."""
+        found: dict[tuple[str, str], Item] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), _KEYS_PER_STATEMENT):
+            chunk = unique[start : start + _KEYS_PER_STATEMENT]
+            values = ",".join("(?,?)" for _ in chunk)
+            rows = self._read(
+                f"SELECT pk, sk, item FROM records WHERE (pk, sk) IN (VALUES {values})",
+                tuple(part for key in chunk for part in key),
+            )
+            found.update({(pk, sk): _decode(text) for pk, sk, text in rows})
+        return found
+
+    def put_many(self, items: Sequence[Record]) -> None:
+        """Write many unconditional items (here in one transaction)."""
+        if items:
+            with self._transaction() as conn:
+                conn.executemany(
+                    "INSERT OR REPLACE INTO records (pk, sk, item) VALUES (?, ?, ?)",
+                    [(r.pk, r.sk, _encode(r.item)) for r in items],
+                )
+
+    def delete_many(self, keys: Sequence[tuple[str, str]]) -> None:
+        """Remove many items if present (here in one transaction)."""
+        if keys:
+            with self._transaction() as conn:
+                conn.executemany("DELETE FROM records WHERE pk=? AND sk=?", list(keys))
 
     def transact(self, operations: Sequence[Operation]) -> None:
         """Apply all operations or none; raises ConditionFailed when a condition does not hold."""

@@ -11,17 +11,21 @@ Item layout (partition key / sort key), as a DynamoDB table would hold it:
   AUDITLOG / <date>#<rand>        every audit entry, deletions and resets too (outlives the artifact)
   VERSION#<id> / <number:08d>     versions of an artifact (VERSIONREF: BLOBREF#<sha256> / <id>#v<number>)
   HIDDEN / <id>                   registered, not yet published (REGISTRY_ASYNC_RATING: waits for its rating)
+  TRI#..., TRIS#..., TRIALL, TRIINDEX   the trigram index of names and READMEs (search_db.py)
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from package.core.storage import Check, ConditionFailed, Delete, Put, Storage
+from package.core.storage import Check, ConditionFailed, Delete, Put, Storage, StorageError
 from package.core.storage.interface import Operation
+from package.routers.artifacts import search_db
 from package.routers.artifacts.interface import ArtifactRecord, ArtifactType, MirrorState
+from package.routers.artifacts.text_index import Query
 
 OWNED_BATCH = 50  # well under DynamoDB's 100 operations per transaction
 ARTIFACT = "ARTIFACT"
@@ -61,7 +65,13 @@ def create(
     ]
     if readme is not None:
         ops.append(Put(README, record.id, {"text": readme}))
-    storage.records.transact([*ops, *extra])
+    search_db.post(storage, record.id, record.name, readme, fresh=True)
+    try:
+        storage.records.transact([*ops, *extra])
+    except Exception:
+        with contextlib.suppress(StorageError):  # left behind, the postings would only cost a check
+            search_db.unpost(storage, record.id)
+        raise
 
 
 def replace(
@@ -81,7 +91,9 @@ def replace(
     ops.append(Put(ARTIFACT, new.id, new.model_dump(mode="json")))
     ops.append(Put(f"SNAPSHOT#{new.id}", "v", snapshot))
     ops.append(Put(README, new.id, {"text": readme}) if readme is not None else Delete(README, new.id))
+    search_db.post(storage, new.id, new.name, readme)
     storage.records.transact([*ops, *extra])
+    search_db.prune(storage, new.id, new.name, readme)
 
 
 def get(storage: Storage, artifact_id: str) -> ArtifactRecord | None:
@@ -103,6 +115,54 @@ def list_all(storage: Storage, *, include_hidden: bool = False) -> list[Artifact
 def readmes(storage: Storage) -> dict[str, str]:
     """README text by artifact id."""
     return {r.sk: str(r.item.get("text") or "") for r in storage.records.query(README)}
+
+
+def regex_candidates(storage: Storage, query: Query) -> set[str] | None:
+    """Ids of the artifacts whose name or README may match (None: the index cannot tell, read them all)."""
+    return search_db.candidates(storage, query)
+
+
+def published(storage: Storage, ids: Iterable[str]) -> list[ArtifactRecord]:
+    """The published artifacts among these ids, in list_all's order (oldest first, ties by id)."""
+    wanted = sorted(set(ids))
+    items = storage.records.get_many([(ARTIFACT, i) for i in wanted])
+    hidden = storage.records.get_many([(HIDDEN, i) for i in wanted])
+    records = [
+        ArtifactRecord.model_validate(item)
+        for (_, artifact_id), item in items.items()
+        if (HIDDEN, artifact_id) not in hidden
+    ]
+    records.sort(key=lambda r: (r.created_at, r.id))
+    return records
+
+
+def readmes_of(storage: Storage, ids: Iterable[str]) -> dict[str, str]:
+    """README text by artifact id, for these ids (those without a README are left out)."""
+    items = storage.records.get_many([(README, i) for i in ids])
+    return {sk: str(item.get("text") or "") for (_, sk), item in items.items()}
+
+
+def index_texts(storage: Storage) -> int:
+    """Post every stored artifact's name and README to the trigram index once (a no-op when complete)."""
+    if search_db.is_complete(storage):
+        return 0
+    return search_db.backfill(storage, _texts(storage))
+
+
+def _texts(storage: Storage, page: int = 200) -> Iterator[tuple[str, str, str | None]]:
+    """(id, name, README) of every artifact, hidden ones too, a page at a time (READMEs can be large)."""
+    after: str | None = None
+    while batch := storage.records.query_page(ARTIFACT, after=after, limit=page):
+        texts = storage.records.get_many([(README, r.sk) for r in batch])
+        for r in batch:
+            text = texts.get((README, r.sk))
+            yield r.sk, str(r.item.get("name", "")), None if text is None else str(text.get("text") or "")
+        after = batch[-1].sk
+
+
+def mark_text_index(storage: Storage) -> None:
+    """Record that the trigram index is complete (after a reset: an empty registry is)."""
+    search_db.mark_complete(storage)
 
 
 def readme(storage: Storage, artifact_id: str) -> str | None:
@@ -140,6 +200,7 @@ def delete(storage: Storage, record: ArtifactRecord) -> list[str]:
     owned += [Delete(f"BLOBREF#{sha}", record.id) for sha in shas]
     for start in range(0, len(owned), OWNED_BATCH):
         storage.records.transact(owned[start : start + OWNED_BATCH])
+    search_db.unpost(storage, record.id)
     return shas
 
 

@@ -336,6 +336,7 @@ def reset(storage: Storage, *, principal: Principal | None = None) -> None:
     get_mirror_queue().cancel_all()
     storage.records.clear()
     storage.blobs.clear()
+    database.mark_text_index(storage)  # an empty registry's search index is complete
     run_reset_hooks(storage)
     audit.log_reset(storage, principal=principal, removed=removed)
 
@@ -378,7 +379,10 @@ def _snapshot_item(snapshot: Snapshot) -> dict[str, object]:
 
 
 def on_startup() -> None:
-    """Resume mirrors a previous process left unfinished."""
+    """Index texts stored before the search index existed (once), and resume unfinished mirrors."""
+    indexed = database.index_texts(get_storage())
+    if indexed:
+        logger.info("indexed artifact texts for regex search", extra={"count": indexed})
     resumed = resume_mirrors(get_storage(), get_settings())
     if resumed:
         logger.info("resumed interrupted mirrors", extra={"count": resumed})
