@@ -32,8 +32,8 @@ CREATE TABLE IF NOT EXISTS records (
 """
 
 
-# SQLite allows 32,766 bound parameters per statement since 3.32; two per key, well under.
-_KEYS_PER_STATEMENT = 500
+# SQLite allows 32,766 bound parameters per statement since 3.32 (999 before): well under either.
+_KEYS_PER_STATEMENT = 900
 
 
 def _owner_only(path: Path) -> None:
@@ -133,16 +133,20 @@ class SqliteRecordStore:
 
     def get_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Item]:
         """The items at these (pk, sk) keys, by key; absent keys are left out."""
+        by_partition: dict[str, list[str]] = {}
+        for pk, sk in dict.fromkeys(keys):
+            by_partition.setdefault(pk, []).append(sk)
         found: dict[tuple[str, str], Item] = {}
-        unique = list(dict.fromkeys(keys))
-        for start in range(0, len(unique), _KEYS_PER_STATEMENT):
-            chunk = unique[start : start + _KEYS_PER_STATEMENT]
-            values = ",".join("(?,?)" for _ in chunk)
-            rows = self._read(
-                f"SELECT pk, sk, item FROM records WHERE (pk, sk) IN (VALUES {values})",
-                tuple(part for key in chunk for part in key),
-            )
-            found.update({(pk, sk): _decode(text) for pk, sk, text in rows})
+        # One statement per partition and chunk: `pk=? AND sk IN (...)` walks the primary key, where a
+        # row-value `(pk, sk) IN (VALUES ...)` makes SQLite scan the whole table.
+        for pk, sks in by_partition.items():
+            for start in range(0, len(sks), _KEYS_PER_STATEMENT):
+                chunk = sks[start : start + _KEYS_PER_STATEMENT]
+                rows = self._read(
+                    f"SELECT sk, item FROM records WHERE pk=? AND sk IN ({','.join('?' * len(chunk))})",
+                    (pk, *chunk),
+                )
+                found.update({(pk, sk): _decode(text) for sk, text in rows})
         return found
 
     def put_many(self, items: Sequence[Record]) -> None:
@@ -151,7 +155,7 @@ class SqliteRecordStore:
             with self._transaction() as conn:
                 conn.executemany(
                     "INSERT OR REPLACE INTO records (pk, sk, item) VALUES (?, ?, ?)",
-                    [(r.pk, r.sk, _encode(r.item)) for r in items],
+                    [(r.pk, r.sk, _encode(r.item) if r.item else "{}") for r in items],
                 )
 
     def delete_many(self, keys: Sequence[tuple[str, str]]) -> None:

@@ -65,12 +65,12 @@ def create(
     ]
     if readme is not None:
         ops.append(Put(README, record.id, {"text": readme}))
-    search_db.post(storage, record.id, record.name, readme, fresh=True)
+    ops += search_db.post(storage, record.id, record.name, readme, fresh=True)
     try:
         storage.records.transact([*ops, *extra])
     except Exception:
         with contextlib.suppress(StorageError):  # left behind, the postings would only cost a check
-            search_db.unpost(storage, record.id)
+            search_db.discard(storage, record.id, record.name, readme)
         raise
 
 
@@ -91,8 +91,13 @@ def replace(
     ops.append(Put(ARTIFACT, new.id, new.model_dump(mode="json")))
     ops.append(Put(f"SNAPSHOT#{new.id}", "v", snapshot))
     ops.append(Put(README, new.id, {"text": readme}) if readme is not None else Delete(README, new.id))
-    search_db.post(storage, new.id, new.name, readme)
-    storage.records.transact([*ops, *extra])
+    ops += search_db.post(storage, new.id, new.name, readme)
+    try:
+        storage.records.transact([*ops, *extra])
+    except Exception:
+        with contextlib.suppress(StorageError):
+            search_db.discard(storage, new.id, new.name, readme)
+        raise
     search_db.prune(storage, new.id, new.name, readme)
 
 

@@ -8,14 +8,16 @@ Item layout (partition key / sort key), next to the records database.py describe
 
 Postings cannot share the artifact's transaction (a README holds thousands of trigrams; DynamoDB takes 100
 operations), so they are written before it and pruned after it: a posting of a text that is not (or no longer)
-stored only makes a candidate that the pattern then rejects, while a missing posting would lose a match.
+stored only makes a candidate that the pattern then rejects, while a missing posting would lose a match. The
+record of what an artifact posted does go in its transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from package.core.storage import Record, Storage
+from package.core.storage import Put, Record, Storage
+from package.core.storage.interface import Operation
 from package.routers.artifacts.text_index import Query, text_trigrams
 
 POSTING = "TRI#"
@@ -44,23 +46,31 @@ def post(
     *,
     fresh: bool = False,
     rewrite: bool = False,
-) -> None:
-    """Before an artifact's texts are stored: post their trigrams.
+) -> list[Operation]:
+    """Before an artifact's texts are stored: post their trigrams; returns the writes for its transaction.
 
-    `fresh`: the id was never posted. `rewrite`: write every posting, even those the artifact's record says
-    it has (the backfill repairs as it goes); otherwise only the trigrams new to the artifact are written.
+    The returned writes (the record of what is posted, the always-a-candidate mark) belong in the
+    transaction that stores the texts, so the record never names a posting that was not written.
+    `fresh`: the id was never posted. `rewrite`: write every posting, even those the record says exist
+    (the backfill repairs as it goes); otherwise only the trigrams new to the artifact are written.
     """
     wanted = artifact_trigrams(name, readme)
     previous, was_unindexed = (set(), False) if fresh else _posted(storage, artifact_id)
-    if wanted is None:
-        storage.records.put(UNINDEXED, artifact_id, {})
-    else:
+    if wanted is not None:
         new = wanted if rewrite else wanted - previous
         storage.records.put_many([Record(POSTING + t, artifact_id, {}) for t in sorted(new)])
-    # Written after the postings: whatever this record names is posted (a crash leaves only extra postings).
-    storage.records.put(
-        POSTED + artifact_id, "v", _posted_item(previous | (wanted or set()), was_unindexed or wanted is None)
-    )
+    unindexed = was_unindexed or wanted is None
+    ops: list[Operation] = [
+        Put(POSTED + artifact_id, "v", _posted_item(previous | (wanted or set()), unindexed))
+    ]
+    return [*ops, Put(UNINDEXED, artifact_id, {})] if wanted is None else ops
+
+
+def discard(storage: Storage, artifact_id: str, name: str, readme: str | None) -> None:
+    """After the transaction storing these texts failed: remove the postings `post` wrote for them alone."""
+    wanted = artifact_trigrams(name, readme) or set()
+    posted, _ = _posted(storage, artifact_id)  # what the stored texts still need
+    storage.records.delete_many([(POSTING + t, artifact_id) for t in sorted(wanted - posted)])
 
 
 def prune(storage: Storage, artifact_id: str, name: str, readme: str | None) -> None:
@@ -110,7 +120,7 @@ def backfill(storage: Storage, texts: Iterable[tuple[str, str, str | None]]) -> 
     """
     posted = 0
     for artifact_id, name, readme in texts:
-        post(storage, artifact_id, name, readme, rewrite=True)
+        storage.records.transact(post(storage, artifact_id, name, readme, rewrite=True))
         posted += 1
     mark_complete(storage)
     return posted

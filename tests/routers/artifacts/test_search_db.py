@@ -108,9 +108,10 @@ class TestPostings:
         with pytest.raises(ConditionFailed):
             database.replace(storage, stale, stale.model_copy(update={"generation": "g9"}), SNAPSHOT, "xyzzy")
         assert found(storage, "albert") == ["a1"]
-        # The stray postings of the refused text are remembered, so the next change removes them.
+        assert postings(storage, "xyz") == set() and found(storage, "xyzzy") == []
+        assert postings(storage, "alb") == {"a1"}  # still needed by the stored text
         database.replace(storage, old, old.model_copy(update={"generation": "g2"}), SNAPSHOT, "plain")
-        assert postings(storage, "xyz") == set()
+        assert found(storage, "albert") == [] and found(storage, "plain") == ["a1"]
 
     def test_delete_removes_every_posting(self, storage):
         record = add(storage, "a1", "bert", "a long story")
