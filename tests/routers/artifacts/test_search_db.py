@@ -12,7 +12,7 @@ from typing import ClassVar
 import pytest
 
 from package.core.config import Settings, StorageBackend
-from package.core.storage import ConditionFailed, Storage, open_storage
+from package.core.storage import ConditionFailed, Storage, get_storage, open_storage
 from package.routers.artifacts import database, queries, search_db
 from package.routers.artifacts.errors import ArtifactNotFound
 from package.routers.artifacts.interface import ArtifactRecord
@@ -213,3 +213,33 @@ class TestBackfill:
         add(storage, "b1", "late", "number late")
         search_db.backfill(storage, texts)
         assert found(storage, "number") == [*(f"a{i}" for i in range(5)), "b1"]
+
+
+class TestThroughTheApi:
+    """The app's start-up marks a new registry's index complete; the API keeps it right."""
+
+    def test_update_delete_and_reset(self, client):
+        def names(pattern: str) -> list[str]:
+            response = client.post("/artifact/byRegEx", json={"regex": pattern})
+            assert response.status_code in {200, 404}, response.text
+            return sorted(a["name"] for a in response.json()) if response.status_code == 200 else []
+
+        storage = get_storage()
+        assert search_db.is_complete(storage)
+        body = {"url": "https://github.com/openai/whisper", "name": "speech-tool"}
+        created = client.post("/artifact/code", json=body)
+        assert created.status_code == 201, created.text
+        meta = created.json()["metadata"]
+        assert database.regex_candidates(storage, pattern_query("tiktoken")) == {meta["id"]}
+        assert names("tiktoken") == ["speech-tool"]
+        assert names("pre-training") == []
+        update = {"metadata": meta, "data": {"url": "https://github.com/google-research/bert"}}
+        assert client.put(f"/artifacts/code/{meta['id']}", json=update).status_code == 200
+        assert names("tiktoken") == []
+        assert names("(?i)PRE-TRAINING language") == ["speech-tool"]
+        assert client.delete(f"/artifacts/code/{meta['id']}").status_code == 200
+        assert names("pre-training") == [] and names("speech") == []
+        assert storage.records.query(search_db.POSTING + "tik") == []
+        client.post("/artifact/code", json=body)
+        assert client.delete("/reset").status_code == 200
+        assert search_db.is_complete(storage) and names("speech") == []
