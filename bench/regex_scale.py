@@ -33,9 +33,10 @@ from package.core.storage import Storage, open_storage
 from package.core.upstream.clients import Upstreams
 from package.core.upstream.snapshot import FileStream, RemoteFile, Snapshot, SourceAdapter
 from package.core.upstream.sources import SourceKind, SourceRef
-from package.routers.artifacts import services
+from package.routers.artifacts import database, services
 from package.routers.artifacts.errors import ArtifactNotFound
 from package.routers.artifacts.interface import ArtifactCreate, ArtifactType
+from package.routers.artifacts.text_index import pattern_query
 
 PATTERNS = ["bert", ".*bookcorpus.*", "google-research-bert", "ece461rules", "(a|aa)*$"]
 ORGS = [
@@ -272,8 +273,13 @@ def run(sizes: list[int], rounds: int, baseline_rounds: int) -> dict[str, Any]:
                 "index": index_size(settings.sqlite_path, size),
                 "patterns": {},
             }
+            print(
+                f"{size:>7} seeded at {row['registrations_per_second']}/s; index {row['index']}", flush=True
+            )
             for pattern in PATTERNS:
                 indexed = timed(storage, settings, pattern, rounds, use_index=True)
+                candidates = database.regex_candidates(storage, pattern_query(pattern))
+                indexed["candidates"] = "all" if candidates is None else len(candidates)
                 scanned = timed(storage, settings, pattern, baseline_rounds, use_index=False)
                 assert indexed["matches"] == scanned["matches"], (pattern, indexed, scanned)
                 row["patterns"][pattern] = {
@@ -285,9 +291,10 @@ def run(sizes: list[int], rounds: int, baseline_rounds: int) -> dict[str, Any]:
                     f"{size:>7} {pattern!r:>26}  index p50 {indexed['p50_ms']:8.1f}"
                     f" p99 {indexed['p99_ms']:8.1f}"
                     f"  full scan p50 {scanned['p50_ms']:8.1f} ms  matches {indexed['matches']}"
+                    f"  candidates {indexed['candidates']}",
+                    flush=True,
                 )
             figures[str(size)] = row
-            print(f"{size:>7} seeded at {row['registrations_per_second']}/s; index {row['index']}")
     return figures
 
 

@@ -1,4 +1,4 @@
-"""The regex-scale benchmark runs (smoke sizes) and writes its figures: index and full scan for every pattern."""
+"""The regex-scale benchmark runs (smoke sizes) and writes its figures: index and full scan, every pattern."""
 
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ INDEX_VERSION = 1
 # A text past this many distinct trigrams (a long README) costs more to post than to read: it is searched
 # every time instead. 4,096 covers a 20 kB English model card.
 MAX_TRIGRAMS = 4096
-PROBE = 1000  # postings read per trigram before deciding it is too common to intersect first
+FIRST_PAGE = 64  # postings first read per trigram; then 8 times more, until some trigram's list is complete
 ENOUGH = 64  # candidates so few that checking them beats reading more postings
 
 
@@ -136,17 +136,7 @@ def candidates(storage: Storage, query: Query) -> set[str] | None:
 
 def _evaluate(storage: Storage, query: Query, cache: dict[str, tuple[set[str], bool]]) -> set[str]:
     """Ids posted under the query's formula; may keep more ids than it must (they are checked after)."""
-    probes = {t: _probe(storage, t, cache) for t in sorted(query.trigrams)}
-    complete = sorted((ids for ids, done in probes.values() if done), key=len)
-    result: set[str] | None = None
-    for ids in complete:
-        result = ids if result is None else result & ids
-    if result is None:  # every trigram is common: intersect whole posting lists until few are left
-        for trigram in probes:
-            ids = _read_all(storage, trigram, cache)
-            result = ids if result is None else result & ids
-            if len(result) <= PROBE:
-                break
+    result = _intersect(storage, sorted(query.trigrams), cache)
     for group in query.any_of:
         if result is not None and len(result) <= ENOUGH:
             break
@@ -158,16 +148,35 @@ def _evaluate(storage: Storage, query: Query, cache: dict[str, tuple[set[str], b
     return result
 
 
-def _probe(storage: Storage, trigram: str, cache: dict[str, tuple[set[str], bool]]) -> tuple[set[str], bool]:
-    if trigram not in cache:
-        page = storage.records.query_page(POSTING + trigram, limit=PROBE)
-        cache[trigram] = ({r.sk for r in page}, len(page) < PROBE)
-    return cache[trigram]
+def _intersect(
+    storage: Storage, trigrams: list[str], cache: dict[str, tuple[set[str], bool]]
+) -> set[str] | None:
+    """The ids posted under every trigram, or a superset of them; None for no trigrams.
+
+    Rarest first without counts: read a short page of every posting list, then longer ones, until some
+    lists are complete; their intersection is the answer (the longer lists would only narrow what the
+    pattern itself checks next). Cost: the number of trigrams times a few times the rarest list's length.
+    """
+    limit = FIRST_PAGE
+    while trigrams:
+        probes = [_probe(storage, t, limit, cache) for t in trigrams]
+        complete = sorted((ids for ids, done in probes if done), key=len)
+        if complete:
+            result = complete[0]
+            for ids in complete[1:]:
+                result = result & ids
+            return result
+        limit *= 8
+    return None
 
 
-def _read_all(storage: Storage, trigram: str, cache: dict[str, tuple[set[str], bool]]) -> set[str]:
-    ids, done = _probe(storage, trigram, cache)
-    if not done:
-        ids = {r.sk for r in storage.records.query(POSTING + trigram)}
-        cache[trigram] = (ids, True)
-    return ids
+def _probe(
+    storage: Storage, trigram: str, limit: int, cache: dict[str, tuple[set[str], bool]]
+) -> tuple[set[str], bool]:
+    """Up to `limit` ids posted under a trigram, and whether that is all of them."""
+    known = cache.get(trigram)
+    if known is None or (not known[1] and len(known[0]) < limit):
+        page = storage.records.query_page(POSTING + trigram, limit=limit)
+        known = ({r.sk for r in page}, len(page) < limit)
+        cache[trigram] = known
+    return known
