@@ -24,7 +24,10 @@ _RUNS = re.compile(r"[A-Za-z0-9]{3,}")
 # Under (?i), RE2 folds k with U+212A (Kelvin sign) and s with U+017F (long s): a text can match such a
 # literal without holding the ASCII letter, so those letters end a run there.
 _UNSURE_WHEN_FOLDED = frozenset("ks")
-MAX_RUN_TRIGRAMS = 64  # a long literal needs no more than this many of its trigrams to be selective
+MAX_RUN_TRIGRAMS = 16  # a long literal needs no more than this many of its trigrams to be selective
+# Each trigram of a query costs a read of its posting list: a pattern of thousands of alternatives keeps
+# only this many (dropping a constraint keeps the prefilter sound, it just lets more candidates through).
+MAX_QUERY_TRIGRAMS = 48
 
 
 @dataclass(frozen=True)
@@ -69,9 +72,25 @@ def pattern_query(pattern: str) -> Query:
         return ALL  # syntax the stdlib does not know: claim nothing
     folded = bool(tree.state.flags & re.IGNORECASE)
     try:
-        return _sequence(list(tree), folded=folded)
+        return _trim(_sequence(list(tree), folded=folded), [MAX_QUERY_TRIGRAMS])
     except RecursionError:
         return ALL
+
+
+def _size(query: Query) -> int:
+    return len(query.trigrams) + sum(_size(choice) for group in query.any_of for choice in group)
+
+
+def _trim(query: Query, budget: list[int]) -> Query:
+    """The query with at most `budget[0]` trigrams in all (spent as it goes): weaker, never wrong."""
+    kept = frozenset(sorted(query.trigrams)[: max(0, budget[0])])
+    budget[0] -= len(kept)
+    groups = []
+    for group in query.any_of:
+        if _size(Query(any_of=(group,))) <= budget[0]:
+            groups.append(group)
+            budget[0] -= _size(Query(any_of=(group,)))
+    return Query(kept, tuple(groups))
 
 
 def _sequence(items: list[Any], *, folded: bool) -> Query:

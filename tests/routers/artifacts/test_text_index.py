@@ -11,7 +11,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from package.routers.artifacts.search import compile_pattern
-from package.routers.artifacts.text_index import ALL, MAX_RUN_TRIGRAMS, Query, pattern_query, text_trigrams
+from package.routers.artifacts.text_index import (
+    ALL,
+    MAX_QUERY_TRIGRAMS,
+    MAX_RUN_TRIGRAMS,
+    Query,
+    pattern_query,
+    text_trigrams,
+)
 
 
 def accepts(pattern: str, text: str) -> bool:
@@ -158,3 +165,12 @@ def test_prefilter_never_rejects_a_text_re2_matches(pattern: str, data: st.DataO
 def test_the_index_is_only_used_for_patterns_re2_runs():
     assert compile_pattern("bert").engine == "re2"
     assert compile_pattern("(?<=x)bert").engine != "re2"
+
+
+def test_a_pattern_of_many_alternatives_costs_a_bounded_query():
+    words = [f"w{i:03d}x" for i in range(400)]
+    query = pattern_query("(" + "|".join(words) + ")")
+    assert query.matches_all  # too many choices to read: dropped, not wrong
+    query = pattern_query("needle-" + "".join(f"(?:{w}|{w}y)" for w in words[:100]))
+    assert not query.matches_all
+    assert len(query.trigrams) + sum(len(c.trigrams) for g in query.any_of for c in g) <= MAX_QUERY_TRIGRAMS
