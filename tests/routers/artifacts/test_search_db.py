@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import string
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import ClassVar
 
@@ -243,3 +244,27 @@ class TestThroughTheApi:
         client.post("/artifact/code", json=body)
         assert client.delete("/reset").status_code == 200
         assert search_db.is_complete(storage) and names("speech") == []
+
+
+def test_two_processes_backfill_an_old_database_at_once(tmp_path: Path):
+    """Two openers of one SQLite file (as two workers) backfill together while a third registers."""
+    first = open_storage(Settings(data_dir=tmp_path))
+    for i in range(30):
+        add(first, f"a{i:02d}", f"model-{i}", f"card of model number {i} trained on corpus{i % 3}")
+    old_items = [
+        (r.pk, r.sk)
+        for pk in {
+            search_db.POSTING + t for i in range(30) for t in text_trigrams(f"model-{i} card corpus{i % 3}")
+        }
+        for r in first.records.query(pk)
+    ]
+    first.records.delete_many(old_items)  # as written before the index existed
+    assert not search_db.is_complete(first)
+    second = open_storage(Settings(data_dir=tmp_path))
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        runs = [pool.submit(database.index_texts, s) for s in (first, second)]
+        pool.submit(add, first, "late", "late-model", "corpus1 too").result()
+        assert sum(run.result() for run in runs) >= 30
+    assert search_db.is_complete(first)
+    assert found(first, "corpus1") == [*(f"a{i:02d}" for i in range(1, 30, 3)), "late"]
+    assert found(second, "model-7") == ["a07"]
