@@ -148,8 +148,11 @@ def _literal(op: Any, arg: Any, *, folded: bool) -> str | None:
 
 
 def _run_trigrams(run: str) -> list[str]:
+    """Trigrams that cover a literal run: every third window and the last (overlapping windows of one word
+    are nearly as selective as each other, and each costs a posting-list read)."""
     windows = [run[i : i + 3] for i in range(len(run) - 2)]
-    if len(windows) <= MAX_RUN_TRIGRAMS:
-        return windows
-    step = len(windows) / MAX_RUN_TRIGRAMS
-    return [windows[int(i * step)] for i in range(MAX_RUN_TRIGRAMS)]
+    covering = windows[::3] + ([windows[-1]] if windows and (len(windows) - 1) % 3 else [])
+    if len(covering) <= MAX_RUN_TRIGRAMS:
+        return covering
+    step = len(covering) / MAX_RUN_TRIGRAMS
+    return [covering[int(i * step)] for i in range(MAX_RUN_TRIGRAMS)]

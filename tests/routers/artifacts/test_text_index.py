@@ -44,18 +44,25 @@ class TestPatternQuery:
         assert pattern_query("bert") == Query(frozenset({"ber", "ert"}))
 
     def test_wildcards_around_a_word(self):
-        assert pattern_query(".*bookcorpus.*").trigrams == text_trigrams("bookcorpus")
+        # Every third window and the last cover the word: boo|kco|rpu + pus.
+        assert pattern_query(".*bookcorpus.*").trigrams == {"boo", "kco", "pus", "rpu"}
 
     def test_punctuation_splits_runs(self):
         assert pattern_query("google-research-bert").trigrams == {
-            "goo", "oog", "ogl", "gle", "res", "ese", "sea", "ear", "arc", "rch", "ber", "ert",
-        }  # fmt: skip
+            "goo",
+            "gle",
+            "res",
+            "ear",
+            "rch",
+            "ber",
+            "ert",
+        }
 
     def test_case_sensitive_literals_are_lowercased(self):
         assert pattern_query("BeRT").trigrams == {"ber", "ert"}
 
     def test_ignorecase_drops_letters_with_non_ascii_folds(self):
-        assert pattern_query("(?i)bookcorpus").trigrams == {"boo", "cor", "orp", "rpu"}
+        assert pattern_query("(?i)bookcorpus").trigrams == {"boo", "cor", "rpu"}
         assert pattern_query("(?i:ks)bert").trigrams == {"ber", "ert"}
 
     def test_alternation_becomes_a_choice(self):
