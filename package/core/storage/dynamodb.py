@@ -29,6 +29,7 @@ from package.core.storage.interface import (
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems call
 MAX_BATCH_GET = 100  # DynamoDB's limit for one BatchGetItem call
 MAX_BATCH_ATTEMPTS = 8
+EXTRA_SERVER_ERROR_ATTEMPTS = 4
 
 
 class DynamoRecordStore:
@@ -155,9 +156,27 @@ class DynamoRecordStore:
         ]
         items.sort(key=lambda item: 0 if "ConditionCheck" in item or _conditional(item) else 1)
         for start in range(0, len(items), MAX_TRANSACTION_ITEMS):
-            self._call(
-                self._client.transact_write_items, TransactItems=items[start : start + MAX_TRANSACTION_ITEMS]
-            )
+            self._transact_chunk(items[start : start + MAX_TRANSACTION_ITEMS])
+
+    def _transact_chunk(self, items: list[dict[str, Any]]) -> None:
+        # A server error (500) outlasting the SDK's own retries is tried a few more times with a longer
+        # back-off: moto's server answers 500 when a transaction copies the table while another request
+        # writes to it, which the index's batch writes make frequent under load.
+        for attempt in range(EXTRA_SERVER_ERROR_ATTEMPTS + 1):
+            try:
+                self._call(self._client.transact_write_items, TransactItems=items)
+                return
+            except StorageError as exc:
+                server_error = isinstance(exc.__cause__, ClientError) and (
+                    exc.__cause__.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500
+                )
+                if (
+                    isinstance(exc, ConditionFailed)
+                    or not server_error
+                    or attempt == EXTRA_SERVER_ERROR_ATTEMPTS
+                ):
+                    raise
+                time.sleep(0.25 * 2**attempt)
 
     def increment(self, pk: str, sk: str, field_name: str, amount: int = 1) -> int:
         """Atomically add to a numeric field (creating the item) and return the new value."""
