@@ -30,6 +30,7 @@ MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems call
 MAX_BATCH_GET_KEYS = 100  # DynamoDB's limit for one BatchGetItem call
 _BATCH_GET_ATTEMPTS = 8
 _pause = time.sleep  # between retries of unprocessed keys (tests replace it)
+EXTRA_SERVER_ERROR_ATTEMPTS = 4
 
 
 class DynamoRecordStore:
@@ -131,6 +132,24 @@ class DynamoRecordStore:
                 raise StorageError(f"DynamoDB left {len(request)} batch reads unprocessed; try again")
         return found
 
+    def put_many(self, items: Sequence[Record]) -> None:
+        """Write many unconditional items (BatchWriteItem, 25 a call, retrying unprocessed ones)."""
+        try:
+            with self._table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
+                for record in items:
+                    batch.put_item(Item={"pk": record.pk, "sk": record.sk, "item": _to_dynamo(record.item)})
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"DynamoDB batch write failed: {exc}") from exc
+
+    def delete_many(self, keys: Sequence[tuple[str, str]]) -> None:
+        """Remove many items if present (BatchWriteItem, 25 a call, retrying unprocessed ones)."""
+        try:
+            with self._table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
+                for pk, sk in keys:
+                    batch.delete_item(Key={"pk": pk, "sk": sk})
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"DynamoDB batch delete failed: {exc}") from exc
+
     def transact(self, operations: Sequence[Operation]) -> None:
         """Apply all operations or none (up to 100 at once; larger sets go in batches, conditions first).
 
@@ -146,9 +165,27 @@ class DynamoRecordStore:
         ]
         items.sort(key=lambda item: 0 if "ConditionCheck" in item or _conditional(item) else 1)
         for start in range(0, len(items), MAX_TRANSACTION_ITEMS):
-            self._call(
-                self._client.transact_write_items, TransactItems=items[start : start + MAX_TRANSACTION_ITEMS]
-            )
+            self._transact_chunk(items[start : start + MAX_TRANSACTION_ITEMS])
+
+    def _transact_chunk(self, items: list[dict[str, Any]]) -> None:
+        # A server error (500) outlasting the SDK's own retries is tried a few more times with a longer
+        # back-off: moto's server answers 500 when a transaction copies the table while another request
+        # writes to it, which the index's batch writes make frequent under load.
+        for attempt in range(EXTRA_SERVER_ERROR_ATTEMPTS + 1):
+            try:
+                self._call(self._client.transact_write_items, TransactItems=items)
+                return
+            except StorageError as exc:
+                server_error = isinstance(exc.__cause__, ClientError) and (
+                    exc.__cause__.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500
+                )
+                if (
+                    isinstance(exc, ConditionFailed)
+                    or not server_error
+                    or attempt == EXTRA_SERVER_ERROR_ATTEMPTS
+                ):
+                    raise
+                time.sleep(0.25 * 2**attempt)
 
     def increment(self, pk: str, sk: str, field_name: str, amount: int = 1) -> int:
         """Atomically add to a numeric field (creating the item) and return the new value."""

@@ -87,12 +87,19 @@ class RecordStore(Protocol):
         ...
 
     def query_page(self, pk: str, *, prefix: str = "", after: str | None = None, limit: int) -> list[Record]:
-        """At most `limit` items of one partition whose sort key starts with `prefix` and is greater than
-        `after`, in sort-key order (keyset paging: pass the last sort key of a page to get the next)."""
+        """Up to `limit` items of a partition whose sort key starts with `prefix` and sorts after `after`."""
         ...
 
     def get_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Item]:
-        """The items at these keys that exist, by (pk, sk); missing keys are absent from the result."""
+        """The items at these (pk, sk) keys, by key; absent keys are left out."""
+        ...
+
+    def put_many(self, items: Sequence[Record]) -> None:
+        """Write many unconditional items (not atomic as a whole: each write is)."""
+        ...
+
+    def delete_many(self, keys: Sequence[tuple[str, str]]) -> None:
+        """Remove many items if present (not atomic as a whole: each delete is)."""
         ...
 
     def transact(self, operations: Sequence[Operation]) -> None:

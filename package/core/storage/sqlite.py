@@ -22,7 +22,6 @@ from package.core.storage.interface import (
     StorageError,
 )
 
-_KEYS_PER_SELECT = 200  # 400 bound parameters, well under SQLite's limit of 32,766
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
     pk   TEXT NOT NULL,
@@ -31,6 +30,10 @@ CREATE TABLE IF NOT EXISTS records (
     PRIMARY KEY (pk, sk)
 ) WITHOUT ROWID
 """
+
+
+# SQLite allows 32,766 bound parameters per statement since 3.32 (999 before): well under either.
+_KEYS_PER_STATEMENT = 900
 
 
 def _owner_only(path: Path) -> None:
@@ -126,16 +129,37 @@ class SqliteRecordStore:
         return [Record(pk, sk, _decode(text)) for sk, text in rows]
 
     def get_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Item]:
-        """The items at these keys that exist, by (pk, sk); one SELECT per chunk of keys."""
+        """The items at these (pk, sk) keys, by key; absent keys are left out."""
+        by_partition: dict[str, list[str]] = {}
+        for pk, sk in dict.fromkeys(keys):
+            by_partition.setdefault(pk, []).append(sk)
         found: dict[tuple[str, str], Item] = {}
-        unique = list(dict.fromkeys(keys))
-        for start in range(0, len(unique), _KEYS_PER_SELECT):
-            chunk = unique[start : start + _KEYS_PER_SELECT]
-            pairs = " OR ".join(["(pk=? AND sk=?)"] * len(chunk))
-            params = tuple(part for key in chunk for part in key)
-            for pk, sk, text in self._read(f"SELECT pk, sk, item FROM records WHERE {pairs}", params):
-                found[(pk, sk)] = _decode(text)
+        # One statement per partition and chunk: `pk=? AND sk IN (...)` walks the primary key, where a
+        # row-value `(pk, sk) IN (VALUES ...)` makes SQLite scan the whole table.
+        for pk, sks in by_partition.items():
+            for start in range(0, len(sks), _KEYS_PER_STATEMENT):
+                chunk = sks[start : start + _KEYS_PER_STATEMENT]
+                rows = self._read(
+                    f"SELECT sk, item FROM records WHERE pk=? AND sk IN ({','.join('?' * len(chunk))})",
+                    (pk, *chunk),
+                )
+                found.update({(pk, sk): _decode(text) for sk, text in rows})
         return found
+
+    def put_many(self, items: Sequence[Record]) -> None:
+        """Write many unconditional items (here in one transaction)."""
+        if items:
+            with self._transaction() as conn:
+                conn.executemany(
+                    "INSERT OR REPLACE INTO records (pk, sk, item) VALUES (?, ?, ?)",
+                    [(r.pk, r.sk, _encode(r.item) if r.item else "{}") for r in items],
+                )
+
+    def delete_many(self, keys: Sequence[tuple[str, str]]) -> None:
+        """Remove many items if present (here in one transaction)."""
+        if keys:
+            with self._transaction() as conn:
+                conn.executemany("DELETE FROM records WHERE pk=? AND sk=?", list(keys))
 
     def transact(self, operations: Sequence[Operation]) -> None:
         """Apply all operations or none; raises ConditionFailed when a condition does not hold."""
@@ -185,6 +209,8 @@ def _encode(item: Item) -> str:
 
 
 def _decode(text: str) -> Item:
+    if text == "{}":
+        return {}  # index entries and markers: most rows of a large registry
     value = json.loads(text)
     if not isinstance(value, dict):
         raise StorageError("a stored record is not a JSON object")

@@ -19,7 +19,7 @@ from package.core.errors import RegistryError
 from package.core.storage import ConditionFailed, Storage
 from package.core.upstream.snapshot import Snapshot
 from package.core.upstream.sources import parse_source_url
-from package.routers.artifacts import database, identity
+from package.routers.artifacts import database, identity, maintenance_db
 from package.routers.artifacts.interface import ArtifactRecord, ArtifactType
 from package.routers.artifacts.mirror import now_iso
 
@@ -54,7 +54,7 @@ def canonical_key(storage: Storage, record: ArtifactRecord) -> str:
 
 def migrate_claims(storage: Storage) -> ClaimsMigration | None:
     """Move old records to canonical claims, once per store (None when already done)."""
-    if database.migration_version(storage, MIGRATION) >= VERSION:
+    if maintenance_db.migration_version(storage, MIGRATION) >= VERSION:
         return None
     groups: dict[tuple[ArtifactType, str], list[ArtifactRecord]] = defaultdict(list)
     for record in database.list_all(storage, include_hidden=True):  # oldest first
@@ -80,7 +80,7 @@ def migrate_claims(storage: Storage) -> ClaimsMigration | None:
                     "duplicates": duplicates[oldest.id],
                 },
             )
-    database.set_migration_version(storage, MIGRATION, VERSION, now_iso())
+    maintenance_db.set_migration_version(storage, MIGRATION, VERSION, now_iso())
     result = ClaimsMigration(moved=moved, duplicates=duplicates)
     if moved or duplicates:
         logger.info("source claims migrated", extra={"moved": len(moved), "duplicates": len(duplicates)})
@@ -89,7 +89,7 @@ def migrate_claims(storage: Storage) -> ClaimsMigration | None:
 
 def _move(storage: Storage, record: ArtifactRecord, key: str, *, take_over: bool) -> None:
     try:
-        database.move_claim(storage, record, key, take_over=take_over)
+        maintenance_db.move_claim(storage, record, key, take_over=take_over)
     except (
         ConditionFailed
     ):  # changed meanwhile (an update or delete): it claimed its key through today's code

@@ -12,31 +12,41 @@ Item layout (partition key / sort key), as a DynamoDB table would hold it:
   VERSION#<id> / <number:08d>     versions of an artifact (VERSIONREF: BLOBREF#<sha256> / <id>#v<number>)
   HIDDEN / <id>                   registered, not yet published (REGISTRY_ASYNC_RATING: waits for its rating)
   CATALOG, NAME#<name>, SCHEMA    the listing and name indexes (catalog_db.py), written with the artifact
-  MIGRATION / <name>              one-time start-up migrations done on this store (their version)
+  MIGRATION / <name>              one-time start-up migrations done on this store (maintenance_db.py)
+  TRI#..., TRIS#..., TRIALL, TRIINDEX   the trigram index of names and READMEs (search_db.py)
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from package.core.storage import Check, ConditionFailed, Delete, Put, Record, Storage, StoredBlob
+from package.core.storage import (
+    Check,
+    ConditionFailed,
+    Delete,
+    Put,
+    Record,
+    Storage,
+    StorageError,
+)
 from package.core.storage.interface import Operation
 from package.core.write_behind import flush_pending_writes, get_write_behind
-from package.routers.artifacts import catalog_db
+from package.routers.artifacts import catalog_db, search_db
 from package.routers.artifacts.interface import ArtifactRecord, ArtifactType, MirrorState
+from package.routers.artifacts.text_index import Query
 
 OWNED_BATCH = 50  # well under DynamoDB's 100 operations per transaction
 ARTIFACT = "ARTIFACT"
 SOURCE = "SOURCE"
 README = "README"
 HIDDEN = "HIDDEN"
-MIGRATION = "MIGRATION"
 AUDITLOG = "AUDITLOG"
 
 
-def _source_sk(artifact_type: ArtifactType, source_key: str) -> str:
+def source_sk(artifact_type: ArtifactType, source_key: str) -> str:
     if len(source_key) > 400:  # DynamoDB sort keys hold 1,024 bytes; long folder paths are hashed
         source_key = "sha256:" + hashlib.sha256(source_key.encode()).hexdigest()
     return f"{artifact_type.value}|{source_key}"
@@ -44,7 +54,7 @@ def _source_sk(artifact_type: ArtifactType, source_key: str) -> str:
 
 def source_owner(storage: Storage, artifact_type: ArtifactType, source_key: str) -> str | None:
     """The id of the artifact that already holds this source, if any."""
-    item = storage.records.get(SOURCE, _source_sk(artifact_type, source_key))
+    item = storage.records.get(SOURCE, source_sk(artifact_type, source_key))
     return None if item is None else str(item["id"])
 
 
@@ -60,14 +70,20 @@ def create(
     """Store a new artifact atomically (`hidden`: unpublished); ConditionFailed when its source is claimed."""
     ops: list[Operation] = [Put(HIDDEN, record.id, {})] if hidden else []
     ops += [
-        Put(SOURCE, _source_sk(record.type, record.source_key), {"id": record.id}, if_absent=True),
+        Put(SOURCE, source_sk(record.type, record.source_key), {"id": record.id}, if_absent=True),
         Put(ARTIFACT, record.id, record.model_dump(mode="json"), if_absent=True),
         Put(f"SNAPSHOT#{record.id}", "v", snapshot),
         *catalog_db.index_puts(record, hidden=hidden),
     ]
     if readme is not None:
         ops.append(Put(README, record.id, {"text": readme}))
-    storage.records.transact([*ops, *extra])
+    ops += search_db.post(storage, record.id, record.name, readme, fresh=True)
+    try:
+        storage.records.transact([*ops, *extra])
+    except Exception:
+        with contextlib.suppress(StorageError):  # left behind, the postings would only cost a check
+            search_db.discard(storage, record.id, record.name, readme)
+        raise
 
 
 def replace(
@@ -82,42 +98,20 @@ def replace(
     """Swap an artifact's source and captured metadata atomically (ConditionFailed on a claimed source)."""
     ops: list[Operation] = [Check(ARTIFACT, old.id, equals={"generation": old.generation})]
     if new.source_key != old.source_key or new.type != old.type:
-        ops.append(Delete(SOURCE, _source_sk(old.type, old.source_key)))
-        ops.append(Put(SOURCE, _source_sk(new.type, new.source_key), {"id": new.id}, if_absent=True))
+        ops.append(Delete(SOURCE, source_sk(old.type, old.source_key)))
+        ops.append(Put(SOURCE, source_sk(new.type, new.source_key), {"id": new.id}, if_absent=True))
     ops.append(Put(ARTIFACT, new.id, new.model_dump(mode="json")))
     ops += catalog_db.index_moves(old, new, hidden=False)  # only published artifacts can be replaced
     ops.append(Put(f"SNAPSHOT#{new.id}", "v", snapshot))
     ops.append(Put(README, new.id, {"text": readme}) if readme is not None else Delete(README, new.id))
-    storage.records.transact([*ops, *extra])
-
-
-def move_claim(storage: Storage, record: ArtifactRecord, key: str, *, take_over: bool) -> None:
-    """Make a record claim `key` instead of its stored source key (`take_over`: even if another holds it).
-
-    ConditionFailed when the record changed meanwhile, or when `key` is held and not `take_over`.
-    """
-    moved = record.model_copy(update={"source_key": key})
-    storage.records.transact(
-        [
-            Check(
-                ARTIFACT, record.id, equals={"generation": record.generation, "source_key": record.source_key}
-            ),
-            Delete(SOURCE, _source_sk(record.type, record.source_key)),
-            Put(SOURCE, _source_sk(record.type, key), {"id": record.id}, if_absent=not take_over),
-            Put(ARTIFACT, record.id, moved.model_dump(mode="json")),
-        ]
-    )
-
-
-def migration_version(storage: Storage, name: str) -> int:
-    """The version of a one-time migration this store has had (0: never)."""
-    item = storage.records.get(MIGRATION, name)
-    return 0 if item is None else int(item.get("version", 0))
-
-
-def set_migration_version(storage: Storage, name: str, version: int, done_at: str) -> None:
-    """Record that a one-time migration ran on this store."""
-    storage.records.put(MIGRATION, name, {"version": version, "done_at": done_at})
+    ops += search_db.post(storage, new.id, new.name, readme)
+    try:
+        storage.records.transact([*ops, *extra])
+    except Exception:
+        with contextlib.suppress(StorageError):
+            search_db.discard(storage, new.id, new.name, readme)
+        raise
+    search_db.prune(storage, new.id, new.name, readme)
 
 
 def get(storage: Storage, artifact_id: str) -> ArtifactRecord | None:
@@ -147,6 +141,54 @@ def readmes(storage: Storage) -> dict[str, str]:
     return {r.sk: str(r.item.get("text") or "") for r in storage.records.query(README)}
 
 
+def regex_candidates(storage: Storage, query: Query) -> set[str] | None:
+    """Ids of the artifacts whose name or README may match (None: the index cannot tell, read them all)."""
+    return search_db.candidates(storage, query)
+
+
+def published(storage: Storage, ids: Iterable[str]) -> list[ArtifactRecord]:
+    """The published artifacts among these ids, in list_all's order (oldest first, ties by id)."""
+    wanted = sorted(set(ids))
+    items = storage.records.get_many([(ARTIFACT, i) for i in wanted])
+    hidden = storage.records.get_many([(HIDDEN, i) for i in wanted])
+    records = [
+        ArtifactRecord.model_validate(item)
+        for (_, artifact_id), item in items.items()
+        if (HIDDEN, artifact_id) not in hidden
+    ]
+    records.sort(key=lambda r: (r.created_at, r.id))
+    return records
+
+
+def readmes_of(storage: Storage, ids: Iterable[str]) -> dict[str, str]:
+    """README text by artifact id, for these ids (those without a README are left out)."""
+    items = storage.records.get_many([(README, i) for i in ids])
+    return {sk: str(item.get("text") or "") for (_, sk), item in items.items()}
+
+
+def index_texts(storage: Storage) -> int:
+    """Post every stored artifact's name and README to the trigram index once (a no-op when complete)."""
+    if search_db.is_complete(storage):
+        return 0
+    return search_db.backfill(storage, _texts(storage))
+
+
+def _texts(storage: Storage, page: int = 200) -> Iterator[tuple[str, str, str | None]]:
+    """(id, name, README) of every artifact, hidden ones too, a page at a time (READMEs can be large)."""
+    after: str | None = None
+    while batch := storage.records.query_page(ARTIFACT, after=after, limit=page):
+        texts = storage.records.get_many([(README, r.sk) for r in batch])
+        for r in batch:
+            text = texts.get((README, r.sk))
+            yield r.sk, str(r.item.get("name", "")), None if text is None else str(text.get("text") or "")
+        after = batch[-1].sk
+
+
+def mark_text_index(storage: Storage) -> None:
+    """Record that the trigram index is complete (after a reset: an empty registry is)."""
+    search_db.mark_complete(storage)
+
+
 def readme(storage: Storage, artifact_id: str) -> str | None:
     """One artifact's README."""
     item = storage.records.get(README, artifact_id)
@@ -172,7 +214,7 @@ def delete(storage: Storage, record: ArtifactRecord) -> list[str]:
         [
             Check(ARTIFACT, record.id),
             Delete(ARTIFACT, record.id),
-            Delete(SOURCE, _source_sk(record.type, record.source_key)),
+            Delete(SOURCE, source_sk(record.type, record.source_key)),
             Delete(f"SNAPSHOT#{record.id}", "v"),
             Delete(README, record.id),
             Delete(HIDDEN, record.id),
@@ -184,6 +226,7 @@ def delete(storage: Storage, record: ArtifactRecord) -> list[str]:
     owned += [Delete(f"BLOBREF#{sha}", record.id) for sha in shas]
     for start in range(0, len(owned), OWNED_BATCH):
         storage.records.transact(owned[start : start + OWNED_BATCH])
+    search_db.unpost(storage, record.id)
     return shas
 
 
@@ -206,16 +249,6 @@ def forget_files(storage: Storage, artifact_id: str, shas: Iterable[str]) -> Non
 def blob_in_use(storage: Storage, sha256: str) -> bool:
     """Whether any artifact still references a blob."""
     return bool(storage.records.query(f"BLOBREF#{sha256}"))
-
-
-def stored_blobs(storage: Storage) -> Iterator[StoredBlob]:
-    """Every blob in the blob store, referenced or not (for the orphan sweep)."""
-    return storage.blobs.listing()
-
-
-def delete_blob(storage: Storage, sha256: str) -> None:
-    """Remove one blob from the blob store."""
-    storage.blobs.delete(sha256)
 
 
 def mirrored_files(storage: Storage, artifact_id: str) -> dict[str, dict[str, Any]]:

@@ -14,7 +14,8 @@ from package.routers.artifacts import catalog_db, database
 from package.routers.artifacts.errors import ArtifactNotFound, TooManyMatches
 from package.routers.artifacts.interface import ArtifactMetadata, ArtifactQuery, ArtifactType
 from package.routers.artifacts.paging import Position, encode_cursor, parse_position
-from package.routers.artifacts.search import compile_pattern
+from package.routers.artifacts.search import Matcher, compile_pattern
+from package.routers.artifacts.text_index import pattern_query
 
 # A filtered listing reads the catalog forward until its page is full or this much is read; then it answers
 # a short page with an `offset` (only a page without one ends the listing), so no request scans the registry.
@@ -22,6 +23,7 @@ SCAN_BUDGET_ENTRIES = 5_000
 SCAN_BUDGET_SECONDS = 0.05
 SCAN_BATCH = 500
 NAME_BATCH = 1_000
+CHECK_BATCH = 500  # regex candidates whose records (and then READMEs) are read in one go
 
 # Net scores by artifact id, for `min_net_score`: the rating domain provides them (services.add_score_source),
 # so this domain never reads another domain's storage. A source is asked only about one page's candidates.
@@ -189,15 +191,53 @@ def by_name(storage: Storage, *, name: str) -> list[ArtifactMetadata]:
     return found
 
 
-def by_regex(storage: Storage, settings: Settings, *, pattern: str) -> list[ArtifactMetadata]:
-    """Every artifact whose name or README matches the pattern (evaluated in bounded time)."""
+def by_regex(
+    storage: Storage, settings: Settings, *, pattern: str, use_index: bool = True
+) -> list[ArtifactMetadata]:
+    """Every artifact whose name or README matches the pattern (evaluated in bounded time).
+
+    The trigram index narrows the texts read to those that can match; `use_index=False` reads them all
+    (the benchmark's baseline).
+    """
     compiled = compile_pattern(pattern)
+    # Only RE2's syntax is what the stdlib parser reads for the prefilter; the fallback engine's extras
+    # (fuzzy matching, Unicode case folding of its own) are not, so those patterns read every text.
+    ids = None
+    if use_index and compiled.engine == "re2":
+        ids = database.regex_candidates(storage, pattern_query(pattern))
+    if ids is None:
+        found = _scan_all(storage, settings, compiled.search)
+    else:
+        found = _check_candidates(storage, settings, compiled.search, ids)
+    if not found:
+        raise ArtifactNotFound(f"No artifact name or README matches {pattern!r}.")
+    return found
+
+
+def _scan_all(storage: Storage, settings: Settings, search: Matcher) -> list[ArtifactMetadata]:
     texts = database.readmes(storage)
     found = []
     for record in database.list_all(storage):
         readme = texts.get(record.id, "")[: settings.regex_max_text_bytes]
-        if compiled.search(record.name) or (readme and compiled.search(readme)):
+        if search(record.name) or (readme and search(readme)):
             found.append(record.metadata)
-    if not found:
-        raise ArtifactNotFound(f"No artifact name or README matches {pattern!r}.")
     return found
+
+
+def _check_candidates(
+    storage: Storage, settings: Settings, search: Matcher, ids: set[str]
+) -> list[ArtifactMetadata]:
+    """The candidates that really match, in list_all's order; READMEs read in batches, only when needed."""
+    found = []
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), CHECK_BATCH):
+        records = database.published(storage, ordered[start : start + CHECK_BATCH])
+        unnamed = [r for r in records if not search(r.name)]
+        texts = database.readmes_of(storage, [r.id for r in unnamed]) if unnamed else {}
+        skipped = {r.id for r in unnamed}
+        for record in records:
+            readme = texts.get(record.id, "")[: settings.regex_max_text_bytes]
+            if record.id not in skipped or (readme and search(readme)):
+                found.append(record)
+    found.sort(key=lambda r: (r.created_at, r.id))
+    return [r.metadata for r in found]

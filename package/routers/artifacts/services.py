@@ -26,10 +26,10 @@ from package.core.write_behind import flush_pending_writes
 from package.routers.artifacts import (
     audit,
     catalog_db,
-    claims,
     database,
     downloads,
     identity,
+    migrations,
     mirror,
     sweep,
     versions,
@@ -54,7 +54,6 @@ from package.routers.artifacts.interface import (
     ArtifactType,
     ArtifactUpdate,
     AuditAction,
-    AuditLogEntry,
     MirrorStatus,
 )
 from package.routers.artifacts.mirror import get_mirror_queue, initial_state, now_iso, release_blobs
@@ -69,6 +68,8 @@ from package.routers.artifacts.queries import list_artifacts as list_artifacts
 from package.routers.artifacts.versions import history as history
 
 logger = logging.getLogger("registry.artifacts")
+record_audit = audit.record  # other domains append entries (RATE and the like)
+audit_log = audit.entries  # one page of the registry-wide log (deletions and resets included)
 
 
 def load(storage: Storage, artifact_type: ArtifactType, artifact_id: str) -> ArtifactRecord:
@@ -225,13 +226,6 @@ def _remove(storage: Storage, record: ArtifactRecord) -> None:
     emit_artifact_event(ArtifactEvent.DELETED, record.id)
 
 
-def record_audit(
-    storage: Storage, *, record: ArtifactRecord, principal: Principal, action: AuditAction
-) -> None:
-    """Append an audit entry (other domains call this for RATE and the like)."""
-    audit.record(storage, record=record, principal=principal, action=action)
-
-
 def audit_trail(
     storage: Storage, *, artifact_type: ArtifactType, artifact_id: str
 ) -> list[ArtifactAuditEntry]:
@@ -242,13 +236,6 @@ def audit_trail(
 def audit_entries(storage: Storage, record: ArtifactRecord) -> list[ArtifactAuditEntry]:
     """The audit entries of an artifact already loaded (e.g. by `CurrentArtifact`), oldest first."""
     return [ArtifactAuditEntry.model_validate(e) for e in database.audit(storage, record.id)]
-
-
-def audit_log(
-    storage: Storage, wanted: audit.AuditFilter, *, offset: str | None = None, limit: int = 100
-) -> tuple[list[AuditLogEntry], str | None]:
-    """One page of the registry-wide audit log (deletions and resets included) and the next offset."""
-    return audit.entries(storage, wanted, offset=offset, limit=limit)
 
 
 def details(storage: Storage, artifact_id: str, *, include_hidden: bool = False) -> ArtifactDetails:
@@ -351,6 +338,7 @@ def reset(storage: Storage, *, principal: Principal | None = None) -> None:
     storage.records.clear()
     catalog_db.mark_current(storage)  # the empty registry's indexes are complete: no backfill to run
     storage.blobs.clear()
+    database.mark_text_index(storage)  # an empty registry's search index is complete
     run_reset_hooks(storage)
     audit.log_reset(storage, principal=principal, removed=removed)
 
@@ -393,15 +381,11 @@ def _snapshot_item(snapshot: Snapshot) -> dict[str, object]:
 
 
 def resume_background() -> None:
-    """One-time migrations (listing indexes, canonical source claims), mirrors a previous process left
-    unfinished, and a sweep of orphan blobs.
+    """One-time migrations, mirrors a previous process left unfinished, and a sweep of orphan blobs.
 
-    Run by the process holding the resume duty (each process also checks the indexes on its first query).
+    Run by the process holding the resume duty (each process also checks the listing indexes on first query).
     """
-    filed = catalog_db.ensure_indexes(get_storage())
-    if filed:
-        logger.info("indexed artifacts for listings", extra={"count": filed})
-    claims.migrate_claims(get_storage())  # once per store: records from before canonical source claims
+    migrations.run(get_storage())
     resumed = resume_mirrors(get_storage(), get_settings())
     if resumed:
         logger.info("resumed interrupted mirrors", extra={"count": resumed})

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 
 from package.core.storage import Storage, StorageError
-from package.routers.artifacts import database
+from package.routers.artifacts import database, maintenance_db
 from package.routers.artifacts.config import get_artifacts_settings
 
 logger = logging.getLogger("registry.artifacts.sweep")
@@ -38,14 +38,14 @@ def sweep_orphan_blobs(
     grace = get_artifacts_settings().orphan_grace_seconds if grace_seconds is None else grace_seconds
     cutoff = (time.time() if now is None else now) - grace
     listed = swept = young = referenced = 0
-    for blob in database.stored_blobs(storage):
+    for blob in maintenance_db.stored_blobs(storage):
         listed += 1
         if blob.modified > cutoff:
             young += 1
         elif database.blob_in_use(storage, blob.sha256):
             referenced += 1
         else:
-            database.delete_blob(storage, blob.sha256)
+            maintenance_db.delete_blob(storage, blob.sha256)
             swept += 1
     result = SweepResult(listed=listed, swept=swept, young=young, referenced=referenced)
     if swept:

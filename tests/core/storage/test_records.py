@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from package.core.storage import Check, ConditionFailed, Delete, Put
+from package.core.storage import Check, ConditionFailed, Delete, Put, Record
 from package.core.storage.sqlite import SqliteRecordStore
 
 
@@ -201,3 +201,52 @@ class TestGetMany:
         found = records.get_many(keys)
         assert len(found) == 250
         assert found[("P", "0249")] == {"n": 249}
+
+
+class TestQueryPageBasics:
+    def test_pages_in_sort_key_order(self, records):
+        for sk in ["d", "a", "c", "b", "e"]:
+            records.put("P", sk, {"sk": sk})
+        records.put("Q", "a", {})
+        assert [r.sk for r in records.query_page("P", limit=2)] == ["a", "b"]
+        assert [r.sk for r in records.query_page("P", after="b", limit=2)] == ["c", "d"]
+        assert [r.sk for r in records.query_page("P", after="d", limit=2)] == ["e"]
+        assert records.query_page("P", after="e", limit=2) == []
+        assert records.query_page("P", limit=0) == []
+        assert records.query_page("P", limit=1)[0].item == {"sk": "a"}
+
+    def test_prefix_with_and_without_a_start(self, records):
+        for sk in ["a#1", "b#1", "b#2", "b#3", "c"]:
+            records.put("P", sk, {})
+        assert [r.sk for r in records.query_page("P", prefix="b#", limit=10)] == ["b#1", "b#2", "b#3"]
+        assert [r.sk for r in records.query_page("P", prefix="b#", after="b#1", limit=1)] == ["b#2"]
+        # A start before the prefix does not reach outside it.
+        assert [r.sk for r in records.query_page("P", prefix="b#", after="a", limit=10)] == [
+            "b#1",
+            "b#2",
+            "b#3",
+        ]
+
+
+class TestBatches:
+    def test_get_many_returns_present_keys_only(self, records):
+        records.put("P", "a", {"v": 1})
+        records.put("Q", "b", {"v": 2.5})
+        found = records.get_many([("P", "a"), ("Q", "b"), ("P", "missing"), ("P", "a")])
+        assert found == {("P", "a"): {"v": 1}, ("Q", "b"): {"v": 2.5}}
+        assert records.get_many([]) == {}
+
+    def test_get_many_past_one_call(self, records):
+        records.put_many([Record("P", f"{i:04d}", {"i": i}) for i in range(230)])
+        found = records.get_many([("P", f"{i:04d}") for i in range(0, 240)])
+        assert len(found) == 230
+        assert found[("P", "0229")] == {"i": 229}
+
+    def test_put_many_and_delete_many(self, records):
+        records.put("P", "keep", {})
+        records.put_many([Record("P", f"k{i}", {"i": i}) for i in range(60)])
+        assert len(records.query("P")) == 61
+        records.delete_many([("P", f"k{i}") for i in range(60)] + [("P", "never")])
+        assert [r.sk for r in records.query("P")] == ["keep"]
+        records.put_many([])
+        records.delete_many([])

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from package.core.storage import Delete, Put, Storage, get_storage
 from package.core.upstream.sources import parse_source_url
-from package.routers.artifacts import claims, database
+from package.routers.artifacts import claims, database, maintenance_db
 from package.routers.artifacts.interface import ArtifactType
 
 LEGACY = "https://huggingface.co/bert-base-uncased"
@@ -34,7 +34,7 @@ def written_the_old_way(storage: Storage, artifact_id: str) -> None:
             Put("ARTIFACT", record.id, old.model_dump(mode="json")),
         ]
     )
-    storage.records.delete(database.MIGRATION, claims.MIGRATION)  # a store from before the migration
+    storage.records.delete(maintenance_db.MIGRATION, claims.MIGRATION)  # a store from before the migration
 
 
 def post(client: TestClient, url: str) -> str:
@@ -89,7 +89,7 @@ def test_the_migration_runs_once_and_again_changes_nothing(client):
     first = claims.migrate_claims(storage)
     assert first is not None and first.moved == [aid] and first.duplicates == {}
     assert claims.migrate_claims(storage) is None  # its version record says it ran
-    storage.records.delete(database.MIGRATION, claims.MIGRATION)
+    storage.records.delete(maintenance_db.MIGRATION, claims.MIGRATION)
     again = claims.migrate_claims(storage)
     assert again is not None and again.moved == [] and again.duplicates == {}
     assert database.source_owner(storage, ArtifactType.MODEL, CANONICAL_KEY) == aid

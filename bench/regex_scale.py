@@ -1,0 +1,318 @@
+"""byRegEx over names and READMEs as the registry grows: the trigram index against the full scan, in one run.
+
+A registry on a temporary embedded storage is filled with synthetic models through the artifacts service's
+own `register` (identity checks, the artifact transaction, its postings, versions, audit), one after another
+to each size in `--sizes`. The only thing not real is the upstream: a local adapter answers each snapshot
+with a generated model card (a realistic mix of families, organisations, sections and dataset mentions,
+1-5 kB), instead of an HTTP round trip to a hub, which would measure the hub, not the search.
+
+At each size, every pattern runs `--rounds` times through `services.by_regex` (index) and as many times
+through the previous full scan (`use_index=False`, the baseline); p50 / p99 / max in ms, the match count
+and, for the index, how many candidates it had to check. Also: registration rate while seeding and the
+index's size (postings per artifact).
+
+    python -m bench.regex_scale [--sizes 1000,10000] [--rounds 20] [--smoke]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import random
+import sqlite3
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import results
+from package.core.auth_middleware import Principal
+from package.core.config import MirrorPolicy, Settings
+from package.core.storage import Storage, open_storage
+from package.core.upstream.clients import Upstreams
+from package.core.upstream.snapshot import FileStream, RemoteFile, Snapshot, SourceAdapter
+from package.core.upstream.sources import SourceKind, SourceRef
+from package.routers.artifacts import database, services
+from package.routers.artifacts.errors import ArtifactNotFound
+from package.routers.artifacts.interface import ArtifactCreate, ArtifactType
+from package.routers.artifacts.text_index import pattern_query
+
+PATTERNS = ["bert", ".*bookcorpus.*", "google-research-bert", "ece461rules", "(a|aa)*$"]
+ORGS = [
+    "google",
+    "facebook",
+    "microsoft",
+    "acme",
+    "openai",
+    "huggingface",
+    "stanford-nlp",
+    "allenai",
+    "eleutherai",
+    "bigscience",
+    "nvidia",
+    "intel",
+    "uni-tartu",
+    "deepset",
+    "sentence-transformers",
+]
+FAMILIES = [
+    "bert",
+    "roberta",
+    "distilbert",
+    "albert",
+    "electra",
+    "gpt2",
+    "t5",
+    "bart",
+    "llama",
+    "mistral",
+    "whisper",
+    "wav2vec2",
+    "resnet",
+    "vit",
+    "convnext",
+    "clip",
+    "deberta",
+    "xlnet",
+    "bloom",
+    "falcon",
+    "phi",
+    "qwen",
+    "gemma",
+    "yolo",
+    "segformer",
+    "detr",
+    "swin",
+    "mobilenet",
+    "efficientnet",
+    "opt",
+]
+SUFFIXES = [
+    "base",
+    "large",
+    "small",
+    "tiny",
+    "uncased",
+    "cased",
+    "finetuned-squad",
+    "sst2",
+    "ner",
+    "v2",
+    "instruct",
+    "chat",
+    "7b",
+    "1b",
+    "multilingual",
+    "distilled",
+    "onnx",
+    "int8",
+    "en",
+    "de",
+]
+DATASETS = ["wikipedia", "common crawl", "the pile", "c4", "imagenet-1k", "coco", "librispeech", "squad",
+            "glue", "openwebtext", "laion-400m", "mnli", "conll2003", "cc-news"]  # fmt: skip
+SENTENCES = [
+    "This model is a fine-tuned version of {base} on the {data} dataset.",
+    "It achieves an accuracy of {score} on the evaluation set after {epochs} epochs.",
+    "The {family} architecture was introduced in a paper by researchers at {org}.",
+    "Use it for {task}; it is not intended for medical or legal decisions.",
+    "Training used a learning rate of {lr}, a batch size of {batch} and the AdamW optimizer.",
+    "Limitations: the model reflects biases present in {data} and may produce offensive output.",
+    "We evaluated on {data} and report exact match and F1 in the table below.",
+    "Inference runs on a single GPU with {memory} GB of memory at fp16 precision.",
+    "The tokenizer is shared with {base} and uses a vocabulary of {vocab} tokens.",
+    "Citation: please cite the original {family} paper when you use this checkpoint.",
+    "Quantized weights are provided for edge deployment with ONNX Runtime and OpenVINO.",
+    "Environmental impact: about {hours} GPU hours on cloud hardware in region {region}.",
+]
+TASKS = ["text classification", "question answering", "summarization", "speech recognition",
+         "image classification", "object detection", "translation", "named entity recognition"]  # fmt: skip
+
+
+def model_card(rng: random.Random, org: str, family: str, name: str) -> str:
+    """A generated model card: front matter, a few sections of varied sentences, 1-5 kB."""
+    data = rng.sample(DATASETS, 2) + (["bookcorpus"] if rng.random() < 0.03 else [])
+    lines = [f"---\nlicense: {rng.choice(['apache-2.0', 'mit', 'cc-by-4.0', 'other'])}\n---", f"# {name}"]
+    for section in ("Model description", "Intended uses", "Training data", "Evaluation", "Limitations"):
+        lines.append(f"\n## {section}\n")
+        for _ in range(rng.randint(1, 6)):
+            lines.append(
+                rng.choice(SENTENCES).format(
+                    base=f"{org}/{family}-{rng.choice(SUFFIXES)}",
+                    data=rng.choice(data),
+                    score=f"{rng.uniform(0.6, 0.99):.3f}",
+                    epochs=rng.randint(1, 20),
+                    family=family,
+                    org=org,
+                    task=rng.choice(TASKS),
+                    lr=f"{rng.choice([1, 2, 3, 5])}e-{rng.randint(4, 6)}",
+                    batch=rng.choice([8, 16, 32, 64, 128]),
+                    memory=rng.choice([8, 16, 24, 40, 80]),
+                    vocab=rng.randint(30_000, 250_000),
+                    hours=rng.randint(1, 5000),
+                    region=rng.choice(["us-east-1", "eu-west-3", "ap-south-1"]),
+                )
+            )
+    return "\n".join(lines) + "\n"
+
+
+class CardAdapter:
+    """A local upstream that answers every snapshot with a generated card (deterministic per repository)."""
+
+    def snapshot(self, ref: SourceRef) -> Snapshot:
+        """The repository's generated card and a one-file manifest."""
+        rng = random.Random(ref.repo_id)
+        org, repo = ref.repo_id.split("/", 1)
+        family = next((f for f in FAMILIES if repo.startswith(f)), "bert")
+        return Snapshot(
+            source=ref,
+            page_url=f"https://huggingface.co/{ref.repo_id}",
+            revision="0" * 40,
+            readme=model_card(rng, org, family, repo),
+            license="apache-2.0",
+            files=[RemoteFile(path="model.safetensors", size=rng.randint(1, 1 << 30))],
+        )
+
+    def open_file(self, snapshot: Snapshot, path: str) -> FileStream:
+        """Never called: the bench mirrors nothing."""
+        raise NotImplementedError("the regex bench downloads nothing")
+
+    def iter_files(self, snapshot: Snapshot) -> Any:
+        """Never called: the bench mirrors nothing."""
+        raise NotImplementedError("the regex bench downloads nothing")
+
+
+class LocalUpstreams(Upstreams):
+    """Upstreams whose Hugging Face adapter is the local card generator."""
+
+    def adapter(self, kind: SourceKind) -> SourceAdapter:
+        """The card generator for every kind."""
+        return CardAdapter()
+
+
+def repo_ids(rng: random.Random, count: int, start: int) -> list[str]:
+    """`count` distinct repository ids; the i-th is the same in every run."""
+    ids = []
+    for i in range(start, start + count):
+        pick = random.Random(i)
+        ids.append(f"{pick.choice(ORGS)}/{pick.choice(FAMILIES)}-{pick.choice(SUFFIXES)}-{i}")
+    if start == 0 and count:
+        ids[0] = "google-research/google-research-bert-0"  # the pattern of the same name has one owner
+    return ids
+
+
+def seed(storage: Storage, settings: Settings, ids: list[str]) -> float:
+    """Register each repository through the artifacts service; returns the wall time."""
+    upstreams = LocalUpstreams(settings)
+    admin = Principal(name="bench", is_admin=True)
+    started = time.perf_counter()
+    for repo_id in ids:
+        services.register(
+            storage,
+            upstreams,
+            settings,
+            artifact_type=ArtifactType.MODEL,
+            body=ArtifactCreate(url=f"https://huggingface.co/{repo_id}"),
+            principal=admin,
+            base_url="http://bench.local",
+        )
+    return time.perf_counter() - started
+
+
+def timed(
+    storage: Storage, settings: Settings, pattern: str, rounds: int, *, use_index: bool
+) -> dict[str, Any]:
+    """p50 / p99 / max of `rounds` searches, in ms, and how many artifacts matched."""
+    samples = []
+    matched = 0
+    for _ in range(rounds):
+        started = time.perf_counter()
+        try:
+            matched = len(services.by_regex(storage, settings, pattern=pattern, use_index=use_index))
+        except ArtifactNotFound:
+            matched = 0
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return {
+        "p50_ms": round(statistics.median(samples), 2),
+        "p99_ms": round(samples[min(len(samples) - 1, round(0.99 * (len(samples) - 1)))], 2),
+        "max_ms": round(samples[-1], 2),
+        "matches": matched,
+        "rounds": rounds,
+    }
+
+
+def index_size(path: Path, artifacts: int) -> dict[str, Any]:
+    """Postings stored and their share of the database (read straight from the SQLite file)."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        postings = conn.execute("SELECT count(*) FROM records WHERE pk >= 'TRI#' AND pk < 'TRI$'").fetchone()[
+            0
+        ]
+    return {
+        "postings": postings,
+        "postings_per_artifact": round(postings / max(1, artifacts), 1),
+        "database_mb": round(path.stat().st_size / 1e6, 1),
+    }
+
+
+def run(sizes: list[int], rounds: int, baseline_rounds: int) -> dict[str, Any]:
+    """Seed to each size in turn and measure every pattern with and without the index."""
+    figures: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="regex-scale-") as folder:
+        settings = Settings(data_dir=Path(folder), mirror=MirrorPolicy.OFF)
+        storage = open_storage(settings)
+        services.reset(storage)  # a new registry: empty, its search index complete
+        seeded = 0
+        rng = random.Random(461)
+        for size in sorted(sizes):
+            seconds = seed(storage, settings, repo_ids(rng, size - seeded, seeded))
+            added, seeded = size - seeded, size
+            row: dict[str, Any] = {
+                "registrations_per_second": round(added / seconds, 1) if seconds else None,
+                "index": index_size(settings.sqlite_path, size),
+                "patterns": {},
+            }
+            print(
+                f"{size:>7} seeded at {row['registrations_per_second']}/s; index {row['index']}", flush=True
+            )
+            for pattern in PATTERNS:
+                indexed = timed(storage, settings, pattern, rounds, use_index=True)
+                candidates = database.regex_candidates(storage, pattern_query(pattern))
+                indexed["candidates"] = "all" if candidates is None else len(candidates)
+                scanned = timed(storage, settings, pattern, baseline_rounds, use_index=False)
+                assert indexed["matches"] == scanned["matches"], (pattern, indexed, scanned)
+                row["patterns"][pattern] = {
+                    "index": indexed,
+                    "full_scan": scanned,
+                    "speedup_p50": round(scanned["p50_ms"] / max(indexed["p50_ms"], 1e-3), 1),
+                }
+                print(
+                    f"{size:>7} {pattern!r:>26}  index p50 {indexed['p50_ms']:8.1f}"
+                    f" p99 {indexed['p99_ms']:8.1f}"
+                    f"  full scan p50 {scanned['p50_ms']:8.1f} ms  matches {indexed['matches']}"
+                    f"  candidates {indexed['candidates']}",
+                    flush=True,
+                )
+            figures[str(size)] = row
+    return figures
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the options, run, print and write bench/results/regex_scale.json."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000", help="registry sizes, comma-separated")
+    parser.add_argument("--rounds", type=int, default=20, help="searches per pattern with the index")
+    parser.add_argument("--baseline-rounds", type=int, default=5, help="searches per pattern by full scan")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: finishes in seconds")
+    options = parser.parse_args(argv)
+    if options.smoke:
+        options.sizes, options.rounds, options.baseline_rounds = "20,60", 3, 2
+    sizes = [int(s) for s in options.sizes.split(",") if s.strip()]
+    logging.disable(logging.INFO)  # one log line per registration would time the logger
+    figures = run(sizes, options.rounds, options.baseline_rounds)
+    results.write("regex_scale", figures, options=vars(options))
+
+
+if __name__ == "__main__":
+    main()

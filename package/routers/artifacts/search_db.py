@@ -1,0 +1,182 @@
+"""Storage of the trigram index that lets a regular-expression search skip texts that cannot match.
+
+Item layout (partition key / sort key), next to the records database.py describes:
+  TRI#<trigram> / <id>     a posting: the artifact's name or README holds the trigram ([a-z0-9]{3}, key-safe)
+  TRIS#<id> / v            the trigrams posted for an artifact, so an update or deletion knows what to remove
+  TRIALL / <id>            an artifact whose texts hold too many trigrams to post: always a candidate
+  TRIINDEX / v             the index version every stored artifact has been posted under (the backfill mark)
+
+Postings cannot share the artifact's transaction (a README holds thousands of trigrams; DynamoDB takes 100
+operations), so they are written before it and pruned after it: a posting of a text that is not (or no longer)
+stored only makes a candidate that the pattern then rejects, while a missing posting would lose a match. The
+record of what an artifact posted does go in its transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from package.core.storage import Put, Record, Storage
+from package.core.storage.interface import Operation
+from package.routers.artifacts.text_index import Query, text_trigrams
+
+POSTING = "TRI#"
+POSTED = "TRIS#"
+UNINDEXED = "TRIALL"
+MARK = ("TRIINDEX", "v")
+INDEX_VERSION = 1
+# A text past this many distinct trigrams (a long README) costs more to post than to read: it is searched
+# every time instead. 4,096 covers a 20 kB English model card.
+MAX_TRIGRAMS = 4096
+FIRST_PAGE = 64  # postings first read per trigram; then 8 times more, until some trigram's list is complete
+ENOUGH = 64  # candidates so few that checking them beats reading more postings
+
+
+def artifact_trigrams(name: str, readme: str | None) -> set[str] | None:
+    """The trigrams to post for an artifact's texts, or None when there are too many to post."""
+    found = text_trigrams(name) | text_trigrams(readme or "")
+    return None if len(found) > MAX_TRIGRAMS else found
+
+
+def post(
+    storage: Storage,
+    artifact_id: str,
+    name: str,
+    readme: str | None,
+    *,
+    fresh: bool = False,
+    rewrite: bool = False,
+) -> list[Operation]:
+    """Before an artifact's texts are stored: post their trigrams; returns the writes for its transaction.
+
+    The returned writes (the record of what is posted, the always-a-candidate mark) belong in the
+    transaction that stores the texts, so the record never names a posting that was not written.
+    `fresh`: the id was never posted. `rewrite`: write every posting, even those the record says exist
+    (the backfill repairs as it goes); otherwise only the trigrams new to the artifact are written.
+    """
+    wanted = artifact_trigrams(name, readme)
+    previous, was_unindexed = (set(), False) if fresh else _posted(storage, artifact_id)
+    if wanted is not None:
+        new = wanted if rewrite else wanted - previous
+        storage.records.put_many([Record(POSTING + t, artifact_id, {}) for t in sorted(new)])
+    unindexed = was_unindexed or wanted is None
+    ops: list[Operation] = [
+        Put(POSTED + artifact_id, "v", _posted_item(previous | (wanted or set()), unindexed))
+    ]
+    return [*ops, Put(UNINDEXED, artifact_id, {})] if wanted is None else ops
+
+
+def discard(storage: Storage, artifact_id: str, name: str, readme: str | None) -> None:
+    """After the transaction storing these texts failed: remove the postings `post` wrote for them alone."""
+    wanted = artifact_trigrams(name, readme) or set()
+    posted, _ = _posted(storage, artifact_id)  # what the stored texts still need
+    storage.records.delete_many([(POSTING + t, artifact_id) for t in sorted(wanted - posted)])
+
+
+def prune(storage: Storage, artifact_id: str, name: str, readme: str | None) -> None:
+    """After an artifact's texts changed: remove the postings of trigrams the stored texts no longer hold."""
+    current = artifact_trigrams(name, readme)
+    previous, was_unindexed = _posted(storage, artifact_id)
+    keep = current or set()
+    # The record shrinks first: a crash between the two steps leaves extra postings, never a false record.
+    storage.records.put(POSTED + artifact_id, "v", _posted_item(keep, current is None))
+    storage.records.delete_many([(POSTING + t, artifact_id) for t in sorted(previous - keep)])
+    if was_unindexed and current is not None:
+        storage.records.delete(UNINDEXED, artifact_id)
+
+
+def unpost(storage: Storage, artifact_id: str) -> None:
+    """After an artifact is gone (or its creation failed): remove every posting it had."""
+    previous, _ = _posted(storage, artifact_id)
+    storage.records.delete_many([(POSTING + t, artifact_id) for t in sorted(previous)])
+    storage.records.delete_many([(UNINDEXED, artifact_id), (POSTED + artifact_id, "v")])
+
+
+def _posted(storage: Storage, artifact_id: str) -> tuple[set[str], bool]:
+    item = storage.records.get(POSTED + artifact_id, "v") or {}
+    return {str(t) for t in item.get("trigrams", [])}, bool(item.get("unindexed"))
+
+
+def _posted_item(trigrams: set[str], unindexed: bool) -> dict[str, object]:
+    return {"trigrams": sorted(trigrams), "unindexed": unindexed}
+
+
+def is_complete(storage: Storage) -> bool:
+    """Whether every stored artifact is posted (the backfill ran, or the registry started empty)."""
+    item = storage.records.get(*MARK)
+    return item is not None and item.get("version") == INDEX_VERSION
+
+
+def mark_complete(storage: Storage) -> None:
+    """Record that every stored artifact is posted under this index version."""
+    storage.records.put(*MARK, {"version": INDEX_VERSION})
+
+
+def backfill(storage: Storage, texts: Iterable[tuple[str, str, str | None]]) -> int:
+    """Post every (id, name, README) not yet posted, then mark the index complete; returns how many.
+
+    Idempotent and safe beside another process doing the same or registering artifacts: it only adds
+    postings, and merges with what an artifact already posted.
+    """
+    posted = 0
+    for artifact_id, name, readme in texts:
+        storage.records.transact(post(storage, artifact_id, name, readme, rewrite=True))
+        posted += 1
+    mark_complete(storage)
+    return posted
+
+
+def candidates(storage: Storage, query: Query) -> set[str] | None:
+    """Ids of the artifacts whose texts may satisfy the query (a superset), or None for "read them all"."""
+    if query.matches_all or not is_complete(storage):
+        return None
+    found = _evaluate(storage, query, {})
+    return found | {r.sk for r in storage.records.query(UNINDEXED)}
+
+
+def _evaluate(storage: Storage, query: Query, cache: dict[str, tuple[set[str], bool]]) -> set[str]:
+    """Ids posted under the query's formula; may keep more ids than it must (they are checked after)."""
+    result = _intersect(storage, sorted(query.trigrams), cache)
+    for group in query.any_of:
+        if result is not None and len(result) <= ENOUGH:
+            break
+        union: set[str] = set()
+        for choice in group:
+            union |= _evaluate(storage, choice, cache)
+        result = union if result is None else result & union
+    assert result is not None  # a query that is not ALL has a trigram or a group
+    return result
+
+
+def _intersect(
+    storage: Storage, trigrams: list[str], cache: dict[str, tuple[set[str], bool]]
+) -> set[str] | None:
+    """The ids posted under every trigram, or a superset of them; None for no trigrams.
+
+    Rarest first without counts: read a short page of every posting list, then longer ones, until some
+    lists are complete; their intersection is the answer (the longer lists would only narrow what the
+    pattern itself checks next). Cost: the number of trigrams times a few times the rarest list's length.
+    """
+    limit = FIRST_PAGE
+    while trigrams:
+        probes = [_probe(storage, t, limit, cache) for t in trigrams]
+        complete = sorted((ids for ids, done in probes if done), key=len)
+        if complete:
+            result = complete[0]
+            for ids in complete[1:]:
+                result = result & ids
+            return result
+        limit *= 8
+    return None
+
+
+def _probe(
+    storage: Storage, trigram: str, limit: int, cache: dict[str, tuple[set[str], bool]]
+) -> tuple[set[str], bool]:
+    """Up to `limit` ids posted under a trigram, and whether that is all of them."""
+    known = cache.get(trigram)
+    if known is None or (not known[1] and len(known[0]) < limit):
+        page = storage.records.query_page(POSTING + trigram, limit=limit)
+        known = ({r.sk for r in page}, len(page) < limit)
+        cache[trigram] = known
+    return known

@@ -1,0 +1,270 @@
+"""The trigram index in storage: postings follow creation, update, deletion, reset and the backfill, on both
+drivers, and byRegEx answers exactly what a full scan answers."""
+
+from __future__ import annotations
+
+import random
+import string
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from package.core.config import Settings, StorageBackend
+from package.core.storage import ConditionFailed, Storage, get_storage, open_storage
+from package.routers.artifacts import database, queries, search_db
+from package.routers.artifacts.errors import ArtifactNotFound
+from package.routers.artifacts.interface import ArtifactRecord
+from package.routers.artifacts.search import compile_pattern
+from package.routers.artifacts.text_index import pattern_query, text_trigrams
+from tests.aws import AWS_ENV, unique_name
+from tests.helpers import make_record
+
+SNAPSHOT = {"source": {"kind": "hf_model", "repo_id": "org/model"}, "files": []}
+SETTINGS = Settings()
+
+
+@pytest.fixture(params=["embedded", "aws"])
+def storage(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Storage]:
+    """A fresh storage of each driver (DynamoDB from moto), index marked complete as a new registry's is."""
+    if request.param == "embedded":
+        opened = open_storage(Settings(data_dir=tmp_path))
+        database.index_texts(opened)
+        yield opened
+        return
+    from moto import mock_aws
+
+    for name, value in AWS_ENV.items():
+        monkeypatch.setenv(name, value)
+    name = unique_name(tmp_path.name)
+    with mock_aws():
+        opened = open_storage(
+            Settings(
+                storage=StorageBackend.AWS,
+                dynamodb_table=name,
+                s3_bucket=name,
+                aws_create_resources=True,
+                data_dir=tmp_path,
+            )
+        )
+        database.index_texts(opened)
+        yield opened
+
+
+def postings(storage: Storage, trigram: str) -> set[str]:
+    return {r.sk for r in storage.records.query(search_db.POSTING + trigram)}
+
+
+def found(storage: Storage, pattern: str) -> list[str]:
+    try:
+        return [m.id for m in queries.by_regex(storage, SETTINGS, pattern=pattern)]
+    except ArtifactNotFound:
+        return []
+
+
+def full_scan(storage: Storage, pattern: str) -> list[str]:
+    search = compile_pattern(pattern).search
+    texts = database.readmes(storage)
+    return [r.id for r in database.list_all(storage) if search(r.name) or search(texts.get(r.id, ""))]
+
+
+def add(storage: Storage, artifact_id: str, name: str, readme: str | None) -> ArtifactRecord:
+    record = make_record(artifact_id, f"org/{artifact_id}", name=name)
+    database.create(storage, record, SNAPSHOT, readme)
+    return record
+
+
+class TestPostings:
+    def test_create_posts_name_and_readme(self, storage):
+        add(storage, "a1", "bert-base", "Trained on BookCorpus.")
+        assert postings(storage, "ber") == {"a1"}
+        assert postings(storage, "cor") == {"a1"}
+        assert found(storage, ".*bookcorpus.*") == [] and found(storage, "(?i)bookcorpus") == ["a1"]
+
+    def test_failed_create_leaves_no_postings(self, storage):
+        add(storage, "a1", "bert", None)
+        with pytest.raises(ConditionFailed):
+            database.create(storage, make_record("a2", "org/a1", name="zebra"), SNAPSHOT, "zebra")
+        assert postings(storage, "zeb") == set()
+        assert storage.records.get(search_db.POSTED + "a2", "v") is None
+
+    def test_replace_posts_the_new_readme_and_prunes_the_old(self, storage):
+        old = add(storage, "a1", "model", "about albert")
+        new = old.model_copy(update={"generation": "g2"})
+        database.replace(storage, old, new, SNAPSHOT, "about roberta")
+        assert postings(storage, "alb") == set()
+        assert postings(storage, "rob") == {"a1"}
+        assert postings(storage, "ber") == {"a1"}  # in both texts: kept
+        assert found(storage, "albert") == [] and found(storage, "roberta") == ["a1"]
+        database.replace(storage, new, new.model_copy(update={"generation": "g3"}), SNAPSHOT, None)
+        assert postings(storage, "rob") == set() and found(storage, "roberta") == []
+
+    def test_failed_replace_keeps_what_is_stored_findable(self, storage):
+        old = add(storage, "a1", "model", "about albert")
+        stale = old.model_copy(update={"generation": "elsewhere"})
+        with pytest.raises(ConditionFailed):
+            database.replace(storage, stale, stale.model_copy(update={"generation": "g9"}), SNAPSHOT, "xyzzy")
+        assert found(storage, "albert") == ["a1"]
+        assert postings(storage, "xyz") == set() and found(storage, "xyzzy") == []
+        assert postings(storage, "alb") == {"a1"}  # still needed by the stored text
+        database.replace(storage, old, old.model_copy(update={"generation": "g2"}), SNAPSHOT, "plain")
+        assert found(storage, "albert") == [] and found(storage, "plain") == ["a1"]
+
+    def test_delete_removes_every_posting(self, storage):
+        record = add(storage, "a1", "bert", "a long story")
+        add(storage, "a2", "bert2", None)
+        database.delete(storage, record)
+        assert postings(storage, "ber") == {"a2"}
+        assert postings(storage, "sto") == set()
+        assert storage.records.get(search_db.POSTED + "a1", "v") is None
+
+    def test_huge_readme_is_always_a_candidate_instead(self, storage):
+        rng = random.Random(0)
+        words = " ".join(
+            "".join(rng.choices(string.ascii_lowercase + string.digits, k=8)) for _ in range(3000)
+        )
+        assert len(text_trigrams(words)) > search_db.MAX_TRIGRAMS
+        record = add(storage, "a1", "huge", words + " needle")
+        assert storage.records.get(search_db.UNINDEXED, "a1") is not None
+        assert postings(storage, "nee") == set()
+        assert found(storage, "needle") == ["a1"]
+        database.replace(
+            storage, record, record.model_copy(update={"generation": "g2"}), SNAPSHOT, "small needle"
+        )
+        assert storage.records.get(search_db.UNINDEXED, "a1") is None
+        assert postings(storage, "nee") == {"a1"} and found(storage, "needle") == ["a1"]
+
+
+class TestQueries:
+    PATTERNS: ClassVar[list[str]] = [
+        "bert",
+        ".*bookcorpus.*",
+        "google-research-bert",
+        "ece461rules",
+        "(a|aa)*$",
+        "(?i)BERT",
+        "BERT",
+        "(bert|gpt)-(base|large)",
+        "café",
+        "^model$",
+        "(?<=a)bert",
+        "x*",
+    ]
+
+    @pytest.fixture
+    def filled(self, storage):
+        texts = {
+            "a1": ("google-research-bert", "BERT trained on BookCorpus and Wikipedia."),
+            "a2": ("gpt-large", "A café in Zürich. No BERT here, only bert-ish words."),
+            "a3": ("model", None),
+            "a4": ("roberta-base", "RoBERTa: robustly optimized BERT pretraining."),
+            "a5": ("whisper", "Speech recognition. " + "x" * 5000),
+            "a6": ("hidden-bert", "unpublished bookcorpus"),
+        }
+        for artifact_id, (name, readme) in texts.items():
+            add(storage, artifact_id, name, readme)
+        database.create(
+            storage, make_record("h1", "org/h1", name="bert-hidden"), SNAPSHOT, "bert", hidden=True
+        )
+        return storage
+
+    @pytest.mark.parametrize("pattern", PATTERNS)
+    def test_index_answers_what_a_full_scan_answers(self, filled, pattern):
+        assert found(filled, pattern) == full_scan(filled, pattern)
+
+    def test_candidates_are_few_for_a_selective_word(self, filled):
+        ids = database.regex_candidates(filled, pattern_query("bookcorpus"))
+        assert ids is not None and ids <= {"a1", "a6"}
+
+    def test_no_match_is_a_404(self, filled):
+        with pytest.raises(ArtifactNotFound):
+            queries.by_regex(filled, SETTINGS, pattern="ece461rules")
+
+
+class TestBackfill:
+    def test_an_unindexed_registry_is_searched_in_full_then_backfilled(self, storage):
+        add(storage, "a1", "bert", "bookcorpus")
+        # As a database written before the index existed: no postings, no mark.
+        storage.records.delete_many(
+            [
+                (r.pk, r.sk)
+                for p in ("ber", "ert", "boo")
+                for r in storage.records.query(search_db.POSTING + p)
+            ]
+        )
+        storage.records.delete(*search_db.MARK)
+        assert database.regex_candidates(storage, pattern_query("bert")) is None
+        assert found(storage, "bert") == ["a1"]  # answered by the full scan meanwhile
+        assert database.index_texts(storage) == 1
+        assert postings(storage, "boo") == {"a1"}
+        assert database.regex_candidates(storage, pattern_query("bert")) == {"a1"}
+        assert database.index_texts(storage) == 0  # once
+
+    def test_two_backfills_and_a_registration_interleaved(self, storage):
+        for i in range(5):
+            add(storage, f"a{i}", f"model{i}", f"readme number {i}")
+        storage.records.delete(*search_db.MARK)
+        texts = list(database._texts(storage, page=2))
+        assert [t[0] for t in texts] == [f"a{i}" for i in range(5)]
+        search_db.backfill(storage, texts[:3])
+        add(storage, "b1", "late", "number late")
+        search_db.backfill(storage, texts)
+        assert found(storage, "number") == [*(f"a{i}" for i in range(5)), "b1"]
+
+
+class TestThroughTheApi:
+    """The app's start-up marks a new registry's index complete; the API keeps it right."""
+
+    def test_update_delete_and_reset(self, client):
+        def names(pattern: str) -> list[str]:
+            response = client.post("/artifact/byRegEx", json={"regex": pattern})
+            assert response.status_code in {200, 404}, response.text
+            return sorted(a["name"] for a in response.json()) if response.status_code == 200 else []
+
+        storage = get_storage()
+        assert search_db.is_complete(storage)
+        body = {"url": "https://github.com/openai/whisper", "name": "speech-tool"}
+        created = client.post("/artifact/code", json=body)
+        assert created.status_code == 201, created.text
+        meta = created.json()["metadata"]
+        assert database.regex_candidates(storage, pattern_query("tiktoken")) == {meta["id"]}
+        assert names("tiktoken") == ["speech-tool"]
+        assert names("pre-training") == []
+        update = {"metadata": meta, "data": {"url": "https://github.com/google-research/bert"}}
+        assert client.put(f"/artifacts/code/{meta['id']}", json=update).status_code == 200
+        assert names("tiktoken") == []
+        assert names("(?i)PRE-TRAINING language") == ["speech-tool"]
+        assert client.delete(f"/artifacts/code/{meta['id']}").status_code == 200
+        assert names("pre-training") == [] and names("speech") == []
+        assert storage.records.query(search_db.POSTING + "tik") == []
+        client.post("/artifact/code", json=body)
+        assert client.delete("/reset").status_code == 200
+        assert search_db.is_complete(storage) and names("speech") == []
+
+
+def test_two_processes_backfill_an_old_database_at_once(tmp_path: Path):
+    """Two openers of one SQLite file (as two workers) backfill together while a third registers."""
+    first = open_storage(Settings(data_dir=tmp_path))
+    for i in range(30):
+        add(first, f"a{i:02d}", f"model-{i}", f"card of model number {i} trained on corpus{i % 3}")
+    old_items = [
+        (r.pk, r.sk)
+        for pk in {
+            search_db.POSTING + t for i in range(30) for t in text_trigrams(f"model-{i} card corpus{i % 3}")
+        }
+        for r in first.records.query(pk)
+    ]
+    first.records.delete_many(old_items)  # as written before the index existed
+    assert not search_db.is_complete(first)
+    second = open_storage(Settings(data_dir=tmp_path))
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        runs = [pool.submit(database.index_texts, s) for s in (first, second)]
+        pool.submit(add, first, "late", "late-model", "corpus1 too").result()
+        assert sum(run.result() for run in runs) >= 30
+    assert search_db.is_complete(first)
+    assert found(first, "corpus1") == [*(f"a{i:02d}" for i in range(1, 30, 3)), "late"]
+    assert found(second, "model-7") == ["a07"]
