@@ -90,16 +90,18 @@ def throughput_curves(results: dict[str, dict[str, Any]]) -> Series:
 
 
 def size_curves(results: dict[str, dict[str, Any]]) -> Series:
-    """(registry size, latency ms) points: mappings keyed by size, and rows with a size key."""
+    """(registry size, p99 ms) points: mappings keyed by size, and rows with a size key."""
     curves: Series = {}
     for name, figures in results.items():
         for path, value in _walk(figures):
             if isinstance(value, dict) and len(value) >= 1 and all(k.isdigit() for k in value):
                 for size, subtree in value.items():
                     for inner, leaf in _walk(subtree):
-                        if inner and inner[-1] in LATENCY and _number(leaf):
-                            label = " / ".join((name, *inner))
-                            curves.setdefault(label, []).append((float(size), float(leaf)))
+                        # p99 only (p50 doubles the lines and hides the tail); `p99` is in seconds.
+                        scale = {"p99_ms": 1.0, "p99": 1000.0}.get(inner[-1] if inner else "")
+                        if scale and _number(leaf):
+                            label = " / ".join(part for part in (name, *inner[:-1]) if part != "patterns")
+                            curves.setdefault(label, []).append((float(size), float(leaf) * scale))
             elif isinstance(value, list) and value and all(isinstance(r, dict) for r in value):
                 size_key = next((k for k in SIZE if all(_number(r.get(k)) for r in value)), None)
                 for latency in LATENCY if size_key else ():
@@ -114,11 +116,14 @@ def draw(curves: Series, out: Path, *, title: str, xlabel: str, ylabel: str, log
     if not curves:
         print(f"no data for {out.name}: not drawn")
         return False
-    figure, axes = plt.subplots(figsize=(8, 4.5), dpi=100)
-    for label, points in sorted(curves.items()):
+    figure, axes = plt.subplots(figsize=(11, 4.5), dpi=100)
+    palette = plt.get_cmap("tab20")  # 20 distinct colours: the default cycle repeats after 10
+    colours = [palette(i) for i in range(20)]
+    for index, (label, points) in enumerate(sorted(curves.items())):
         axes.plot(
             [x for x, _ in points],
             [y for _, y in points],
+            color=colours[index % len(colours)],
             marker="." if len(points) < 30 else "",
             label=label,
         )
@@ -128,7 +133,7 @@ def draw(curves: Series, out: Path, *, title: str, xlabel: str, ylabel: str, log
         axes.set_yscale("log")
     axes.set(title=title, xlabel=xlabel, ylabel=ylabel)
     axes.grid(True, alpha=0.3)
-    axes.legend(fontsize=7)
+    axes.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))  # beside the plot, not over it
     figure.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(out)

@@ -26,7 +26,7 @@ def test_each_shape_becomes_a_curve(tmp_path):
     assert plots.latency_curves(results) == {"soak": [(float(q), float(q)) for q in range(101)]}
     assert plots.throughput_curves(results) == {"dl / runs / mib_per_s": [(1.0, 12.5), (4.0, 40.0)]}
     assert plots.size_curves(results) == {
-        "search / byName / p99_ms": [(1000.0, 3.0), (10000.0, 9.0)],
+        "search / byName": [(1000.0, 3.0), (10000.0, 9.0)],
         "rows / points / p50_ms": [(10.0, 1.0), (100.0, 2.0)],
     }
 
