@@ -11,7 +11,6 @@ bench/results/<name>.json (or $BENCH_RESULTS/<name>.json); `python -m bench.plot
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import subprocess
 import sys
 import time
@@ -66,18 +65,12 @@ BENCHMARKS = [
     # Chromium + Lighthouse take ~15 s per page even at their smallest; the browser tests run
     # `lighthouse_scores` on every page already, so the smoke run leaves it out.
     Benchmark("lighthouse_scores", smoke=False),
-    # Written on other branches of issue 14; a missing one is skipped with a message until they are merged.
     Benchmark("search_scale"),
     Benchmark("regex_scale"),
     Benchmark("download_throughput"),
     Benchmark("registration_scale"),
     Benchmark("soak_locust"),
 ]
-
-
-def exists(name: str) -> bool:
-    """Whether bench/<name>.py is there (some land on other branches)."""
-    return importlib.util.find_spec(f"bench.{name}") is not None
 
 
 def command(benchmark: Benchmark, *, smoke: bool, size: str | None) -> list[str]:
@@ -113,13 +106,6 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     outcomes: dict[str, str] = {}
     for benchmark in select(args.only, smoke=args.smoke):
-        if not exists(benchmark.name):
-            print(
-                f"== {benchmark.name}: skipped, bench/{benchmark.name}.py is not on this branch yet",
-                flush=True,
-            )
-            outcomes[benchmark.name] = "missing"
-            continue
         argv_one = command(benchmark, smoke=args.smoke, size=args.size)
         print(f"== {benchmark.name}: {' '.join(argv_one[1:])}", flush=True)
         one_started = time.perf_counter()

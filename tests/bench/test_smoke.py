@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.__main__ import BENCHMARKS, SIZED, command, exists, select
+from bench.__main__ import BENCHMARKS, SIZED, command, select
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -22,9 +22,7 @@ HERE = Path(__file__).resolve().parent
 
 def _smoked_here() -> list[str]:
     """Listed, present, smoke-able benchmarks without a smoke test of their own."""
-    return [
-        b.name for b in BENCHMARKS if b.smoke and exists(b.name) and not (HERE / f"test_{b.name}.py").exists()
-    ]
+    return [b.name for b in BENCHMARKS if b.smoke and not (HERE / f"test_{b.name}.py").exists()]
 
 
 def _numbers(node: object) -> int:
@@ -86,3 +84,10 @@ def test_smoke_leaves_out_what_is_not_smoke_able_and_sizes_reach_their_option():
     assert command(by_name["search_scale"], smoke=False, size="10k")[-2:] == ["--sizes", "1000,10000"]
     assert command(by_name["web_render"], smoke=True, size="10k")[-1] == "--smoke"
     assert set(SIZED) <= set(by_name)
+
+
+@pytest.mark.parametrize("name", [b.name for b in BENCHMARKS])
+def test_every_listed_benchmark_is_a_module_with_a_smoke_test(name):
+    assert (ROOT / "bench" / f"{name}.py").is_file()
+    smoked = next(b for b in BENCHMARKS if b.name == name).smoke
+    assert not smoked or name in _smoked_here() or (HERE / f"test_{name}.py").is_file()
