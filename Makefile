@@ -43,7 +43,8 @@ lambda-package: $(STAMP)   # build/lambda/registry.zip for backend/aws/template.
 	bash backend/aws/package-lambda.sh $(BIN)/python build/lambda/registry.zip
 
 # Known vulnerabilities in the locked dependencies (needs PyPI's JSON API; --strict fails on any package it
-# could not check). Not part of `make test`: this workplace's package mirror does not serve that API.
+# could not check). Not part of `make test` (this workplace's package mirror does not serve that API); the
+# GitHub workflow's `audit` job runs it on every push.
 audit: $(STAMP)
 	$(BIN)/pip-audit --strict --progress-spinner off -r requirements.txt -r requirements-dev.txt
 

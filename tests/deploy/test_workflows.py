@@ -55,3 +55,9 @@ def test_deploy_builds_the_zip_and_deploys_the_template():
     assert "make lambda-package" in runs
     assert "sam deploy --template-file backend/aws/template.yaml" in runs
     assert "/health/ready" in runs
+
+
+def test_ci_audits_the_pinned_dependencies():
+    audit = yaml.safe_load((WORKFLOWS / "ci.yml").read_text())["jobs"]["audit"]
+    assert any(step.get("run") == "make audit" for step in audit["steps"])
+    assert "--strict" in (ROOT / "Makefile").read_text().split("audit:", 2)[-1].split("\n\n")[0]
