@@ -108,6 +108,11 @@ def _near(value: str, targets: list[Target], distance: int) -> list[tuple[Target
     return hits
 
 
+def allowed_edits(value: str, distance: int) -> int:
+    """Edits a name or repo id may be away from a target and still be a typo of it (0: look-alikes only)."""
+    return _allowed(len(skeleton(value)), distance)
+
+
 def _allowed(length: int, distance: int) -> int:
     if length < MIN_TYPO_LENGTH:
         return 0
