@@ -38,7 +38,9 @@ DISTANCE = 2  # REGISTRY_SAFETY_NAME_DISTANCE's default
 def _index_new(storage: Storage, index: NameIndex, made: list[tuple[str, str]]) -> None:
     records = artifact_services.records_by_id(storage, [artifact_id for _, artifact_id in made])
     for record in records.values():
-        index.put(storage, _entry(record.id, record.name, record.repo_id, record.type.value, record.created_at))
+        index.put(
+            storage, _entry(record.id, record.name, record.repo_id, record.type.value, record.created_at)
+        )
 
 
 def _entry(artifact_id: str, name: str, repo_id: str, kind: str, created_at: str) -> dict[str, Any]:
@@ -75,7 +77,9 @@ def old_path(storage: Storage, probe: dict[str, Any]) -> list[Finding]:
     return found
 
 
-def measure(storage: Storage, index: NameIndex, repeats: int, old_repeats: int, seed_n: int) -> dict[str, Any]:
+def measure(
+    storage: Storage, index: NameIndex, repeats: int, old_repeats: int, seed_n: int
+) -> dict[str, Any]:
     """Time both paths over the same probes at the current size."""
     rng = random.Random(seed_n)
     records = artifact_services.all_records(storage, include_hidden=True)
@@ -136,7 +140,9 @@ def main() -> None:
     """Parse options, run, print and write bench/results/safety_names.json."""
     from bench.results import write
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="1000,10000", help="registry sizes, ascending, comma-separated")
     parser.add_argument("--repeats", type=int, default=100, help="probes timed through the index per size")
     parser.add_argument("--old-repeats", type=int, default=10, help="of those, also timed the old way")

@@ -86,7 +86,7 @@ def forget(storage: Storage, artifact_id: str) -> None:
 # ----- the look-alike name index ----------------------------------------------------------------------
 # NAMESKEL / <artifact id>      {id, name, repo_id, label, name_skel, repo_skel, created_at}: what the name
 #                               check compares a new name with, folded once when the artifact is written
-# NAMESKEL#META / schema        {"version", "epoch"}: NAMESKEL is complete; a new epoch after a backfill or reset
+# NAMESKEL#META / schema        {"version", "epoch"}: NAMESKEL is complete; a new epoch after backfill/reset
 # NAMESKEL#META / seq           {"seq": n}: how many changes the log has numbered
 # NAMESKELLOG / <seq, 12 digits> {"id"}: an artifact whose NAMESKEL entry changed (written or removed)
 NAME_INDEX = "NAMESKEL"
@@ -108,7 +108,7 @@ def name_index_state(storage: Storage) -> tuple[dict[str, Any] | None, int]:
 
 
 def mark_name_index(storage: Storage, epoch: str, *, only_if_absent: bool) -> str:
-    """Declare NAMESKEL complete under `epoch`; returns the epoch that holds (another backfill may have won)."""
+    """Declare NAMESKEL complete under `epoch`; returns the epoch that holds (a racing backfill may win)."""
     item = {"version": NAME_SCHEMA_VERSION, "epoch": epoch}
     try:
         storage.records.put(NAME_META, "schema", item, if_absent=only_if_absent)

@@ -120,7 +120,7 @@ class NameIndex:
     def targets(
         self, storage: Storage, *, artifact_id: str, name: str, repo_id: str, distance: int
     ) -> tuple[list[names.Target], list[names.Target]]:
-        """(repo id targets, name targets): the popular list, then the registered ones that matter, oldest first."""
+        """(repo id targets, name targets): the popular list, then the registered ones that matter, by age."""
         with self._lock:
             self._refresh(storage)
             id_targets, name_targets = names.popular_targets()
@@ -141,14 +141,14 @@ class NameIndex:
         """Store an artifact's entry, log the change and apply it here."""
         with self._lock:
             self._refresh(storage)
-            database.save_name_entry(storage, entry)
+            self._written(database.save_name_entry(storage, entry))
             self._apply(str(entry["id"]), entry)
 
     def remove(self, storage: Storage, artifact_id: str) -> None:
         """Remove an artifact's entry, log the change and apply it here."""
         with self._lock:
             self._refresh(storage)
-            database.remove_name_entry(storage, artifact_id)
+            self._written(database.remove_name_entry(storage, artifact_id))
             self._apply(artifact_id, None)
 
     def start_over(self, storage: Storage) -> None:
@@ -163,6 +163,10 @@ class NameIndex:
             self._refresh(storage)
 
     # ----- keeping current -------------------------------------------------------------------------
+    def _written(self, seq: int) -> None:
+        if seq == self._seen + 1 and not self._holes:  # nobody else changed anything meanwhile
+            self._seen = seq
+
     def _refresh(self, storage: Storage) -> None:
         schema, seq = database.name_index_state(storage)
         if schema is None:

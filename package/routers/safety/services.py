@@ -29,7 +29,6 @@ from package.routers.artifacts import services as artifact_services
 from package.routers.artifacts.interface import ArtifactDetails, ArtifactType, AuditAction
 from package.routers.safety import database, names
 from package.routers.safety.config import DangerPolicy, SafetySettings, get_safety_settings
-from package.routers.safety.lookalikes import NameIndex, entry_of
 from package.routers.safety.interface import (
     Approval,
     FileScan,
@@ -40,6 +39,7 @@ from package.routers.safety.interface import (
     Verdict,
     worst,
 )
+from package.routers.safety.lookalikes import NameIndex, entry_of
 from package.routers.safety.rules import RULES_VERSION
 from package.routers.safety.scanner import sniff
 from package.routers.safety.watch import ScanQueue, SpoolWatcher, now_iso
@@ -224,7 +224,9 @@ def get_name_index() -> NameIndex:
 def _on_artifact_change(change: ArtifactChange) -> None:
     storage = get_storage()
     if change.event is not ArtifactEvent.CREATED:
-        database.forget(storage, change.artifact_id)  # deleted, or a new source whose files are not scanned yet
+        database.forget(
+            storage, change.artifact_id
+        )  # deleted, or a new source whose files are not scanned yet
     if change.event is ArtifactEvent.DELETED:
         get_name_index().remove(storage, change.artifact_id)
         return
@@ -297,7 +299,7 @@ def _queue_blob_scan(
 
 
 def on_startup() -> None:
-    """Index the registered names (a database from before the index), re-scan files scanned under old rules."""
+    """Index the registered names (once per database); re-scan the files scanned under older rules."""
     try:
         get_name_index().ensure(get_storage())
         queued = rescan_stale(get_storage())

@@ -14,8 +14,25 @@ from package.routers.safety import database, names
 from package.routers.safety.interface import Finding
 from package.routers.safety.lookalikes import NameIndex, entry_of
 
-WORDS = ["bert", "acme", "sentiment", "large", "llama", "whisper", "tiny", "base", "uncased", "vision", "squad"]
+WORDS = [
+    "bert",
+    "acme",
+    "sentiment",
+    "large",
+    "llama",
+    "whisper",
+    "tiny",
+    "base",
+    "uncased",
+    "vision",
+    "squad",
+]
 SWAPS = {"a": "\u0430", "e": "\u0435", "o": "0", "l": "I", "m": "rn", "-": "_"}
+
+
+def make(artifact_id: str, name: str, repo_id: str, created_at: str) -> dict[str, Any]:
+    """A registered model's entry."""
+    return entry_of(artifact_id=artifact_id, name=name, repo_id=repo_id, kind="model", created_at=created_at)
 
 
 def storage_at(folder: Path) -> Storage:
@@ -96,8 +113,12 @@ def test_same_findings_as_the_full_comparison_through_puts_updates_and_deletes(t
 def test_two_processes_see_each_others_changes(tmp_path):
     first, second = storage_at(tmp_path), storage_at(tmp_path)
     a, b = NameIndex(), NameIndex()
-    real = entry_of(artifact_id="r1", name="acme-sentiment-large", repo_id="acme/s", kind="model", created_at="1")
-    fake = entry_of(artifact_id="f1", name="acme-sentlment-large", repo_id="x/y", kind="model", created_at="2")
+    real = entry_of(
+        artifact_id="r1", name="acme-sentiment-large", repo_id="acme/s", kind="model", created_at="1"
+    )
+    fake = entry_of(
+        artifact_id="f1", name="acme-sentlment-large", repo_id="x/y", kind="model", created_at="2"
+    )
     a.put(first, real)
     found = indexed(b, second, fake, 2)
     assert found and found == full_scan([real], fake, 2) and "r1" in str(found[0].resembles)
@@ -110,13 +131,17 @@ def test_two_processes_see_each_others_changes(tmp_path):
 def test_a_change_logged_late_is_not_lost(tmp_path):
     storage, index = storage_at(tmp_path), NameIndex()
     index.ensure(storage)
-    real = entry_of(artifact_id="r1", name="acme-sentiment-large", repo_id="acme/s", kind="model", created_at="1")
+    real = entry_of(
+        artifact_id="r1", name="acme-sentiment-large", repo_id="acme/s", kind="model", created_at="1"
+    )
     # Another writer has numbered its change but not logged it yet; a third has logged the next one.
     storage.records.put(database.NAME_INDEX, "r1", real)
     seq = storage.records.increment(database.NAME_META, "seq", "seq")
-    other = entry_of(artifact_id="o1", name="unrelated-thing", repo_id="o/o", kind="model", created_at="2")
+    other = make("o1", "unrelated-thing", "o/o", "2")
     database.save_name_entry(storage, other)
-    fake = entry_of(artifact_id="f1", name="acme-sentlment-large", repo_id="x/y", kind="model", created_at="3")
+    fake = entry_of(
+        artifact_id="f1", name="acme-sentlment-large", repo_id="x/y", kind="model", created_at="3"
+    )
     assert indexed(index, storage, fake, 2) == []  # the hole is remembered
     storage.records.put(database.NAME_LOG, f"{seq:012d}", {"id": "r1"})
     assert indexed(index, storage, fake, 2) == full_scan([real, other], fake, 2) != []
@@ -125,8 +150,12 @@ def test_a_change_logged_late_is_not_lost(tmp_path):
 def test_a_reset_elsewhere_empties_this_process_copy(tmp_path):
     first, second = storage_at(tmp_path), storage_at(tmp_path)
     a, b = NameIndex(), NameIndex()
-    real = entry_of(artifact_id="r1", name="acme-sentiment-large", repo_id="acme/s", kind="model", created_at="1")
-    fake = entry_of(artifact_id="f1", name="acme-sentlment-large", repo_id="x/y", kind="model", created_at="2")
+    real = entry_of(
+        artifact_id="r1", name="acme-sentiment-large", repo_id="acme/s", kind="model", created_at="1"
+    )
+    fake = entry_of(
+        artifact_id="f1", name="acme-sentlment-large", repo_id="x/y", kind="model", created_at="2"
+    )
     a.put(first, real)
     assert indexed(b, second, fake, 2)
     second.records.clear()  # what a reset does, then its hook
@@ -141,11 +170,17 @@ def test_a_process_far_behind_rebuilds_from_the_entries(tmp_path, monkeypatch):
     a, b = NameIndex(), NameIndex()
     b.ensure(second)
     made = [
-        entry_of(artifact_id=f"a{n}", name=f"acme-model-{n:03d}", repo_id=f"acme/m{n}", kind="model", created_at="1")
+        entry_of(
+            artifact_id=f"a{n}",
+            name=f"acme-model-{n:03d}",
+            repo_id=f"acme/m{n}",
+            kind="model",
+            created_at="1",
+        )
         for n in range(30)
     ]
     for entry in made:
         a.put(first, entry)
     assert len(first.records.query(database.NAME_LOG)) == 8  # the log is trimmed
-    new = entry_of(artifact_id="n", name="acme-model-0x5", repo_id="x/y", kind="model", created_at="2")
+    new = make("n", "acme-model-0x5", "x/y", "2")
     assert indexed(b, second, new, 2) == full_scan(made, new, 2) != []
