@@ -68,7 +68,7 @@ def test_registered_look_alikes_are_found_across_delete_and_reset(client, regist
     fake = register(HF + "safety-lab/benign-torch", name="acme-sentlment-large")
     assert any(real in label for label in _name_findings(fake))
     assert client.delete(f"/artifacts/model/{real}").status_code == 200
-    again = register(HF + "safety-lab/benign-torch", name="acme-sentimant-large")
+    again = register(HF + "safety-lab/os-system-model", name="acme-sentimant-large")
     assert all(real not in label for label in _name_findings(again))  # the deleted one is no target
     assert any(fake in label for label in _name_findings(again))
     assert client.delete("/reset").status_code == 200
