@@ -9,7 +9,8 @@ registered name, under a new id and repository):
   old        the code this replaces, in the same run: every record read and validated (`all_records`), every
              name and repo id folded and compared, the findings saved
   load       a fresh process's first use: its copy of the index read from storage (seconds, once)
-Both paths must give the same findings for every probe (`same_findings`). Figures are seconds per probe,
+Both paths must give the same findings for every probe (`same_findings`; `findings_per_probe`: how many
+look-alikes a probe had, capped at 3 by the check: the dense synthetic names give more as the registry fills). Figures are seconds per probe,
 wall and this thread's CPU time (p50, p99, max).
 
     python -m bench.safety_names --sizes 1000,10000 [--repeats 100] [--smoke]
@@ -84,7 +85,7 @@ def measure(
     rng = random.Random(seed_n)
     records = artifact_services.all_records(storage, include_hidden=True)
     times: dict[str, tuple[list[float], list[float]]] = {"new": ([], []), "old": ([], [])}
-    same = True
+    same, findings = True, 0
     for n in range(repeats):
         base = rng.choice(records)
         at = rng.randrange(len(base.name))
@@ -92,6 +93,7 @@ def measure(
         probe = _entry(f"probe-{seed_n}-{n}", name, f"probe-org/{name}", "model", "9999-12-31T00:00:00Z")
         started, cpu = time.perf_counter(), time.thread_time()
         found = new_path(storage, index, probe)
+        findings += len(found)
         times["new"][0].append(time.perf_counter() - started)
         times["new"][1].append(time.thread_time() - cpu)
         index.remove(storage, probe["id"])  # the probe is not registered: the next one must not see it
@@ -107,6 +109,7 @@ def measure(
         "artifacts": len(records),
         "load": time.perf_counter() - started,
         "same_findings": same,
+        "findings_per_probe": findings / max(repeats, 1),
         "speedup_p50": figures["old"]["p50"] / max(figures["new"]["p50"], 1e-9),
     }
     return figures
@@ -131,7 +134,8 @@ def run(sizes: list[int], repeats: int, old_repeats: int, data_dir: Path) -> dic
         print(
             f"--- {size:,} artifacts: new p50 {new['p50'] * 1000:.2f} ms p99 {new['p99'] * 1000:.2f} ms | "
             f"old p50 {old['p50'] * 1000:.2f} ms p99 {old['p99'] * 1000:.2f} ms | "
-            f"{figures['speedup_p50']:.0f}x | load {figures['load']:.2f} s | same {figures['same_findings']}"
+            f"{figures['speedup_p50']:.0f}x | load {figures['load']:.2f} s | same {figures['same_findings']} | "
+            f"findings {figures['findings_per_probe']:.1f}"
         )
     return results
 

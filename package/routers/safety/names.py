@@ -39,6 +39,7 @@ _TABLE = str.maketrans(_LOOKALIKES)
 _PAIRS = (("rn", "m"), ("vv", "w"), ("cl", "d"))
 
 
+@lru_cache(maxsize=8192)  # the popular list is folded on every check; registered names are folded once
 def skeleton(text: str) -> str:
     """What a reader sees: look-alike characters folded together, case ignored."""
     folded = unicodedata.normalize("NFKC", text).translate(_TABLE).lower()
