@@ -10,8 +10,8 @@ registered name, under a new id and repository):
              name and repo id folded and compared, the findings saved
   load       a fresh process's first use: its copy of the index read from storage (seconds, once)
 Both paths must give the same findings for every probe (`same_findings`; `findings_per_probe`: how many
-look-alikes a probe had, capped at 3 by the check: the dense synthetic names give more as the registry fills). Figures are seconds per probe,
-wall and this thread's CPU time (p50, p99, max).
+look-alikes a probe had, capped at 3 by the check: the dense synthetic names give more as the registry fills).
+Figures are seconds per probe, wall and this thread's CPU time (p50, p99, max).
 
     python -m bench.safety_names --sizes 1000,10000 [--repeats 100] [--smoke]
 """
@@ -134,8 +134,8 @@ def run(sizes: list[int], repeats: int, old_repeats: int, data_dir: Path) -> dic
         print(
             f"--- {size:,} artifacts: new p50 {new['p50'] * 1000:.2f} ms p99 {new['p99'] * 1000:.2f} ms | "
             f"old p50 {old['p50'] * 1000:.2f} ms p99 {old['p99'] * 1000:.2f} ms | "
-            f"{figures['speedup_p50']:.0f}x | load {figures['load']:.2f} s | same {figures['same_findings']} | "
-            f"findings {figures['findings_per_probe']:.1f}"
+            f"{figures['speedup_p50']:.0f}x | load {figures['load']:.2f} s | "
+            f"same {figures['same_findings']} | findings {figures['findings_per_probe']:.1f}"
         )
     return results
 
