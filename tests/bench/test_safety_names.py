@@ -27,4 +27,4 @@ def test_smoke_run_writes_the_figures(tmp_path: Path) -> None:
     for size, at_size in figures.items():
         assert at_size["artifacts"] == int(size)
         assert at_size["new"]["p50"] > 0 and at_size["old"]["p50"] > 0 and "cpu_p99" in at_size["new"]
-        assert at_size["same_findings"] is True and at_size["load"] > 0
+        assert at_size["same_findings"] is True and at_size["load"] > 0 and "findings_per_probe" in at_size
