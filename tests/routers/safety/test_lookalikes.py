@@ -184,3 +184,22 @@ def test_a_process_far_behind_rebuilds_from_the_entries(tmp_path, monkeypatch):
     assert len(first.records.query(database.NAME_LOG)) == 8  # the log is trimmed
     new = make("n", "acme-model-0x5", "x/y", "2")
     assert indexed(b, second, new, 2) == full_scan(made, new, 2) != []
+
+
+def test_the_index_keeps_current_on_dynamodb_too(tmp_path, monkeypatch):
+    from moto import mock_aws
+
+    from tests.aws import AWS_ENV
+    from tests.core.storage.conftest import aws_settings
+
+    for name, value in AWS_ENV.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        storage = open_storage(aws_settings(tmp_path, None))
+        a, b = NameIndex(), NameIndex()
+        real = make("r1", "acme-sentiment-large", "acme/s", "1")
+        fake = make("f1", "acme-sentlment-large", "x/y", "2")
+        a.put(storage, real)
+        assert indexed(b, storage, fake, 2) == full_scan([real], fake, 2) != []
+        a.remove(storage, "r1")
+        assert indexed(b, storage, fake, 2) == []
