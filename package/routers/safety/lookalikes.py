@@ -20,7 +20,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -29,6 +29,7 @@ from package.core.storage import Storage
 from package.routers.artifacts import services as artifact_services
 from package.routers.safety import database, names
 
+_KEPT_KEYS = ("created_at", "id", "name", "repo_id", "label", "name_skel", "repo_skel")
 HOLE_GRACE = 60.0  # seconds a missing log entry is waited for before its writer is presumed gone
 
 
@@ -54,18 +55,56 @@ class _Bucket:
     free: list[int] = field(default_factory=list)
 
 
+class _Kept(NamedTuple):
+    """What a process keeps of an artifact's entry (a tuple: 100,000 of them stay small)."""
+
+    created_at: str
+    artifact_id: str
+    name: str
+    repo_id: str
+    label: str
+    name_skel: str
+    repo_skel: str
+
+
+def _file(index: dict[str, str | set[str]], key: str, artifact_id: str) -> None:
+    """Add an id under a key; a lone id is kept as itself, not as a set of one (most keys have one)."""
+    held = index.get(key)
+    if held is None:
+        index[key] = artifact_id
+    elif isinstance(held, str):
+        index[key] = {held, artifact_id}
+    else:
+        held.add(artifact_id)
+
+
+def _unfile(index: dict[str, str | set[str]], key: str, artifact_id: str) -> None:
+    held = index.get(key)
+    if held == artifact_id:
+        del index[key]
+    elif isinstance(held, set):
+        held.discard(artifact_id)
+        if len(held) == 1:
+            index[key] = held.pop()
+
+
+def _filed(index: dict[str, str | set[str]], key: str) -> set[str]:
+    held = index.get(key)
+    return set() if held is None else {held} if isinstance(held, str) else set(held)
+
+
 class _Values:
     """One field (name or repo id) of every registered artifact, searchable three ways."""
 
     def __init__(self) -> None:
-        self.by_lower: dict[str, set[str]] = {}
-        self.by_skeleton: dict[str, set[str]] = {}
+        self.by_lower: dict[str, str | set[str]] = {}
+        self.by_skeleton: dict[str, str | set[str]] = {}
         self.buckets: dict[int, _Bucket] = {}
-        self.where: dict[str, tuple[str, str, int]] = {}  # id -> (lower, skeleton, slot)
+        self.slots: dict[str, int] = {}  # id -> its slot in the bucket of its skeleton's length
 
     def add(self, artifact_id: str, value: str, skel: str) -> None:
-        self.by_lower.setdefault(value.lower(), set()).add(artifact_id)
-        self.by_skeleton.setdefault(skel, set()).add(artifact_id)
+        _file(self.by_lower, value.lower(), artifact_id)
+        _file(self.by_skeleton, skel, artifact_id)
         bucket = self.buckets.setdefault(len(skel), _Bucket())
         if bucket.free:
             slot = bucket.free.pop()
@@ -74,16 +113,12 @@ class _Values:
             slot = len(bucket.skeletons)
             bucket.skeletons.append(skel)
             bucket.owners.append(artifact_id)
-        self.where[artifact_id] = (value.lower(), skel, slot)
+        self.slots[artifact_id] = slot
 
-    def remove(self, artifact_id: str) -> None:
-        lower, skel, slot = self.where.pop(artifact_id)
-        self.by_lower[lower].discard(artifact_id)
-        if not self.by_lower[lower]:
-            del self.by_lower[lower]
-        self.by_skeleton[skel].discard(artifact_id)
-        if not self.by_skeleton[skel]:
-            del self.by_skeleton[skel]
+    def remove(self, artifact_id: str, value: str, skel: str) -> None:
+        _unfile(self.by_lower, value.lower(), artifact_id)
+        _unfile(self.by_skeleton, skel, artifact_id)
+        slot = self.slots.pop(artifact_id)
         bucket = self.buckets[len(skel)]
         bucket.skeletons[slot] = bucket.owners[slot] = None
         bucket.free.append(slot)
@@ -91,7 +126,7 @@ class _Values:
     def candidates(self, value: str, distance: int) -> set[str]:
         """Ids whose value could change the check of `value`: same ignoring case, same skeleton, or near."""
         mine = names.skeleton(value)
-        found = set(self.by_lower.get(value.lower(), ())) | self.by_skeleton.get(mine, set())
+        found = _filed(self.by_lower, value.lower()) | _filed(self.by_skeleton, mine)
         allowed = names.allowed_edits(value, distance)
         for length in range(len(mine) - allowed, len(mine) + allowed + 1) if allowed else ():
             bucket = self.buckets.get(length)
@@ -112,7 +147,7 @@ class NameIndex:
         self._epoch: str | None = None
         self._seen = 0
         self._holes: dict[int, float] = {}  # change numbers not logged yet -> when first missed
-        self._entries: dict[str, dict[str, Any]] = {}
+        self._entries: dict[str, _Kept] = {}
         self._names = _Values()
         self._repos = _Values()
 
@@ -124,13 +159,13 @@ class NameIndex:
         with self._lock:
             self._refresh(storage)
             id_targets, name_targets = names.popular_targets()
-            for value, values, key, targets in (
-                (repo_id, self._repos, "repo_id", id_targets),
-                (name, self._names, "name", name_targets),
+            for value, values, is_repo, targets in (
+                (repo_id, self._repos, True, id_targets),
+                (name, self._names, False, name_targets),
             ):
                 found = [self._entries[i] for i in values.candidates(value, distance) if i != artifact_id]
-                found.sort(key=lambda e: (str(e["created_at"]), str(e["id"])))
-                targets += [names.Target(str(e[key]), str(e["label"])) for e in found]
+                found.sort()  # registration time, then id: the order of `all_records`
+                targets += [names.Target(k.repo_id if is_repo else k.name, k.label) for k in found]
             return id_targets, name_targets
 
     def __len__(self) -> int:
@@ -198,14 +233,15 @@ class NameIndex:
             self._apply(artifact_id, entry)
 
     def _apply(self, artifact_id: str, entry: dict[str, Any] | None) -> None:
-        if artifact_id in self._entries:
-            del self._entries[artifact_id]
-            self._names.remove(artifact_id)
-            self._repos.remove(artifact_id)
+        old = self._entries.pop(artifact_id, None)
+        if old is not None:
+            self._names.remove(artifact_id, old.name, old.name_skel)
+            self._repos.remove(artifact_id, old.repo_id, old.repo_skel)
         if entry is not None:
-            self._entries[artifact_id] = entry
-            self._names.add(artifact_id, str(entry["name"]), str(entry["name_skel"]))
-            self._repos.add(artifact_id, str(entry["repo_id"]), str(entry["repo_skel"]))
+            kept = _Kept(*(str(entry[key]) for key in _KEPT_KEYS))
+            self._entries[artifact_id] = kept
+            self._names.add(artifact_id, kept.name, kept.name_skel)
+            self._repos.add(artifact_id, kept.repo_id, kept.repo_skel)
 
 
 def _backfill(storage: Storage) -> str:
