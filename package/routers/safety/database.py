@@ -4,13 +4,17 @@ Item layout (partition key / sort key):
   SAFETY#<artifact id> / FILE#<path>   a FileScan plus the artifact generation it was made for
   SAFETY#<artifact id> / NAME          name_confusion findings of the artifact's name and repo id
   SAFETY#<artifact id> / APPROVAL      the admin approval that lets a dangerous artifact be downloaded
+  NAMESKEL, NAMESKEL#META, NAMESKELLOG the look-alike name index (described with its functions below)
 
 Results of an older generation (the artifact's source changed) are ignored when read and dropped on change.
 """
 
 from __future__ import annotations
 
-from package.core.storage import Storage
+from collections.abc import Collection
+from typing import Any
+
+from package.core.storage import ConditionFailed, Storage
 from package.routers.safety.interface import Approval, FileScan, Finding
 
 _FILE = "FILE#"
@@ -77,3 +81,88 @@ def forget(storage: Storage, artifact_id: str) -> None:
     """Drop everything kept for an artifact (deleted, or its source changed)."""
     for record in storage.records.query(_pk(artifact_id)):
         storage.records.delete(record.pk, record.sk)
+
+
+# ----- the look-alike name index ----------------------------------------------------------------------
+# NAMESKEL / <artifact id>      {id, name, repo_id, label, name_skel, repo_skel, created_at}: what the name
+#                               check compares a new name with, folded once when the artifact is written
+# NAMESKEL#META / schema        {"version", "epoch"}: NAMESKEL is complete; a new epoch after backfill/reset
+# NAMESKEL#META / seq           {"seq": n}: how many changes the log has numbered
+# NAMESKELLOG / <seq, 12 digits> {"id"}: an artifact whose NAMESKEL entry changed (written or removed)
+NAME_INDEX = "NAMESKEL"
+NAME_META = "NAMESKEL#META"
+NAME_LOG = "NAMESKELLOG"
+NAME_SCHEMA_VERSION = 1
+NAME_LOG_KEEP = 4096  # log entries kept; a process further behind rebuilds its index from NAMESKEL
+
+
+def _log_key(seq: int) -> str:
+    return f"{seq:012d}"
+
+
+def name_index_state(storage: Storage) -> tuple[dict[str, Any] | None, int]:
+    """(the schema record, or None before a backfill; the last change number) in one read."""
+    found = storage.records.get_many([(NAME_META, "schema"), (NAME_META, "seq")])
+    seq = found.get((NAME_META, "seq"), {}).get("seq", 0)
+    return found.get((NAME_META, "schema")), int(seq)
+
+
+def mark_name_index(storage: Storage, epoch: str, *, only_if_absent: bool) -> str:
+    """Declare NAMESKEL complete under `epoch`; returns the epoch that holds (a racing backfill may win)."""
+    item = {"version": NAME_SCHEMA_VERSION, "epoch": epoch}
+    try:
+        storage.records.put(NAME_META, "schema", item, if_absent=only_if_absent)
+    except ConditionFailed:
+        held = storage.records.get(NAME_META, "schema") or item
+        return str(held.get("epoch"))
+    return epoch
+
+
+def backfill_name_entry(storage: Storage, entry: dict[str, Any]) -> None:
+    """Write one artifact's entry without logging it (a backfill, before the schema record exists)."""
+    storage.records.put(NAME_INDEX, str(entry["id"]), entry)
+
+
+def save_name_entry(storage: Storage, entry: dict[str, Any]) -> int:
+    """Write an artifact's entry and log the change; returns its change number."""
+    storage.records.put(NAME_INDEX, str(entry["id"]), entry)
+    return _log_change(storage, str(entry["id"]))
+
+
+def remove_name_entry(storage: Storage, artifact_id: str) -> int:
+    """Remove an artifact's entry and log the change; returns its change number."""
+    storage.records.delete(NAME_INDEX, artifact_id)
+    return _log_change(storage, artifact_id)
+
+
+def _log_change(storage: Storage, artifact_id: str) -> int:
+    seq = storage.records.increment(NAME_META, "seq", "seq")
+    storage.records.put(NAME_LOG, _log_key(seq), {"id": artifact_id})
+    if seq > NAME_LOG_KEEP:  # one old entry goes per new one: the log stays NAME_LOG_KEEP long
+        storage.records.delete(NAME_LOG, _log_key(seq - NAME_LOG_KEEP))
+    return seq
+
+
+def name_entries(storage: Storage) -> list[dict[str, Any]]:
+    """Every artifact's entry (a process building its index)."""
+    return [record.item for record in storage.records.query(NAME_INDEX)]
+
+
+def name_entries_by_id(storage: Storage, artifact_ids: Collection[str]) -> dict[str, dict[str, Any] | None]:
+    """The current entry of each of these artifacts (None when removed)."""
+    found = storage.records.get_many([(NAME_INDEX, artifact_id) for artifact_id in artifact_ids])
+    return {artifact_id: found.get((NAME_INDEX, artifact_id)) for artifact_id in artifact_ids}
+
+
+def name_changes(storage: Storage, *, after: int, upto: int) -> dict[int, str]:
+    """Change number -> artifact id of the logged changes in (after, upto]."""
+    if upto <= after:
+        return {}
+    records = storage.records.query_page(NAME_LOG, after=_log_key(after), limit=upto - after)
+    return {int(r.sk): str(r.item.get("id")) for r in records if int(r.sk) <= upto}
+
+
+def name_changes_at(storage: Storage, seqs: Collection[int]) -> dict[int, str]:
+    """The logged changes at these numbers that exist now (a writer was between numbering and logging)."""
+    found = storage.records.get_many([(NAME_LOG, _log_key(seq)) for seq in seqs])
+    return {int(sk): str(item.get("id")) for (_, sk), item in found.items()}

@@ -39,6 +39,7 @@ _TABLE = str.maketrans(_LOOKALIKES)
 _PAIRS = (("rn", "m"), ("vv", "w"), ("cl", "d"))
 
 
+@lru_cache(maxsize=8192)  # the popular list is folded on every check; registered names are folded once
 def skeleton(text: str) -> str:
     """What a reader sees: look-alike characters folded together, case ignored."""
     folded = unicodedata.normalize("NFKC", text).translate(_TABLE).lower()
@@ -106,6 +107,11 @@ def _near(value: str, targets: list[Target], distance: int) -> list[tuple[Target
             if score > 0:
                 hits.append((targets[index], f"is {int(score)} edit(s) away from"))
     return hits
+
+
+def allowed_edits(value: str, distance: int) -> int:
+    """Edits a name or repo id may be away from a target and still be a typo of it (0: look-alikes only)."""
+    return _allowed(len(skeleton(value)), distance)
 
 
 def _allowed(length: int, distance: int) -> int:

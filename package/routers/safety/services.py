@@ -15,12 +15,14 @@ from package.core.auth_middleware import Principal
 from package.core.background import ProcessWide
 from package.core.errors import FailedDependency, Forbidden, RegistryError
 from package.core.events import (
+    ArtifactChange,
     ArtifactEvent,
     FileWatcher,
     add_download_guard,
     add_file_watcher,
     add_ingest_gate,
-    on_artifact_event,
+    on_artifact_change,
+    on_reset,
 )
 from package.core.storage import Storage, get_storage
 from package.routers.artifacts import services as artifact_services
@@ -37,6 +39,7 @@ from package.routers.safety.interface import (
     Verdict,
     worst,
 )
+from package.routers.safety.lookalikes import NameIndex, entry_of
 from package.routers.safety.rules import RULES_VERSION
 from package.routers.safety.scanner import sniff
 from package.routers.safety.watch import ScanQueue, SpoolWatcher, now_iso
@@ -219,28 +222,52 @@ def _gate(artifact_id: str) -> None:
             )
 
 
-def _on_artifact(event: ArtifactEvent, artifact_id: str) -> None:
+@lru_cache(maxsize=1)
+def get_name_index() -> NameIndex:
+    """This process's copy of the registered names (kept current from storage on every use)."""
+    return NameIndex()
+
+
+def _on_artifact_change(change: ArtifactChange) -> None:
     storage = get_storage()
-    if event is not ArtifactEvent.CREATED:
-        database.forget(storage, artifact_id)  # deleted, or a new source whose files are not scanned yet
-    if event is ArtifactEvent.DELETED:
+    if change.event is not ArtifactEvent.CREATED:
+        database.forget(
+            storage, change.artifact_id
+        )  # deleted, or a new source whose files are not scanned yet
+    if change.event is ArtifactEvent.DELETED:
+        get_name_index().remove(storage, change.artifact_id)
         return
-    details = artifact_services.details(storage, artifact_id, include_hidden=True)
+    details = artifact_services.changed_details(change) or artifact_services.details(
+        storage, change.artifact_id, include_hidden=True
+    )
     record = details.record
-    id_targets, name_targets = names.popular_targets()
-    for other in artifact_services.all_records(storage, include_hidden=True):
-        if other.id != record.id:
-            label = f"registered {other.type.value} {other.name!r} ({other.id})"
-            id_targets.append(names.Target(other.repo_id, label))
-            name_targets.append(names.Target(other.name, label))
+    index = get_name_index()
+    index.put(
+        storage,
+        entry_of(
+            artifact_id=record.id,
+            name=record.name,
+            repo_id=record.repo_id,
+            kind=record.type.value,
+            created_at=record.created_at,
+        ),
+    )
+    distance = get_safety_settings().safety_name_distance
+    id_targets, name_targets = index.targets(
+        storage, artifact_id=record.id, name=record.name, repo_id=record.repo_id, distance=distance
+    )
     findings = names.confusions(
         name=record.name,
         repo_id=record.repo_id,
         id_targets=id_targets,
         name_targets=name_targets,
-        distance=get_safety_settings().safety_name_distance,
+        distance=distance,
     )
     database.save_name_findings(storage, record.id, record.generation, findings)
+
+
+def _on_reset(storage: Storage) -> None:
+    get_name_index().start_over(storage)
 
 
 def register_hooks() -> None:
@@ -248,7 +275,8 @@ def register_hooks() -> None:
     add_file_watcher(_watch)
     add_download_guard(_guard)
     add_ingest_gate(_gate)
-    on_artifact_event(_on_artifact)
+    on_artifact_change(_on_artifact_change)
+    on_reset(_on_reset)
 
 
 def rescan_stale(storage: Storage) -> int:
@@ -278,8 +306,9 @@ def _queue_blob_scan(
 
 
 def on_startup() -> None:
-    """Re-scan the stored files whose scans predate the current rules."""
+    """Index the registered names (once per database); re-scan the files scanned under older rules."""
     try:
+        get_name_index().ensure(get_storage())
         queued = rescan_stale(get_storage())
     except RegistryError as exc:
         logger.warning("could not look for stale scans: %s", exc.message)

@@ -55,3 +55,34 @@ def test_files_scanned_under_the_current_rules_are_not_scanned_again(client, reg
     second = scanned_report(client, artifact_id)
     scanned_at = {f["path"]: f["scanned_at"] for f in first["files"]}
     assert all(scanned_at[f["path"]] == f["scanned_at"] for f in second["files"])
+
+
+def _name_findings(artifact_id: str) -> list[str]:
+    storage = get_storage()
+    record = artifact_services.records_by_id(storage, [artifact_id])[artifact_id]
+    return [str(f.resembles) for f in database.name_findings(storage, artifact_id, record.generation) or []]
+
+
+def test_registered_look_alikes_are_found_across_delete_and_reset(client, register):
+    real = register(HF + "safety-lab/clean-safetensors", name="acme-sentiment-large")
+    fake = register(HF + "safety-lab/benign-torch", name="acme-sentlment-large")
+    assert any(real in label for label in _name_findings(fake))
+    assert client.delete(f"/artifacts/model/{real}").status_code == 200
+    again = register(HF + "safety-lab/os-system-model", name="acme-sentimant-large")
+    assert all(real not in label for label in _name_findings(again))  # the deleted one is no target
+    assert any(fake in label for label in _name_findings(again))
+    assert client.delete("/reset").status_code == 200
+    after = register(HF + "safety-lab/benign-torch", name="acme-sentlment-large")
+    assert not [label for label in _name_findings(after) if "registered" in label]
+
+
+def test_a_database_from_before_the_index_is_backfilled(client, register):
+    real = register(HF + "safety-lab/clean-safetensors", name="acme-sentiment-large")
+    storage = get_storage()
+    for pk in (database.NAME_INDEX, database.NAME_META, database.NAME_LOG):
+        for item in storage.records.query(pk):
+            storage.records.delete(item.pk, item.sk)
+    safety_services.get_name_index.cache_clear()  # a new process on the old database
+    fake = register(HF + "safety-lab/benign-torch", name="acme-sentlment-large")
+    assert any(real in label for label in _name_findings(fake))
+    assert storage.records.get(database.NAME_META, "schema") is not None
