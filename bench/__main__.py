@@ -70,6 +70,7 @@ BENCHMARKS = [
     Benchmark("download_throughput"),
     Benchmark("registration_scale"),
     Benchmark("soak_locust"),
+    Benchmark("safety_names"),
 ]
 
 

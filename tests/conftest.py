@@ -36,6 +36,7 @@ def clear_process_caches() -> None:
     close_write_behind()  # a test's batched bookkeeping reaches its own storage, not the next test's
     rating_services.reset_pipeline()  # waits for the ratings under way, then stops the pipeline
     safety_services.reset_scan_queue()  # waits for scans of files the test streamed, then stops the pool
+    safety_services.reset_name_index()  # each test's registry is new: no names carried over in memory
     clear_settings_caches()  # the shared settings and every domain's
     for cached in (get_storage, get_upstreams):
         cached.cache_clear()

@@ -222,10 +222,17 @@ def _gate(artifact_id: str) -> None:
             )
 
 
-@lru_cache(maxsize=1)
+_name_index = ProcessWide(NameIndex, lambda index: None)  # nothing to close: an in-memory copy
+
+
 def get_name_index() -> NameIndex:
     """This process's copy of the registered names (kept current from storage on every use)."""
-    return NameIndex()
+    return _name_index.get()
+
+
+def reset_name_index() -> None:
+    """Forget this process's copy; the next use loads it again from storage (a new process, for tests)."""
+    _name_index.reset()
 
 
 def _on_artifact_change(change: ArtifactChange) -> None:

@@ -82,7 +82,7 @@ def test_a_database_from_before_the_index_is_backfilled(client, register):
     for pk in (database.NAME_INDEX, database.NAME_META, database.NAME_LOG):
         for item in storage.records.query(pk):
             storage.records.delete(item.pk, item.sk)
-    safety_services.get_name_index.cache_clear()  # a new process on the old database
+    safety_services.reset_name_index()  # a new process on the old database
     fake = register(HF + "safety-lab/benign-torch", name="acme-sentlment-large")
     assert any(real in label for label in _name_findings(fake))
     assert storage.records.get(database.NAME_META, "schema") is not None
