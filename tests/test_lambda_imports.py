@@ -55,7 +55,10 @@ from package.core.tokens import issue_token
 from package.core.upstream.clients import get_upstreams
 from package.core.upstream.sources import SourceKind
 
-issue_token(get_storage(), get_settings(), subject="someone", is_admin=False, permissions=[], generation="g")
+issue_token(
+    get_storage(), get_settings(), subject="someone", is_admin=False, permissions=[], generation="g",
+    lifetime_seconds=60,
+)
 get_upstreams().adapter(SourceKind.HF_MODEL)
 print(json.dumps({n: n in sys.modules for n in ("jose.jwt", "huggingface_hub")}))
 """

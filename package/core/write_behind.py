@@ -42,7 +42,8 @@ class _Counter:
     sk: str
     field_name: str
     known: int  # the stored value, as of this process's last read or flush
-    pending: int = 0
+    pending: int = 0  # uses not yet taken by a flush
+    flying: int = 0  # uses a flush has taken and not yet seen stored: still counted by `count`
 
 
 @dataclass
@@ -86,7 +87,7 @@ class WriteBehind:
                 counter = self._counters.setdefault(key, _Counter(storage, pk, sk, field_name, stored))
         with self._lock:
             counter.pending += 1
-            total = counter.known + counter.pending
+            total = counter.known + counter.flying + counter.pending
             self._added(1)
         return total
 
@@ -121,6 +122,7 @@ class WriteBehind:
                 counters = [(c, c.pending) for c in self._counters.values() if c.pending]
                 for counter, n in counters:
                     counter.pending -= n
+                    counter.flying += n
                 appends, self._appends = list(self._appends.values()), {}
                 taken = sum(n for _, n in counters) + sum(len(g) for a in appends for g in a.groups)
                 self._pending -= taken
@@ -154,6 +156,7 @@ class WriteBehind:
             stored = counter.storage.records.increment(counter.pk, counter.sk, counter.field_name, n)
             with self._lock:
                 counter.known = stored
+                counter.flying -= n
             counters.pop(0)
 
     def _keep(self, counters: list[tuple[_Counter, int]], appends: list[_Appends], exc: Exception) -> None:
@@ -161,6 +164,7 @@ class WriteBehind:
         logger.warning("write-behind flush failed: %s", exc)
         with self._lock:
             for counter, n in counters:
+                counter.flying -= n
                 counter.pending += n
                 self._pending += n
             for batch in reversed(appends):
@@ -171,7 +175,7 @@ class WriteBehind:
     def _trim(self) -> None:
         # Called under the lock: forget idle counters (their next use reads storage again).
         if len(self._counters) > _MAX_COUNTERS:
-            for key in [k for k, c in self._counters.items() if not c.pending]:
+            for key in [k for k, c in self._counters.items() if not c.pending and not c.flying]:
                 del self._counters[key]
 
     def _run(self) -> None:

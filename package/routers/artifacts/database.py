@@ -318,6 +318,7 @@ def audit_log(storage: Storage) -> list[dict[str, Any]]:
 
 def audit_log_page(storage: Storage, *, after: str | None, limit: int) -> list[Record]:
     """Up to `limit` registry-wide audit log entries after a sort key, oldest first."""
+    flush_pending_writes()  # this process's batched entries first, so a reader sees its own downloads
     return storage.records.query_page(AUDITLOG, after=after, limit=limit)
 
 
