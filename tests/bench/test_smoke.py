@@ -61,16 +61,6 @@ def test_each_writes_its_figures(smoke_run, name):
     assert _numbers(result["figures"]) >= 2, result["figures"]
 
 
-def test_a_missing_module_is_skipped_with_a_message():
-    from bench.__main__ import Benchmark, main
-
-    BENCHMARKS.append(Benchmark("no_such_benchmark_here"))
-    try:
-        assert main(["--only", "no_such_benchmark_here"]) == 0
-    finally:
-        BENCHMARKS.pop()
-
-
 def test_an_unknown_name_is_refused():
     with pytest.raises(SystemExit, match="unknown benchmark"):
         select("lambda_cold,nonsense", smoke=False)
