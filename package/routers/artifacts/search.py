@@ -15,9 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import re2
-import regex
-
 from package.core.errors import BadRequest
 
 POSSESSIVE_REPEAT = getattr(sre_constants, "POSSESSIVE_REPEAT", None)
@@ -139,6 +136,8 @@ def compile_pattern(pattern: str) -> CompiledPattern:
         raise BadRequest(
             f"Regular expression is {len(pattern):,} characters long (at most {MAX_PATTERN_CHARS:,})."
         )
+    import re2  # the regex engines load with the first regex query, not at a Lambda cold start
+
     options = re2.Options()
     options.log_errors = False
     options.max_mem = 64 << 20
@@ -158,6 +157,8 @@ def _fallback(pattern: str, re2_reason: str) -> CompiledPattern:
             f"Regular expression {pattern!r} is too large to evaluate: its counted repetitions unroll to "
             f"{size:,} pieces (at most {MAX_EXPANDED_SIZE:,})."
         )
+    import regex
+
     try:
         compiled = regex.compile(pattern)
     except (regex.error, OverflowError, RecursionError, ValueError) as exc:

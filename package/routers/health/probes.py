@@ -12,14 +12,16 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-import httpx
+from typing import TYPE_CHECKING
 
 from package.core.config import Settings
 from package.core.storage import Storage
 from package.routers.health import database
 from package.routers.health.config import HealthSettings, get_health_settings
 from package.routers.health.interface import HealthStatus
+
+if TYPE_CHECKING:  # httpx (about 0.1 s with its CLI) loads with the first probe, not at a cold start
+    import httpx
 
 logger = logging.getLogger("registry.health.probe")
 
@@ -176,6 +178,8 @@ class UpstreamProber:
             self._stop.wait(self.interval_seconds)
 
     def _http(self) -> httpx.Client:
+        import httpx
+
         if self._client is None:
             self._client = httpx.Client(
                 timeout=self._health.health_probe_timeout_seconds,
@@ -185,6 +189,8 @@ class UpstreamProber:
         return self._client
 
     def _probe(self, name: str) -> ProbeResult:
+        import httpx
+
         s = self._settings
         token = s.hf_token if name == "huggingface" else s.github_token
         headers = {"Authorization": f"Bearer {token}"} if token else {}

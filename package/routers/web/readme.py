@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import nh3
-from markdown_it import MarkdownIt
+if TYPE_CHECKING:  # markdown-it and nh3 load with the first README shown, not at a Lambda cold start
+    from markdown_it import MarkdownIt
 
 # The card's own YAML front matter is metadata, shown elsewhere on the page.
 _FRONT_MATTER = re.compile(r"\A---\s*\n.*?\n---\s*(\n|\Z)", re.DOTALL)
@@ -20,15 +22,22 @@ _TAGS = {
 }  # fmt: skip
 _ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}, "th": {"align"}}
 
-_markdown = MarkdownIt("commonmark", {"html": True, "linkify": False}).enable("table").enable("strikethrough")
+
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": True, "linkify": False}).enable("table").enable("strikethrough")
 
 
 def render_readme(text: str | None) -> str:
     """The README as HTML that can run no script and load nothing (empty for no README)."""
     if not text:
         return ""
+    import nh3
+
     body = _FRONT_MATTER.sub("", text[:_MAX_README_CHARS], count=1)
-    html = _markdown.render(body)
+    html = _markdown().render(body)
     return nh3.clean(
         html,
         tags=_TAGS,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.templating import Jinja2Templates
 
 from package.core.auth_middleware import (
     SESSION_COOKIE,
@@ -26,10 +26,21 @@ from package.core.storage import Store
 from package.core.tokens import TokenExpired, TokenRejected, TokenUsedUp
 from package.routers.web.config import WebSettings, get_web_settings
 
+if TYPE_CHECKING:
+    from fastapi.templating import Jinja2Templates
+
 CSRF_COOKIE = "registry_csrf"
 CSRF_FIELD = "csrf_token"
 HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+
+@lru_cache(maxsize=1)
+def templates() -> Jinja2Templates:
+    """The pages' Jinja environment, built with the first page (jinja2 is no part of a Lambda cold start)."""
+    from fastapi.templating import Jinja2Templates
+
+    return Jinja2Templates(directory=str(HERE / "templates"))
+
 
 # Pages may load only the registry's own CSS and JS; a model card's HTML can neither run nor embed anything.
 SECURITY_HEADERS = {
@@ -135,7 +146,7 @@ def render(
 ) -> HTMLResponse:
     """A page from a template, with the CSRF cookie set and the security headers."""
     csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
-    response = templates.TemplateResponse(
+    response = templates().TemplateResponse(
         request,
         template,
         {"principal": principal, "csrf_token": csrf, "path": request.url.path, **context},
