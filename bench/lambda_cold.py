@@ -97,7 +97,13 @@ def _environment(data_dir: str, bytecode: Path, write: bool) -> dict[str, str]:
     lets the first run fill it; an empty folder that may not be written is a package without .pyc files on a
     read-only file system (Lambda's /var/task), where every cold start compiles every module it imports.
     """
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
+    # PYTHONDONTWRITEBYTECODE is dropped too: inherited (the shell, the Dockerfile set it), it made every
+    # "compiled" run compile every module, site-packages included (a cache prefix hides their __pycache__).
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("REGISTRY_") and k != "PYTHONDONTWRITEBYTECODE"
+    }
     return (
         env
         | {
