@@ -17,10 +17,11 @@ ROOT = Path(__file__).resolve().parents[1]
 # Loaded on first use only: the Hub client and its HTTP stack (upstream calls), JWT signing and the
 # cryptography it pulls in (the first token), and boto3 (the AWS storage driver, when configured);
 # httpx with its CLI's rich/click/pygments (the first health probe), the regex engines (the first regex
-# query), markdown-it and nh3 (the first README shown), jinja2 (the first web page).
+# query), markdown-it and nh3 (the first README shown), jinja2 (the first web page), argon2 (the first
+# password checked: a start finds the default admin already hashed).
 DEFERRED = (
     *("huggingface_hub", "httpx2", "trio", "yaml", "jose.jwt", "cryptography", "boto3"),
-    *("httpx", "rich", "re2", "regex", "markdown_it", "nh3", "jinja2"),
+    *("httpx", "rich", "re2", "regex", "markdown_it", "nh3", "jinja2", "argon2"),
 )
 
 

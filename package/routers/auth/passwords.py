@@ -12,18 +12,21 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from typing import TYPE_CHECKING
 
 from package.core.errors import TooManyRequests
 from package.routers.auth.config import AuthSettings, get_auth_settings
+
+if TYPE_CHECKING:  # argon2 loads with the first password hashed or checked, not at a Lambda cold start
+    from argon2 import PasswordHasher
 
 _DUMMY_PASSWORD = "no account has this password; it only makes unknown names cost a verification"
 
 
 @lru_cache(maxsize=8)
 def _hasher(time_cost: int, memory_kib: int, parallelism: int) -> PasswordHasher:
+    from argon2 import PasswordHasher
+
     # argon2 needs at least 8 KiB per lane.
     return PasswordHasher(
         time_cost=time_cost, memory_cost=max(memory_kib, 8 * parallelism), parallelism=parallelism
@@ -72,6 +75,8 @@ def hash_password(settings: AuthSettings, password: str) -> str:
 
 def verify_password(settings: AuthSettings, password_hash: str, password: str) -> bool:
     """Whether `password` matches the hash (a malformed hash matches nothing)."""
+    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
     try:
         with hashing_slot():
             return hasher(settings).verify(password_hash, password)
@@ -81,6 +86,8 @@ def verify_password(settings: AuthSettings, password_hash: str, password: str) -
 
 def needs_rehash(settings: AuthSettings, password_hash: str) -> bool:
     """Whether the hash was made with other parameters than the configured ones."""
+    from argon2.exceptions import InvalidHashError
+
     try:
         return hasher(settings).check_needs_rehash(password_hash)
     except InvalidHashError:
