@@ -70,10 +70,15 @@ def _dependency_rows(report: RatingReport | None) -> set[str]:
 
 def put_report(storage: Storage, report: RatingReport) -> None:
     """Store a model's rating and file it under what it depends on (rows first, so none is ever missing)."""
-    old_rows = _dependency_rows(get_report(storage, report.artifact_id))
+    previous = get_report(storage, report.artifact_id)
+    old_rows = _dependency_rows(previous)
     new_rows = _dependency_rows(report)
     for row in new_rows - old_rows:
         storage.records.put(DEPENDS, row, {"id": report.artifact_id})
+    if previous is not None and previous.generation != report.generation:  # an earlier version's: keep it
+        storage.records.put(
+            f"{VERSIONED}{report.artifact_id}", previous.generation, previous.model_dump(mode="json")
+        )
     storage.records.put(RATING, report.artifact_id, report.model_dump(mode="json"))
     for row in old_rows - new_rows:
         storage.records.delete(DEPENDS, row)

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from package.core.storage import get_storage
+from package.routers.rating import database
 from tests.aws import aws_registry, moto_server
 from tests.routers.rating.conftest import HF, USAGE_BODY, card
 
@@ -131,3 +132,18 @@ def test_delete_and_reset_remove_every_version_rating(api: TestClient, models: t
     assert len(kept_ratings(other["id"])) == 1
     assert api.delete("/reset").status_code == 200
     assert kept_ratings(other["id"]) == []
+
+
+def test_a_newer_rating_stored_before_the_update_hook_ran_keeps_the_older_one(
+    api: TestClient, models: tuple[str, str, str]
+):
+    meta = register(api, models[0])
+    rate(api, meta)
+    storage = get_storage()
+    older = database.get_report(storage, meta["id"])
+    assert older is not None
+    database.put_report(
+        storage, older.model_copy(update={"generation": "a-newer-one"})
+    )  # e.g. a racing /rate
+    assert database.version_report(storage, meta["id"], older.generation) == older
+    assert kept_ratings(meta["id"]) == [older.generation]
