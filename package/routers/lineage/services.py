@@ -152,9 +152,8 @@ def _on_artifact_change(change: ArtifactChange) -> None:
         catalogs.index_artifact(storage, change.artifact_id)
     else:
         catalogs.index_details(storage, written)
-    if (
-        change.event is ArtifactEvent.UPDATED
-    ):  # the outgoing version's entry is kept; retention drops old ones
+    # The outgoing version's entry was kept by the save above; retention lets the oldest go.
+    if change.event is ArtifactEvent.UPDATED:
         record = written.record if written else artifact_services.find_record(storage, change.artifact_id)
         if record is not None:
             retained = artifact_services.retained_versions(storage, record)
