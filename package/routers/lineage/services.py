@@ -152,8 +152,14 @@ def _on_artifact_change(change: ArtifactChange) -> None:
         catalogs.index_artifact(storage, change.artifact_id)
     else:
         catalogs.index_details(storage, written)
-    # The outgoing version's entry was kept by the save above; retention lets the oldest go.
-    if change.event is ArtifactEvent.UPDATED:
+
+
+def _on_artifact_hook(change: ArtifactChange) -> None:
+    """Index the change; after an update, let go of the kept entries of versions retention let go."""
+    _on_artifact_change(change)  # the save keeps the outgoing version's entry
+    if change.event is ArtifactEvent.UPDATED:  # here only, not in index_change: once per update
+        storage = get_storage()
+        written = artifact_services.changed_details(change)
         record = written.record if written else artifact_services.find_record(storage, change.artifact_id)
         if record is not None:
             retained = artifact_services.retained_versions(storage, record)
@@ -166,7 +172,7 @@ def _on_reset(storage: Storage) -> None:
 
 def register_hooks() -> None:
     """Keep the lineage index in step with registrations, updates and deletions."""
-    on_artifact_change(_on_artifact_change)
+    on_artifact_change(_on_artifact_hook)
     on_reset(_on_reset)
 
 
