@@ -55,8 +55,9 @@ class ArtifactsSettings(BaseSettings):
         default=5,
         ge=0,
         le=1000,
-        description="Earlier versions of an artifact whose bundles stay downloadable (?version=N); older "
-        "ones stay listed without their bytes. 0: only the current version's bundle is kept.",
+        description="Earlier versions of an artifact whose bundles stay downloadable (?version=N) and whose "
+        "stored rating, lineage and cost stay readable; older ones stay listed without them. 0: only the "
+        "current version is kept.",
     )
 
 

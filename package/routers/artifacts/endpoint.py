@@ -184,8 +184,8 @@ def audit(storage: Store, _: CanSearch, artifact: CurrentArtifact) -> list[Artif
     summary="Every version of this artifact, oldest first; the last is the current one.",
 )
 def versions(storage: Store, _: CanSearch, artifact: CurrentArtifact) -> list[ArtifactVersion]:
-    """Number, pinned upstream revision, source URL, who, when and bundle sha256 of each version."""
-    return services.history(storage, artifact)
+    """Number, pinned upstream revision, source URL, who, when, bundle sha256 and stored net score of each."""
+    return services.scored_history(storage, artifact)
 
 
 @router.get(

@@ -23,3 +23,10 @@ class TooManyMatches(PayloadTooLarge):
     """A query matches more artifacts than REGISTRY_MAX_QUERY_RESULTS."""
 
     description: ClassVar[str] = "Too many artifacts match."
+
+
+class VersionNotFound(NotFound):
+    """The artifact has no such version, or retention (REGISTRY_VERSIONS_KEPT) let it go."""
+
+    description: ClassVar[str] = "No such version of the artifact is kept."
+    code = "version_not_found"

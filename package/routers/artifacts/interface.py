@@ -180,6 +180,15 @@ class ArtifactVersion(SpecModel):
     bundle_kept: bool = Field(
         default=False, description="Whether `/download/{type}/{id}?version=N` can still serve its bundle."
     )
+    net_score: float | None = Field(default=None, description="The version's stored rating's net score.")
+    rating_url: str | None = Field(default=None, description="Path of the version's stored rating.")
+
+
+class VersionScore(SpecModel):
+    """A version's stored rating as the versions list shows it (provided by the rating domain)."""
+
+    net_score: float
+    rating_url: str
 
 
 class MirrorState(SpecModel):

@@ -65,7 +65,11 @@ from package.routers.artifacts.queries import add_score_source as add_score_sour
 from package.routers.artifacts.queries import by_name as by_name
 from package.routers.artifacts.queries import by_regex as by_regex
 from package.routers.artifacts.queries import list_artifacts as list_artifacts
+from package.routers.artifacts.versions import add_version_score_source as add_version_score_source
 from package.routers.artifacts.versions import history as history
+from package.routers.artifacts.versions import retained_versions as retained_versions
+from package.routers.artifacts.versions import scored_history as scored_history
+from package.routers.artifacts.versions import version_of as version_of
 
 logger = logging.getLogger("registry.artifacts")
 record_audit = audit.record  # other domains append entries (RATE and the like)

@@ -9,20 +9,22 @@ generation that ratings, lineage and cost computed for it are stored under.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from package.core.auth_middleware import Principal
-from package.core.errors import NotFound
 from package.core.storage import Storage
 from package.core.storage.interface import Operation
 from package.routers.artifacts import database
+from package.routers.artifacts.config import get_artifacts_settings
 from package.routers.artifacts.downloads import ZIP, BlobPlan, safe_name
-from package.routers.artifacts.interface import ArtifactRecord, ArtifactVersion, MirrorStatus
+from package.routers.artifacts.errors import VersionNotFound as VersionNotFound
+from package.routers.artifacts.interface import ArtifactRecord, ArtifactVersion, MirrorStatus, VersionScore
 from package.routers.artifacts.mirror import release_blobs
 
-
-class VersionNotFound(NotFound):
-    """The artifact has no such version, or its bundle is no longer kept."""
-
-    code = "version_not_found"
+# (storage, record, its versions) -> net score by version number: the rating domain provides them
+# (add_version_score_source), so this domain never reads another domain's storage.
+VersionScoreSource = Callable[[Storage, ArtifactRecord, Sequence[ArtifactVersion]], dict[int, VersionScore]]
+_score_sources: list[VersionScoreSource] = []
 
 
 def _entry(record: ArtifactRecord, number: int, by: str, at: str) -> ArtifactVersion:
@@ -73,15 +75,62 @@ def following(
     return ops
 
 
+def _split(found: list[ArtifactVersion], keep: int) -> tuple[list[ArtifactVersion], list[ArtifactVersion]]:
+    """(retained, let go): the current version and the newest `keep` earlier ones are retained."""
+    earlier = found[:-1]
+    cut = max(0, len(earlier) - keep)
+    return [*earlier[cut:], found[-1]], earlier[:cut]
+
+
+def retained_versions(storage: Storage, record: ArtifactRecord) -> list[ArtifactVersion]:
+    """The versions retention keeps (REGISTRY_VERSIONS_KEPT earlier ones and the current), oldest first.
+
+    Their bundles (while mirrored), ratings, lineage and cost stay readable; older ones stay listed only."""
+    return _split(history(storage, record), get_artifacts_settings().versions_kept)[0]
+
+
 def apply_retention(storage: Storage, record: ArtifactRecord, keep: int) -> list[int]:
     """Let go of the bundles of earlier versions beyond the newest `keep`; returns the versions released."""
-    earlier = [v for v in history(storage, record)[:-1] if v.bundle_kept]
-    released = earlier[: max(0, len(earlier) - keep)]
+    released = [v for v in _split(history(storage, record), keep)[1] if v.bundle_kept]
     for version in released:
         item = version.model_copy(update={"bundle_kept": False}).model_dump(mode="json")
         database.release_version_blob(storage, record.id, version.number, item)
     release_blobs(storage, [v.bundle_sha256 for v in released if v.bundle_sha256])
     return [v.number for v in released]
+
+
+def version_of(storage: Storage, record: ArtifactRecord, number: int | None) -> ArtifactVersion:
+    """Version `number` (None: the current one) while retained; VersionNotFound when unknown or let go."""
+    found = history(storage, record)
+    if number is None:
+        return found[-1]
+    by_number = {v.number: v for v in found}
+    if number not in by_number:
+        last = found[-1].number
+        raise VersionNotFound(f"Artifact {record.id} has no version {number} (it has 1 to {last}).")
+    keep = get_artifacts_settings().versions_kept
+    if number not in {v.number for v in _split(found, keep)[0]}:
+        raise VersionNotFound(
+            f"Version {number} of artifact {record.id} is no longer kept: retention (REGISTRY_VERSIONS_KEPT="
+            f"{keep}) let it go with its rating, lineage and cost; it stays listed."
+        )
+    return by_number[number]
+
+
+def add_version_score_source(source: VersionScoreSource) -> None:
+    """Let a domain provide each version's stored net score for the versions list (idempotent)."""
+    if source not in _score_sources:
+        _score_sources.append(source)
+
+
+def scored_history(storage: Storage, record: ArtifactRecord) -> list[ArtifactVersion]:
+    """`history` with each retained version's stored net score and rating link, when a source knows one."""
+    found = history(storage, record)
+    kept = {v.number for v in _split(found, get_artifacts_settings().versions_kept)[0]}
+    scores: dict[int, VersionScore] = {}
+    for source in _score_sources:
+        scores.update(source(storage, record, [v for v in found if v.number in kept]))
+    return [v.model_copy(update=scores[v.number].model_dump()) if v.number in scores else v for v in found]
 
 
 def bundle_plan(storage: Storage, record: ArtifactRecord, number: int) -> BlobPlan:

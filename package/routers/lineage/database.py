@@ -8,6 +8,8 @@ Item layout (partition key / sort key):
   LINEAGELABEL / <type>|<name>|<id>       ... by this registered name (lower case)
   LINEAGEOWNER / <type>|<owner>|<id>      ... comes from this repo owner
   LINEAGEREF / <kind>|<target>|<id>       the artifact names this upstream (a reference of this kind)
+  LINEAGEVERSION#<id> / <generation>      an earlier version's entry, kept when an entry of a newer generation
+                                          replaced it (while retention keeps the version)
   LINEAGEINDEX / version                  {version}: every artifact's rows above are written (backfill done)
 
 The index is derived from the artifacts domain's records: an entry whose `generation` differs from the
@@ -19,11 +21,13 @@ never a wrong answer. Reset clears the table, these partitions too.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from package.core.storage import Storage
 
 LINEAGE = "LINEAGE"
+VERSIONED = "LINEAGEVERSION#"
 KEY, NAME, LABEL, OWNER, REF = "LINEAGEKEY", "LINEAGENAME", "LINEAGELABEL", "LINEAGEOWNER", "LINEAGEREF"
 VERSION_PK, VERSION_SK = "LINEAGEINDEX", "version"
 _MAX_PART = 300  # sort keys stay well under the stores' limits; readers verify what a prefix finds
@@ -66,9 +70,27 @@ def save(storage: Storage, artifact_id: str, item: dict[str, Any], *, rebuild: b
     new_rows = _rows(artifact_id, item)
     for partition, sort_key in new_rows - old_rows:
         storage.records.put(partition, sort_key, {"id": artifact_id})
+    if old and old.get("generation") and old.get("generation") != item.get("generation"):
+        # A newer version replaces this one: its lineage and cost stay readable (?version=N).
+        storage.records.put(f"{VERSIONED}{artifact_id}", str(old["generation"]), old)
     storage.records.put(LINEAGE, artifact_id, item)
     for partition, sort_key in old_rows - new_rows:
         storage.records.delete(partition, sort_key)
+
+
+def version_entry(storage: Storage, artifact_id: str, generation: str) -> dict[str, Any] | None:
+    """The entry kept for an earlier version (generation) of an artifact, or None."""
+    return storage.records.get(f"{VERSIONED}{artifact_id}", generation)
+
+
+def drop_versions(storage: Storage, artifact_id: str, *, keep: Collection[str] = ()) -> int:
+    """Forget the entries kept for an artifact's earlier versions, except those of the `keep` generations."""
+    dropped = 0
+    for record in storage.records.query(f"{VERSIONED}{artifact_id}"):
+        if record.sk not in keep:
+            storage.records.delete(record.pk, record.sk)
+            dropped += 1
+    return dropped
 
 
 def forget(storage: Storage, artifact_id: str) -> None:

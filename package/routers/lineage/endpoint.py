@@ -10,14 +10,21 @@ from package.core.auth_middleware import CanSearch
 from package.core.errors import BadRequest, Forbidden, documented
 from package.core.storage import Store
 from package.routers.artifacts.dependencies import CurrentModel
-from package.routers.artifacts.errors import ArtifactNotFound
+from package.routers.artifacts.errors import ArtifactNotFound, VersionNotFound
 from package.routers.artifacts.interface import ArtifactType
 from package.routers.lineage import services
-from package.routers.lineage.errors import LineageUnavailable
+from package.routers.lineage.errors import LineageUnavailable, VersionLineageNotKept
 from package.routers.lineage.interface import ArtifactCost, ArtifactLineageGraph
 
 router = APIRouter(tags=["lineage"])
-ERRORS = documented(BadRequest, LineageUnavailable, Forbidden, ArtifactNotFound)
+ERRORS = documented(
+    BadRequest, LineageUnavailable, Forbidden, ArtifactNotFound, VersionNotFound, VersionLineageNotKept
+)
+# Beyond the spec, optional: absent, the current version is answered exactly as the spec says.
+Version = Annotated[
+    int | None,
+    Query(ge=1, description="An earlier version, as it named its dependencies (`.../versions` lists them)."),
+]
 
 
 @router.get(
@@ -37,9 +44,10 @@ def get_lineage(
             description="Comma-separated extra node kinds: `datasets`, `code` (the default graph: models).",
         ),
     ] = None,
+    version: Version = None,
 ) -> ArtifactLineageGraph:
     """The model, its whole registered and upstream ancestry and its registered descendants."""
-    return services.model_lineage(storage, model, include=services.parse_include(include))
+    return services.model_lineage(storage, model, include=services.parse_include(include), version=version)
 
 
 @router.get(
@@ -60,6 +68,7 @@ def get_cost(
         str | None,
         Query(description="Comma-separated dependency kinds besides base models: `datasets`, `code`."),
     ] = None,
+    version: Version = None,
 ) -> ArtifactCost:
     """Download size in MB (bytes / 1024²): `standalone_cost` and `total_cost` per artifact."""
     return services.cost(
@@ -68,4 +77,5 @@ def get_cost(
         artifact_id=id,
         dependency=dependency,
         include=services.parse_include(include),
+        version=version,
     )

@@ -14,7 +14,7 @@ from package.core.storage import Storage, get_storage
 from package.routers.artifacts import services as artifact_services
 from package.routers.artifacts.interface import ArtifactRecord, ArtifactType
 from package.routers.lineage import catalog as catalogs
-from package.routers.lineage import database, graph
+from package.routers.lineage import database, graph, versions
 from package.routers.lineage import stored as stored_catalogs
 from package.routers.lineage.catalog import Catalog as Catalog  # re-exported: rating shares one
 from package.routers.lineage.errors import LineageUnavailable
@@ -94,10 +94,10 @@ def lineage(storage: Storage, *, model_id: str, include: frozenset[RefKind]) -> 
 
 
 def model_lineage(
-    storage: Storage, record: ArtifactRecord, *, include: frozenset[RefKind]
+    storage: Storage, record: ArtifactRecord, *, include: frozenset[RefKind], version: int | None = None
 ) -> ArtifactLineageGraph:
-    """`lineage` of a model already loaded (e.g. by `CurrentModel`)."""
-    catalog = open_catalog(storage)
+    """`lineage` of a model already loaded (e.g. by `CurrentModel`); `version`: as that version named it."""
+    catalog = versions.catalog_at(storage, record, version)
     problem = catalog.entry(record.id).problem
     if problem:
         raise LineageUnavailable(f"The lineage graph cannot be computed: {problem}")
@@ -111,12 +111,15 @@ def cost(
     artifact_id: str,
     dependency: bool,
     include: frozenset[RefKind] = frozenset({RefKind.MODEL}),
+    version: int | None = None,
 ) -> ArtifactCost:
     """The artifact's download size in MB (bytes / 1024²); with `dependency`, each registered dependency's:
-    its lineage closure of base models, plus the datasets and code `include` asks for."""
+    its lineage closure of base models, plus the datasets and code `include` asks for.
+
+    `version`: that version's own size and the dependencies it named (each at its current size)."""
     record = artifact_services.load(storage, artifact_type, artifact_id)
     kinds = include if dependency else None
-    return graph.cost_map(open_catalog(storage), record.id, kinds=kinds)
+    return graph.cost_map(versions.catalog_at(storage, record, version), record.id, kinds=kinds)
 
 
 def lineage_and_cost(
@@ -142,6 +145,7 @@ def _on_artifact_change(change: ArtifactChange) -> None:
     storage = get_storage()
     if change.event is ArtifactEvent.DELETED:
         database.forget(storage, change.artifact_id)
+        database.drop_versions(storage, change.artifact_id)
         return
     written = artifact_services.changed_details(change)
     if written is None:
@@ -150,13 +154,25 @@ def _on_artifact_change(change: ArtifactChange) -> None:
         catalogs.index_details(storage, written)
 
 
+def _on_artifact_hook(change: ArtifactChange) -> None:
+    """Index the change; after an update, let go of the kept entries of versions retention let go."""
+    _on_artifact_change(change)  # the save keeps the outgoing version's entry
+    if change.event is ArtifactEvent.UPDATED:  # here only, not in index_change: once per update
+        storage = get_storage()
+        written = artifact_services.changed_details(change)
+        record = written.record if written else artifact_services.find_record(storage, change.artifact_id)
+        if record is not None:
+            retained = artifact_services.retained_versions(storage, record)
+            database.drop_versions(storage, record.id, keep={v.generation for v in retained})
+
+
 def _on_reset(storage: Storage) -> None:
     stored_catalogs.mark_indexed(storage)
 
 
 def register_hooks() -> None:
     """Keep the lineage index in step with registrations, updates and deletions."""
-    on_artifact_change(_on_artifact_change)
+    on_artifact_change(_on_artifact_hook)
     on_reset(_on_reset)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
+from typing import Any
 
 from package.core.errors import NotFound
 from package.core.storage import Storage
@@ -37,6 +38,11 @@ class StoredCatalog(Catalog):
         self._records: dict[str, ArtifactRecord | None] = {}
         self._entries: dict[str, Entry] = {}
         self._child_memo: dict[str, list[tuple[str, Reference]]] = {}
+
+    def pin(self, record: ArtifactRecord, item: dict[str, Any]) -> None:
+        """Answer for this artifact with this record and index item (an earlier version's), not storage's."""
+        self._records[record.id] = record
+        self._entries[record.id] = _entry(record.id, item)
 
     def _lookup(self, artifact_id: str) -> ArtifactRecord | None:
         if artifact_id not in self._records:

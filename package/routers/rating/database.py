@@ -5,6 +5,8 @@ Item layout (partition key / sort key):
   RATINGFACTS / <kind>|<owner/name>   upstream facts fetched for ratings, with fetch time: GitHub "repo" and
                                       "reviews"; "hubcommits" (<owner/name>@<revision>) a Hub commit history
                                       that ingest did not capture
+  RATINGVERSION#<id> / <generation>   the rating an earlier version of a model had when a PUT replaced it
+                                      (its generation: the version's; kept while retention keeps the version)
   RATINGEPOCH / current               a random value that changes with every reset: facts fetched before a
                                       reset are not stored after it
   RATINGDEP / <key>|<model id>        the stored rating of the model depends on <key>: `id:<artifact id>`
@@ -20,6 +22,7 @@ import logging
 import secrets
 import threading
 import time
+from collections.abc import Collection
 from typing import Any
 
 from pydantic import ValidationError
@@ -28,6 +31,7 @@ from package.core.storage import Check, ConditionFailed, Put, Storage
 from package.routers.rating.interface import RatingReport
 
 RATING = "RATING"
+VERSIONED = "RATINGVERSION#"
 FACTS = "RATINGFACTS"
 DEPENDS = "RATINGDEP"
 _MAX_KEY = 300
@@ -66,10 +70,15 @@ def _dependency_rows(report: RatingReport | None) -> set[str]:
 
 def put_report(storage: Storage, report: RatingReport) -> None:
     """Store a model's rating and file it under what it depends on (rows first, so none is ever missing)."""
-    old_rows = _dependency_rows(get_report(storage, report.artifact_id))
+    previous = get_report(storage, report.artifact_id)
+    old_rows = _dependency_rows(previous)
     new_rows = _dependency_rows(report)
     for row in new_rows - old_rows:
         storage.records.put(DEPENDS, row, {"id": report.artifact_id})
+    if previous is not None and previous.generation != report.generation:  # an earlier version's: keep it
+        storage.records.put(
+            f"{VERSIONED}{report.artifact_id}", previous.generation, previous.model_dump(mode="json")
+        )
     storage.records.put(RATING, report.artifact_id, report.model_dump(mode="json"))
     for row in old_rows - new_rows:
         storage.records.delete(DEPENDS, row)
@@ -81,6 +90,45 @@ def delete_report(storage: Storage, artifact_id: str) -> None:
     storage.records.delete(RATING, artifact_id)
     for row in rows:
         storage.records.delete(DEPENDS, row)
+
+
+def archive_report(storage: Storage, artifact_id: str, current_generation: str) -> RatingReport | None:
+    """Keep the stored rating under its version when the model moved to another generation; the one kept."""
+    report = get_report(storage, artifact_id)
+    if report is None or report.generation == current_generation:
+        return None
+    storage.records.put(f"{VERSIONED}{artifact_id}", report.generation, report.model_dump(mode="json"))
+    return report
+
+
+def version_reports(storage: Storage, artifact_id: str) -> dict[str, RatingReport]:
+    """The ratings kept for a model's earlier versions, by generation (one partition read)."""
+    found: dict[str, RatingReport] = {}
+    for record in storage.records.query(f"{VERSIONED}{artifact_id}"):
+        try:
+            found[record.sk] = RatingReport.model_validate(record.item)
+        except ValidationError:  # written by an incompatible version of this code: as if absent
+            continue
+    return found
+
+
+def version_report(storage: Storage, artifact_id: str, generation: str) -> RatingReport | None:
+    """The rating kept for one earlier version of a model (None when absent)."""
+    item = storage.records.get(f"{VERSIONED}{artifact_id}", generation)
+    try:
+        return None if item is None else RatingReport.model_validate(item)
+    except ValidationError:
+        return None
+
+
+def drop_version_reports(storage: Storage, artifact_id: str, *, keep: Collection[str] = ()) -> int:
+    """Forget the kept ratings of a model's earlier versions except those of the `keep` generations."""
+    dropped = 0
+    for record in storage.records.query(f"{VERSIONED}{artifact_id}"):
+        if record.sk not in keep:
+            storage.records.delete(record.pk, record.sk)
+            dropped += 1
+    return dropped
 
 
 def dependents(storage: Storage, keys: set[str]) -> set[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from package.core.errors import BadRequest, RegistryError
+from package.core.errors import BadRequest, NotFound, RegistryError
 
 
 class NotAModel(BadRequest):
@@ -21,3 +21,10 @@ class RatingFailed(RegistryError):
     description: ClassVar[str] = (
         "At least one metric could not be computed; the message names it and says why."
     )
+
+
+class VersionNotRated(NotFound):
+    """An earlier version of a model has no stored rating (earlier versions are never rated afterwards)."""
+
+    description: ClassVar[str] = "The earlier version asked for (?version=N) has no stored rating."
+    code = "version_not_rated"

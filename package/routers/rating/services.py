@@ -19,11 +19,19 @@ from package.core.events import ArtifactChange, ArtifactEvent, add_change_gate, 
 from package.core.storage import Storage, get_storage
 from package.core.upstream.clients import Upstreams, get_upstreams
 from package.routers.artifacts import services as artifact_services
-from package.routers.artifacts.interface import ArtifactDetails, ArtifactRecord, ArtifactType, AuditAction
+from package.routers.artifacts.interface import (
+    ArtifactDetails,
+    ArtifactRecord,
+    ArtifactType,
+    ArtifactVersion,
+    AuditAction,
+    VersionScore,
+)
 from package.routers.lineage import services as lineage_services
 from package.routers.lineage.interface import ModelRefs
 from package.routers.rating import database, rater
 from package.routers.rating.config import get_rating_settings
+from package.routers.rating.errors import VersionNotRated
 from package.routers.rating.inputs.linking import refers_to
 from package.routers.rating.interface import ModelRating, RatingInputs, RatingReport
 from package.routers.rating.rater import current_report as current_report
@@ -39,21 +47,60 @@ logger = logging.getLogger("registry.rating")
 
 
 def rate_model(
-    storage: Storage, upstreams: Upstreams, settings: Settings, *, artifact_id: str, principal: Principal
+    storage: Storage,
+    upstreams: Upstreams,
+    settings: Settings,
+    *,
+    artifact_id: str,
+    principal: Principal,
+    version: int | None = None,
 ) -> ModelRating:
-    """The model's rating (400 non-model, 404 unknown, 500 naming a metric that failed); audited as RATE."""
+    """The model's rating (400 non-model, 404 unknown, 500 naming a metric that failed); audited as RATE.
+
+    `version`: an earlier version's stored rating (404 if that version is unknown, let go or never rated)."""
     record = rater.model_record(storage, artifact_id)
-    report = rater.record_report(storage, upstreams, settings, record)
+    report = _version_report(storage, record, version) or rater.record_report(
+        storage, upstreams, settings, record
+    )
     artifact_services.record_audit(storage, record=record, principal=principal, action=AuditAction.RATE)
     return report.rating
 
 
 def rating_report(
-    storage: Storage, upstreams: Upstreams, settings: Settings, *, artifact_id: str
+    storage: Storage,
+    upstreams: Upstreams,
+    settings: Settings,
+    *,
+    artifact_id: str,
+    version: int | None = None,
 ) -> RatingReport:
-    """The model's rating with every metric's reason and the inputs it read, and its safety verdict."""
-    report = rater.record_report(storage, upstreams, settings, rater.model_record(storage, artifact_id))
+    """The model's rating with every metric's reason and the inputs it read, and its safety verdict.
+
+    `version`: an earlier version's stored rating (with the safety verdict of the current files)."""
+    record = rater.model_record(storage, artifact_id)
+    report = _version_report(storage, record, version) or rater.record_report(
+        storage, upstreams, settings, record
+    )
     return report.model_copy(update={"safety": safety_services.summary(storage, artifact_id)})
+
+
+def _version_report(storage: Storage, record: ArtifactRecord, number: int | None) -> RatingReport | None:
+    """The stored rating of an earlier version (None: the current version is asked for, rate it as usual).
+
+    Earlier versions are not rated afterwards: their README and upstream facts as of then are not kept, and a
+    rating from today's upstream would not be that version's."""
+    if number is None:  # the spec's /rate: no extra read
+        return None
+    version = artifact_services.version_of(storage, record, number)
+    if version.current:
+        return None
+    report = database.version_report(storage, record.id, version.generation)
+    if report is None:
+        raise VersionNotRated(
+            f"Version {version.number} of model {record.id} has no stored rating: it was not rated while it "
+            "was the current version, and earlier versions are not rated afterwards."
+        )
+    return report
 
 
 # ----- keeping ratings current -------------------------------------------------------------------------
@@ -108,6 +155,7 @@ def _on_artifact_change(change: ArtifactChange) -> None:
     if event is ArtifactEvent.DELETED:
         pipeline.invalidate(artifact_id)
         database.delete_report(storage, artifact_id)
+        database.drop_version_reports(storage, artifact_id)
         readers = {
             r.artifact_id
             for r in stored_reports(storage, database.dependents(storage, {f"id:{artifact_id}"}))
@@ -122,12 +170,40 @@ def _on_artifact_change(change: ArtifactChange) -> None:
     lineage_services.index_change(change)  # the ratings this schedules resolve names through its index
     if event is ArtifactEvent.UPDATED:
         pipeline.invalidate(artifact_id)
+        _keep_version_rating(storage, details.record)
         database.delete_report(storage, artifact_id)
     if details.record.type is ArtifactType.MODEL:
         _schedule(storage, artifact_id, publish=details.hidden)
     if not details.hidden:
         for model in _dependents(storage, details.record):
             _invalidate(storage, model)
+
+
+def _keep_version_rating(storage: Storage, record: ArtifactRecord) -> None:
+    """Keep the outgoing version's rating under its version, and let go of those retention let go."""
+    if record.type is not ArtifactType.MODEL:
+        return
+    database.archive_report(storage, record.id, record.generation)
+    retained = artifact_services.retained_versions(storage, record)
+    database.drop_version_reports(storage, record.id, keep={v.generation for v in retained})
+
+
+def version_scores(
+    storage: Storage, record: ArtifactRecord, versions: Sequence[ArtifactVersion]
+) -> dict[int, VersionScore]:
+    """The stored net score of each of these versions of a model that has one, and its rating's path."""
+    if record.type is not ArtifactType.MODEL:
+        return {}
+    kept = database.version_reports(storage, record.id)
+    current = stored_report(storage, record)
+    scores: dict[int, VersionScore] = {}
+    for version in versions:
+        report = current if version.current else kept.get(version.generation)
+        if report is not None and report.generation == version.generation:
+            query = "" if version.current else f"?version={version.number}"
+            path = f"/artifact/model/{record.id}/rate{query}"
+            scores[version.number] = VersionScore(net_score=report.rating.net_score, rating_url=path)
+    return scores
 
 
 def _details_or_none(storage: Storage, artifact_id: str) -> ArtifactDetails | None:
@@ -242,6 +318,7 @@ def current_net_scores(storage: Storage, artifact_ids: Sequence[str]) -> dict[st
 def register_hooks() -> None:
     """Rate models after ingest, keep ratings current, gate ingest, and forget everything on reset."""
     artifact_services.add_score_source(current_net_scores)
+    artifact_services.add_version_score_source(version_scores)
     on_artifact_change(_on_artifact_change)
     add_change_gate(_ingest_gate)
     on_reset(_on_reset)

@@ -184,7 +184,7 @@ def artifact_page(
         cost=CostView(standalone_mb=own.standalone_cost, total_mb=own.total_cost) if own else None,
         audit=artifact_services.audit_trail(storage, artifact_type=artifact_type, artifact_id=artifact_id),
         safety=safety_view(safety),
-        versions=artifact_services.history(storage, details.record),
+        versions=artifact_services.scored_history(storage, details.record),
     )
 
 

@@ -104,3 +104,25 @@ def test_bad_retention_values_are_refused(monkeypatch, kept):
     monkeypatch.setenv("REGISTRY_VERSIONS_KEPT", kept)
     with pytest.raises(ValidationError):
         ArtifactsSettings()
+
+
+def test_retention_counts_the_newest_versions_whether_or_not_they_were_mirrored(client, monkeypatch):
+    monkeypatch.setenv("REGISTRY_VERSIONS_KEPT", "1")
+    clear_settings_caches()
+    meta = register(client)  # mirrored: version 1 has a bundle
+    monkeypatch.setenv("REGISTRY_MIRROR", "off")
+    clear_settings_caches()
+    put(client, meta, DISTILBERT)  # version 2: never mirrored, still the one earlier version kept
+    put(client, meta, BERT)
+    listed = versions(client, meta)
+    assert [v["bundle_kept"] for v in listed] == [False, False, False]
+    gone = client.get(f"/download/model/{meta['id']}", params={"version": 1})
+    assert gone.status_code == 404 and "REGISTRY_VERSIONS_KEPT" in gone.json()["message"]
+
+
+def test_a_dataset_lists_versions_without_scores(client):
+    url = "https://huggingface.co/datasets/bookcorpus/bookcorpus"
+    created = client.post("/artifact/dataset", json={"url": url})
+    assert created.status_code == 201, created.text
+    [only] = client.get(f"/artifact/dataset/{created.json()['metadata']['id']}/versions").json()
+    assert only["current"] is True and only["net_score"] is None

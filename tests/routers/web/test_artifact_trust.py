@@ -141,3 +141,20 @@ class TestVersions:
         table = client.get(f"/web/artifact/model/{model_id}").text.split('<table class="versions">', 1)[1]
         assert "?version=1" not in table and "not kept" in table
         assert client.get(f"/download/model/{model_id}", params={"version": 1}).status_code == 404
+
+    def test_each_version_shows_its_stored_net_score_with_a_link(
+        self, client: TestClient, register: Callable[..., str], monkeypatch
+    ):
+        monkeypatch.setenv("REGISTRY_MIRROR", "off")
+        monkeypatch.setenv("REGISTRY_RATE_ON_INGEST", "false")
+        clear_process_caches()
+        model_id = register(BERT)
+        first = client.get(f"/artifact/model/{model_id}/rate").json()["net_score"]
+        meta = client.get(f"/artifacts/model/{model_id}").json()["metadata"]
+        body = {"metadata": meta, "data": {"url": DISTILBERT}}
+        assert client.put(f"/artifacts/model/{model_id}", json=body).status_code == 200
+        table = client.get(f"/web/artifact/model/{model_id}").text.split('<table class="versions">', 1)[1]
+        rows = table.split("</table>", 1)[0].split("<tr")[2:]  # newest first, after the header row
+        assert "not stored" in rows[0]  # version 2 is not rated yet
+        link = f'href="/artifact/model/{model_id}/rate?version=1">{first:.2f}'
+        assert link in rows[1]
