@@ -82,6 +82,7 @@ class RatingContext:
         score_parent: Callable[[str], ParentScore | None],
         now: dt.datetime | None = None,
         card: Card | None = None,
+        refs: ModelRefs | None = None,
     ) -> None:
         self.storage = storage
         self.upstreams = upstreams
@@ -92,7 +93,7 @@ class RatingContext:
         self.readme = details.readme
         self.now = now or dt.datetime.now(dt.UTC)
         self.card: Card = card if card is not None else parse_card(details.readme)
-        self.refs: ModelRefs = model_refs(details.record, details.snapshot, self.card)
+        self.refs: ModelRefs = refs or model_refs(details.record, details.snapshot, self.card)
         self.links: Links = resolve(self.refs, records, details.record.id)
         self.parent_ids = [p for p in dict.fromkeys(parent_ids) if p != details.record.id]
         self._score_parent = score_parent
