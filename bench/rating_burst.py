@@ -13,7 +13,8 @@ Also, from the uncached ratings: the sum of each rating's metric latencies again
 (net_score_latency), which shows the metrics overlapping.
   single     REGISTRY_RATE_ON_INGEST=false, nothing rated yet: the 13 uncached GET /rate one at a time; each
              call's wall time (the whole HTTP request) against the slowest metric in its answer (target
-             <= 1.5x), and the rating's own wall time (net_score_latency) against it
+             <= 1.5x), and the rating's own wall time (net_score_latency) against it; for all calls, those
+             that waited on an upstream (GitHub facts not fetched yet) and those whose inputs were all local
 
     python -m bench.rating_burst [--github-latency 0.05] [--rounds 3] [--smoke]
 """
@@ -143,25 +144,31 @@ def _burst(client: TestClient, hub: FakeHub, ids: list[str]) -> dict[str, Any]:
     }
 
 
-def _singles(client: TestClient, ids: list[str]) -> list[dict[str, float]]:
-    """Each uncached /rate alone: its wall time, the slowest metric's latency and the rating's wall time."""
+def _singles(client: TestClient, hub: FakeHub, ids: list[str]) -> list[dict[str, float]]:
+    """Each uncached /rate alone: its wall time, the slowest metric's latency, the rating's wall time and the
+    upstream calls it made (0: every input was local or already fetched)."""
     found = []
     for artifact_id in ids:
+        hub.clear_requests()
         started = time.perf_counter()
         response = client.get(f"/artifact/model/{artifact_id}/rate")
         wall = time.perf_counter() - started
         assert response.status_code == 200, response.text
         body = response.json()
         slowest = max(float(body[f"{m}_latency"]) for m in METRICS)
-        found.append({"wall": wall, "slowest": slowest, "rating": float(body["net_score_latency"])})
+        rating = float(body["net_score_latency"])
+        found.append({"wall": wall, "slowest": slowest, "rating": rating, "upstream": len(hub.requests)})
     return found
 
 
-def _single_figures(calls: list[dict[str, float]]) -> dict[str, float]:
-    """Median and worst of the wall / slowest-metric ratios of lone uncached calls (times in ms)."""
+def _ratio_figures(calls: list[dict[str, float]]) -> dict[str, float]:
+    """Median and worst wall / slowest-metric ratios of these calls (times in ms)."""
     ratios = sorted(c["wall"] / c["slowest"] for c in calls if c["slowest"] > 0)
     inner = sorted(c["rating"] / c["slowest"] for c in calls if c["slowest"] > 0)
+    if not ratios:
+        return {"calls": 0}
     return {
+        "calls": len(ratios),
         "wall_p50_ms": statistics.median(c["wall"] for c in calls) * 1000,
         "slowest_metric_p50_ms": statistics.median(c["slowest"] for c in calls) * 1000,
         "wall_over_slowest_p50": statistics.median(ratios),
@@ -169,6 +176,28 @@ def _single_figures(calls: list[dict[str, float]]) -> dict[str, float]:
         "rating_wall_over_slowest_p50": statistics.median(inner),
         "rating_wall_over_slowest_max": inner[-1],
     }
+
+
+def _single_figures(calls: list[dict[str, float]]) -> dict[str, dict[str, float]]:
+    """The ratios of every lone call, of those that waited on an upstream, and of those that did not."""
+    return {
+        "all": _ratio_figures(calls),
+        "upstream": _ratio_figures([c for c in calls if c["upstream"]]),
+        "local": _ratio_figures([c for c in calls if not c["upstream"]]),
+    }
+
+
+def _print_singles(single: dict[str, dict[str, float]]) -> None:
+    print("uncached /rate alone: the call's wall time and the rating's own against the slowest metric")
+    print(f"{'calls':<9} {'n':>3} {'wall p50':>9} {'slowest':>8} {'ratio p50':>10} {'max':>8} {'own p50':>8}")
+    for label, row in single.items():
+        if row["calls"]:
+            print(
+                f"{label:<9} {row['calls']:>3.0f} {row['wall_p50_ms']:>9.1f} "
+                f"{row['slowest_metric_p50_ms']:>8.1f} "
+                f"{row['wall_over_slowest_p50']:>10.2f} {row['wall_over_slowest_max']:>8.2f} "
+                f"{row['rating_wall_over_slowest_p50']:>8.2f}"
+            )
 
 
 def _overlap(ratings: list[dict[str, Any]]) -> tuple[float, float]:
@@ -222,7 +251,7 @@ def main(argv: list[str] | None = None) -> None:
             phases["ingest"].append(_burst(client, hub, ids))
             client.__exit__(None, None, None)
             client = _registry(hub, rate_on_ingest=False)
-            singles += _singles(client, _register_all(client, models))
+            singles += _singles(client, hub, _register_all(client, models))
             client.__exit__(None, None, None)
         rating_services.reset_pipeline()
     print(f"{len(models)} concurrent GET /rate, GitHub latency {args.github_latency * 1000:.0f} ms, "
@@ -239,13 +268,7 @@ def main(argv: list[str] | None = None) -> None:
         f"times {wall_sum:.2f} s ({metric_sum / wall_sum:.1f}x overlap)"
     )
     single = _single_figures(singles)
-    print(
-        f"uncached /rate alone ({len(singles)} calls): wall p50 {single['wall_p50_ms']:.1f} ms, "
-        f"slowest metric p50 {single['slowest_metric_p50_ms']:.1f} ms; wall / slowest metric p50 "
-        f"{single['wall_over_slowest_p50']:.2f}x, max {single['wall_over_slowest_max']:.2f}x; the rating's "
-        f"own wall / slowest p50 {single['rating_wall_over_slowest_p50']:.2f}x, "
-        f"max {single['rating_wall_over_slowest_max']:.2f}x"
-    )
+    _print_singles(single)
     figures: dict[str, Any] = {label: _medians(runs) for label, runs in phases.items()}
     figures["single"] = single
     figures |= {"cached_speedup": speedup, "metric_overlap": metric_sum / wall_sum, "models": len(models)}
