@@ -11,6 +11,10 @@ registered in a registry on a temporary embedded storage, driven in-process over
 For each: the burst's wall time, per-call p50 / p95 / max, ratings computed during the burst and GitHub calls.
 Also, from the uncached ratings: the sum of each rating's metric latencies against its wall time
 (net_score_latency), which shows the metrics overlapping.
+  single     REGISTRY_RATE_ON_INGEST=false, nothing rated yet: the 13 uncached GET /rate one at a time; each
+             call's wall time (the whole HTTP request) against the slowest metric in its answer (target
+             <= 1.5x), and the rating's own wall time (net_score_latency) against it; for all calls, those
+             that waited on an upstream (GitHub facts not fetched yet) and those whose inputs were all local
 
     python -m bench.rating_burst [--github-latency 0.05] [--rounds 3] [--smoke]
 """
@@ -140,6 +144,62 @@ def _burst(client: TestClient, hub: FakeHub, ids: list[str]) -> dict[str, Any]:
     }
 
 
+def _singles(client: TestClient, hub: FakeHub, ids: list[str]) -> list[dict[str, float]]:
+    """Each uncached /rate alone: its wall time, the slowest metric's latency, the rating's wall time and the
+    upstream calls it made (0: every input was local or already fetched)."""
+    found = []
+    for artifact_id in ids:
+        hub.clear_requests()
+        started = time.perf_counter()
+        response = client.get(f"/artifact/model/{artifact_id}/rate")
+        wall = time.perf_counter() - started
+        assert response.status_code == 200, response.text
+        body = response.json()
+        slowest = max(float(body[f"{m}_latency"]) for m in METRICS)
+        rating = float(body["net_score_latency"])
+        found.append({"wall": wall, "slowest": slowest, "rating": rating, "upstream": len(hub.requests)})
+    return found
+
+
+def _ratio_figures(calls: list[dict[str, float]]) -> dict[str, float]:
+    """Median and worst wall / slowest-metric ratios of these calls (times in ms)."""
+    ratios = sorted(c["wall"] / c["slowest"] for c in calls if c["slowest"] > 0)
+    inner = sorted(c["rating"] / c["slowest"] for c in calls if c["slowest"] > 0)
+    if not ratios:
+        return {"calls": 0}
+    return {
+        "calls": len(ratios),
+        "wall_p50_ms": statistics.median(c["wall"] for c in calls) * 1000,
+        "slowest_metric_p50_ms": statistics.median(c["slowest"] for c in calls) * 1000,
+        "wall_over_slowest_p50": statistics.median(ratios),
+        "wall_over_slowest_max": ratios[-1],
+        "rating_wall_over_slowest_p50": statistics.median(inner),
+        "rating_wall_over_slowest_max": inner[-1],
+    }
+
+
+def _single_figures(calls: list[dict[str, float]]) -> dict[str, dict[str, float]]:
+    """The ratios of every lone call, of those that waited on an upstream, and of those that did not."""
+    return {
+        "all": _ratio_figures(calls),
+        "upstream": _ratio_figures([c for c in calls if c["upstream"]]),
+        "local": _ratio_figures([c for c in calls if not c["upstream"]]),
+    }
+
+
+def _print_singles(single: dict[str, dict[str, float]]) -> None:
+    print("uncached /rate alone: the call's wall time and the rating's own against the slowest metric")
+    print(f"{'calls':<9} {'n':>3} {'wall p50':>9} {'slowest':>8} {'ratio p50':>10} {'max':>8} {'own p50':>8}")
+    for label, row in single.items():
+        if row["calls"]:
+            print(
+                f"{label:<9} {row['calls']:>3.0f} {row['wall_p50_ms']:>9.1f} "
+                f"{row['slowest_metric_p50_ms']:>8.1f} "
+                f"{row['wall_over_slowest_p50']:>10.2f} {row['wall_over_slowest_max']:>8.2f} "
+                f"{row['rating_wall_over_slowest_p50']:>8.2f}"
+            )
+
+
 def _overlap(ratings: list[dict[str, Any]]) -> tuple[float, float]:
     """Total of the metric latencies and of the ratings' wall times."""
     metric_sum = sum(r[f"{m}_latency"] for r in ratings for m in METRICS)
@@ -162,19 +222,20 @@ def _row(label: str, runs: list[dict[str, Any]]) -> str:
     )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Run the phases, print the figures and write them to bench/results/rating_burst.json."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--github-latency", type=float, default=0.05, help="seconds GitHub takes per call")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--smoke", action="store_true", help="one round, 3 models")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     rounds = 1 if args.smoke else args.rounds
     models = MODELS[:3] if args.smoke else MODELS
     logging.disable(logging.INFO)
     from package.routers.rating import services as rating_services
 
     phases: dict[str, list[dict[str, Any]]] = {"uncached": [], "cached": [], "ingest": []}
+    singles: list[dict[str, float]] = []
     with FakeHub() as hub:
         _copies(hub)
         hub.set_latency("github", args.github_latency)
@@ -188,6 +249,9 @@ def main() -> None:
             ids = _register_all(client, models)
             assert rating_services.get_pipeline().wait_idle(timeout=300)
             phases["ingest"].append(_burst(client, hub, ids))
+            client.__exit__(None, None, None)
+            client = _registry(hub, rate_on_ingest=False)
+            singles += _singles(client, hub, _register_all(client, models))
             client.__exit__(None, None, None)
         rating_services.reset_pipeline()
     print(f"{len(models)} concurrent GET /rate, GitHub latency {args.github_latency * 1000:.0f} ms, "
@@ -203,7 +267,10 @@ def main() -> None:
         f"metric concurrency (uncached): sum of metric latencies {metric_sum:.2f} s vs sum of rating wall "
         f"times {wall_sum:.2f} s ({metric_sum / wall_sum:.1f}x overlap)"
     )
+    single = _single_figures(singles)
+    _print_singles(single)
     figures: dict[str, Any] = {label: _medians(runs) for label, runs in phases.items()}
+    figures["single"] = single
     figures |= {"cached_speedup": speedup, "metric_overlap": metric_sum / wall_sum, "models": len(models)}
     options = {"github_latency_s": args.github_latency, "rounds": rounds}
     results.write("rating_burst", figures, options=options)

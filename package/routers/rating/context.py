@@ -16,14 +16,13 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from package.core.config import Settings
-from package.core.errors import NotFound, RegistryError
+from package.core.errors import RegistryError
 from package.core.storage import Storage
 from package.core.upstream.clients import Upstreams
 from package.core.upstream.sources import SourceKind
-from package.routers.artifacts import services as artifact_services
 from package.routers.artifacts.interface import ArtifactDetails, ArtifactRecord, SnapshotFile
 from package.routers.lineage.interface import ModelRefs
-from package.routers.rating.inputs import github_facts, hub_history
+from package.routers.rating.inputs import github_facts, hub_history, registered
 from package.routers.rating.inputs.card import Card, parse_card
 from package.routers.rating.inputs.github_facts import RepoFacts, ReviewFacts
 from package.routers.rating.inputs.hub_history import HubHistory
@@ -82,6 +81,7 @@ class RatingContext:
         score_parent: Callable[[str], ParentScore | None],
         now: dt.datetime | None = None,
         card: Card | None = None,
+        refs: ModelRefs | None = None,
     ) -> None:
         self.storage = storage
         self.upstreams = upstreams
@@ -92,7 +92,7 @@ class RatingContext:
         self.readme = details.readme
         self.now = now or dt.datetime.now(dt.UTC)
         self.card: Card = card if card is not None else parse_card(details.readme)
-        self.refs: ModelRefs = model_refs(details.record, details.snapshot, self.card)
+        self.refs: ModelRefs = refs or model_refs(details.record, details.snapshot, self.card)
         self.links: Links = resolve(self.refs, records, details.record.id)
         self.parent_ids = [p for p in dict.fromkeys(parent_ids) if p != details.record.id]
         self._score_parent = score_parent
@@ -125,13 +125,8 @@ class RatingContext:
         """Captured metadata of every registered dataset the model names."""
 
         def read() -> list[ArtifactDetails]:
-            found = []
-            for record in self.links.datasets:
-                try:
-                    found.append(artifact_services.details(self.storage, record.id))
-                except NotFound:  # deleted meanwhile
-                    continue
-            return found
+            found = (registered.details(self.storage, record) for record in self.links.datasets)
+            return [details for details in found if details is not None]  # None: deleted meanwhile
 
         return self._once("datasets", read)
 
@@ -139,13 +134,11 @@ class RatingContext:
         """Facts of the model's code repository (None when it has none, or GitHub does not know it)."""
 
         def read() -> RepoFacts | None:
-            if self.links.code_artifact is not None:
-                try:
-                    details = artifact_services.details(self.storage, self.links.code_artifact.id)
-                except NotFound:
-                    details = None
-                if details is not None:
-                    return github_facts.facts_from_registry(details)
+            code = self.links.code_artifact
+            if code is not None:
+                facts = registered.derived(self.storage, code, RepoFacts, github_facts.facts_from_registry)
+                if facts is not None:
+                    return facts
             repo = self.links.code_repository
             if repo is None:
                 return None

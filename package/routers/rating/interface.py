@@ -77,6 +77,11 @@ class RatingInputs(RatingModel):
     dataset_ids: list[str] = Field(default_factory=list)
     code_ids: list[str] = Field(default_factory=list)
     parent_ids: list[str] = Field(default_factory=list)
+    parent_scores: dict[str, float] = Field(
+        default_factory=dict,
+        description="Each parent's net score as tree_score read it (a parent's new score re-rates only the "
+        "children that read another).",
+    )
     code_repository: str | None = Field(default=None, description="GitHub owner/name read for the code.")
     dataset_refs: list[str] = Field(default_factory=list, description="Datasets the model names.")
     code_refs: list[str] = Field(default_factory=list, description="GitHub repositories the model links.")

@@ -8,6 +8,7 @@ changes, through `on_stale_rating`, which the services set to their invalidation
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 
 from package.core.background import ProcessWide
@@ -93,22 +94,15 @@ def record_report(
             )
         return stored
     details = artifact_services.details(storage, record.id, include_hidden=True)
-    return current_report(storage, upstreams, settings, details)
+    return _computed_report(storage, upstreams, settings, details)  # the stored one was just read
 
 
 def _refresh(storage: Storage, upstreams: Upstreams, settings: Settings, artifact_id: str) -> None:
     """Rate a model again from fresh upstream facts; the stored rating is served until replaced."""
     try:
-        details = model_details(storage, artifact_id, include_hidden=True)
-        card = parse_card(details.readme)
-
-        def compute(epoch: int) -> RatingReport:
-            report = _rate(storage, upstreams, settings, details, path=frozenset(), parallel=True, card=card)
-            _store(storage, report, epoch)
-            return report
-
-        refs = model_refs(details.record, details.snapshot, card)
-        get_pipeline().compute(artifact_id, compute, watch=refs)
+        _computed_report(
+            storage, upstreams, settings, model_details(storage, artifact_id, include_hidden=True)
+        )
     except (NotFound, BadRequest):
         return
     finally:
@@ -122,11 +116,20 @@ def current_report(
     stored = database.get_report(storage, details.record.id)
     if stored is not None and stored.generation == details.record.generation:
         return stored
+    return _computed_report(storage, upstreams, settings, details)
+
+
+def _computed_report(
+    storage: Storage, upstreams: Upstreams, settings: Settings, details: ArtifactDetails
+) -> RatingReport:
+    """A rating computed now (or joined while another request computes it), stored when current."""
     card = parse_card(details.readme)
     refs = model_refs(details.record, details.snapshot, card)
 
     def compute(epoch: int) -> RatingReport:
-        report = _rate(storage, upstreams, settings, details, path=frozenset(), parallel=True, card=card)
+        report = _rate(
+            storage, upstreams, settings, details, path=frozenset(), parallel=True, card=card, refs=refs
+        )
         _store(storage, report, epoch)
         return report
 
@@ -142,12 +145,13 @@ def _rate(
     path: frozenset[str],
     parallel: bool,
     card: Card | None = None,
+    refs: ModelRefs | None = None,
 ) -> RatingReport:
     """Compute a rating now. `path`: the models whose parents are being rated (cycle guard).
 
     One lineage catalog serves the request; only the artifacts the model may name are read."""
     card = card or parse_card(details.readme)
-    refs = model_refs(details.record, details.snapshot, card)
+    refs = refs or model_refs(details.record, details.snapshot, card)
     catalog = lineage_services.open_catalog(storage)
     trail = path | {details.record.id}
     context = RatingContext(
@@ -159,6 +163,7 @@ def _rate(
         parent_ids=_parent_ids(storage, details, refs, catalog),
         score_parent=lambda parent: _parent_score(storage, upstreams, settings, parent, trail),
         card=card,
+        refs=refs,
     )
     return scoring.rate(context, parallel=parallel)
 
@@ -221,12 +226,15 @@ def _parent_score(
 
 
 def _store(storage: Storage, report: RatingReport, epoch: int) -> None:
-    """Keep a rating unless its model changed meanwhile; a changed net score invalidates the children.
+    """Keep a rating unless its model changed meanwhile; the children that read another net score of this
+    model are re-rated.
 
-    A degraded rating (an upstream input could not be read) is answered but not kept."""
+    A degraded rating (an upstream input could not be read) is answered but not kept. Each child's rating
+    records the parent scores its tree_score read, so a rating computed again with the same net score (the
+    usual case: an uncached /rate, a refresh) re-rates nobody, while a changed one reaches every child that
+    read the old score, however that score was computed."""
     if report.degraded:
         return
-    previous = database.get_report(storage, report.artifact_id)
 
     def write() -> None:
         current = artifact_services.find_record(storage, report.artifact_id, include_hidden=True)
@@ -235,19 +243,20 @@ def _store(storage: Storage, report: RatingReport, epoch: int) -> None:
 
     if not get_pipeline().store_if_current(report.artifact_id, epoch, write):
         return
-    if previous is None or abs(previous.rating.net_score - report.rating.net_score) > 1e-9:
-        children = [
-            child
-            for child in stored_reports(storage, database.dependents(storage, {f"id:{report.artifact_id}"}))
-            if report.artifact_id in child.inputs.parent_ids
-        ]
-        if not children:
-            return
-        # In a lineage cycle a child is also an ancestor: re-rating it would re-rate this model, and so on.
-        ancestors = set(_ancestor_ids(storage, report.artifact_id))
-        for child in children:
-            if child.artifact_id not in ancestors:
-                on_stale_rating(storage, child.artifact_id)
+    net = report.rating.net_score
+    children = [
+        child
+        for child in stored_reports(storage, database.dependents(storage, {f"id:{report.artifact_id}"}))
+        if report.artifact_id in child.inputs.parent_ids
+        and not abs(child.inputs.parent_scores.get(report.artifact_id, math.nan) - net) <= 1e-9  # nan: unread
+    ]
+    if not children:
+        return
+    # In a lineage cycle a child is also an ancestor: re-rating it would re-rate this model, and so on.
+    ancestors = set(_ancestor_ids(storage, report.artifact_id))
+    for child in children:
+        if child.artifact_id not in ancestors:
+            on_stale_rating(storage, child.artifact_id)
 
 
 def stored_reports(storage: Storage, model_ids: set[str]) -> list[RatingReport]:

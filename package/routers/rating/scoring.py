@@ -151,11 +151,20 @@ def rate(ctx: RatingContext, *, parallel: bool = True) -> RatingReport:
     )
 
 
+def _parent_scores(ctx: RatingContext) -> dict[str, float]:
+    """The parents' net scores tree_score read (already read: the context keeps them)."""
+    try:
+        return {parent.artifact_id: parent.net_score for parent in ctx.parent_scores()}
+    except MetricUnavailable:  # a degraded rating, which is not stored
+        return {}
+
+
 def _inputs(ctx: RatingContext) -> RatingInputs:
     return RatingInputs(
         dataset_ids=[r.id for r in ctx.links.datasets],
         code_ids=[r.id for r in ctx.links.code],
         parent_ids=list(ctx.parent_ids),
+        parent_scores=_parent_scores(ctx),
         code_repository=ctx.links.code_repository,
         dataset_refs=list(ctx.refs.dataset_refs),
         code_refs=list(ctx.refs.code_refs),

@@ -1,0 +1,61 @@
+"""Storing a rating: a model's children are re-rated only when they read another net score of it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+
+from package.core.storage import get_storage
+from package.routers.rating import database
+from package.routers.rating import services as rating_services
+from tests.routers.rating.conftest import HF, rate, wait_ratings
+
+PARENT = HF + "microsoft/resnet-50"
+CHILD = HF + "crangana/trained-gender"  # its card names the parent as its base model
+
+
+def _family(client: TestClient, register: Callable[..., str]) -> tuple[str, str]:
+    """A rated parent and a rated child (ids)."""
+    parent_id, child_id = register(PARENT), register(CHILD)
+    wait_ratings()
+    rate(client, parent_id)
+    rate(client, child_id)
+    wait_ratings()
+    return parent_id, child_id
+
+
+def test_the_child_records_the_parent_score_it_read(client, register):
+    parent_id, child_id = _family(client, register)
+    child = database.get_report(get_storage(), child_id)
+    parent = database.get_report(get_storage(), parent_id)
+    assert child is not None and parent is not None
+    assert child.inputs.parent_scores == {parent_id: parent.rating.net_score}
+    assert child.rating.tree_score == parent.rating.net_score
+
+
+def test_rating_a_parent_again_to_the_same_score_re_rates_no_child(client, register):
+    parent_id, child_id = _family(client, register)
+    storage = get_storage()
+    child_before = database.get_report(storage, child_id)
+    database.delete_report(storage, parent_id)  # the next /rate computes it again (same inputs, same score)
+    computed = rating_services.pipeline_stats().completed
+    rate(client, parent_id)
+    wait_ratings()
+    assert rating_services.pipeline_stats().completed == computed + 1  # the parent alone
+    assert database.get_report(storage, child_id) == child_before
+
+
+def test_a_child_that_read_another_score_is_re_rated(client, register):
+    parent_id, child_id = _family(client, register)
+    storage = get_storage()
+    child = database.get_report(storage, child_id)
+    assert child is not None
+    for recorded in ({parent_id: 0.0123}, {}):  # another score; none (a rating stored before they were kept)
+        inputs = child.inputs.model_copy(update={"parent_scores": recorded})
+        database.put_report(storage, child.model_copy(update={"inputs": inputs}))
+        database.delete_report(storage, parent_id)
+        net = rate(client, parent_id)["net_score"]
+        wait_ratings()
+        fresh = database.get_report(storage, child_id)
+        assert fresh is not None and fresh.inputs.parent_scores == {parent_id: net}
