@@ -37,22 +37,13 @@ from typing import Any
 
 import httpx
 
-from bench import results
+from bench import registry, results
 from bench.loadgen import LoadResult, run_clients, run_wrk, start_nginx, tree_rss_mib
 from tests.fakehub import FakeHub
 
 ROOT = Path(__file__).resolve().parents[1]
 BIG = "acme/tiny-weights-20mb"
 CONFIGS = ("nginx", "make-run", "uvicorn", "workers", "workers-sync", "split")
-ADMIN = {
-    "user": {"name": "ece30861defaultadminuser", "is_admin": True},
-    "secret": {"password": "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE artifacts;"},
-}
-CHEAP_HASHING = {
-    "REGISTRY_PASSWORD_HASH_TIME_COST": "1",
-    "REGISTRY_PASSWORD_HASH_MEMORY_KIB": "8",
-    "REGISTRY_PASSWORD_HASH_PARALLELISM": "1",
-}
 
 
 def free_port() -> int:
@@ -69,7 +60,7 @@ def registry_env(hub: FakeHub, data: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
     return (
         env
-        | CHEAP_HASHING
+        | registry.CHEAP_HASHING
         | {
             "REGISTRY_DATA_DIR": str(data),
             "HF_ENDPOINT": hub.hf_url,
@@ -153,9 +144,8 @@ def server(command: list[str], env: dict[str, str], url: str) -> Iterator[subpro
 
 def login(url: str) -> dict[str, str]:
     """The default admin's token header."""
-    response = httpx.put(f"{url}/authenticate", json=ADMIN, timeout=60)
-    response.raise_for_status()
-    return {"X-Authorization": response.json()}
+    with httpx.Client(base_url=url, timeout=60) as http:
+        return registry.admin_headers(http)
 
 
 def add_fillers(hub: FakeHub, count: int) -> list[str]:
