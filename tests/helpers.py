@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -94,6 +98,7 @@ def embedded_storage(folder: Path) -> Storage:
     )
 
 
+ROOT = Path(__file__).resolve().parents[1]
 SettingsT = TypeVar("SettingsT")
 
 
@@ -102,3 +107,29 @@ def override_settings(client: TestClient, getter: Callable[[], SettingsT], value
     app = client.app
     assert isinstance(app, FastAPI)
     app.dependency_overrides[getter] = lambda: value
+
+
+def bench_env(results: Path) -> dict[str, str]:
+    """A benchmark process's environment: this one's without REGISTRY_* settings, writing into `results`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
+    return env | {"BENCH_RESULTS": str(results)}
+
+
+def run_smoke(
+    name: str, results: Path, *, printed: tuple[str, ...] = (), timeout: float = 600
+) -> dict[str, Any]:
+    """Run `python -m bench.<name> --smoke` into `results`; the JSON it wrote (benchmark, options, figures).
+
+    A process of its own, as people run it: no hook, setting or cache of other tests reaches the benchmark,
+    and none of its environment reaches later tests. `printed`: text its output must hold.
+    """
+    argv = [sys.executable, "-m", f"bench.{name}", "--smoke"]
+    done = subprocess.run(
+        argv, cwd=ROOT, env=bench_env(results), capture_output=True, text=True, timeout=timeout, check=False
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    for text in printed:
+        assert text in done.stdout, done.stdout[-2000:]
+    payload: dict[str, Any] = json.loads((results / f"{name}.json").read_text())
+    assert payload["benchmark"] == name
+    return payload

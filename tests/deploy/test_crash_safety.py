@@ -20,8 +20,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import CHEAP_PASSWORD_HASHING, DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD
+from tests.conftest import CHEAP_PASSWORD_HASHING
 from tests.fakehub import FakeHub
+from tests.live_registry import admin_client
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = {f"part{i}.bin": (300_000, 40 + i) for i in range(6)}
@@ -80,12 +81,7 @@ class Server:
         self.process.wait(10)
 
     def client(self) -> httpx.Client:
-        body = {
-            "user": {"name": DEFAULT_ADMIN, "is_admin": True},
-            "secret": {"password": DEFAULT_ADMIN_PASSWORD},
-        }
-        token = httpx.put(f"{self.url}/authenticate", json=body, timeout=10).json()
-        return httpx.Client(base_url=self.url, headers={"X-Authorization": token}, timeout=30)
+        return admin_client(self.url, timeout=30)
 
 
 @pytest.fixture
