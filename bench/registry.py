@@ -33,7 +33,6 @@ CHEAP_HASHING = {
     "REGISTRY_PASSWORD_HASH_MEMORY_KIB": "8",
     "REGISTRY_PASSWORD_HASH_PARALLELISM": "1",
 }
-START_TIMEOUT_SECONDS = 60.0
 
 
 class Hub(Protocol):
@@ -88,17 +87,26 @@ def start_server(
         env=server_env(hub, data_dir, settings),
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    try:
+        wait_up(url, proc)
+    except (RuntimeError, TimeoutError):
+        proc.terminate()
+        raise
+    return proc, url
+
+
+def wait_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
+    """Poll until the server at `url` answers (any status); raise if `proc` exits or `timeout` runs out."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"the registry server exited with {proc.returncode}")
+            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}")
         try:
-            httpx.get(f"{url}/health", timeout=1)
-            return proc, url
+            httpx.get(f"{url}/health/ready", timeout=2)
+            return
         except httpx.HTTPError:
             time.sleep(0.05)
-    proc.terminate()
-    raise TimeoutError(f"the registry server at {url} did not answer in {START_TIMEOUT_SECONDS:.0f} s")
+    raise TimeoutError(f"{url} did not answer in {timeout:.0f} s")
 
 
 def rss_mib(pid: int) -> float:
