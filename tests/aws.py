@@ -27,3 +27,22 @@ def moto_server() -> Iterator[str]:
 def unique_name(seed: str) -> str:
     """A table/bucket name valid for AWS, unique per test."""
     return "reg-" + "".join(c if c.isalnum() else "-" for c in seed.lower())[-40:].strip("-")
+
+
+def aws_storage_env(endpoint: str, seed: str) -> dict[str, str]:
+    """The environment of a registry on the AWS driver against moto at `endpoint` (moto's credentials
+    included), with a table and a bucket of its own named after `seed`, created at start-up."""
+    name = unique_name(seed)
+    return AWS_ENV | {
+        "REGISTRY_STORAGE": "aws",
+        "REGISTRY_AWS_ENDPOINT_URL": endpoint,
+        "REGISTRY_AWS_CREATE_RESOURCES": "true",
+        "REGISTRY_DYNAMODB_TABLE": name,
+        "REGISTRY_S3_BUCKET": name,
+    }
+
+
+def use_aws_storage(monkeypatch: pytest.MonkeyPatch, endpoint: str, seed: str) -> None:
+    """Point the registry this test builds next at moto's AWS (see `aws_storage_env`), for this test only."""
+    for name, value in aws_storage_env(endpoint, seed).items():
+        monkeypatch.setenv(name, value)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -15,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from package.core.config import Settings
+from package.core.logging import JsonFormatter, configure_logging
 from package.core.storage import Storage
 from package.core.storage.files import FileBlobStore
 from package.core.storage.sqlite import SqliteRecordStore
@@ -133,3 +136,39 @@ def run_smoke(
     payload: dict[str, Any] = json.loads((results / f"{name}.json").read_text())
     assert payload["benchmark"] == name
     return payload
+
+
+class LogLines(logging.Handler):
+    """Collects the JSON lines the registry's loggers write: as written (`text`) and parsed (`lines`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(JsonFormatter())
+        self.text: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep the line the registry's formatter makes of `record`."""
+        self.text.append(self.format(record))
+
+    @property
+    def lines(self) -> list[dict[str, Any]]:
+        """Every line so far, parsed."""
+        return [json.loads(line) for line in self.text]
+
+    def requests(self) -> list[dict[str, Any]]:
+        """The per-request lines so far."""
+        return [line for line in self.lines if line["logger"] == "registry.request"]
+
+
+@contextmanager
+def captured_log_lines(level: str) -> Iterator[LogLines]:
+    """The registry's log lines from `level` up while the block runs; logging is back at INFO after it."""
+    configure_logging(level)
+    handler = LogLines()
+    root = logging.getLogger("registry")
+    root.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        configure_logging("INFO")
