@@ -7,7 +7,6 @@ import contextlib
 import io
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -21,6 +20,7 @@ import httpx
 import pytest
 
 from tests.conftest import CHEAP_PASSWORD_HASHING
+from tests.deploy.split import free_port
 from tests.fakehub import FakeHub
 from tests.live_registry import admin_client
 
@@ -28,18 +28,11 @@ ROOT = Path(__file__).resolve().parents[2]
 FILES = {f"part{i}.bin": (300_000, 40 + i) for i in range(6)}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 class Server:
     """One registry process on a data folder, killed with SIGKILL and started again on the same folder."""
 
     def __init__(self, data_dir: Path, hub: FakeHub) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
             k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")
