@@ -119,6 +119,16 @@ def _wait_mirrored(client: httpx.Client, artifact_id: str, timeout: float = 60) 
     raise AssertionError("the mirror did not finish")
 
 
+def _mirrored_model(server: Server, hub: FakeHub, repo_id: str) -> tuple[httpx.Client, str]:
+    """An admin client and the id of the model `repo_id` (six files), registered and copied to the store."""
+    hub.add_model(repo_id, files=FILES)
+    client = server.client()
+    created = client.post("/artifact/model", json={"url": f"https://huggingface.co/{repo_id}"})
+    artifact_id: str = created.json()["metadata"]["id"]
+    _wait_mirrored(client, artifact_id)
+    return client, artifact_id
+
+
 def _bundle_names(client: httpx.Client, artifact_id: str) -> set[str]:
     response = client.get(f"/download/model/{artifact_id}")
     assert response.status_code == 200
@@ -157,11 +167,7 @@ def test_killed_during_a_mirror_copy_resumes_it_after_restart(server, hub, tmp_p
 
 @pytest.mark.parametrize("after", [0.0, 0.02, 0.2])
 def test_killed_during_a_delete_leaves_all_or_nothing(server, hub, after):
-    hub.add_model("crash/delete", files=FILES)
-    client = server.client()
-    artifact_id = client.post("/artifact/model", json={"url": "https://huggingface.co/crash/delete"}).json()
-    artifact_id = artifact_id["metadata"]["id"]
-    _wait_mirrored(client, artifact_id)
+    client, artifact_id = _mirrored_model(server, hub, "crash/delete")
     _in_background(lambda: client.delete(f"/artifacts/model/{artifact_id}"))
     time.sleep(after)
     client = _restart(server)
@@ -177,11 +183,7 @@ def test_killed_during_a_delete_leaves_all_or_nothing(server, hub, after):
 
 @pytest.mark.parametrize("after", [0.0, 0.05])
 def test_killed_during_a_reset_leaves_a_usable_registry(server, hub, after):
-    hub.add_model("crash/reset", files=FILES)
-    client = server.client()
-    artifact_id = client.post("/artifact/model", json={"url": "https://huggingface.co/crash/reset"}).json()
-    artifact_id = artifact_id["metadata"]["id"]
-    _wait_mirrored(client, artifact_id)
+    client, _ = _mirrored_model(server, hub, "crash/reset")
     _in_background(lambda: client.delete("/reset"))
     time.sleep(after)
     client = _restart(server)  # logging in works: the default admin exists
