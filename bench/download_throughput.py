@@ -37,49 +37,24 @@ from typing import Any
 
 import httpx
 
-from bench import results
+from bench import registry, results
 from bench.loadgen import LoadResult, run_clients, run_wrk, start_nginx, tree_rss_mib
+from bench.registry import free_port, wait_up
 from tests.fakehub import FakeHub
 
 ROOT = Path(__file__).resolve().parents[1]
 BIG = "acme/tiny-weights-20mb"
 CONFIGS = ("nginx", "make-run", "uvicorn", "workers", "workers-sync", "split")
-ADMIN = {
-    "user": {"name": "ece30861defaultadminuser", "is_admin": True},
-    "secret": {"password": "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE artifacts;"},
-}
-CHEAP_HASHING = {
-    "REGISTRY_PASSWORD_HASH_TIME_COST": "1",
-    "REGISTRY_PASSWORD_HASH_MEMORY_KIB": "8",
-    "REGISTRY_PASSWORD_HASH_PARALLELISM": "1",
-}
-
-
-def free_port() -> int:
-    """A free loopback TCP port."""
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def registry_env(hub: FakeHub, data: Path) -> dict[str, str]:
     """The environment of every registry process of this run (one shared embedded storage)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
-    return (
-        env
-        | CHEAP_HASHING
-        | {
-            "REGISTRY_DATA_DIR": str(data),
-            "HF_ENDPOINT": hub.hf_url,
-            "GITHUB_API_URL": hub.github_url,
-            "HF_HOME": str(data.parent / "hf"),
-            "REGISTRY_LOG_LEVEL": "WARNING",
-            # Every config downloads many times with one session token (the spec's cap is 1,000 calls).
-            "REGISTRY_TOKEN_MAX_USES": "100000000",
-        }
-    )
+    settings = {
+        "HF_HOME": str(data.parent / "hf"),
+        # Every config downloads many times with one session token (the spec's cap is 1,000 calls).
+        "REGISTRY_TOKEN_MAX_USES": "100000000",
+    }
+    return registry.server_env(hub, data, registry.CHEAP_HASHING | settings)
 
 
 def make_run_command(port: int) -> list[str]:
@@ -122,20 +97,6 @@ def server_command(config: str, port: int, workers: int) -> list[str]:
     ]
 
 
-def wait_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
-    """Poll until the server answers; raise if it exits first."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}")
-        try:
-            httpx.get(f"{url}/health/ready", timeout=2)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise TimeoutError(url)
-
-
 @contextmanager
 def server(command: list[str], env: dict[str, str], url: str) -> Iterator[subprocess.Popen[bytes]]:
     """A registry server process (and its workers), stopped at the end (SIGTERM: a clean shutdown)."""
@@ -153,9 +114,8 @@ def server(command: list[str], env: dict[str, str], url: str) -> Iterator[subpro
 
 def login(url: str) -> dict[str, str]:
     """The default admin's token header."""
-    response = httpx.put(f"{url}/authenticate", json=ADMIN, timeout=60)
-    response.raise_for_status()
-    return {"X-Authorization": response.json()}
+    with httpx.Client(base_url=url, timeout=60) as http:
+        return registry.admin_headers(http)
 
 
 def add_fillers(hub: FakeHub, count: int) -> list[str]:

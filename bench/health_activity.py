@@ -30,12 +30,8 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from bench import results
+from bench import registry, results
 
-ADMIN = {
-    "user": {"name": "ece30861defaultadminuser", "is_admin": True},
-    "secret": {"password": "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE artifacts;"},
-}
 ROUTES = {"GET /tracks": "/tracks", "GET /artifact/byName/{name}": "/artifact/byName/no-such-artifact"}
 
 
@@ -98,7 +94,7 @@ async def _run(requests: int, rounds: int, concurrency: int) -> Samples:
             await stack.enter_async_context(app.router.lifespan_context(app))
             client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench")
             await stack.enter_async_context(client)
-            token = (await client.put("/authenticate", json=ADMIN)).json()
+            token = (await client.put("/authenticate", json=registry.ADMIN)).json()
             client.headers["X-Authorization"] = token
             clients[name] = client
         for path in ROUTES.values():  # warm-up: imports, connections, caches

@@ -21,8 +21,8 @@ import httpx
 from huggingface_hub import hf_hub_download, snapshot_download
 from huggingface_hub.utils.tqdm import disable_progress_bars
 
-from bench import results
-from bench.ingest_download import BIG, _headers, _start_registry
+from bench import registry, results
+from bench.ingest_download import BIG
 from tests.fakehub import FakeHub
 
 WEIGHTS = "model.safetensors"
@@ -31,7 +31,7 @@ WEIGHTS = "model.safetensors"
 def _register(url: str) -> str:
     """Register the 20 MiB model; return the session token (bare JWT) to use as the Hub token."""
     with httpx.Client(base_url=url, timeout=120) as http:
-        headers = _headers(http)
+        headers = registry.admin_headers(http)
         body = {"url": f"https://huggingface.co/{BIG}"}
         response = http.post("/artifact/model", json=body, headers=headers)
         assert response.status_code == 201, response.text
@@ -105,7 +105,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             print(f"{BIG} through huggingface_hub (median of {rounds}, fresh cache each round):")
             for mirror, label in (("eager", "stored"), ("off", "streamed")):
-                proc, url = _start_registry(hub, Path(tmp) / mirror, mirror)
+                proc, url = registry.start_server(hub, Path(tmp) / mirror, {"REGISTRY_MIRROR": mirror})
                 try:
                     work = Path(tmp) / f"work-{mirror}"
                     figures |= bench(hub, url, _register(url), work, rounds, label)

@@ -13,10 +13,7 @@ Starts the fake hub and a real registry server (uvicorn, embedded storage in a t
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -24,11 +21,10 @@ from pathlib import Path
 
 import httpx
 
-from bench import results
+from bench import registry, results
 from package.routers.health.download_figures import summarize
 from tests.fakehub import FakeHub
 
-ROOT = Path(__file__).resolve().parents[1]
 BIG = "acme/tiny-weights-20mb"
 SOURCES = [
     ("model", "https://huggingface.co/google-bert/bert-base-uncased"),
@@ -60,14 +56,6 @@ EXTRA_MODELS = [f"bench-burst/model-{index}" for index in range(8)]
 SOURCES += [("model", f"https://huggingface.co/{repo}") for repo in EXTRA_MODELS]
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _timed(call: object) -> float:
     started = time.perf_counter()
     assert callable(call)
@@ -75,52 +63,12 @@ def _timed(call: object) -> float:
     return time.perf_counter() - started
 
 
-def _start_registry(
-    hub: FakeHub, data_dir: Path, mirror: str, extra: dict[str, str] | None = None
-) -> tuple[subprocess.Popen[bytes], str]:
-    """A registry server on a free loopback port against the fake hub (`extra`: more settings)."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
-    env |= {
-        "REGISTRY_DATA_DIR": str(data_dir),
-        "HF_ENDPOINT": hub.hf_url,
-        "GITHUB_API_URL": hub.github_url,
-        "REGISTRY_MIRROR": mirror,
-        "REGISTRY_LOG_LEVEL": "WARNING",
-        "HF_HOME": str(data_dir / "hf"),
-    }
-    env |= extra or {}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "main:app", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            httpx.get(f"{url}/openapi.json", timeout=1)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    return proc, url
-
-
-def _headers(http: httpx.Client) -> dict[str, str]:
-    """A token when the registry has accounts (the spec's default admin), else none."""
-    body = {
-        "user": {"name": "ece30861defaultadminuser", "is_admin": True},
-        "secret": {"password": "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE artifacts;"},
-    }
-    response = http.put("/authenticate", json=body)
-    return {"X-Authorization": response.json()} if response.status_code == 200 else {}
-
-
 def bench_burst(
     hub: FakeHub, url: str, workers: int, sources: list[tuple[str, str]] = SOURCES
 ) -> dict[str, float]:
     """30 concurrent registrations vs. the upstream calls they make, direct; returns the figures."""
     with httpx.Client(base_url=url, timeout=120) as http:
-        headers = _headers(http)
+        headers = registry.admin_headers(http)
 
         def register(item: tuple[str, str]) -> float:
             kind, source = item
@@ -174,7 +122,7 @@ def bench_burst(
 def bench_download(hub: FakeHub, url: str, label: str, rounds: int = 3) -> float:
     """Median seconds to download the 20 MiB model's bundle."""
     with httpx.Client(base_url=url, timeout=120) as http:
-        headers = _headers(http)
+        headers = registry.admin_headers(http)
         found = http.post(
             "/artifacts", json=[{"name": "tiny-weights-20mb", "types": ["model"]}], headers=headers
         ).json()
@@ -232,7 +180,7 @@ def _concurrent(target: str, clients: int, headers: dict[str, str]) -> tuple[flo
 def bench_clients(hub: FakeHub, url: str, counts: list[int]) -> list[dict[str, object]]:
     """Throughput (MiB/s, all clients together) of the stored bundle vs. the hub's file, per client count."""
     with httpx.Client(base_url=url, timeout=120) as http:
-        headers = _headers(http)
+        headers = registry.admin_headers(http)
         found = http.post(
             "/artifacts", json=[{"name": "tiny-weights-20mb", "types": ["model"]}], headers=headers
         )
@@ -279,7 +227,7 @@ def main() -> None:
     hub.start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            proc, url = _start_registry(hub, Path(tmp) / "eager", "eager")
+            proc, url = registry.start_server(hub, Path(tmp) / "eager", {"REGISTRY_MIRROR": "eager"})
             try:
                 figures["burst"] = bench_burst(hub, url, args.workers, sources)
                 time.sleep(1.0)  # let the background mirror finish copying the 20 MiB model
@@ -291,13 +239,13 @@ def main() -> None:
             finally:
                 proc.terminate()
                 proc.wait()
-            proc, url = _start_registry(hub, Path(tmp) / "off", "off")
+            proc, url = registry.start_server(hub, Path(tmp) / "off", {"REGISTRY_MIRROR": "off"})
             try:
                 with httpx.Client(base_url=url, timeout=60) as http:
                     http.post(
                         "/artifact/model",
                         json={"url": f"https://huggingface.co/{BIG}"},
-                        headers=_headers(http),
+                        headers=registry.admin_headers(http),
                     )
                 streamed = bench_download(hub, url, "registry, streamed through (mirror off)", rounds)
                 figures["download_streamed"] = _download_figures(streamed)

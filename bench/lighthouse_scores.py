@@ -61,14 +61,14 @@ def _own_registry(smoke: bool) -> Iterator[list[tuple[str, str, str | None]]]:
     """A registry on the fake hub with one model: (label, URL, token) of the pages to score."""
     import httpx
 
-    from bench.ingest_download import _headers, _start_registry
+    from bench import registry
     from tests.fakehub import FakeHub
 
     with FakeHub() as hub, tempfile.TemporaryDirectory() as tmp:
-        proc, url = _start_registry(hub, Path(tmp), "off")
+        proc, url = registry.start_server(hub, Path(tmp), {"REGISTRY_MIRROR": "off"})
         try:
             with httpx.Client(base_url=url, timeout=60) as http:
-                token = _headers(http)["X-Authorization"]
+                token = registry.admin_token(http)
                 body = {"url": "https://huggingface.co/microsoft/resnet-50"}
                 response = http.post("/artifact/model", json=body, headers={"X-Authorization": token})
                 response.raise_for_status()

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import functools
 import logging
-import os
 import random
 import statistics
 import tempfile
@@ -38,7 +37,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from bench import results
+from bench import registry, results
 from tests.fakehub import FakeHub
 from tests.fakehub.synthetic import SyntheticRegistry, add_synthetic_registry
 
@@ -47,42 +46,16 @@ METRICS = (
     "ramp_up_time", "bus_factor", "performance_claims", "license", "dataset_and_code_score",
     "dataset_quality", "code_quality", "reproducibility", "reviewedness", "tree_score", "size_score",
 )  # fmt: skip
-ADMIN = {
-    "user": {"name": "ece30861defaultadminuser", "is_admin": True},
-    "secret": {"password": "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE artifacts;"},
-}
-CHEAP_HASHING = {
-    "REGISTRY_PASSWORD_HASH_TIME_COST": "1",
-    "REGISTRY_PASSWORD_HASH_MEMORY_KIB": "8",
-    "REGISTRY_PASSWORD_HASH_PARALLELISM": "1",
-}
 
 
 def _registry(hub: FakeHub) -> TestClient:
-    from main import create_app
-    from package.core.config import clear_settings_caches
-    from package.core.storage import get_storage
-    from package.core.upstream.clients import get_upstreams
-    from package.routers.rating import services as rating_services
-
-    for name in [n for n in os.environ if n.startswith("REGISTRY_")]:
-        del os.environ[name]
-    os.environ |= CHEAP_HASHING | {
+    settings = {
         "REGISTRY_DATA_DIR": tempfile.mkdtemp(prefix="registration-scale-"),
         "REGISTRY_MIRROR": "eager",
         "REGISTRY_RATE_ON_INGEST": "true",
         "REGISTRY_TOKEN_MAX_USES": "1000000",
-        "HF_ENDPOINT": hub.hf_url,
-        "GITHUB_API_URL": hub.github_url,
     }
-    clear_settings_caches()
-    for cached in (get_storage, get_upstreams):
-        cached.cache_clear()
-    rating_services.reset_pipeline()
-    client = TestClient(create_app())
-    client.__enter__()
-    client.headers["X-Authorization"] = client.put("/authenticate", json=ADMIN).json()
-    return client
+    return registry.in_process(hub, registry.CHEAP_HASHING | settings)
 
 
 def _time_hooks() -> dict[str, float]:

@@ -20,7 +20,8 @@ from typing import Any
 import httpx
 
 from bench import results
-from bench.soak import ADMIN, _rss_mib, _start
+from bench.registry import admin_token, rss_mib
+from bench.soak import _start
 from tests.fakehub import FakeHub
 
 QUERY = b'{"name": "*"},'
@@ -36,13 +37,13 @@ def _per_call_ms(client: httpx.Client, path: str, calls: int) -> float:
 def _bodies(url: str, pid: int, scale: int) -> dict[str, Any]:
     """An anonymous body of `scale` x 14 bytes, declared then chunked; the answers and the server's memory."""
     body = b"[" + QUERY * scale + b'{"name": "*"}]'
-    before = _rss_mib(pid)
+    before = rss_mib(pid)
     started = time.perf_counter()
     response = httpx.post(
         f"{url}/artifacts", content=body, headers={"Content-Type": "application/json"}, timeout=60
     )
     seconds = time.perf_counter() - started
-    after = _rss_mib(pid)
+    after = rss_mib(pid)
     print(
         f"{len(body) / 1e6:.0f} MB anonymous body: {response.status_code} after {seconds:.2f} s "
         f"(upload included); server RSS {before:.0f} -> {after:.0f} MiB"
@@ -66,9 +67,9 @@ def _bodies(url: str, pid: int, scale: int) -> dict[str, Any]:
         outcome = f"connection closed ({type(exc).__name__})"
     seconds = time.perf_counter() - started
     print(
-        f"chunked {len(body) / 1e6:.0f} MB body: {outcome} after {seconds:.2f} s; RSS {_rss_mib(pid):.0f} MiB"
+        f"chunked {len(body) / 1e6:.0f} MB body: {outcome} after {seconds:.2f} s; RSS {rss_mib(pid):.0f} MiB"
     )
-    figures |= {"chunked": {"outcome": outcome, "seconds": seconds}, "rss_after_chunked_mib": _rss_mib(pid)}
+    figures |= {"chunked": {"outcome": outcome, "seconds": seconds}, "rss_after_chunked_mib": rss_mib(pid)}
     return figures
 
 
@@ -90,7 +91,7 @@ def main() -> None:
                 _per_call_ms(client, "/health", 20)  # warm up
                 baseline = _per_call_ms(client, "/health", calls)
                 public = _per_call_ms(client, "/health/components", calls)
-                client.headers["X-Authorization"] = client.put("/authenticate", json=ADMIN).json()
+                client.headers["X-Authorization"] = admin_token(client)
                 admin = _per_call_ms(client, "/health/components", max(1, calls // 5))
             print(
                 f"per call: /health {baseline:.1f} ms (baseline), anonymous /health/components "

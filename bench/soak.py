@@ -27,26 +27,15 @@ from typing import Any
 
 import httpx
 
-from bench import results
-from bench.ingest_download import _start_registry
+from bench import registry, results
 from tests.fakehub import FakeHub
-
-ADMIN = {
-    "user": {"name": "ece30861defaultadminuser", "is_admin": True},
-    "secret": {"password": "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE artifacts;"},
-}
 
 
 def _start(hub: FakeHub, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
     """A registry server without the per-client rate limit: one client address sends everything here."""
-    return _start_registry(hub, data_dir, "eager", {"REGISTRY_RATE_LIMIT_PER_MINUTE": "0"})
-
-
-def _rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    return registry.start_server(
+        hub, data_dir, {"REGISTRY_MIRROR": "eager", "REGISTRY_RATE_LIMIT_PER_MINUTE": "0"}
+    )
 
 
 class Soak:
@@ -60,10 +49,6 @@ class Soak:
         self.statuses: Counter[str] = Counter()
         self.latencies: list[float] = []
         self.serial = itertools.count()
-
-    def token(self, http: httpx.Client) -> str:
-        token: str = http.put("/authenticate", json=ADMIN).json()
-        return token
 
     def step(self, http: httpx.Client, rng: random.Random) -> tuple[str, httpx.Response]:
         """One request of the mix."""
@@ -102,12 +87,12 @@ class Soak:
         """Send requests until the deadline, logging in again every few hundred calls."""
         rng = random.Random(seed)
         with httpx.Client(base_url=self.url, timeout=60) as http:
-            http.headers["X-Authorization"] = self.token(http)
+            http.headers["X-Authorization"] = registry.admin_token(http)
             calls = 0
             while time.monotonic() < until:
                 calls += 1
                 if calls % 400 == 0:  # a token lives 1,000 calls
-                    http.headers["X-Authorization"] = self.token(http)
+                    http.headers["X-Authorization"] = registry.admin_token(http)
                 started = time.perf_counter()
                 try:
                     name, response = self.step(http, rng)
@@ -140,9 +125,9 @@ def main() -> None:
                 for seed in range(args.workers):
                     pool.submit(soak.worker, seed, until)
                 while time.monotonic() < until:
-                    samples.append((time.monotonic() - started, _rss_mib(proc.pid)))
+                    samples.append((time.monotonic() - started, registry.rss_mib(proc.pid)))
                     time.sleep(interval)
-            samples.append((time.monotonic() - started, _rss_mib(proc.pid)))
+            samples.append((time.monotonic() - started, registry.rss_mib(proc.pid)))
         finally:
             proc.terminate()
             proc.wait(10)

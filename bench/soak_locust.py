@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import signal
 import subprocess
@@ -34,13 +33,10 @@ from typing import Any
 
 import httpx
 
+from bench import registry
 from bench.results import write
 
 ROOT = Path(__file__).resolve().parents[1]
-ADMIN = {
-    "user": {"name": "ece30861defaultadminuser", "is_admin": True},
-    "secret": {"password": "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE artifacts;"},
-}
 SAMPLE_SECONDS = 2.0
 
 
@@ -58,7 +54,7 @@ def serve_hub(sources: int) -> None:
         stopping.wait()
 
 
-def _start_hub(sources: int) -> tuple[subprocess.Popen[str], dict[str, str]]:
+def _start_hub(sources: int) -> tuple[subprocess.Popen[str], registry.HubAt]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "bench.soak_locust", "--serve-hub", str(sources)],
         cwd=ROOT,
@@ -66,45 +62,8 @@ def _start_hub(sources: int) -> tuple[subprocess.Popen[str], dict[str, str]]:
         text=True,
     )
     assert proc.stdout is not None
-    urls: dict[str, str] = json.loads(proc.stdout.readline())
-    return proc, urls
-
-
-def _start_registry(urls: dict[str, str], data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
-    env |= {
-        "REGISTRY_DATA_DIR": str(data_dir),
-        "HF_ENDPOINT": urls["hf"],
-        "GITHUB_API_URL": urls["github"],
-        "REGISTRY_LOG_LEVEL": "WARNING",
-        "REGISTRY_RATE_LIMIT_PER_MINUTE": "0",  # one client address sends everything here
-        "HF_HOME": str(data_dir / "hf"),
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "main:app", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        try:
-            httpx.get(f"{url}/health", timeout=1)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    return proc, url
-
-
-def _rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    urls = json.loads(proc.stdout.readline())
+    return proc, registry.HubAt(hf_url=urls["hf"], github_url=urls["github"])
 
 
 def slope_per_minute(samples: list[tuple[float, float]]) -> float:
@@ -147,7 +106,7 @@ def _seed(url: str, sources: int) -> Pool:
     """Register half the sources (the registry's constant size)."""
     pool = Pool(free=list(range(sources)))
     with httpx.Client(base_url=url, timeout=60) as http:
-        http.headers["X-Authorization"] = str(http.put("/authenticate", json=ADMIN).json())
+        http.headers["X-Authorization"] = registry.admin_token(http)
         for _ in range(sources // 2):
             with pool.lock:
                 n = pool.free.pop(0)
@@ -171,7 +130,7 @@ def run_load(url: str, pool: Pool, args: argparse.Namespace, pid: int) -> dict[s
 
     def sample() -> None:
         while True:
-            samples.append((time.monotonic() - started, _rss_mib(pid)))
+            samples.append((time.monotonic() - started, registry.rss_mib(pid)))
             gevent.sleep(SAMPLE_SECONDS)
 
     sampler = gevent.spawn(sample)
@@ -179,7 +138,7 @@ def run_load(url: str, pool: Pool, args: argparse.Namespace, pid: int) -> dict[s
     gevent.sleep(args.seconds)
     runner.quit()
     sampler.kill()
-    samples.append((time.monotonic() - started, _rss_mib(pid)))
+    samples.append((time.monotonic() - started, registry.rss_mib(pid)))
     return _figures(env.stats.total, Visitor.statuses, samples, args)
 
 
@@ -226,7 +185,8 @@ def main(argv: list[str] | None = None) -> None:
     hub, urls = _start_hub(args.sources)
     try:
         with tempfile.TemporaryDirectory() as folder:
-            proc, url = _start_registry(urls, Path(folder))
+            # One client address sends everything here: no per-client rate limit.
+            proc, url = registry.start_server(urls, Path(folder), {"REGISTRY_RATE_LIMIT_PER_MINUTE": "0"})
             try:
                 pool = _seed(url, args.sources)
                 figures = run_load(url, pool, args, proc.pid)

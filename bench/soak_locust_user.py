@@ -10,7 +10,8 @@ from typing import Any, ClassVar
 import gevent  # type: ignore[import-untyped]  # no stubs; locust's own dependency
 from locust import HttpUser, between, task
 
-from bench.soak_locust import ADMIN, Pool
+from bench.registry import ADMIN
+from bench.soak_locust import Pool
 
 
 class Visitor(HttpUser):

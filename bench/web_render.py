@@ -19,11 +19,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from bench import results
+from bench import registry, results
 from tests.fakehub import FakeHub
 
-ADMIN = "ece30861defaultadminuser"
-PASSWORD = "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE artifacts;"
 BUDGET_MS = 150.0
 
 
@@ -36,7 +34,7 @@ def _seed(count: int) -> str:
     from package.routers.artifacts import services as artifact_services
     from package.routers.artifacts.interface import ArtifactCreate, ArtifactType
 
-    admin = Principal(name=ADMIN, is_admin=True, permissions=frozenset(Permission))
+    admin = Principal(name=registry.ADMIN_NAME, is_admin=True, permissions=frozenset(Permission))
 
     def one(index: int) -> str:
         artifact = artifact_services.register(
@@ -96,8 +94,7 @@ def main() -> None:
             model_id = _seed(args.artifacts)
             figures["seed_s"] = time.perf_counter() - started
             print(f"seeded {args.artifacts} models in {figures['seed_s']:.1f} s")
-            body = {"user": {"name": ADMIN, "is_admin": True}, "secret": {"password": PASSWORD}}
-            client.headers["X-Authorization"] = client.put("/authenticate", json=body).json()
+            client.headers["X-Authorization"] = registry.admin_token(client)
             cases = [
                 ("baseline: GET /health (JSON)", "GET", "/health", {}),
                 ("baseline: POST /artifacts page (JSON)", "POST", "/artifacts", {"json": [{"name": "*"}]}),

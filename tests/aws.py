@@ -30,6 +30,25 @@ def unique_name(seed: str) -> str:
     return "reg-" + "".join(c if c.isalnum() else "-" for c in seed.lower())[-40:].strip("-")
 
 
+def aws_storage_env(endpoint: str, seed: str) -> dict[str, str]:
+    """The environment of a registry on the AWS driver against moto at `endpoint` (moto's credentials
+    included), with a table and a bucket of its own named after `seed`, created at start-up."""
+    name = unique_name(seed)
+    return AWS_ENV | {
+        "REGISTRY_STORAGE": "aws",
+        "REGISTRY_AWS_ENDPOINT_URL": endpoint,
+        "REGISTRY_AWS_CREATE_RESOURCES": "true",
+        "REGISTRY_DYNAMODB_TABLE": name,
+        "REGISTRY_S3_BUCKET": name,
+    }
+
+
+def use_aws_storage(monkeypatch: pytest.MonkeyPatch, endpoint: str, seed: str) -> None:
+    """Point the registry this test builds next at moto's AWS (see `aws_storage_env`), for this test only."""
+    for name, value in aws_storage_env(endpoint, seed).items():
+        monkeypatch.setenv(name, value)
+
+
 @pytest.fixture
 def aws_registry(
     client: TestClient, moto_server: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
@@ -38,13 +57,7 @@ def aws_registry(
     from main import create_app
     from tests.conftest import clear_process_caches, login
 
-    for name, value in AWS_ENV.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("REGISTRY_STORAGE", "aws")
-    monkeypatch.setenv("REGISTRY_AWS_ENDPOINT_URL", moto_server)
-    monkeypatch.setenv("REGISTRY_AWS_CREATE_RESOURCES", "true")
-    monkeypatch.setenv("REGISTRY_DYNAMODB_TABLE", unique_name(request.node.name))
-    monkeypatch.setenv("REGISTRY_S3_BUCKET", unique_name(request.node.name))
+    use_aws_storage(monkeypatch, moto_server, request.node.name)
     clear_process_caches()
     with TestClient(create_app()) as aws:
         aws.headers["X-Authorization"] = login(aws)

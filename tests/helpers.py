@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import json
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -11,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from package.core.config import Settings
+from package.core.logging import JsonFormatter, configure_logging
 from package.core.storage import Storage
 from package.core.storage.files import FileBlobStore
 from package.core.storage.sqlite import SqliteRecordStore
@@ -94,6 +101,7 @@ def embedded_storage(folder: Path) -> Storage:
     )
 
 
+ROOT = Path(__file__).resolve().parents[1]
 SettingsT = TypeVar("SettingsT")
 
 
@@ -102,3 +110,65 @@ def override_settings(client: TestClient, getter: Callable[[], SettingsT], value
     app = client.app
     assert isinstance(app, FastAPI)
     app.dependency_overrides[getter] = lambda: value
+
+
+def bench_env(results: Path) -> dict[str, str]:
+    """A benchmark process's environment: this one's without REGISTRY_* settings, writing into `results`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
+    return env | {"BENCH_RESULTS": str(results)}
+
+
+def run_smoke(
+    name: str, results: Path, *, printed: tuple[str, ...] = (), timeout: float = 600
+) -> dict[str, Any]:
+    """Run `python -m bench.<name> --smoke` into `results`; the JSON it wrote (benchmark, options, figures).
+
+    A process of its own, as people run it: no hook, setting or cache of other tests reaches the benchmark,
+    and none of its environment reaches later tests. `printed`: text its output must hold.
+    """
+    argv = [sys.executable, "-m", f"bench.{name}", "--smoke"]
+    done = subprocess.run(
+        argv, cwd=ROOT, env=bench_env(results), capture_output=True, text=True, timeout=timeout, check=False
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    for text in printed:
+        assert text in done.stdout, done.stdout[-2000:]
+    payload: dict[str, Any] = json.loads((results / f"{name}.json").read_text())
+    assert payload["benchmark"] == name
+    return payload
+
+
+class LogLines(logging.Handler):
+    """Collects the JSON lines the registry's loggers write: as written (`text`) and parsed (`lines`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(JsonFormatter())
+        self.text: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep the line the registry's formatter makes of `record`."""
+        self.text.append(self.format(record))
+
+    @property
+    def lines(self) -> list[dict[str, Any]]:
+        """Every line so far, parsed."""
+        return [json.loads(line) for line in self.text]
+
+    def requests(self) -> list[dict[str, Any]]:
+        """The per-request lines so far."""
+        return [line for line in self.lines if line["logger"] == "registry.request"]
+
+
+@contextmanager
+def captured_log_lines(level: str) -> Iterator[LogLines]:
+    """The registry's log lines from `level` up while the block runs; logging is back at INFO after it."""
+    configure_logging(level)
+    handler = LogLines()
+    root = logging.getLogger("registry")
+    root.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        configure_logging("INFO")

@@ -100,8 +100,7 @@ def live_registry(
     get_hub_settings.cache_clear()
     wrap = (lambda app: CutOnce(app, cut[0], cut[1])) if cut else None
     try:
-        with serve_registry(wrap) as url, httpx.Client(base_url=url, timeout=60) as admin:
-            admin.headers["X-Authorization"] = admin_token(url)
+        with serve_registry(wrap) as url, admin_client(url) as admin:
             yield Live(url, admin)
     finally:
         get_hub_settings.cache_clear()
@@ -114,6 +113,13 @@ def admin_token(base_url: str) -> str:
     response.raise_for_status()
     token: str = response.json()
     return token
+
+
+def admin_client(base_url: str, *, timeout: float = 60) -> httpx.Client:
+    """A client of the registry at `base_url` (a live server or process) sending the admin's token."""
+    return httpx.Client(
+        base_url=base_url, headers={"X-Authorization": admin_token(base_url)}, timeout=timeout
+    )
 
 
 class CutOnce:

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import pytest
-
-from bench import download_throughput
+from tests.helpers import run_smoke
 
 
-def test_smoke_run_writes_every_configurations_figures(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("BENCH_RESULTS", str(tmp_path))
-    download_throughput.main(["--smoke"])
-    written = json.loads((tmp_path / "download_throughput.json").read_text())
+def test_smoke_run_writes_every_configurations_figures(tmp_path: Path) -> None:
+    written = run_smoke("download_throughput", tmp_path)
     configs = written["figures"]["configs"]
     assert set(configs) == {"nginx", "make-run", "uvicorn", "workers", "workers-sync"}
     for figures in configs.values():

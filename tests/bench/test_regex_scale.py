@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 
-import pytest
-
 from bench import regex_scale
-from package.core import events
+from tests.helpers import run_smoke
 
 
-def test_smoke_run_writes_every_pattern_at_every_size(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for name in [n for n in os.environ if n.startswith("REGISTRY_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("BENCH_RESULTS", str(tmp_path))
-    # Other tests' apps leave their domains' hooks registered; the bench runs the artifacts domain alone,
-    # as `python -m bench.regex_scale` does.
-    for hooks in ("_ingest_gates", "_artifact_hooks", "_change_hooks", "_reset_hooks"):
-        monkeypatch.setattr(events, hooks, [])
-    regex_scale.main(["--smoke"])
-    payload = json.loads((tmp_path / "regex_scale.json").read_text())
+def test_smoke_run_writes_every_pattern_at_every_size(tmp_path: Path) -> None:
+    payload = run_smoke("regex_scale", tmp_path)
     assert payload["options"]["smoke"] is True
     figures = payload["figures"]
     assert set(figures) == {"20", "60"}

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import logging
-import os
 from pathlib import Path
 
-import pytest
-
-from bench import registration_scale
+from tests.helpers import run_smoke
 
 
-def test_smoke_run_writes_the_figures(
-    registry_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("BENCH_RESULTS", str(tmp_path))
-    saved = dict(os.environ)
-    try:
-        registration_scale.main(["--smoke"])
-    finally:  # the benchmark sets up its own registry's environment: leave none of it to later tests
-        os.environ.clear()
-        os.environ.update(saved)
-        logging.disable(logging.NOTSET)
-    payload = json.loads((tmp_path / "registration_scale.json").read_text())
+def test_smoke_run_writes_the_figures(tmp_path: Path) -> None:
+    payload = run_smoke("registration_scale", tmp_path)
     figures = payload["figures"]
     assert figures["models"] == payload["options"]["count"]
     assert figures["blocks"] and all(block["per_second"] > 0 for block in figures["blocks"])

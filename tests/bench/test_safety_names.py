@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import run_smoke
 
 
 def test_smoke_run_writes_the_figures(tmp_path: Path) -> None:
-    env = {"BENCH_RESULTS": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.safety_names", "--smoke"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    figures = json.loads((tmp_path / "safety_names.json").read_text())["figures"]
+    figures = run_smoke("safety_names", tmp_path)["figures"]
     assert sorted(figures, key=int) == ["30", "90"]
     for size, at_size in figures.items():
         assert at_size["artifacts"] == int(size)

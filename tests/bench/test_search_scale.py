@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import run_smoke
+
 OPERATIONS = ["by_name", "read_by_id", "page_first", "page_middle", "page_last", "page_walk", "filtered"]
 
 
 def test_smoke_run_writes_the_figures(tmp_path: Path) -> None:
-    env = {"BENCH_RESULTS": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.search_scale", "--smoke"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    figures = json.loads((tmp_path / "search_scale.json").read_text())["figures"]
+    figures = run_smoke("search_scale", tmp_path)["figures"]
     assert sorted(figures, key=int) == ["60", "150"]
     for size, at_size in figures.items():
         assert at_size["artifacts"] == int(size)

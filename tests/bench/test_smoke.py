@@ -7,7 +7,6 @@ run (see BENCHMARKS). Figures are checked for presence and shape, never against 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bench.__main__ import BENCHMARKS, SIZED, command, select
+from tests.helpers import bench_env
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -38,10 +38,8 @@ def _numbers(node: object) -> int:
 def smoke_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
     """One smoke run of the benchmarks this test owns, into a temporary BENCH_RESULTS."""
     folder = tmp_path_factory.mktemp("bench-results")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")} | {
-        "BENCH_RESULTS": str(folder)
-    }
     argv = [sys.executable, "-m", "bench", "--smoke", "--only", ",".join(_smoked_here())]
+    env = bench_env(folder)
     done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
     return done, folder
 

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 
 from package.core import hardening
 from package.core.config import clear_settings_caches
-from package.core.logging import JsonFormatter, configure_logging
 from package.core.security_settings import get_security_settings
 from tests.conftest import DEFAULT_ADMIN_PASSWORD
+from tests.helpers import LogLines, captured_log_lines
 
 
 def _app():
@@ -101,25 +101,10 @@ class TestInsecureSettings:
         assert "REGISTRY_DEFAULT_ADMIN_PASSWORD" in compose
 
 
-class JsonLines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.setFormatter(JsonFormatter())
-        self.text: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.text.append(self.format(record))
-
-
 @pytest.fixture
-def log_lines() -> Iterator[JsonLines]:
-    configure_logging("DEBUG")
-    handler = JsonLines()
-    root = logging.getLogger("registry")
-    root.addHandler(handler)
-    yield handler
-    root.removeHandler(handler)
-    configure_logging("INFO")
+def log_lines() -> Iterator[LogLines]:
+    with captured_log_lines("DEBUG") as handler:
+        yield handler
 
 
 def test_secrets_never_reach_the_logs(registry_env, monkeypatch, log_lines, hub):

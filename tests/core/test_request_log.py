@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator, MutableMapping
 from typing import Any
@@ -12,7 +11,6 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from package.core.events import ArtifactEvent, clear_hooks, emit_artifact_event
-from package.core.logging import JsonFormatter, configure_logging
 from package.core.request_log import (
     RequestRecord,
     add_request_observer,
@@ -20,31 +18,13 @@ from package.core.request_log import (
     install_request_log,
     note,
 )
-
-
-class Lines(logging.Handler):
-    """Collects the JSON lines the registry's loggers write."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setFormatter(JsonFormatter())
-        self.lines: list[dict[str, Any]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(json.loads(self.format(record)))
-
-    def requests(self) -> list[dict[str, Any]]:
-        return [line for line in self.lines if line["logger"] == "registry.request"]
+from tests.helpers import LogLines, captured_log_lines
 
 
 @pytest.fixture
-def lines() -> Iterator[Lines]:
-    configure_logging("INFO")
-    handler = Lines()
-    root = logging.getLogger("registry")
-    root.addHandler(handler)
-    yield handler
-    root.removeHandler(handler)
+def lines() -> Iterator[LogLines]:
+    with captured_log_lines("INFO") as handler:
+        yield handler
 
 
 @pytest.fixture

@@ -30,6 +30,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def uvicorn_command(port: int) -> list[str]:
+    """uvicorn serving the registry on loopback `port` as every container starts it (JSON log lines only)."""
+    command = [sys.executable, "-m", "uvicorn", "main:app", "--host", "127.0.0.1", "--port", str(port)]
+    return [*command, "--no-access-log", "--log-config", UVICORN_LOG_CONFIG]
+
+
 def compose() -> dict[str, Any]:
     """docker-compose.yml, parsed."""
     loaded: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -92,19 +98,7 @@ class Split:
         }
         own = {k: v for k, v in own.items() if k not in {"REGISTRY_DATA_DIR", "REGISTRY_PUBLIC_URL"}}
         self.domains[name] = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "main:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.ports[name]),
-                "--no-access-log",
-                "--log-config",
-                UVICORN_LOG_CONFIG,
-            ],
+            uvicorn_command(self.ports[name]),
             cwd=ROOT,
             env=self.env | own,
             stdout=subprocess.DEVNULL,

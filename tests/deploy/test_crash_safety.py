@@ -7,7 +7,6 @@ import contextlib
 import io
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -20,25 +19,20 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import CHEAP_PASSWORD_HASHING, DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD
+from tests.conftest import CHEAP_PASSWORD_HASHING
+from tests.deploy.split import free_port
 from tests.fakehub import FakeHub
+from tests.live_registry import admin_client
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = {f"part{i}.bin": (300_000, 40 + i) for i in range(6)}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 class Server:
     """One registry process on a data folder, killed with SIGKILL and started again on the same folder."""
 
     def __init__(self, data_dir: Path, hub: FakeHub) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
             k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")
@@ -80,12 +74,7 @@ class Server:
         self.process.wait(10)
 
     def client(self) -> httpx.Client:
-        body = {
-            "user": {"name": DEFAULT_ADMIN, "is_admin": True},
-            "secret": {"password": DEFAULT_ADMIN_PASSWORD},
-        }
-        token = httpx.put(f"{self.url}/authenticate", json=body, timeout=10).json()
-        return httpx.Client(base_url=self.url, headers={"X-Authorization": token}, timeout=30)
+        return admin_client(self.url, timeout=30)
 
 
 @pytest.fixture
@@ -130,6 +119,16 @@ def _wait_mirrored(client: httpx.Client, artifact_id: str, timeout: float = 60) 
     raise AssertionError("the mirror did not finish")
 
 
+def _mirrored_model(server: Server, hub: FakeHub, repo_id: str) -> tuple[httpx.Client, str]:
+    """An admin client and the id of the model `repo_id` (six files), registered and copied to the store."""
+    hub.add_model(repo_id, files=FILES)
+    client = server.client()
+    created = client.post("/artifact/model", json={"url": f"https://huggingface.co/{repo_id}"})
+    artifact_id: str = created.json()["metadata"]["id"]
+    _wait_mirrored(client, artifact_id)
+    return client, artifact_id
+
+
 def _bundle_names(client: httpx.Client, artifact_id: str) -> set[str]:
     response = client.get(f"/download/model/{artifact_id}")
     assert response.status_code == 200
@@ -168,11 +167,7 @@ def test_killed_during_a_mirror_copy_resumes_it_after_restart(server, hub, tmp_p
 
 @pytest.mark.parametrize("after", [0.0, 0.02, 0.2])
 def test_killed_during_a_delete_leaves_all_or_nothing(server, hub, after):
-    hub.add_model("crash/delete", files=FILES)
-    client = server.client()
-    artifact_id = client.post("/artifact/model", json={"url": "https://huggingface.co/crash/delete"}).json()
-    artifact_id = artifact_id["metadata"]["id"]
-    _wait_mirrored(client, artifact_id)
+    client, artifact_id = _mirrored_model(server, hub, "crash/delete")
     _in_background(lambda: client.delete(f"/artifacts/model/{artifact_id}"))
     time.sleep(after)
     client = _restart(server)
@@ -188,11 +183,7 @@ def test_killed_during_a_delete_leaves_all_or_nothing(server, hub, after):
 
 @pytest.mark.parametrize("after", [0.0, 0.05])
 def test_killed_during_a_reset_leaves_a_usable_registry(server, hub, after):
-    hub.add_model("crash/reset", files=FILES)
-    client = server.client()
-    artifact_id = client.post("/artifact/model", json={"url": "https://huggingface.co/crash/reset"}).json()
-    artifact_id = artifact_id["metadata"]["id"]
-    _wait_mirrored(client, artifact_id)
+    client, _ = _mirrored_model(server, hub, "crash/reset")
     _in_background(lambda: client.delete("/reset"))
     time.sleep(after)
     client = _restart(server)  # logging in works: the default admin exists

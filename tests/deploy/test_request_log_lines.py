@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,16 +13,10 @@ from pathlib import Path
 import httpx
 
 from package.core.logging import UVICORN_LOG_CONFIG
+from tests.deploy.split import free_port, uvicorn_command
 
 ROOT = Path(__file__).resolve().parents[2]
-LOG_FLAGS = ["--no-access-log", "--log-config", UVICORN_LOG_CONFIG]
 GRANIAN_LOG_CONFIG = "package/core/granian-logging.json"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_every_launcher_turns_the_access_log_off_and_uses_the_json_config() -> None:
@@ -34,6 +27,7 @@ def test_every_launcher_turns_the_access_log_off_and_uses_the_json_config() -> N
     assert "--no-access-log --log-config package/core/granian-logging.json" in makefile
     assert (ROOT / GRANIAN_LOG_CONFIG).is_file()
     assert (ROOT / UVICORN_LOG_CONFIG).is_file()
+    assert uvicorn_command(8000)[-3:] == ["--no-access-log", "--log-config", UVICORN_LOG_CONFIG]
     assert "registry_json" in (ROOT / "backend" / "gateway" / "nginx.conf").read_text()
 
 
@@ -70,18 +64,8 @@ def _assert_one_line_per_probe(entries: list[dict[str, object]]) -> None:
 
 
 def test_uvicorn_writes_one_json_line_per_request(tmp_path: Path) -> None:
-    port = _free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "main:app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        *LOG_FLAGS,
-    ]
+    port = free_port()
+    cmd = uvicorn_command(port)  # as the split-deployment test starts every container
     entries = _served_log_lines(cmd, port, tmp_path)
     assert any(str(e["logger"]).startswith("uvicorn") for e in entries)
     _assert_one_line_per_probe(entries)
@@ -89,7 +73,7 @@ def test_uvicorn_writes_one_json_line_per_request(tmp_path: Path) -> None:
 
 
 def test_granian_as_make_run_starts_it_writes_one_json_line_per_request(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     cmd = [sys.executable, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port)]
     cmd += ["--workers", "2", "--no-access-log", "--log-config", GRANIAN_LOG_CONFIG, "main:app"]
     entries = _served_log_lines(cmd, port, tmp_path)

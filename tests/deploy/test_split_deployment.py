@@ -17,7 +17,7 @@ import httpx
 import jsonschema  # type: ignore[import-untyped]  # no stubs pinned; used for one check
 import pytest
 
-from tests.aws import AWS_ENV, moto_server, unique_name
+from tests.aws import aws_storage_env, moto_server
 from tests.conftest import CHEAP_PASSWORD_HASHING, DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD
 from tests.deploy.split import GATEWAY, ROOT, Split, compose, domain_services
 from tests.deploy.tools import compose_schema
@@ -217,16 +217,7 @@ def test_requests_reach_the_right_container(make_split):
 
 
 def test_the_split_runs_on_the_aws_driver_shared_by_every_container(make_split, moto_server, request):
-    name = unique_name(request.node.name)
-    split = make_split(
-        **AWS_ENV,
-        REGISTRY_STORAGE="aws",
-        REGISTRY_AWS_ENDPOINT_URL=moto_server,
-        REGISTRY_AWS_CREATE_RESOURCES="true",
-        REGISTRY_DYNAMODB_TABLE=name,
-        REGISTRY_S3_BUCKET=name,
-        AWS_REGION="us-east-1",
-    )
+    split = make_split(**aws_storage_env(moto_server, request.node.name), AWS_REGION="us-east-1")
     assert not (split.tmp_path / "data" / "registry.sqlite3").exists()  # nothing on a local volume
     with _admin(split.url) as http:
         _check_routes(http, split.url, aws=True)

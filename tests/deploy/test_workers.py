@@ -20,9 +20,10 @@ from jose import jwt
 from package.core import leases
 from package.core.config import Settings
 from package.core.storage import Storage, open_storage
-from tests.conftest import CHEAP_PASSWORD_HASHING, DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD
+from tests.conftest import CHEAP_PASSWORD_HASHING, DEFAULT_ADMIN
 from tests.deploy.split import free_port
 from tests.fakehub import FakeHub
+from tests.live_registry import admin_client
 
 ROOT = Path(__file__).resolve().parents[2]
 HF = "https://huggingface.co/"
@@ -80,12 +81,7 @@ class Workers:
         self.process.wait(60)
 
     def client(self) -> httpx.Client:
-        body = {
-            "user": {"name": DEFAULT_ADMIN, "is_admin": True},
-            "secret": {"password": DEFAULT_ADMIN_PASSWORD},
-        }
-        token = httpx.put(f"{self.url}/authenticate", json=body, timeout=30).json()
-        return httpx.Client(base_url=self.url, headers={"X-Authorization": token}, timeout=60)
+        return admin_client(self.url)
 
     def storage(self) -> Storage:
         return open_storage(Settings(data_dir=self.data_dir))

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.aws import AWS_ENV, moto_server, unique_name
+from tests.aws import moto_server, use_aws_storage
 from tests.conftest import clear_process_caches, login, wait_for_mirrors
 
 __all__ = ["moto_server"]
@@ -22,14 +22,8 @@ def aws_client(
     """The `client` fixture's app and headers, rebuilt on AWS storage."""
     from main import create_app
 
-    for name, value in AWS_ENV.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("REGISTRY_STORAGE", "aws")
-    monkeypatch.setenv("REGISTRY_AWS_ENDPOINT_URL", moto_server)
-    monkeypatch.setenv("REGISTRY_AWS_CREATE_RESOURCES", "true")
+    use_aws_storage(monkeypatch, moto_server, request.node.name)
     monkeypatch.setenv("REGISTRY_DOWNLOAD_REDIRECT", "stream")  # redirects: test_presigned_downloads.py
-    monkeypatch.setenv("REGISTRY_DYNAMODB_TABLE", unique_name(request.node.name))
-    monkeypatch.setenv("REGISTRY_S3_BUCKET", unique_name(request.node.name))
     clear_process_caches()
     with TestClient(create_app()) as aws:
         aws.headers["X-Authorization"] = login(aws)  # accounts and the signing secret live in this storage

@@ -31,7 +31,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.aws import AWS_ENV, moto_server, unique_name
+from tests.aws import moto_server, use_aws_storage
 from tests.conftest import clear_process_caches, login, wait_for_mirrors
 
 __all__ = ["moto_server"]
@@ -62,14 +62,8 @@ def store_client(request, driver, client, hub, monkeypatch) -> Iterator[TestClie
             yield embedded
         return
     server = request.getfixturevalue("moto_server")
-    for name, value in AWS_ENV.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("REGISTRY_STORAGE", "aws")
-    monkeypatch.setenv("REGISTRY_AWS_ENDPOINT_URL", server)
-    monkeypatch.setenv("REGISTRY_AWS_CREATE_RESOURCES", "true")
+    use_aws_storage(monkeypatch, server, "conc-" + request.node.name)
     monkeypatch.setenv("REGISTRY_DOWNLOAD_REDIRECT", "stream")  # the test client cannot follow S3 links
-    monkeypatch.setenv("REGISTRY_DYNAMODB_TABLE", unique_name("conc-" + request.node.name))
-    monkeypatch.setenv("REGISTRY_S3_BUCKET", unique_name("conc-" + request.node.name))
     clear_process_caches()
     with TestClient(create_app()) as aws:
         aws.headers["X-Authorization"] = login(aws)

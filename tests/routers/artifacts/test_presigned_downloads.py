@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.aws import AWS_ENV, moto_server, unique_name
+from tests.aws import moto_server, use_aws_storage
 from tests.conftest import DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD, clear_process_caches, wait_for_mirrors
 from tests.fakehub.fixtures.hf_weights import tiny_weights_20mb
 
@@ -89,13 +89,7 @@ def _body(response: dict[str, Any]) -> bytes:
 @pytest.fixture
 def aws_lambda(registry_env, moto_server: str, monkeypatch: pytest.MonkeyPatch, request) -> Iterator[Lambda]:
     """The real Lambda handler (main.handler) on AWS storage served by moto, logged in as the admin."""
-    for name, value in AWS_ENV.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("REGISTRY_STORAGE", "aws")
-    monkeypatch.setenv("REGISTRY_AWS_ENDPOINT_URL", moto_server)
-    monkeypatch.setenv("REGISTRY_AWS_CREATE_RESOURCES", "true")
-    monkeypatch.setenv("REGISTRY_DYNAMODB_TABLE", unique_name(request.node.name))
-    monkeypatch.setenv("REGISTRY_S3_BUCKET", unique_name(request.node.name))
+    use_aws_storage(monkeypatch, moto_server, request.node.name)
     monkeypatch.setenv("REGISTRY_PRESIGN_SECONDS", "120")
     monkeypatch.delenv("REGISTRY_PUBLIC_URL")  # links from the Host API Gateway forwards
     clear_process_caches()

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from package.core.storage import Storage, get_storage
 from package.routers.artifacts import database, sweep
-from tests.aws import AWS_ENV, moto_server, unique_name
+from tests.aws import moto_server, use_aws_storage
 from tests.conftest import clear_process_caches, login, wait_for_mirrors
 
 __all__ = ["moto_server"]
@@ -24,13 +24,7 @@ def aws_client(
     """A registry on the AWS driver (DynamoDB + S3 served by moto)."""
     from main import create_app
 
-    for name, value in AWS_ENV.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("REGISTRY_STORAGE", "aws")
-    monkeypatch.setenv("REGISTRY_AWS_ENDPOINT_URL", moto_server)
-    monkeypatch.setenv("REGISTRY_AWS_CREATE_RESOURCES", "true")
-    monkeypatch.setenv("REGISTRY_DYNAMODB_TABLE", unique_name(request.node.name))
-    monkeypatch.setenv("REGISTRY_S3_BUCKET", unique_name(request.node.name))
+    use_aws_storage(monkeypatch, moto_server, request.node.name)
     clear_process_caches()
     with TestClient(create_app()) as aws:
         aws.headers["X-Authorization"] = login(aws)

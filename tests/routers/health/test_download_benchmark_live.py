@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from package.core.config import clear_settings_caches
 from package.routers.health import download_benchmark
 from tests.conftest import wait_for_mirrors
-from tests.live_registry import admin_token, serve_registry
+from tests.live_registry import admin_client, serve_registry
 
 ROUTE = "/health/download-benchmark"
 GENDER = "https://huggingface.co/crangana/trained-gender"
@@ -77,8 +77,7 @@ def live(registry_env, monkeypatch) -> Iterator[Live]:
         recorder.append(TokenRecorder(app))
         return recorder[0]
 
-    with serve_registry(wrap) as url, httpx.Client(base_url=url, timeout=60) as admin:
-        admin.headers["X-Authorization"] = admin_token(url)
+    with serve_registry(wrap) as url, admin_client(url) as admin:
         yield Live(url, admin, recorder[0])
         download_benchmark.cancel_running("test over", wait_seconds=10)
 

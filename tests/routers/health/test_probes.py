@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -163,6 +164,17 @@ class _BrokenRecords:
         return fail
 
 
+def _report_on(client, broken: Storage) -> dict[str, Any]:
+    """The admin's five-minute report while the registry's storage is `broken`."""
+    client.app.dependency_overrides[get_storage] = lambda: broken
+    # The admin's token cannot be verified without records: these tests are about the report's content.
+    client.app.dependency_overrides[caller_is_admin] = lambda: True
+    try:
+        return report(client, windowMinutes=5)
+    finally:
+        client.app.dependency_overrides.clear()
+
+
 class TestStorage:
     def test_healthy_storage_is_ok(self, client):
         body = report(client, windowMinutes=5)
@@ -172,13 +184,7 @@ class TestStorage:
     def test_failing_blobs_turn_blobs_and_rollup_critical(self, client):
         real = get_storage()
         broken = Storage(records=real.records, blobs=_BrokenBlobs(), description="broken blobs")  # type: ignore[arg-type]
-        client.app.dependency_overrides[get_storage] = lambda: broken
-        # The admin's token cannot be verified without records: this test is about the report's content.
-        client.app.dependency_overrides[caller_is_admin] = lambda: True
-        try:
-            body = report(client, windowMinutes=5)
-        finally:
-            client.app.dependency_overrides.clear()
+        body = _report_on(client, broken)
         assert_spec_shape(body)
         blobs = component(body, "storage-blobs")
         assert blobs["status"] == "critical"
@@ -192,13 +198,7 @@ class TestStorage:
     def test_failing_records_still_answer_with_what_is_known(self, client):
         real = get_storage()
         broken = Storage(records=_BrokenRecords(), blobs=real.blobs, description="broken records")
-        client.app.dependency_overrides[get_storage] = lambda: broken
-        # The admin's token cannot be verified without records: this test is about the report's content.
-        client.app.dependency_overrides[caller_is_admin] = lambda: True
-        try:
-            body = report(client, windowMinutes=5)
-        finally:
-            client.app.dependency_overrides.clear()
+        body = _report_on(client, broken)
         assert component(body, "storage-records")["status"] == "critical"
         api = component(body, "api")
         assert api["status"] == "unknown"

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 from huggingface_hub import hf_hub_download
 
-from tests.aws import AWS_ENV, moto_server, unique_name
+from tests.aws import aws_storage_env, moto_server
 from tests.live_registry import live_registry
 
 __all__ = ["moto_server"]
@@ -18,17 +18,7 @@ BERT = "google-bert/bert-base-uncased"
 def test_stored_files_redirect_to_the_blob_store(
     registry_env, moto_server, monkeypatch, request, hub_files, tmp_path
 ):
-    for name, value in AWS_ENV.items():
-        monkeypatch.setenv(name, value)
-    name = unique_name(request.node.name)
-    env = {
-        "REGISTRY_STORAGE": "aws",
-        "REGISTRY_AWS_ENDPOINT_URL": moto_server,
-        "REGISTRY_AWS_CREATE_RESOURCES": "true",
-        "REGISTRY_DYNAMODB_TABLE": name,
-        "REGISTRY_S3_BUCKET": name,
-    }
-    with live_registry(env, monkeypatch) as live:
+    with live_registry(aws_storage_env(moto_server, request.node.name), monkeypatch) as live:
         live.register(f"https://huggingface.co/{BERT}")
         bearer = {"Authorization": f"Bearer {live.admin_jwt}"}
         answer = httpx.get(f"{live.url}/{BERT}/resolve/main/model.safetensors", headers=bearer)

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import httpx2
 from fastapi.testclient import TestClient
 
 from tests.conftest import DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD
@@ -25,14 +26,18 @@ def _browser(client: TestClient) -> TestClient:
     return TestClient(client.app, base_url="http://testserver")
 
 
+def _sign_in(
+    browser: TestClient, *, form: str = "/web/signin", password: str = DEFAULT_ADMIN_PASSWORD, **fields: str
+) -> httpx2.Response:
+    """Post the sign-in form as the admin, as a browser does: the CSRF token from the `form` page first."""
+    token = _csrf(browser.get(form).text)
+    data = {"name": DEFAULT_ADMIN, "password": password, "csrf_token": token, **fields}
+    return browser.post("/web/signin", data=data, follow_redirects=False)
+
+
 def _signed_in(client: TestClient) -> TestClient:
     browser = _browser(client)
-    form = browser.get("/web/signin")
-    response = browser.post(
-        "/web/signin",
-        data={"name": DEFAULT_ADMIN, "password": DEFAULT_ADMIN_PASSWORD, "csrf_token": _csrf(form.text)},
-        follow_redirects=False,
-    )
+    response = _sign_in(browser)
     assert response.status_code == 303, response.text
     return browser
 
@@ -77,22 +82,13 @@ class TestHome:
 class TestSignInAndOut:
     def test_cookie_is_httponly_and_samesite(self, client: TestClient):
         browser = _browser(client)
-        form = browser.get("/web/signin")
-        response = browser.post(
-            "/web/signin",
-            data={"name": DEFAULT_ADMIN, "password": DEFAULT_ADMIN_PASSWORD, "csrf_token": _csrf(form.text)},
-            follow_redirects=False,
-        )
+        response = _sign_in(browser)
         cookie = next(h for h in response.headers.get_list("set-cookie") if h.startswith("registry_session="))
         assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Secure" not in cookie
         assert browser.get("/web/admin").status_code == 200
 
     def test_wrong_password_shows_the_form_again(self, client: TestClient):
-        browser = _browser(client)
-        form = browser.get("/web/signin")
-        response = browser.post(
-            "/web/signin", data={"name": DEFAULT_ADMIN, "password": "nope", "csrf_token": _csrf(form.text)}
-        )
+        response = _sign_in(_browser(client), password="nope")
         assert response.status_code == 401 and 'role="alert"' in response.text
 
     def test_sign_in_without_the_csrf_token_is_refused(self, client: TestClient):
@@ -104,18 +100,7 @@ class TestSignInAndOut:
         assert response.status_code == 403 and "security token" in response.text
 
     def test_next_never_leaves_the_site(self, client: TestClient):
-        browser = _browser(client)
-        form = browser.get("/web/signin?next=//evil.example/x")
-        response = browser.post(
-            "/web/signin",
-            data={
-                "name": DEFAULT_ADMIN,
-                "password": DEFAULT_ADMIN_PASSWORD,
-                "csrf_token": _csrf(form.text),
-                "next": "//evil.example",
-            },
-            follow_redirects=False,
-        )
+        response = _sign_in(_browser(client), form="/web/signin?next=//evil.example/x", next="//evil.example")
         assert response.headers["location"] == "/"
 
     def test_sign_out_forgets_the_cookie(self, client: TestClient):
@@ -236,13 +221,7 @@ class TestSessionEnds:
     def test_the_cookie_is_secure_behind_https(self, client: TestClient):
         behind_gateway = _browser(client).get("/web/signin", headers={"X-Forwarded-Proto": "https"})
         assert "Secure" in behind_gateway.headers["set-cookie"]
-        browser = TestClient(client.app, base_url="https://testserver")
-        form = browser.get("/web/signin")
-        response = browser.post(
-            "/web/signin",
-            data={"name": DEFAULT_ADMIN, "password": DEFAULT_ADMIN_PASSWORD, "csrf_token": _csrf(form.text)},
-            follow_redirects=False,
-        )
+        response = _sign_in(TestClient(client.app, base_url="https://testserver"))
         cookie = next(h for h in response.headers.get_list("set-cookie") if h.startswith("registry_session="))
         assert "Secure" in cookie
 
