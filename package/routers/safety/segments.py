@@ -122,6 +122,8 @@ class SegmentIndex:
             return set()
         candidates: set[str] = set()
         for length in range(max(1, len(skel) - allowed), len(skel) + allowed + 1):
+            if allowed > names.reach(length, self.distance):  # fewer segments than the edits: could miss one
+                raise ValueError(f"{allowed} edits for {skel!r}: not the rule this index was built for")
             layout = self.layout(length)
             if layout is None:
                 candidates |= self._whole.get(length, set())

@@ -100,3 +100,10 @@ def test_a_lookup_verifies_only_the_skeletons_sharing_a_segment(monkeypatch: pyt
     # Of 5,000 names of the same length, only those sharing a segment (org-01|234/mo|del-7x): the 1,000
     # `org-01...` and 4 more `org-0?234/mo...`.
     assert len(verified) == 1004 and all(s.startswith("org-01") or s[6:12] == "234/mo" for s in verified)
+
+
+def test_more_edits_than_the_rule_allows_is_refused() -> None:
+    index = SegmentIndex(2)
+    index.add("abcd")
+    with pytest.raises(ValueError, match="not the rule"):
+        index.near("abcdef", 2)  # a 6-character value is allowed 1 edit: "abcd" was cut in 2, not 3
