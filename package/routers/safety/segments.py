@@ -36,6 +36,9 @@ from rapidfuzz.distance import Levenshtein
 from package.routers.safety import names
 
 Layout = tuple[tuple[int, int], ...]  # (start, size) of each segment
+# Verifying a candidate found through the segments costs a few times what comparing one in the length scan
+# does (collecting it, then rapidfuzz on the list): past 1 candidate in SCAN_RATIO of a length's names, scan.
+SCAN_RATIO = 4
 
 
 class NearIndex(Protocol):
@@ -91,6 +94,7 @@ class SegmentIndex:
         self._postings: dict[tuple[int, int], dict[str, str | set[str]]] = {}
         self._whole: dict[int, set[str]] = {}  # lengths too short for their segments: always verified
         self._layouts: dict[int, Layout | None] = {}
+        self._scan = LengthScan(distance)  # for lengths whose names share their segments (templates)
 
     def layout(self, length: int) -> Layout | None:
         """A length's segments: () if no value may be edited into it, None if kept whole."""
@@ -100,6 +104,7 @@ class SegmentIndex:
 
     def add(self, skel: str) -> None:
         """File a skeleton under each of its segments."""
+        self._scan.add(skel)
         layout = self.layout(len(skel))
         if layout is None:
             self._whole.setdefault(len(skel), set()).add(skel)
@@ -109,6 +114,7 @@ class SegmentIndex:
 
     def remove(self, skel: str) -> None:
         """Unfile a skeleton."""
+        self._scan.remove(skel)
         layout = self.layout(len(skel))
         if layout is None:
             self._whole.get(len(skel), set()).discard(skel)
@@ -118,32 +124,36 @@ class SegmentIndex:
 
     def near(self, skel: str, allowed: int) -> set[str]:
         """The filed skeletons within `allowed` edits of `skel`, found through their segments and verified."""
-        if allowed == 0:
-            return set()
-        candidates: set[str] = set()
-        for length in range(max(1, len(skel) - allowed), len(skel) + allowed + 1):
+        found: set[str] = set()
+        for length in range(max(1, len(skel) - allowed), len(skel) + allowed + 1) if allowed else ():
             if allowed > names.reach(length, self.distance):  # fewer segments than the edits: could miss one
                 raise ValueError(f"{allowed} edits for {skel!r}: not the rule this index was built for")
-            layout = self.layout(length)
-            if layout is None:
-                candidates |= self._whole.get(length, set())
+            held = self._held(skel, allowed, length)
+            if sum(1 if isinstance(h, str) else len(h) for h in held) * SCAN_RATIO > self._scan.count(length):
+                found |= self._scan.near_at(skel, allowed, length)  # shared segments: the scan is cheaper
                 continue
-            gap = len(skel) - length
-            moves = [d for d in range(-allowed, allowed + 1) if abs(d) + abs(gap - d) <= allowed]
-            for number, (start, size) in enumerate(layout):
-                postings = self._postings.get((length, number))
-                if not postings:
-                    continue
-                for move in moves:
-                    at = start + move
-                    if at < 0 or at + size > len(skel):
-                        continue
-                    held = postings.get(skel[at : at + size])
-                    if isinstance(held, str):
-                        candidates.add(held)
-                    elif held is not None:
-                        candidates.update(held)
-        return {c for c in candidates if Levenshtein.distance(skel, c, score_cutoff=allowed) <= allowed}
+            candidates = {h for h in held if isinstance(h, str)}
+            candidates.update(*(h for h in held if not isinstance(h, str)))
+            hits = process.extract(
+                skel, list(candidates), scorer=Levenshtein.distance, score_cutoff=allowed, limit=None
+            )
+            found.update(candidate for candidate, _, _ in hits)
+        return found
+
+    def _held(self, skel: str, allowed: int, length: int) -> list[str | set[str]]:
+        """What the segments of targets of `length` that `skel` contains (moved within reach) hold."""
+        layout = self.layout(length)
+        if layout is None:
+            return [self._whole.get(length, set())]
+        gap = len(skel) - length
+        moves = [d for d in range(-allowed, allowed + 1) if abs(d) + abs(gap - d) <= allowed]
+        held: list[str | set[str]] = []
+        for number, (start, size) in enumerate(layout):
+            postings = self._postings.get((length, number), {})
+            for at in (start + move for move in moves):
+                if at >= 0 and at + size <= len(skel) and (one := postings.get(skel[at : at + size])):
+                    held.append(one)
+        return held
 
 
 class LengthScan:
@@ -171,13 +181,19 @@ class LengthScan:
         self._by_length[len(skel)][slot] = None
         self._free[len(skel)].append(slot)
 
+    def count(self, length: int) -> int:
+        """How many skeletons of this length are filed."""
+        return len(self._by_length.get(length, ())) - len(self._free.get(length, ()))
+
+    def near_at(self, skel: str, allowed: int, length: int) -> set[str]:
+        """The skeletons of one length within `allowed` edits, every one compared."""
+        bucket = self._by_length.get(length, [])
+        hits = process.extract(skel, bucket, scorer=Levenshtein.distance, score_cutoff=allowed, limit=None)
+        return {str(bucket[index]) for _, _, index in hits}
+
     def near(self, skel: str, allowed: int) -> set[str]:
         """Every skeleton of a near length, compared."""
         found: set[str] = set()
         for length in range(len(skel) - allowed, len(skel) + allowed + 1) if allowed else ():
-            bucket = self._by_length.get(length, [])
-            hits = process.extract(
-                skel, bucket, scorer=Levenshtein.distance, score_cutoff=allowed, limit=None
-            )
-            found.update(str(bucket[index]) for _, _, index in hits)
+            found |= self.near_at(skel, allowed, length)
         return found

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import random
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz import process
 
 from package.routers.safety import names, segments
 from package.routers.safety.segments import LengthScan, SegmentIndex
@@ -37,22 +38,26 @@ def corpus(rng: random.Random, size: int, letters: str) -> list[str]:
 
 @pytest.mark.parametrize("distance", [0, 1, 2, 3, 4, 5])
 @pytest.mark.parametrize("letters", [ALPHABET, WIDE], ids=["narrow", "wide"])
-def test_same_skeletons_as_the_linear_pass(distance: int, letters: str) -> None:
+@pytest.mark.parametrize("ratio", [0, segments.SCAN_RATIO], ids=["segments-only", "scan-when-shared"])
+def test_same_skeletons_as_the_linear_pass(
+    distance: int, letters: str, ratio: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(segments, "SCAN_RATIO", ratio)  # 0: every length through its segments, never scanned
     rng = random.Random(f"{distance}{letters}")
     filed = corpus(rng, 1500, letters)
-    segments, linear = SegmentIndex(distance), LengthScan(distance)
+    index, linear = SegmentIndex(distance), LengthScan(distance)
     for skel in filed:
-        segments.add(skel)
+        index.add(skel)
         linear.add(skel)
     for skel in filed[::3]:  # removed ones must not come back
-        segments.remove(skel)
+        index.remove(skel)
         linear.remove(skel)
     queries = [variant(rng, rng.choice(filed), letters) for _ in range(600)] + ["", "a", "abcd", "abcde"]
     found_any = 0
     for query in queries:
         allowed = names.allowed_edits(query, distance)
         expected = linear.near(query, allowed)
-        assert segments.near(query, allowed) == expected, (query, allowed)
+        assert index.near(query, allowed) == expected, (query, allowed)
         found_any += bool(expected)
     assert found_any > 50 or distance == 0  # the comparison is not between two empty answers
 
@@ -63,7 +68,6 @@ def test_the_found_are_exactly_those_within_the_allowed_edits() -> None:
         index.add(skel)
     found = index.near("acme-sentiment-lrge", 2)
     assert found == {"acme-sentiment-large", "acme-sentiment-larg", "acme-sentlment-large"}
-    assert all(Levenshtein.distance("acme-sentiment-lrge", s) <= 2 for s in found)
 
 
 def test_segments_cover_the_skeleton_and_short_lengths_are_kept_whole() -> None:
@@ -87,12 +91,13 @@ def test_a_lookup_verifies_only_the_skeletons_sharing_a_segment(monkeypatch: pyt
         index.add(f"org-{n:05d}/model-{n % 97:02d}")
         linear.add(f"org-{n:05d}/model-{n % 97:02d}")
     verified: list[str] = []
+    extract = process.extract
 
-    def counted(first: str, second: str, *, score_cutoff: int) -> int:
-        verified.append(second)
-        return int(Levenshtein.distance(first, second, score_cutoff=score_cutoff))
+    def counted(query: str, choices: list[str], **options: Any) -> Any:
+        verified.extend(choices)
+        return extract(query, choices, **options)
 
-    monkeypatch.setattr(segments, "Levenshtein", SimpleNamespace(distance=counted))
+    monkeypatch.setattr(segments, "process", SimpleNamespace(extract=counted))
     query = "org-01234/model-7x"
     found = index.near(query, 2)
     monkeypatch.undo()
@@ -107,3 +112,12 @@ def test_more_edits_than_the_rule_allows_is_refused() -> None:
     index.add("abcd")
     with pytest.raises(ValueError, match="not the rule"):
         index.near("abcdef", 2)  # a 6-character value is allowed 1 edit: "abcd" was cut in 2, not 3
+
+
+def test_names_sharing_their_segments_are_scanned_instead_with_the_same_result() -> None:
+    index, linear = SegmentIndex(2), LengthScan(2)
+    for n in range(2000):  # one template: every name shares "bench" and "-model" with every other
+        index.add(f"bench-model-{n:05d}")
+        linear.add(f"bench-model-{n:05d}")
+    for query in ("bench-model-0x234", "bench-modl-01234", "bench-model-012345", "xbench-model-0123"):
+        assert index.near(query, 2) == linear.near(query, 2) != set()
