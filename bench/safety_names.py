@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import tempfile
 import time
 import tracemalloc
@@ -186,6 +187,69 @@ def run(sizes: list[int], repeats: int, old_repeats: int, data_dir: Path) -> dic
     return results
 
 
+def template_names(count: int) -> list[tuple[str, str]]:
+    """(name, repo id) as the registry part seeds them: one template, a number apart."""
+    kinds = ("model", "dataset", "code")
+    return [(f"bench-{kinds[n % 3]}-{n}", f"bench-org/{kinds[n % 3]}-{n}") for n in range(count)]
+
+
+def hub_like_names(count: int) -> list[tuple[str, str]]:
+    """(name, repo id) recombined from the words of the popular list (synthetic, but as varied as a hub's)."""
+    rng = random.Random(count)
+    words = sorted({w for line in names.popular_repos() for w in re.split(r"[-/_.]", line.lower()) if w})
+    made = []
+    for _ in range(count):
+        name = "-".join(rng.choice(words) for _ in range(rng.randint(1, 4)))
+        if rng.random() < 0.5:
+            name += f"-{rng.choice(['v2', '7b', 'base', 'large', 'gguf', str(rng.randint(1, 999))])}"
+        made.append((name, f"{rng.choice(words)}{rng.randint(0, 99)}/{name}"))
+    return made
+
+
+def _typo(rng: random.Random, value: str) -> str:
+    at = rng.randrange(len(value))
+    return value[:at] + "x" + value[at + 1 :]
+
+
+def _lookups(near: NearFactory, made: list[tuple[str, str]], probes: list[tuple[str, str]]) -> dict[str, Any]:
+    """Build one index per field, then time both fields' lookups per probe."""
+    started = time.perf_counter()
+    fields = [near(DISTANCE), near(DISTANCE)]
+    for field, values in zip(fields, zip(*made, strict=True), strict=True):
+        for skel in sorted({names.skeleton(value) for value in values}):
+            field.add(skel)
+    built = time.perf_counter() - started
+    times: tuple[list[float], list[float]] = ([], [])
+    for probe in probes:
+        wall, cpu = time.perf_counter(), time.thread_time()
+        for field, value in zip(fields, probe, strict=True):
+            field.near(names.skeleton(value), names.allowed_edits(value, DISTANCE))
+        times[0].append(time.perf_counter() - wall)
+        times[1].append(time.thread_time() - cpu)
+    return summary(*times) | {"build": built}
+
+
+def lookup(sizes: list[int], probes: int) -> dict[str, Any]:
+    """The edit-distance lookups alone (name and repo id of a one-character typo), segments vs linear."""
+    figures: dict[str, Any] = {}
+    for kind, make in (("template", template_names), ("hub_like", hub_like_names)):
+        for size in sizes:
+            made, rng = make(size), random.Random(size)
+            typos = [(_typo(rng, name), _typo(rng, repo_id)) for name, repo_id in rng.choices(made, k=probes)]
+            at_size = {
+                "new": _lookups(SegmentIndex, made, typos),
+                "linear": _lookups(LengthScan, made, typos),
+            }
+            figures.setdefault(kind, {})[str(size)] = at_size
+            print(
+                f"--- lookup only, {size:,} {kind} names (ms p50/p99): segments "
+                f"{at_size['new']['p50'] * 1000:.3f}/{at_size['new']['p99'] * 1000:.3f} | linear "
+                f"{at_size['linear']['p50'] * 1000:.3f}/{at_size['linear']['p99'] * 1000:.3f}",
+                flush=True,
+            )
+    return figures
+
+
 def main() -> None:
     """Parse options, run, print and write bench/results/safety_names.json."""
     from bench.results import write
@@ -196,12 +260,14 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000", help="registry sizes, ascending, comma-separated")
     parser.add_argument("--repeats", type=int, default=100, help="probes timed through the index per size")
     parser.add_argument("--old-repeats", type=int, default=10, help="of those, also timed the old way")
+    parser.add_argument("--lookups", type=int, default=200, help="probes per size of the lookup-only part")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds")
     options = parser.parse_args()
     sizes = [30, 90] if options.smoke else sorted(int(s) for s in options.sizes.split(","))
     repeats, old_repeats = (5, 3) if options.smoke else (options.repeats, options.old_repeats)
+    results: dict[str, Any] = {"lookup": lookup(sizes, 20 if options.smoke else options.lookups)}
     with tempfile.TemporaryDirectory(prefix="safety-names-") as folder:
-        results = run(sizes, repeats, old_repeats, Path(folder))
+        results |= run(sizes, repeats, old_repeats, Path(folder))
     write("safety_names", results, options={"sizes": sizes, "repeats": repeats, "old_repeats": old_repeats})
 
 

@@ -23,7 +23,12 @@ def test_smoke_run_writes_the_figures(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     figures = json.loads((tmp_path / "safety_names.json").read_text())["figures"]
+    lookup = figures.pop("lookup")
     assert sorted(figures, key=int) == ["30", "90"]
+    for kind in ("template", "hub_like"):
+        assert sorted(lookup[kind], key=int) == ["30", "90"]
+        for at_size in lookup[kind].values():
+            assert at_size["new"]["p50"] > 0 and at_size["linear"]["p50"] > 0 and at_size["new"]["build"] > 0
     for size, at_size in figures.items():
         assert at_size["artifacts"] == int(size)
         for path in ("new", "linear", "old"):

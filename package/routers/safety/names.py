@@ -114,6 +114,7 @@ def allowed_edits(value: str, distance: int) -> int:
     return _allowed(len(skeleton(value)), distance)
 
 
+@lru_cache(maxsize=1024)  # asked per length on every lookup
 def reach(length: int, distance: int) -> int:
     """The most edits any value may be allowed when compared with a target skeleton of this length.
 

@@ -39,6 +39,7 @@ Layout = tuple[tuple[int, int], ...]  # (start, size) of each segment
 # Verifying a candidate found through the segments costs a few times what comparing one in the length scan
 # does (collecting it, then rapidfuzz on the list): past 1 candidate in SCAN_RATIO of a length's names, scan.
 SCAN_RATIO = 4
+SMALL = 64  # names of one length, below which the scan is cheaper than the segment lookups
 
 
 class NearIndex(Protocol):
@@ -128,6 +129,9 @@ class SegmentIndex:
         for length in range(max(1, len(skel) - allowed), len(skel) + allowed + 1) if allowed else ():
             if allowed > names.reach(length, self.distance):  # fewer segments than the edits: could miss one
                 raise ValueError(f"{allowed} edits for {skel!r}: not the rule this index was built for")
+            if self._scan.count(length) <= SMALL:  # a handful: comparing them is cheaper than the lookups
+                found |= self._scan.near_at(skel, allowed, length)
+                continue
             held = self._held(skel, allowed, length)
             if sum(1 if isinstance(h, str) else len(h) for h in held) * SCAN_RATIO > self._scan.count(length):
                 found |= self._scan.near_at(skel, allowed, length)  # shared segments: the scan is cheaper

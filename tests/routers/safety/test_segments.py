@@ -43,6 +43,7 @@ def test_same_skeletons_as_the_linear_pass(
     distance: int, letters: str, ratio: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(segments, "SCAN_RATIO", ratio)  # 0: every length through its segments, never scanned
+    monkeypatch.setattr(segments, "SMALL", 0 if ratio == 0 else segments.SMALL)
     rng = random.Random(f"{distance}{letters}")
     filed = corpus(rng, 1500, letters)
     index, linear = SegmentIndex(distance), LengthScan(distance)
