@@ -219,6 +219,15 @@ def _lookups(near: NearFactory, made: list[tuple[str, str]], probes: list[tuple[
         for skel in sorted({names.skeleton(value) for value in values}):
             field.add(skel)
     built = time.perf_counter() - started
+    tracemalloc.start()  # the same build again, traced: what the two indexes hold
+    try:
+        traced = [near(DISTANCE), near(DISTANCE)]
+        for field, values in zip(traced, zip(*made, strict=True), strict=True):
+            for skel in {names.skeleton(value) for value in values}:
+                field.add(skel)
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
     times: tuple[list[float], list[float]] = ([], [])
     for probe in probes:
         wall, cpu = time.perf_counter(), time.thread_time()
@@ -226,7 +235,7 @@ def _lookups(near: NearFactory, made: list[tuple[str, str]], probes: list[tuple[
             field.near(names.skeleton(value), names.allowed_edits(value, DISTANCE))
         times[0].append(time.perf_counter() - wall)
         times[1].append(time.thread_time() - cpu)
-    return summary(*times) | {"build": built}
+    return summary(*times) | {"build": built, "memory_mb": held / 1e6}
 
 
 def lookup(sizes: list[int], probes: int) -> dict[str, Any]:
@@ -244,10 +253,16 @@ def lookup(sizes: list[int], probes: int) -> dict[str, Any]:
             print(
                 f"--- lookup only, {size:,} {kind} names (ms p50/p99): segments "
                 f"{at_size['new']['p50'] * 1000:.3f}/{at_size['new']['p99'] * 1000:.3f} | linear "
-                f"{at_size['linear']['p50'] * 1000:.3f}/{at_size['linear']['p99'] * 1000:.3f}",
+                f"{at_size['linear']['p50'] * 1000:.3f}/{at_size['linear']['p99'] * 1000:.3f} | memory "
+                f"{at_size['new']['memory_mb']:.1f} MB vs {at_size['linear']['memory_mb']:.1f} MB | build "
+                f"{at_size['new']['build']:.2f} s vs {at_size['linear']['build']:.2f} s",
                 flush=True,
             )
     return figures
+
+
+def _sizes(text: str) -> list[int]:
+    return sorted(int(size) for size in text.split(","))
 
 
 def main() -> None:
@@ -260,15 +275,26 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000", help="registry sizes, ascending, comma-separated")
     parser.add_argument("--repeats", type=int, default=100, help="probes timed through the index per size")
     parser.add_argument("--old-repeats", type=int, default=10, help="of those, also timed the old way")
+    parser.add_argument("--lookup-sizes", default="", help="sizes of the lookup-only part (default: --sizes)")
     parser.add_argument("--lookups", type=int, default=200, help="probes per size of the lookup-only part")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds")
     options = parser.parse_args()
-    sizes = [30, 90] if options.smoke else sorted(int(s) for s in options.sizes.split(","))
+    sizes = [30, 90] if options.smoke else _sizes(options.sizes)
     repeats, old_repeats = (5, 3) if options.smoke else (options.repeats, options.old_repeats)
-    results: dict[str, Any] = {"lookup": lookup(sizes, 20 if options.smoke else options.lookups)}
+    lookup_sizes = sizes if options.smoke or not options.lookup_sizes else _sizes(options.lookup_sizes)
+    results: dict[str, Any] = {"lookup": lookup(lookup_sizes, 20 if options.smoke else options.lookups)}
     with tempfile.TemporaryDirectory(prefix="safety-names-") as folder:
         results |= run(sizes, repeats, old_repeats, Path(folder))
-    write("safety_names", results, options={"sizes": sizes, "repeats": repeats, "old_repeats": old_repeats})
+    write(
+        "safety_names",
+        results,
+        options={
+            "sizes": sizes,
+            "lookup_sizes": lookup_sizes,
+            "repeats": repeats,
+            "old_repeats": old_repeats,
+        },
+    )
 
 
 if __name__ == "__main__":
