@@ -22,6 +22,12 @@ similar names; q-gram count filters read long posting lists for common grams (`b
 r(L) + 1 keys per distinct skeleton. Targets too short to cut into r(L) + 1 non-empty segments (only with a
 configured distance above 4) are kept whole per length and always verified; there are few such lengths.
 
+The filter is only as selective as the segments are rare. Names made from one template (`bench-model-12345`:
+every name of a length shares `bench` and `-model`) put most of a length's names behind one segment; where
+the candidates would exceed 1 in SCAN_RATIO of a length's names, or a length has few names, that length is
+compared in full instead (the linear pass below, in C++), so a lookup never costs more than the scan it
+replaces, and costs a bounded number of probes plus the near-misses where names differ.
+
 LengthScan is the pass this replaces (every skeleton of a near length compared, in C++): the baseline of
 bench/safety_names.py and the reference of the tests.
 """
