@@ -3,8 +3,9 @@
 The name check (names.confusions) needs, of all registered artifacts, only those that can change its answer:
 the ones whose value equals the new one ignoring case (then nothing is reported), those whose skeleton is the
 same, and those within the allowed edit distance of it. This index finds exactly those: dictionaries by
-lower-cased value and by skeleton, and the skeletons grouped by length, so the edit-distance pass (rapidfuzz,
-in C++) reads only skeletons whose length is within the allowed distance. The candidates go to
+lower-cased value and by skeleton, and the distinct skeletons in a segment index (segments.py) that returns
+the ones within the allowed edits after a bounded number of lookups, whatever the registry's size (it is
+built for the configured distance, and built again if a check asks for another). The candidates go to
 names.confusions in registration order (as `all_records` gave them), after the popular list, so the findings
 are the ones a comparison with every registered artifact gives.
 
@@ -19,15 +20,16 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any, NamedTuple
-
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
 
 from package.core.storage import Storage
 from package.routers.artifacts import services as artifact_services
 from package.routers.safety import database, names
+from package.routers.safety.config import get_safety_settings
+from package.routers.safety.segments import NearIndex, SegmentIndex
+
+NearFactory = Callable[[int], NearIndex]  # a distance -> an empty edit-distance index built for it
 
 _KEPT_KEYS = ("created_at", "id", "name", "repo_id", "label", "name_skel", "repo_skel")
 HOLE_GRACE = 60.0  # seconds a missing log entry is waited for before its writer is presumed gone
@@ -44,15 +46,6 @@ def entry_of(*, artifact_id: str, name: str, repo_id: str, kind: str, created_at
         "repo_skel": names.skeleton(repo_id),
         "created_at": created_at,
     }
-
-
-@dataclass
-class _Bucket:
-    """Skeletons of one length, in slots (a freed slot holds None, which rapidfuzz skips)."""
-
-    skeletons: list[str | None] = field(default_factory=list)
-    owners: list[str | None] = field(default_factory=list)
-    free: list[int] = field(default_factory=list)
 
 
 class _Kept(NamedTuple):
@@ -94,62 +87,54 @@ def _filed(index: dict[str, str | set[str]], key: str) -> set[str]:
 
 
 class _Values:
-    """One field (name or repo id) of every registered artifact, searchable three ways."""
+    """One field (name or repo id) of every registered artifact: by lower-cased value, skeleton, edits."""
 
-    def __init__(self) -> None:
+    def __init__(self, near: NearFactory, distance: int) -> None:
         self.by_lower: dict[str, str | set[str]] = {}
         self.by_skeleton: dict[str, str | set[str]] = {}
-        self.buckets: dict[int, _Bucket] = {}
-        self.slots: dict[str, int] = {}  # id -> its slot in the bucket of its skeleton's length
+        self.near: NearIndex = near(distance)  # distinct skeletons (an id's one is in by_skeleton)
+        self.distance = distance
 
     def add(self, artifact_id: str, value: str, skel: str) -> None:
         _file(self.by_lower, value.lower(), artifact_id)
+        if skel not in self.by_skeleton:
+            self.near.add(skel)
         _file(self.by_skeleton, skel, artifact_id)
-        bucket = self.buckets.setdefault(len(skel), _Bucket())
-        if bucket.free:
-            slot = bucket.free.pop()
-            bucket.skeletons[slot], bucket.owners[slot] = skel, artifact_id
-        else:
-            slot = len(bucket.skeletons)
-            bucket.skeletons.append(skel)
-            bucket.owners.append(artifact_id)
-        self.slots[artifact_id] = slot
 
     def remove(self, artifact_id: str, value: str, skel: str) -> None:
         _unfile(self.by_lower, value.lower(), artifact_id)
         _unfile(self.by_skeleton, skel, artifact_id)
-        slot = self.slots.pop(artifact_id)
-        bucket = self.buckets[len(skel)]
-        bucket.skeletons[slot] = bucket.owners[slot] = None
-        bucket.free.append(slot)
+        if skel not in self.by_skeleton:
+            self.near.remove(skel)
+
+    def refile(self, near: NearFactory, distance: int) -> None:
+        """Build the edit-distance index again for another distance (its segments depend on it)."""
+        self.near, self.distance = near(distance), distance
+        for skel in self.by_skeleton:
+            self.near.add(skel)
 
     def candidates(self, value: str, distance: int) -> set[str]:
         """Ids whose value could change the check of `value`: same ignoring case, same skeleton, or near."""
         mine = names.skeleton(value)
         found = _filed(self.by_lower, value.lower()) | _filed(self.by_skeleton, mine)
-        allowed = names.allowed_edits(value, distance)
-        for length in range(len(mine) - allowed, len(mine) + allowed + 1) if allowed else ():
-            bucket = self.buckets.get(length)
-            if bucket is None:
-                continue
-            near = process.extract(
-                mine, bucket.skeletons, scorer=Levenshtein.distance, score_cutoff=allowed, limit=None
-            )
-            found.update(str(bucket.owners[index]) for _, _, index in near)
+        for skel in self.near.near(mine, names.allowed_edits(value, distance)):
+            found |= _filed(self.by_skeleton, skel)
         return found
 
 
 class NameIndex:
     """A process's copy of the registered names, kept current from storage."""
 
-    def __init__(self) -> None:
+    def __init__(self, near: NearFactory = SegmentIndex, distance: int | None = None) -> None:
+        self._near = near
+        self._distance = get_safety_settings().safety_name_distance if distance is None else distance
         self._lock = threading.Lock()
         self._epoch: str | None = None
         self._seen = 0
         self._holes: dict[int, float] = {}  # change numbers not logged yet -> when first missed
         self._entries: dict[str, _Kept] = {}
-        self._names = _Values()
-        self._repos = _Values()
+        self._names = _Values(near, self._distance)
+        self._repos = _Values(near, self._distance)
 
     # ----- reading ---------------------------------------------------------------------------------
     def targets(
@@ -158,6 +143,10 @@ class NameIndex:
         """(repo id targets, name targets): the popular list, then the registered ones that matter, by age."""
         with self._lock:
             self._refresh(storage)
+            if distance != self._distance:  # the setting changed (tests): its segments differ
+                self._distance = distance
+                self._names.refile(self._near, distance)
+                self._repos.refile(self._near, distance)
             id_targets, name_targets = names.popular_targets()
             for value, values, is_repo, targets in (
                 (repo_id, self._repos, True, id_targets),
@@ -214,7 +203,8 @@ class NameIndex:
             self._catch_up(storage, seq)
 
     def _reload(self, storage: Storage, epoch: str, seq: int) -> None:
-        self._entries, self._names, self._repos = {}, _Values(), _Values()
+        self._entries = {}
+        self._names, self._repos = _Values(self._near, self._distance), _Values(self._near, self._distance)
         for entry in database.name_entries(storage):  # written before `seq` was read, or logged after it
             self._apply(str(entry["id"]), entry)
         self._epoch, self._seen, self._holes = epoch, seq, {}

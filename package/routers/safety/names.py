@@ -114,6 +114,19 @@ def allowed_edits(value: str, distance: int) -> int:
     return _allowed(len(skeleton(value)), distance)
 
 
+@lru_cache(maxsize=1024)  # asked per length on every lookup
+def reach(length: int, distance: int) -> int:
+    """The most edits any value may be allowed when compared with a target skeleton of this length.
+
+    A value of skeleton length q may be `_allowed(q)` edits from a target, and a target of length L is within
+    reach only if |q - L| <= that; the largest allowance among such q bounds how a target of length L can be
+    edited into a value that finds it (names.confusions' rule, so an index can split targets accordingly).
+    """
+    lengths = range(max(0, length - distance), length + distance + 1)
+    allowances = [_allowed(q, distance) for q in lengths]
+    return max((a for q, a in zip(lengths, allowances, strict=True) if abs(q - length) <= a), default=0)
+
+
 def _allowed(length: int, distance: int) -> int:
     if length < MIN_TYPO_LENGTH:
         return 0

@@ -13,6 +13,7 @@ from package.core.storage import Storage, open_storage
 from package.routers.safety import database, names
 from package.routers.safety.interface import Finding
 from package.routers.safety.lookalikes import NameIndex, entry_of
+from package.routers.safety.segments import LengthScan, SegmentIndex
 
 WORDS = [
     "bert",
@@ -27,7 +28,16 @@ WORDS = [
     "vision",
     "squad",
 ]
-SWAPS = {"a": "\u0430", "e": "\u0435", "o": "0", "l": "I", "m": "rn", "-": "_"}
+SWAPS = {
+    "a": "\u0430",  # Cyrillic
+    "e": "\u00e9",  # a combining accent, dropped by the skeleton
+    "o": "0",
+    "l": "I",
+    "m": "rn",
+    "-": "_",
+    "b": "\uff42",  # full width, folded by NFKC
+    "n": "\u03bd",  # Greek nu, folded to v: a look-alike that is an edit for the skeleton
+}
 
 
 def make(artifact_id: str, name: str, repo_id: str, created_at: str) -> dict[str, Any]:
@@ -70,8 +80,10 @@ def mutate(rng: random.Random, text: str) -> str:
     if roll < 0.25:
         return "".join(SWAPS.get(c, c) if rng.random() < 0.3 else c for c in text)
     if roll < 0.5 and len(text) > 2:
-        at = rng.randrange(len(text))
-        return text[:at] + rng.choice(["", "x", text[at] * 2]) + text[at + 1 :]
+        for _ in range(rng.randint(1, 3)):  # up to three edits: near-duplicates at every distance
+            at = rng.randrange(len(text))
+            text = text[:at] + rng.choice(["", "x", "\u4e2d", text[at] * 2]) + text[at + 1 :]
+        return text
     if roll < 0.6:
         return text.upper()
     return text
@@ -83,17 +95,21 @@ def random_entry(rng: random.Random, n: int, known: list[dict[str, Any]]) -> dic
         base = rng.choice(known)
         name, repo_id = mutate(rng, base["name"]), mutate(rng, base["repo_id"])
     else:
-        name = "-".join(rng.sample(WORDS, rng.randint(1, 3)))
+        if rng.random() < 0.2:  # very short: no typo allowed, look-alikes only
+            name = "".join(rng.choice("abIl0o-") for _ in range(rng.randint(1, 5)))
+        else:  # up to ~60 characters
+            name = "-".join(rng.choice(WORDS) for _ in range(rng.choice([1, 2, 3, 6])))
         repo_id = f"{rng.choice(['acme', 'google-bert', 'meta-llama', 'x'])}/{name}"
     kind = rng.choice(["model", "dataset", "code"])
     created = f"2026-12-02T00:{rng.randint(0, 5):02d}:00Z"
     return entry_of(artifact_id=f"id{n:04d}", name=name, repo_id=repo_id, kind=kind, created_at=created)
 
 
-@pytest.mark.parametrize("distance", [0, 1, 2, 4])
-def test_same_findings_as_the_full_comparison_through_puts_updates_and_deletes(tmp_path, distance):
+@pytest.mark.parametrize("near", [SegmentIndex, LengthScan])
+@pytest.mark.parametrize("distance", [0, 1, 2, 4, 5])
+def test_same_findings_as_the_full_comparison_through_puts_updates_and_deletes(tmp_path, distance, near):
     rng = random.Random(distance)
-    storage, index = storage_at(tmp_path), NameIndex()
+    storage, index = storage_at(tmp_path), NameIndex(near, distance)
     registered: dict[str, dict[str, Any]] = {}
     for n in range(400):
         new = random_entry(rng, n, list(registered.values()))
@@ -108,6 +124,16 @@ def test_same_findings_as_the_full_comparison_through_puts_updates_and_deletes(t
         registered[new["id"]] = new
         assert indexed(index, storage, new, distance) == full_scan(list(registered.values()), new, distance)
     assert len(index) == len(registered)
+
+
+def test_a_check_at_another_distance_builds_the_segments_again(tmp_path):
+    storage, index = storage_at(tmp_path), NameIndex(SegmentIndex, 1)
+    real = make("r1", "acme-sentiment-large", "acme/sentiment-large", "1")
+    index.put(storage, real)
+    fake = make("f1", "acme-sentlmnt-large", "x/y", "2")  # two edits away
+    assert indexed(index, storage, fake, 1) == [] == full_scan([real], fake, 1)
+    assert indexed(index, storage, fake, 2) == full_scan([real], fake, 2) != []
+    assert indexed(index, storage, fake, 1) == []
 
 
 def test_two_processes_see_each_others_changes(tmp_path):
