@@ -11,8 +11,9 @@ Item layout (partition key / sort key), written in the same transaction as the a
 
 Listings page through CATALOG by sort key (keyset), byName reads one NAME# partition, and neither reads an
 artifact record. A `license` filter reads only that license's partitions (one per type, merged in catalog
-order), so a rare license pages without near-empty pages; with `types` it reads just those types' partitions. A database from before the indexes gets them once, on the first start that finds no
-SCHEMA record; every backfill write is conditional on the artifact being unchanged, so two processes
+order), so a rare license pages without near-empty pages; with `types` it reads just those types' partitions.
+A database from before the indexes gets them once, on the first start that finds no SCHEMA record (or one
+of an older version); every backfill write is conditional on the artifact being unchanged, so two processes
 backfilling at once, or a backfill racing an update, never leave a stale entry.
 """
 
