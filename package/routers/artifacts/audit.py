@@ -35,6 +35,7 @@ MAX_PAGE = 500
 SCAN_BATCH = 500
 SCAN_BUDGET_ENTRIES = 5_000
 SCAN_BUDGET_SECONDS = 0.05
+PROBE = 100  # entries read ahead in the user's and the action's index to pick the narrower of the two
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ def entries(
         raise BadRequest("`since` is after `until`: the time range is empty.")
     after = max(position.after or "", _stamp(since) or "") or None
     stop = None if until is None else f"{_stamp(until) or '9999'}#\U0010ffff"
-    partition, rest = _source(storage, wanted) if use_index else (database.AUDITLOG, wanted)
+    partition, rest = _source(storage, wanted, after) if use_index else (database.AUDITLOG, wanted)
     unfiltered = rest == AuditFilter(since=wanted.since, until=wanted.until)  # every entry read matches
     batch = limit + 1 if unfiltered else SCAN_BATCH
     page: list[AuditLogEntry] = []
@@ -151,16 +152,26 @@ def entries(
             return page, encode_cursor(after)
 
 
-def _source(storage: Storage, wanted: AuditFilter) -> tuple[str, AuditFilter]:
-    """Where the matches are: one user's entries (the narrower, as a rule: a handful of actions share
-    every entry), else one action's, else the whole log; and the filters left to apply while reading."""
-    if wanted.user is not None:
-        audit_db.ensure_indexes(storage)
-        return audit_db.user_partition(wanted.user), replace(wanted, user=None)
-    if wanted.action is not None:
-        audit_db.ensure_indexes(storage)
-        return audit_db.action_partition(wanted.action.value), replace(wanted, action=None)
-    return database.AUDITLOG, wanted
+def _source(storage: Storage, wanted: AuditFilter, after: str | None) -> tuple[str, AuditFilter]:
+    """Where the matches are: one user's entries, or one action's (with both: the narrower from `after`
+    on), else the whole log; and the filters left to apply while reading."""
+    if wanted.user is None and wanted.action is None:
+        return database.AUDITLOG, wanted
+    audit_db.ensure_indexes(storage)
+    by_user = None if wanted.user is None else audit_db.user_partition(wanted.user)
+    by_action = None if wanted.action is None else audit_db.action_partition(wanted.action.value)
+    if by_user is not None and (by_action is None or _sparser(storage, by_user, by_action, after)):
+        return by_user, replace(wanted, user=None)
+    return by_action or database.AUDITLOG, replace(wanted, action=None)
+
+
+def _sparser(storage: Storage, first: str, second: str, after: str | None) -> bool:
+    """Whether the first partition holds fewer entries than the second from `after` on, judged by a short
+    read of each: fewer entries left, else the same number of entries spread over a longer time."""
+    ahead = [storage.records.query_page(pk, after=after, limit=PROBE) for pk in (first, second)]
+    if len(ahead[0]) < PROBE or len(ahead[1]) < PROBE:
+        return len(ahead[0]) <= len(ahead[1])
+    return ahead[0][-1].sk >= ahead[1][-1].sk
 
 
 def _stamp(moment: datetime | None) -> str | None:
