@@ -13,9 +13,12 @@ from package.core.storage import Put, Storage, open_storage
 from package.routers.artifacts import audit, audit_db, catalog_db, database, queries
 from package.routers.artifacts import services as artifact_services
 from package.routers.artifacts.interface import ArtifactQuery, ArtifactType, AuditAction, AuditLogAction
-from tests.aws import AWS_ENV, unique_name
+from tests.aws import AWS_ENV, moto_server, unique_name
 from tests.helpers import make_record
+from tests.routers.artifacts.test_aws_storage import aws_client
 from tests.routers.artifacts.test_catalog import add, many, walk
+
+__all__ = ["aws_client", "moto_server"]  # fixtures of the end-to-end test on the AWS driver
 
 
 @pytest.fixture(params=["embedded", "aws-inprocess"])
@@ -65,6 +68,12 @@ class TestLicenseIndex:
     def test_create_put_delete_and_reset_keep_it_exact(self, storage):
         first, second = add(storage, 1, license_id="MIT"), add(storage, 2, license_id="apache-2.0")
         add(storage, 3, license_id=None)
+        waiting = add(storage, 4, license_id="mit", hidden=True)  # registered, not yet published
+        assert licensed(storage, "mit") == [first.id, waiting.id]
+        assert ids(walk(storage, [ArtifactQuery(name="*", license="mit")])) == [first.id]
+        assert database.unhide(storage, waiting.id)
+        assert ids(walk(storage, [ArtifactQuery(name="*", license="mit")])) == [first.id, waiting.id]
+        database.delete(storage, waiting)
         assert licensed(storage, "mit") == [first.id] and licensed(storage, "Apache-2.0") == [second.id]
         changed = first.model_copy(update={"license": "gpl-3.0", "generation": "g2"})
         database.replace(storage, first, changed, {}, None)  # a PUT or re-ingest whose license changed
@@ -210,3 +219,27 @@ def test_long_user_names_and_licenses_are_hashed_into_keys() -> None:
     assert len(audit_db.user_partition("u" * 5000)) < 100
     assert len(catalog_db.license_partition(ArtifactType.MODEL, "L" * 5000)) < 100
     assert catalog_db.license_partition(ArtifactType.MODEL, "MIT") == "CATLIC#model#mit"
+
+
+def test_license_and_audit_filters_end_to_end_on_aws(aws_client):
+    """Through the API on DynamoDB (moto over HTTP): the license filter and the audit user/action filters."""
+    for kind, url in [
+        ("model", "https://huggingface.co/google-bert/bert-base-uncased"),
+        ("dataset", "https://huggingface.co/datasets/rajpurkar/squad"),
+    ]:
+        assert aws_client.post(f"/artifact/{kind}", json={"url": url}).status_code == 201
+    found = aws_client.post("/artifacts", json=[{"name": "*", "license": "CC-BY-SA-4.0"}])
+    assert found.status_code == 200 and [m["type"] for m in found.json()] == ["dataset"]
+    assert "offset" not in found.headers  # the whole license read: nothing more to page through
+    model = aws_client.post("/artifacts", json=[{"name": "*", "license": "apache-2.0", "types": ["model"]}])
+    assert [m["name"] for m in model.json()] == ["bert-base-uncased"]
+    created = aws_client.get("/audit", params={"action": "CREATE"}).json()
+    assert [e["artifact"]["type"] for e in created] == ["model", "dataset"]
+    user = created[0]["user"]["name"]
+    mine = aws_client.get("/audit", params={"user": user, "action": "CREATE", "limit": 1})
+    assert len(mine.json()) == 1 and mine.headers.get("offset")
+    following = aws_client.get(
+        "/audit", params={"user": user, "action": "CREATE", "offset": mine.headers["offset"]}
+    )
+    assert [e["artifact"]["type"] for e in following.json()] == ["dataset"]
+    assert aws_client.get("/audit", params={"user": "nobody"}).json() == []
