@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from package.core.auth_middleware import Principal
 from package.core.config import Settings, StorageBackend
 from package.core.storage import Put, Storage, open_storage
 from package.routers.artifacts import audit, audit_db, catalog_db, database, queries
 from package.routers.artifacts import services as artifact_services
-from package.routers.artifacts.interface import ArtifactQuery, ArtifactType, AuditAction, AuditLogAction
+from package.routers.artifacts.interface import (
+    ArtifactQuery,
+    ArtifactRecord,
+    ArtifactType,
+    AuditAction,
+    AuditLogAction,
+)
 from tests.aws import AWS_ENV, moto_server, unique_name
+from tests.conftest import clear_process_caches, login
 from tests.helpers import make_record
-from tests.routers.artifacts.test_aws_storage import aws_client
-from tests.routers.artifacts.test_catalog import add, many, walk
 
-__all__ = ["aws_client", "moto_server"]  # fixtures of the end-to-end test on the AWS driver
+__all__ = ["moto_server"]
+START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+TYPES = [ArtifactType.MODEL, ArtifactType.DATASET, ArtifactType.CODE]
 
 
 @pytest.fixture(params=["embedded", "aws-inprocess"])
@@ -51,6 +60,54 @@ def _started(settings: Settings) -> Storage:
     assert catalog_db.ensure_indexes(opened) == 0
     assert audit_db.ensure_indexes(opened) == 0
     return opened
+
+
+@pytest.fixture
+def aws_client(
+    client: TestClient, moto_server: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[TestClient]:
+    """A registry on the AWS driver (DynamoDB + S3 served by moto over HTTP)."""
+    from main import create_app
+
+    for name, value in AWS_ENV.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("REGISTRY_STORAGE", "aws")
+    monkeypatch.setenv("REGISTRY_AWS_ENDPOINT_URL", moto_server)
+    monkeypatch.setenv("REGISTRY_AWS_CREATE_RESOURCES", "true")
+    monkeypatch.setenv("REGISTRY_DYNAMODB_TABLE", unique_name(request.node.name))
+    monkeypatch.setenv("REGISTRY_S3_BUCKET", unique_name(request.node.name))
+    clear_process_caches()
+    with TestClient(create_app()) as aws:
+        aws.headers["X-Authorization"] = login(aws)
+        yield aws
+
+
+def many(storage: Storage, embedded: int) -> int:
+    """How many artifacts a test stores: moto copies its whole table on every transaction, so fewer there."""
+    return embedded if storage.description.startswith("embedded") else embedded // 4
+
+
+def add(storage: Storage, n: int, *, license_id: str | None = "mit", hidden: bool = False) -> ArtifactRecord:
+    """Store artifact number n (type by n % 3), registered n milliseconds after START."""
+    stamp = (START + dt.timedelta(milliseconds=n)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    made = make_record(f"id-{n:05d}", f"acme/m{n}", artifact_type=TYPES[n % 3], name=f"m{n}")
+    made = made.model_copy(update={"created_at": stamp, "license": license_id, "source_key": f"key{n}"})
+    database.create(storage, made, {}, None, hidden=hidden)
+    return made
+
+
+def walk(
+    storage: Storage, body: list[ArtifactQuery], *, page_size: int = 10, use_license_index: bool = True
+) -> Iterator[list[str]]:
+    """Each page's ids, following the offsets to the end."""
+    settings, offset = Settings(page_size=page_size), None
+    while True:
+        page, offset = queries.list_artifacts(
+            storage, settings, queries=body, offset=offset, use_license_index=use_license_index
+        )
+        yield [m.id for m in page]
+        if offset is None:
+            return
 
 
 def licensed(storage: Storage, license_id: str, artifact_type: ArtifactType | None = None) -> list[str]:
