@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -300,3 +301,25 @@ def test_license_and_audit_filters_end_to_end_on_aws(aws_client):
     )
     assert [e["artifact"]["type"] for e in following.json()] == ["dataset"]
     assert aws_client.get("/audit", params={"user": "nobody"}).json() == []
+
+
+def test_two_processes_backfill_the_audit_indexes_at_once(tmp_path: Path) -> None:
+    """Two stores on one SQLite file (two processes) backfilling together while entries are appended."""
+    first = open_storage(Settings(data_dir=tmp_path))
+    for n in range(150):
+        record_as(first, f"user{n % 3}", AuditAction.DOWNLOAD, n)
+    for entry in [r for n in range(3) for r in first.records.query(audit_db.user_partition(f"user{n}"))]:
+        first.records.delete(entry.pk, entry.sk)
+    for entry in first.records.query(audit_db.action_partition("DOWNLOAD")):
+        first.records.delete(entry.pk, entry.sk)
+    second = open_storage(Settings(data_dir=tmp_path))
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        fills = [pool.submit(audit_db.ensure_indexes, s) for s in (first, second)]
+        pool.submit(record_as, second, "late", AuditAction.RATE, 999).result()
+        assert sum(f.result() for f in fills) >= 150
+    log = second.records.query(audit_db.AUDITLOG)
+    for user in ["user0", "user1", "user2", "late"]:
+        filed = [r.sk for r in second.records.query(audit_db.user_partition(user))]
+        assert filed == [r.sk for r in log if r.item["user"]["name"] == user]
+    downloads = [r.sk for r in second.records.query(audit_db.action_partition("DOWNLOAD"))]
+    assert downloads == [r.sk for r in log if r.item["action"] == "DOWNLOAD"]
