@@ -37,6 +37,7 @@ SIZED: dict[str, Callable[[int], list[str]]] = {
     "regex_scale": lambda n: ["--sizes", ",".join(_decades(n))],
     "registration_scale": lambda n: ["--count", str(n)],
     "web_render": lambda n: ["--artifacts", str(n)],
+    "filter_scale": lambda n: ["--artifacts", str(n)],
 }
 
 
@@ -71,6 +72,7 @@ BENCHMARKS = [
     Benchmark("registration_scale"),
     Benchmark("soak_locust"),
     Benchmark("safety_names"),
+    Benchmark("filter_scale"),
 ]
 
 

@@ -5,19 +5,24 @@ Item layout (partition key / sort key), written in the same transaction as the a
                                        created_at, hidden}, what listings and their filters need
   CATALOG#<type> / <created_at>#<id>   the same entry in a catalog of one type (for `types` filters)
   NAME#<name> / <created_at>#<id>      the same entry under the artifact's exact name (long names: sha256)
+  CATLIC#<type>#<license> / <created_at>#<id>   the same entry under its type and lower-cased license (the
+                                       `license` filter matches case-insensitively; none: no entry)
   SCHEMA / artifacts-catalog           {"version": N}: the indexes are complete (written after a backfill)
 
 Listings page through CATALOG by sort key (keyset), byName reads one NAME# partition, and neither reads an
-artifact record. A database from before the indexes gets them once, on the first start that finds no
-SCHEMA record; every backfill write is conditional on the artifact being unchanged, so two processes
+artifact record. A `license` filter reads only that license's partitions (one per type, merged in catalog
+order), so a rare license pages without near-empty pages; with `types` it reads just those types' partitions.
+A database from before the indexes gets them once, on the first start that finds no SCHEMA record (or one
+of an older version); every backfill write is conditional on the artifact being unchanged, so two processes
 backfilling at once, or a backfill racing an update, never leave a stale entry.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from package.core.storage import Check, ConditionFailed, Delete, Put, Record, Storage
@@ -27,9 +32,10 @@ from package.routers.artifacts.interface import ArtifactRecord, ArtifactType
 CATALOG = "CATALOG"
 SCHEMA = "SCHEMA"
 SCHEMA_SK = "artifacts-catalog"
-SCHEMA_VERSION = 1
+LICENSE = "CATLIC"
+SCHEMA_VERSION = 2  # 2: the license index (a store at version 1 backfills it once)
 BACKFILL_READ = 500
-BACKFILL_BATCH = 16  # five operations per artifact: 80 per transaction, under DynamoDB's 100
+BACKFILL_BATCH = 12  # six operations per artifact: 72 per transaction, under DynamoDB's 100
 _MAX_NAME_KEY_BYTES = 400  # DynamoDB partition keys hold 2,048 bytes; long names are hashed
 _ready: weakref.WeakSet[Any] = weakref.WeakSet()  # record stores known to hold complete indexes
 
@@ -41,9 +47,23 @@ def sort_key(record: ArtifactRecord) -> str:
 
 def name_partition(name: str) -> str:
     """The name index partition of an exact name."""
-    if len(name.encode()) > _MAX_NAME_KEY_BYTES:
-        return "NAME#sha256:" + hashlib.sha256(name.encode()).hexdigest()
-    return f"NAME#{name}"
+    return "NAME#" + _key_part(name)
+
+
+def _key_part(text: str) -> str:
+    if len(text.encode()) > _MAX_NAME_KEY_BYTES:
+        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+    return text
+
+
+def normalised_license(license_id: str) -> str:
+    """A license as the `license` filter compares it (case-insensitively: lower-cased)."""
+    return license_id.lower()
+
+
+def license_partition(artifact_type: ArtifactType, license_id: str) -> str:
+    """The license index partition of one type and one license (any case)."""
+    return f"{LICENSE}#{artifact_type.value}#" + _key_part(normalised_license(license_id))
 
 
 def entry(record: ArtifactRecord, *, hidden: bool) -> dict[str, Any]:
@@ -70,7 +90,10 @@ def index_deletes(record: ArtifactRecord) -> list[Operation]:
 
 
 def _partitions(record: ArtifactRecord) -> list[str]:
-    return [CATALOG, type_catalog(record.type), name_partition(record.name)]
+    partitions = [CATALOG, type_catalog(record.type), name_partition(record.name)]
+    if record.license:  # no license: no query's license (at least one character) can match it
+        partitions.append(license_partition(record.type, record.license))
+    return partitions
 
 
 def type_catalog(artifact_type: ArtifactType) -> str:
@@ -94,6 +117,50 @@ def catalog_page(
     """Up to `limit` catalog entries (of one type, if given) after a sort key, in registration order."""
     partition = CATALOG if artifact_type is None else type_catalog(artifact_type)
     return storage.records.query_page(partition, after=after, limit=limit)
+
+
+def merged_pages(
+    storage: Storage, partitions: Sequence[str], *, after: str | None, batch: int
+) -> Iterator[tuple[list[Record], bool]]:
+    """Entries of disjoint index partitions merged in catalog order, a batch at a time, with whether the
+    batch is the last; each partition is read `batch` entries at a time and nothing is read twice."""
+    readers = {pk: _Reader(pk, after) for pk in partitions}
+    while True:
+        for reader in readers.values():
+            reader.fill(storage, batch)
+        open_readers = [r for r in readers.values() if not r.done]
+        # Entries up to the smallest last-read key of a partition with more to read are in their final order.
+        frontier = min((r.buffer[-1].sk for r in open_readers), default=None)
+        ready = sorted((e for r in readers.values() for e in r.take(frontier)), key=lambda entry: entry.sk)
+        last = not open_readers and all(not r.buffer for r in readers.values())
+        yield ready, last
+        if last:
+            return
+
+
+class _Reader:
+    """One partition read forward in pages, with the entries read but not yet merged."""
+
+    def __init__(self, partition: str, after: str | None) -> None:
+        self.partition, self.after, self.done = partition, after, False
+        self.buffer: list[Record] = []
+
+    def fill(self, storage: Storage, batch: int) -> None:
+        if self.done or self.buffer:
+            return
+        page = storage.records.query_page(self.partition, after=self.after, limit=batch)
+        self.buffer, self.done = page, len(page) < batch
+        if page:
+            self.after = page[-1].sk
+
+    def take(self, frontier: str | None) -> list[Record]:
+        cut = (
+            len(self.buffer)
+            if frontier is None
+            else bisect.bisect_right([e.sk for e in self.buffer], frontier)
+        )
+        taken, self.buffer = self.buffer[:cut], self.buffer[cut:]
+        return taken
 
 
 def named_page(storage: Storage, name: str, *, after: str | None, limit: int) -> list[Record]:

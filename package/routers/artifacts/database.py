@@ -9,6 +9,7 @@ Item layout (partition key / sort key), as a DynamoDB table would hold it:
   BLOBREF#<sha256> / <id>         which artifacts use a blob (a blob with no reference is deleted)
   AUDIT#<id> / <date>#<rand>      audit entries (the spec's per-artifact view; removed with the artifact)
   AUDITLOG / <date>#<rand>        every audit entry, deletions and resets too (outlives the artifact)
+  AUDITUSER#<user>, AUDITACT#<action>   the log's entries by user and by action (audit_db.py), written with it
   VERSION#<id> / <number:08d>     versions of an artifact (VERSIONREF: BLOBREF#<sha256> / <id>#v<number>)
   HIDDEN / <id>                   registered, not yet published (REGISTRY_ASYNC_RATING: waits for its rating)
   CATALOG, NAME#<name>, SCHEMA    the listing and name indexes (catalog_db.py), written with the artifact
@@ -34,7 +35,7 @@ from package.core.storage import (
 )
 from package.core.storage.interface import Operation
 from package.core.write_behind import flush_pending_writes, get_write_behind
-from package.routers.artifacts import catalog_db, search_db
+from package.routers.artifacts import audit_db, catalog_db, search_db
 from package.routers.artifacts.interface import ArtifactRecord, ArtifactType, MirrorState
 from package.routers.artifacts.text_index import Query
 
@@ -295,7 +296,7 @@ def logged_audit_operations(
     artifact_id: str, sort_key: str, entry: dict[str, Any], log_entry: dict[str, Any]
 ) -> list[Operation]:
     """The writes of one audit entry (the artifact's trail and the registry-wide log), to write together."""
-    return [Put(f"AUDIT#{artifact_id}", sort_key, entry), Put(AUDITLOG, sort_key, log_entry)]
+    return [Put(f"AUDIT#{artifact_id}", sort_key, entry), *audit_db.log_puts(sort_key, log_entry)]
 
 
 def add_logged_audit_later(
@@ -307,7 +308,7 @@ def add_logged_audit_later(
 
 def add_log_entry(storage: Storage, sort_key: str, log_entry: dict[str, Any]) -> None:
     """Append one entry to the registry-wide audit log only (a deletion's tombstone, a reset)."""
-    storage.records.put(AUDITLOG, sort_key, log_entry)
+    storage.records.transact(audit_db.log_puts(sort_key, log_entry))
 
 
 def audit_log(storage: Storage) -> list[dict[str, Any]]:

@@ -5,16 +5,20 @@ from __future__ import annotations
 import logging
 
 from package.core.storage import Storage
-from package.routers.artifacts import catalog_db, claims, database
+from package.routers.artifacts import audit_db, catalog_db, claims, database
 
 logger = logging.getLogger("registry.artifacts")
 
 
 def run(storage: Storage) -> None:
-    """Listing and name indexes, the regex index, then canonical source claims (each a no-op once done)."""
+    """Listing, name and license indexes, the audit log's indexes, the regex index, then canonical source
+    claims (each a no-op once done)."""
     filed = catalog_db.ensure_indexes(storage)
     if filed:
         logger.info("indexed artifacts for listings", extra={"count": filed})
+    logged = audit_db.ensure_indexes(storage)
+    if logged:
+        logger.info("indexed audit log entries by user and action", extra={"count": logged})
     indexed = database.index_texts(storage)
     if indexed:
         logger.info("indexed artifact texts for regex search", extra={"count": indexed})

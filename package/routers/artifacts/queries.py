@@ -24,6 +24,7 @@ SCAN_BUDGET_SECONDS = 0.05
 SCAN_BATCH = 500
 NAME_BATCH = 1_000
 CHECK_BATCH = 500  # regex candidates whose records (and then READMEs) are read in one go
+MAX_MERGED_PARTITIONS = 12  # more (many licenses OR'ed): one catalog scan reads less than many merged
 
 # Net scores by artifact id, for `min_net_score`: the rating domain provides them (services.add_score_source),
 # so this domain never reads another domain's storage. A source is asked only about one page's candidates.
@@ -46,9 +47,17 @@ def _net_scores(storage: Storage, artifact_ids: Sequence[str]) -> dict[str, floa
 
 
 def list_artifacts(
-    storage: Storage, settings: Settings, *, queries: list[ArtifactQuery], offset: str | None
+    storage: Storage,
+    settings: Settings,
+    *,
+    queries: list[ArtifactQuery],
+    offset: str | None,
+    use_license_index: bool = True,
 ) -> tuple[list[ArtifactMetadata], str | None]:
-    """One page of the artifacts matching any query, and the next page's offset (None on the last)."""
+    """One page of the artifacts matching any query, and the next page's offset (None on the last).
+
+    `use_license_index=False` filters licenses while scanning the catalog (the benchmark's baseline).
+    """
     if not queries:
         raise BadRequest("The body must be a non-empty array of artifact queries.")
     position = parse_position(offset)
@@ -59,7 +68,8 @@ def list_artifacts(
         start = _created_after_start(queries)
         after = max(position.after or "", start or "") or None
         batch = settings.page_size + 1 if _unfiltered(queries) else SCAN_BATCH
-        batches = _catalog_batches(storage, after, batch, _single_type(queries))
+        partitions = _partitions(queries, by_license=use_license_index)
+        batches = catalog_db.merged_pages(storage, partitions, after=after, batch=batch)
     return _collect(storage, settings, queries, batches, position)
 
 
@@ -67,23 +77,24 @@ def _unfiltered(queries: list[ArtifactQuery]) -> bool:
     return all(q == ArtifactQuery(name="*") for q in queries)
 
 
-def _single_type(queries: list[ArtifactQuery]) -> ArtifactType | None:
-    """The one type every query is limited to, if so: that type's catalog holds every possible match."""
-    if any(not q.types for q in queries):
-        return None
-    wanted = {t for q in queries for t in q.types or ()}
-    return wanted.pop() if len(wanted) == 1 else None
+def _partitions(queries: list[ArtifactQuery], *, by_license: bool) -> list[str]:
+    """The fewest index partitions that hold every possible match (disjoint ones, merged in catalog order).
 
-
-def _catalog_batches(
-    storage: Storage, after: str | None, batch: int, artifact_type: ArtifactType | None
-) -> Batches:
-    while True:
-        records = catalog_db.catalog_page(storage, after=after, limit=batch, artifact_type=artifact_type)
-        yield records, len(records) < batch
-        if len(records) < batch:
-            return
-        after = records[-1].sk
+    A `license` in every query reads that license's partition of each type asked for (all three without
+    `types`); else `types` in every query reads those types' catalogs; else the whole catalog.
+    """
+    wanted: set[str] = set()
+    if by_license and all(q.license is not None for q in queries):
+        for query in queries:
+            for artifact_type in query.types or list(ArtifactType):
+                wanted.add(catalog_db.license_partition(artifact_type, query.license or ""))
+    elif all(q.types for q in queries):
+        wanted = {catalog_db.type_catalog(t) for q in queries for t in q.types or ()}
+        if len(wanted) == len(ArtifactType):
+            wanted = set()  # every type: the whole catalog is one read instead of three merged
+    if not wanted or len(wanted) > MAX_MERGED_PARTITIONS:
+        return [catalog_db.CATALOG]
+    return sorted(wanted)
 
 
 def _named_batches(storage: Storage, settings: Settings, names: set[str], after: str | None) -> Batches:

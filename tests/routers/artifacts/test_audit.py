@@ -108,17 +108,24 @@ def test_filtered_pages_follow_cursors_within_the_scan_budget(tmp_path, monkeypa
         who = Principal(name="bob" if n % 7 == 0 else "eve", is_admin=False)
         audit.record(storage, record=record, principal=who, action=AuditAction.DOWNLOAD)
     everything, _ = audit.entries(storage, audit.AuditFilter(), limit=500)
-    pages, offset = [], None
-    while True:
-        page, offset = audit.entries(storage, audit.AuditFilter(user="bob"), offset=offset, limit=3)
-        pages.append(page)
-        if offset is None:
-            break
+    pages = walk_log(storage, audit.AuditFilter(user="bob"), use_index=False)
     assert len(pages) >= 6  # the budget cut scans short, each with an offset
-    assert [e for p in pages for e in p] == [e for e in everything if e.user.name == "bob"]
+    bobs = [e for e in everything if e.user.name == "bob"]
+    assert [e for p in pages for e in p] == bobs
+    assert walk_log(storage, audit.AuditFilter(user="bob")) == [bobs[:3], bobs[3:6], bobs[6:]]  # by user
     middle = datetime.fromisoformat(everything[30].date)
     since, _ = audit.entries(storage, audit.AuditFilter(since=middle), limit=500)
     until, _ = audit.entries(storage, audit.AuditFilter(until=middle), limit=500)
     assert since == [e for e in everything if datetime.fromisoformat(e.date) >= middle]
     assert until == [e for e in everything if datetime.fromisoformat(e.date) <= middle]
     assert everything[30] in since and everything[30] in until
+
+
+def walk_log(storage, wanted, *, use_index=True, limit=3):
+    """Every page of the log entries that match, following the offsets to the end."""
+    pages, offset = [], None
+    while True:
+        page, offset = audit.entries(storage, wanted, offset=offset, limit=limit, use_index=use_index)
+        pages.append(page)
+        if offset is None:
+            return pages

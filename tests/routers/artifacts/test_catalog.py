@@ -68,12 +68,16 @@ def add(storage: Storage, n: int, *, hidden: bool = False, **fields: str | None)
     return made
 
 
-def walk(storage: Storage, body: list[ArtifactQuery], *, page_size: int = 10) -> Iterator[list[str]]:
+def walk(
+    storage: Storage, body: list[ArtifactQuery], *, page_size: int = 10, use_license_index: bool = True
+) -> Iterator[list[str]]:
     """Each page's ids, following the offsets to the end."""
     settings = Settings(page_size=page_size)
     offset: str | None = None
     while True:
-        page, offset = queries.list_artifacts(storage, settings, queries=body, offset=offset)
+        page, offset = queries.list_artifacts(
+            storage, settings, queries=body, offset=offset, use_license_index=use_license_index
+        )
         yield [m.id for m in page]
         if offset is None:
             return
@@ -114,9 +118,12 @@ class TestEnumeration:
         count = many(storage, 200)
         made = [add(storage, n, license_id="apache-2.0" if n % 10 == 0 else "mit") for n in range(count)]
         body = [ArtifactQuery(name="*", license="APACHE-2.0")]
-        pages = list(walk(storage, body, page_size=5))
+        pages = list(walk(storage, body, page_size=5, use_license_index=False))
         assert len(pages) >= count // 20  # short pages with an offset: the budget stopped each scan
-        assert [i for p in pages for i in p] == [r.id for r in made if r.license == "apache-2.0"]
+        expected = [r.id for r in made if r.license == "apache-2.0"]
+        assert [i for p in pages for i in p] == expected
+        indexed = list(walk(storage, body, page_size=5))  # the license index: full pages only
+        assert indexed == [expected[i : i + 5] for i in range(0, len(expected), 5)]
         codes = [i for p in walk(storage, [ArtifactQuery(name="*", types=[ArtifactType.CODE])]) for i in p]
         assert codes == [r.id for r in made if r.type is ArtifactType.CODE]
 
