@@ -91,7 +91,8 @@ def make_run_command(port: int) -> list[str]:
         text=True,
         check=True,
     ).stdout
-    return shlex.split(out.strip().splitlines()[-1])
+    words = shlex.split(out.strip().splitlines()[-1])
+    return ["env", *words] if "=" in words[0] else words  # `NAME=value command ...`: env sets it, then execs
 
 
 def server_command(config: str, port: int, workers: int) -> list[str]:

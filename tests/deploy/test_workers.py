@@ -16,6 +16,8 @@ from typing import Any
 import httpx
 import pytest
 from jose import jwt
+from prometheus_client.mmap_dict import MmapedDict
+from prometheus_client.parser import text_string_to_metric_families
 
 from package.core import leases
 from package.core.config import Settings
@@ -47,6 +49,7 @@ class Workers:
             "REGISTRY_RATE_ON_INGEST": "false",
             "REGISTRY_LOG_LEVEL": "INFO",
             "REGISTRY_WRITE_BEHIND_MS": "60000",  # nothing is written before the shutdown flush
+            "PROMETHEUS_MULTIPROC_DIR": str(data_dir.parent / "metrics"),  # as `make run` sets it
         }
         self.process: subprocess.Popen[bytes] | None = None
         self.started = 0
@@ -192,3 +195,47 @@ def test_batched_token_uses_and_download_audits_survive_a_clean_shutdown(workers
     assert uses is not None and uses["uses"] == 12  # both workers' counts, merged
     log = [r.item for r in storage.records.query("AUDITLOG")]
     assert sum(entry["action"] == "DOWNLOAD" for entry in log) == 12
+
+
+def _requests_counted(text: str, method: str, route: str) -> float:
+    """The sum of `registry_http_requests_total` samples of one route in a scrape."""
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "registry_http_requests_total"
+        and sample.labels["method"] == method
+        and sample.labels["route"] == route
+    )
+
+
+def _counted_by_each_worker(folder: Path, route: str) -> list[float]:
+    """Per worker process (one counter file each), its count of requests to `route`."""
+    counts = []
+    for path in sorted(folder.glob("server-*/counter_*.db")):
+        wanted = (f'"route": "{route}"', '"registry_http_requests_total"')
+        values = MmapedDict.read_all_values_from_file(str(path))
+        counts.append(sum(value for key, value, *_ in values if all(w in key for w in wanted)))
+    return counts
+
+
+def test_a_scrape_reports_the_requests_of_every_worker(workers):
+    workers.start()
+    token = str(workers.client().headers["X-Authorization"])
+    assert all(r.status_code == 200 for r in _fresh_connections(workers.url, token, 24))
+    folder = workers.data_dir.parent / "metrics"
+    deadline = time.monotonic() + 20  # a request is counted just after its last byte went out
+    while (
+        sum(by_worker := _counted_by_each_worker(folder, "/artifacts")) < 24 and time.monotonic() < deadline
+    ):
+        time.sleep(0.1)
+    assert sum(by_worker) == 24 and len([n for n in by_worker if n]) == 2  # both workers answered some
+    for _ in range(6):  # whichever worker answers the scrape, it reports the whole server
+        with httpx.Client(base_url=workers.url, timeout=60) as http:
+            scrape = http.get("/metrics")
+        assert scrape.status_code == 200
+        assert _requests_counted(scrape.text, "POST", "/artifacts") == 24
+    workers.stop()
+    workers.start()  # a new server run starts from zero: the previous run's files are gone
+    with httpx.Client(base_url=workers.url, timeout=60) as http:
+        assert _requests_counted(http.get("/metrics").text, "POST", "/artifacts") == 0
