@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -239,3 +241,44 @@ def test_a_scrape_reports_the_requests_of_every_worker(workers):
     workers.start()  # a new server run starts from zero: the previous run's files are gone
     with httpx.Client(base_url=workers.url, timeout=60) as http:
         assert _requests_counted(http.get("/metrics").text, "POST", "/artifacts") == 0
+
+
+def _records_naming(data_dir: Path, text: str) -> list[tuple[str, str]]:
+    """Every stored record whose key or body names `text` (the embedded store's one table)."""
+    path = Settings(data_dir=data_dir).sqlite_path
+    with closing(sqlite3.connect(path)) as db:
+        rows = db.execute("SELECT pk, sk, item FROM records").fetchall()
+    return [(pk, sk) for pk, sk, item in rows if text in pk or text in sk or text in item]
+
+
+def test_a_reset_by_another_process_stops_a_copy_under_way_promptly(workers, hub, tmp_path):
+    # Two servers on one storage, one worker each: the copy runs in one, the reset lands in the other (as with
+    # one server's two workers when the reset reaches the worker that is not copying), deterministically.
+    hub.add_model("workers/slow", files={"big.bin": (8 * 1024 * 1024, 9)})
+    workers.start(workers=1)
+    other = Workers(workers.data_dir, hub, tmp_path / "other.log")
+    try:
+        other.start(workers=1)
+        hub.set_chunk_delay("hf", 0.25)  # 32 chunks of 256 KiB: the copy alone takes 8 s
+        created = workers.client().post("/artifact/model", json={"url": HF + "workers/slow"})
+        artifact_id = created.json()["metadata"]["id"]
+        deadline = time.monotonic() + 60
+        while not any("big.bin" in path for _, _, path in hub.requests) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.0)  # a few chunks in
+        assert other.client().delete("/reset").status_code == 200
+        reset_at = time.monotonic()
+        while not workers.log_lines('"mirror stopped') and time.monotonic() < reset_at + 30:
+            time.sleep(0.05)
+        stopped_after = time.monotonic() - reset_at
+        assert workers.log_lines('"mirror stopped') == 1
+        assert stopped_after < 3.0  # not when the 8 s file has arrived
+        time.sleep(1.0)
+        storage = workers.storage()
+        assert list(storage.blobs.listing()) == []  # nothing half-written or orphaned
+        assert _records_naming(workers.data_dir, artifact_id) == []
+        assert workers.client().post("/artifacts", json=[{"name": "*"}]).json() == []
+    finally:
+        hub.reset_controls()
+        if other.process is not None:
+            other.stop()
