@@ -11,7 +11,8 @@ and every reader that must see them (`flush()`) write what is pending first.
   other processes' uses.
 - Appended groups (e.g. an audit entry's two items) are written in the order they were added, several groups
   per storage transaction.
-- A flush that fails keeps everything pending and tries again on the next one.
+- A flush that fails keeps everything pending and tries again on the next one; a group whose Check fails
+  (what it depends on was deleted, or the registry reset, by any process meanwhile) is dropped alone.
 With `flush_seconds` 0 (AWS Lambda, whose process freezes between invocations) every write goes through at
 once, as before.
 """
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 
 from package.core.background import ProcessWide
 from package.core.config import get_settings
-from package.core.storage import Storage
+from package.core.storage import ConditionFailed, Storage
 from package.core.storage.interface import Operation
 
 logger = logging.getLogger("registry.write_behind")
@@ -68,6 +69,7 @@ class WriteBehind:
         self._thread: threading.Thread | None = None
         self.flushes = 0
         self.failures = 0
+        self.dropped = 0  # groups whose Check failed when written
 
     @property
     def synchronous(self) -> bool:
@@ -92,9 +94,15 @@ class WriteBehind:
         return total
 
     def append(self, storage: Storage, operations: Sequence[Operation]) -> None:
-        """Write `operations` together, after every group appended before them."""
+        """Write `operations` together, after every group appended before them.
+
+        A group may hold a Check (e.g. that its artifact still exists): when it fails, the group is dropped,
+        and the groups batched with it are written without it."""
         if self.synchronous:
-            storage.records.transact(list(operations))
+            try:
+                storage.records.transact(list(operations))
+            except ConditionFailed:
+                self.dropped += 1
             return
         with self._lock:
             self._appends.setdefault(id(storage), _Appends(storage)).groups.append(list(operations))
@@ -139,16 +147,18 @@ class WriteBehind:
         while appends:
             batch = appends[0]
             while batch.groups:
-                chunk: list[Operation] = []
+                taken: list[list[Operation]] = []
                 while batch.groups and (
-                    not chunk or len(chunk) + len(batch.groups[0]) <= _OPS_PER_TRANSACTION
+                    not taken or sum(map(len, taken)) + len(batch.groups[0]) <= _OPS_PER_TRANSACTION
                 ):
-                    chunk += batch.groups[0]
-                    batch.groups.pop(0)
+                    taken.append(batch.groups.pop(0))
                 try:
-                    batch.storage.records.transact(chunk)
+                    batch.storage.records.transact([op for group in taken for op in group])
+                except ConditionFailed:  # a group's Check failed: write them one by one, drop that one
+                    batch.groups[:0] = taken
+                    self._write_groups(batch, len(taken))
                 except Exception:
-                    batch.groups[:0] = [chunk]  # kept whole: its groups are written again together
+                    batch.groups[:0] = taken  # kept: written again on the next flush
                     raise
             appends.pop(0)
         while counters:
@@ -158,6 +168,16 @@ class WriteBehind:
                 counter.known = stored
                 counter.flying -= n
             counters.pop(0)
+
+    def _write_groups(self, batch: _Appends, n: int) -> None:
+        """Write the first `n` groups of `batch` one by one; a group whose Check fails is dropped."""
+        for _ in range(n):
+            try:
+                batch.storage.records.transact(batch.groups[0])
+            except ConditionFailed:
+                self.dropped += 1
+                logger.info("batched write dropped: what it depends on is gone (a reset or a deletion)")
+            batch.groups.pop(0)
 
     def _keep(self, counters: list[tuple[_Counter, int]], appends: list[_Appends], exc: Exception) -> None:
         self.failures += 1

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from package.core.config import Settings
-from package.core.storage import Put, Storage, open_storage
+from package.core.storage import Check, Put, Storage, open_storage
 from package.core.write_behind import WriteBehind
 
 
@@ -132,3 +132,21 @@ def test_zero_seconds_writes_at_once(storage: Storage) -> None:
     assert buffer.count(storage, "USES", "t1", "uses") == 1
     buffer.append(storage, [Put("LOG", "a", {"n": 1})])
     assert stored_uses(storage) == 1 and storage.records.query("LOG")
+
+
+def test_a_group_whose_check_fails_is_dropped_alone(storage: Storage) -> None:
+    storage.records.put("THING", "kept", {})
+    buffer = WriteBehind(flush_seconds=60)
+    buffer.append(storage, [Check("THING", "kept"), Put("LOG", "1", {"n": 1})])
+    buffer.append(storage, [Check("THING", "gone"), Put("LOG", "2", {"n": 2}), Put("TRAIL", "2", {})])
+    buffer.append(storage, [Put("LOG", "3", {"n": 3})])
+    assert buffer.flush() == 6
+    assert [r.sk for r in storage.records.query("LOG")] == ["1", "3"]  # the others of its batch landed
+    assert storage.records.query("TRAIL") == [] and buffer.dropped == 1
+    assert buffer.pending == 0 and buffer.flush() == 0  # nothing kept to retry for ever
+
+
+def test_written_at_once_a_failed_check_drops_the_group_too(storage: Storage) -> None:
+    buffer = WriteBehind(flush_seconds=0)
+    buffer.append(storage, [Check("THING", "gone"), Put("LOG", "1", {"n": 1})])
+    assert storage.records.query("LOG") == [] and buffer.dropped == 1

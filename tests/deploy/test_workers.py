@@ -282,3 +282,25 @@ def test_a_reset_by_another_process_stops_a_copy_under_way_promptly(workers, hub
         hub.reset_controls()
         if other.process is not None:
             other.stop()
+
+
+def test_a_workers_batched_download_audits_do_not_outlive_a_reset_by_another(workers, hub, tmp_path):
+    hub.add_model("workers/audited", files={"model.safetensors": (4096, 3)})
+    workers.start(workers=1)
+    other = Workers(workers.data_dir, hub, tmp_path / "other.log")
+    try:
+        other.start(workers=1)
+        client = workers.client()
+        artifact_id = client.post("/artifact/model", json={"url": HF + "workers/audited"}).json()["metadata"][
+            "id"
+        ]
+        _wait_mirrored(client, artifact_id)
+        assert all(client.get(f"/download/model/{artifact_id}").status_code == 200 for _ in range(5))
+        assert other.client().delete("/reset").status_code == 200  # the downloads' audits still wait
+    finally:
+        if other.process is not None:
+            other.stop()
+    workers.stop()  # the shutdown flushes the batch: its entries' artifact is gone, so they are dropped
+    assert _records_naming(workers.data_dir, artifact_id) == []
+    log = [r.item for r in workers.storage().records.query("AUDITLOG")]
+    assert [entry["action"] for entry in log] == ["RESET"]
