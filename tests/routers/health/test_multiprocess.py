@@ -49,3 +49,12 @@ def test_a_recycled_pid_is_another_run():
     assert multiprocess.run_name(999_999_999) is None
     other_start = name.rsplit("-", 1)[0] + "-0"  # the same pid, started at another time
     assert not multiprocess._alive(other_start) and multiprocess._alive(name)
+
+
+def test_a_respawned_worker_joins_its_running_servers_counts(fresh, monkeypatch, tmp_path):
+    monkeypatch.setenv(multiprocess.ENV, str(tmp_path))
+    ours = tmp_path / str(multiprocess.run_name(os.getppid()))
+    ours.mkdir()
+    (ours / "counter_1.db").write_bytes(b"x")  # a worker of this server that died: its counts stay summed
+    assert multiprocess.shared_dir() == ours
+    assert (ours / "counter_1.db").read_bytes() == b"x"
