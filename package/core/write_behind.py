@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from package.core.background import ProcessWide
 from package.core.config import get_settings
-from package.core.storage import ConditionFailed, Storage
+from package.core.storage import Check, ConditionFailed, Storage
 from package.core.storage.interface import Operation
 
 logger = logging.getLogger("registry.write_behind")
@@ -153,7 +153,7 @@ class WriteBehind:
                 ):
                     taken.append(batch.groups.pop(0))
                 try:
-                    batch.storage.records.transact([op for group in taken for op in group])
+                    batch.storage.records.transact(_merged(taken))
                 except ConditionFailed:  # a group's Check failed: write them one by one, drop that one
                     batch.groups[:0] = taken
                     self._write_groups(batch, len(taken))
@@ -213,6 +213,20 @@ class WriteBehind:
         if thread is not None:
             thread.join(timeout=30)
         self.flush()
+
+
+def _merged(groups: list[list[Operation]]) -> list[Operation]:
+    """The groups' operations as one transaction, each distinct Check once (e.g. several downloads' audit
+    entries of one artifact): DynamoDB refuses a transaction with two operations on one item."""
+    merged: list[Operation] = []
+    checks: set[str] = set()
+    for op in (op for group in groups for op in group):
+        if isinstance(op, Check):
+            if repr(op) in checks:
+                continue
+            checks.add(repr(op))
+        merged.append(op)
+    return merged
 
 
 def _create() -> WriteBehind:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from package.core.config import Settings
 from package.core.storage import Check, Put, Storage, open_storage
+from package.core.storage.interface import Operation
 from package.core.write_behind import WriteBehind
 
 
@@ -150,3 +152,23 @@ def test_written_at_once_a_failed_check_drops_the_group_too(storage: Storage) ->
     buffer = WriteBehind(flush_seconds=0)
     buffer.append(storage, [Check("THING", "gone"), Put("LOG", "1", {"n": 1})])
     assert storage.records.query("LOG") == [] and buffer.dropped == 1
+
+
+def test_groups_checking_one_item_share_one_check_in_a_batch(storage: Storage) -> None:
+    storage.records.put("THING", "kept", {})
+    buffer = WriteBehind(flush_seconds=60)
+    written: list[list[object]] = []
+    transact = storage.records.transact
+
+    def recording(operations: Sequence[Operation]) -> None:
+        written.append(list(operations))
+        transact(operations)
+
+    storage.records.transact = recording  # type: ignore[method-assign]
+    for n in range(3):  # e.g. three downloads of one artifact
+        buffer.append(storage, [Check("THING", "kept"), Put("LOG", str(n), {"n": n})])
+    buffer.flush()
+    assert (
+        len(written) == 1 and sum(isinstance(op, Check) for op in written[0]) == 1
+    )  # DynamoDB: one per item
+    assert [r.sk for r in storage.records.query("LOG")] == ["0", "1", "2"]
