@@ -147,11 +147,7 @@ class WriteBehind:
         while appends:
             batch = appends[0]
             while batch.groups:
-                taken: list[list[Operation]] = []
-                while batch.groups and (
-                    not taken or sum(map(len, taken)) + len(batch.groups[0]) <= _OPS_PER_TRANSACTION
-                ):
-                    taken.append(batch.groups.pop(0))
+                taken = _next_transaction(batch.groups)
                 try:
                     batch.storage.records.transact(_merged(taken))
                 except ConditionFailed:  # a group's Check failed: write them one by one, drop that one
@@ -213,6 +209,26 @@ class WriteBehind:
         if thread is not None:
             thread.join(timeout=30)
         self.flush()
+
+
+def _next_transaction(groups: list[list[Operation]]) -> list[list[Operation]]:
+    """Take the leading groups that fit one transaction: at most _OPS_PER_TRANSACTION operations, and no item
+    written twice or both checked and written (DynamoDB refuses two operations on one item; equal Checks are
+    merged into one). The first group is always taken."""
+    taken: list[list[Operation]] = []
+    written: set[tuple[str, str]] = set()
+    checked: set[tuple[str, str]] = set()
+    while groups:
+        group = groups[0]
+        writes = {(op.pk, op.sk) for op in group if not isinstance(op, Check)}
+        checks = {(op.pk, op.sk) for op in group if isinstance(op, Check)}
+        too_many = sum(map(len, taken)) + len(group) > _OPS_PER_TRANSACTION
+        if taken and (too_many or writes & (written | checked) or checks & written):
+            break
+        taken.append(groups.pop(0))
+        written |= writes
+        checked |= checks
+    return taken
 
 
 def _merged(groups: list[list[Operation]]) -> list[Operation]:

@@ -172,3 +172,21 @@ def test_groups_checking_one_item_share_one_check_in_a_batch(storage: Storage) -
         len(written) == 1 and sum(isinstance(op, Check) for op in written[0]) == 1
     )  # DynamoDB: one per item
     assert [r.sk for r in storage.records.query("LOG")] == ["0", "1", "2"]
+
+
+def test_writes_to_one_item_go_in_separate_transactions_in_order(storage: Storage) -> None:
+    buffer = WriteBehind(flush_seconds=60)
+    written: list[list[Operation]] = []
+    transact = storage.records.transact
+
+    def recording(operations: Sequence[Operation]) -> None:
+        written.append(list(operations))
+        transact(operations)
+
+    storage.records.transact = recording  # type: ignore[method-assign]
+    for n in range(3):  # e.g. an access token's "last used" written by three requests
+        buffer.append(storage, [Put("SEEN", "token", {"n": n}), Put("LOG", str(n), {})])
+    buffer.flush()
+    assert len(written) == 3  # DynamoDB refuses two operations on one item in one transaction
+    assert storage.records.get("SEEN", "token") == {"n": 2}  # the last one wins, as written at once
+    assert len(storage.records.query("LOG")) == 3
