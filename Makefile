@@ -6,6 +6,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 STAMP := $(VENV)/.installed
+# Where `make run`'s workers keep their /metrics counters, summed by whichever worker answers a scrape (a folder
+# per server run inside it: package/routers/health/multiprocess.py).
+METRICS_DIR ?= $(or $(TMPDIR),/tmp)/registry-metrics
 
 .PHONY: run run-uvicorn test lint types pytest bench clean install lambda-package audit
 
@@ -21,7 +24,7 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 # granian, one worker per core: it sends stored files itself (ASGI http.response.pathsend), measured fastest
 # by bench/download_throughput.py (docs/performance-downloads.md). `make run-uvicorn`: one uvicorn process.
 run: $(STAMP)
-	$(BIN)/python -m granian --interface asgi --host $(HOST) --port $(PORT) --workers $(WORKERS) --no-access-log --log-config package/core/granian-logging.json --respawn-failed-workers main:app
+	PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR) $(BIN)/python -m granian --interface asgi --host $(HOST) --port $(PORT) --workers $(WORKERS) --no-access-log --log-config package/core/granian-logging.json --respawn-failed-workers main:app
 
 run-uvicorn: $(STAMP)
 	$(BIN)/uvicorn main:app --host $(HOST) --port $(PORT) --no-access-log --log-config package/core/uvicorn-logging.json --no-proxy-headers

@@ -69,6 +69,7 @@ BENCHMARKS = [
     Benchmark("search_scale"),
     Benchmark("regex_scale"),
     Benchmark("download_throughput"),
+    Benchmark("download_memory"),
     Benchmark("registration_scale"),
     Benchmark("soak_locust"),
     Benchmark("safety_names"),

@@ -39,6 +39,7 @@ import httpx
 
 from bench import registry, results
 from bench.loadgen import LoadResult, run_clients, run_wrk, start_nginx, tree_rss_mib
+from bench.memory import FLAT_MIB_PER_ROUND, memory_flat, rss_slope
 from bench.registry import free_port, wait_up
 from tests.fakehub import FakeHub
 
@@ -66,7 +67,8 @@ def make_run_command(port: int) -> list[str]:
         text=True,
         check=True,
     ).stdout
-    return shlex.split(out.strip().splitlines()[-1])
+    words = shlex.split(out.strip().splitlines()[-1])
+    return ["env", *words] if "=" in words[0] else words  # `NAME=value command ...`: env sets it, then execs
 
 
 def server_command(config: str, port: int, workers: int) -> list[str]:
@@ -209,6 +211,8 @@ def summary(target: Target) -> dict[str, Any]:
         "errors_all_rounds": sum(sum(r.errors.values()) for r in target.rounds),
         "rss_mib": [round(x, 1) for x in target.rss],
         "rss_growth_mib": round(target.rss[-1] - target.rss[0], 1),
+        "rss_slope_mib_per_round": round(rss_slope(target.rss), 2),
+        "memory_flat": rss_slope(target.rss) <= FLAT_MIB_PER_ROUND,
         "p99_over_median": round(middle.p99_ms / middle.median_ms, 2) if middle.median_ms else None,
     }
     return figures | target.notes
@@ -321,6 +325,9 @@ def main(argv: list[str] | None = None) -> None:
                 targets = start_targets(options, env, big, blob, work, stack)
                 measure_all(targets, options, work)
             measured = {target.label: summary(target) for target in targets}
+            for target in targets:
+                growth = f"RSS {target.rss[0]:.0f} -> {target.rss[-1]:.0f} MiB"
+                print(f"  {target.label:<9} {growth}, {memory_flat(target.rss)}")
             ratios(measured)
     finally:
         hub.stop()

@@ -11,7 +11,8 @@ and every reader that must see them (`flush()`) write what is pending first.
   other processes' uses.
 - Appended groups (e.g. an audit entry's two items) are written in the order they were added, several groups
   per storage transaction.
-- A flush that fails keeps everything pending and tries again on the next one.
+- A flush that fails keeps everything pending and tries again on the next one; a group whose Check fails
+  (what it depends on was deleted, or the registry reset, by any process meanwhile) is dropped alone.
 With `flush_seconds` 0 (AWS Lambda, whose process freezes between invocations) every write goes through at
 once, as before.
 """
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 
 from package.core.background import ProcessWide
 from package.core.config import get_settings
-from package.core.storage import Storage
+from package.core.storage import Check, ConditionFailed, Storage
 from package.core.storage.interface import Operation
 
 logger = logging.getLogger("registry.write_behind")
@@ -68,6 +69,7 @@ class WriteBehind:
         self._thread: threading.Thread | None = None
         self.flushes = 0
         self.failures = 0
+        self.dropped = 0  # groups whose Check failed when written
 
     @property
     def synchronous(self) -> bool:
@@ -92,9 +94,15 @@ class WriteBehind:
         return total
 
     def append(self, storage: Storage, operations: Sequence[Operation]) -> None:
-        """Write `operations` together, after every group appended before them."""
+        """Write `operations` together, after every group appended before them.
+
+        A group may hold a Check (e.g. that its artifact still exists): when it fails, the group is dropped,
+        and the groups batched with it are written without it."""
         if self.synchronous:
-            storage.records.transact(list(operations))
+            try:
+                storage.records.transact(list(operations))
+            except ConditionFailed:
+                self.dropped += 1
             return
         with self._lock:
             self._appends.setdefault(id(storage), _Appends(storage)).groups.append(list(operations))
@@ -139,16 +147,14 @@ class WriteBehind:
         while appends:
             batch = appends[0]
             while batch.groups:
-                chunk: list[Operation] = []
-                while batch.groups and (
-                    not chunk or len(chunk) + len(batch.groups[0]) <= _OPS_PER_TRANSACTION
-                ):
-                    chunk += batch.groups[0]
-                    batch.groups.pop(0)
+                taken = _next_transaction(batch.groups)
                 try:
-                    batch.storage.records.transact(chunk)
+                    batch.storage.records.transact(_merged(taken))
+                except ConditionFailed:  # a group's Check failed: write them one by one, drop that one
+                    batch.groups[:0] = taken
+                    self._write_groups(batch, len(taken))
                 except Exception:
-                    batch.groups[:0] = [chunk]  # kept whole: its groups are written again together
+                    batch.groups[:0] = taken  # kept: written again on the next flush
                     raise
             appends.pop(0)
         while counters:
@@ -158,6 +164,16 @@ class WriteBehind:
                 counter.known = stored
                 counter.flying -= n
             counters.pop(0)
+
+    def _write_groups(self, batch: _Appends, n: int) -> None:
+        """Write the first `n` groups of `batch` one by one; a group whose Check fails is dropped."""
+        for _ in range(n):
+            try:
+                batch.storage.records.transact(batch.groups[0])
+            except ConditionFailed:
+                self.dropped += 1
+                logger.info("batched write dropped: what it depends on is gone (a reset or a deletion)")
+            batch.groups.pop(0)
 
     def _keep(self, counters: list[tuple[_Counter, int]], appends: list[_Appends], exc: Exception) -> None:
         self.failures += 1
@@ -193,6 +209,40 @@ class WriteBehind:
         if thread is not None:
             thread.join(timeout=30)
         self.flush()
+
+
+def _next_transaction(groups: list[list[Operation]]) -> list[list[Operation]]:
+    """Take the leading groups that fit one transaction: at most _OPS_PER_TRANSACTION operations, and no item
+    written twice or both checked and written (DynamoDB refuses two operations on one item; equal Checks are
+    merged into one). The first group is always taken."""
+    taken: list[list[Operation]] = []
+    written: set[tuple[str, str]] = set()
+    checked: set[tuple[str, str]] = set()
+    while groups:
+        group = groups[0]
+        writes = {(op.pk, op.sk) for op in group if not isinstance(op, Check)}
+        checks = {(op.pk, op.sk) for op in group if isinstance(op, Check)}
+        too_many = sum(map(len, taken)) + len(group) > _OPS_PER_TRANSACTION
+        if taken and (too_many or writes & (written | checked) or checks & written):
+            break
+        taken.append(groups.pop(0))
+        written |= writes
+        checked |= checks
+    return taken
+
+
+def _merged(groups: list[list[Operation]]) -> list[Operation]:
+    """The groups' operations as one transaction, each distinct Check once (e.g. several downloads' audit
+    entries of one artifact): DynamoDB refuses a transaction with two operations on one item."""
+    merged: list[Operation] = []
+    checks: set[str] = set()
+    for op in (op for group in groups for op in group):
+        if isinstance(op, Check):
+            if repr(op) in checks:
+                continue
+            checks.add(repr(op))
+        merged.append(op)
+    return merged
 
 
 def _create() -> WriteBehind:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from package.core.config import Settings
-from package.core.storage import Put, Storage, open_storage
+from package.core.storage import Check, Put, Storage, open_storage
+from package.core.storage.interface import Operation
 from package.core.write_behind import WriteBehind
 
 
@@ -132,3 +134,59 @@ def test_zero_seconds_writes_at_once(storage: Storage) -> None:
     assert buffer.count(storage, "USES", "t1", "uses") == 1
     buffer.append(storage, [Put("LOG", "a", {"n": 1})])
     assert stored_uses(storage) == 1 and storage.records.query("LOG")
+
+
+def test_a_group_whose_check_fails_is_dropped_alone(storage: Storage) -> None:
+    storage.records.put("THING", "kept", {})
+    buffer = WriteBehind(flush_seconds=60)
+    buffer.append(storage, [Check("THING", "kept"), Put("LOG", "1", {"n": 1})])
+    buffer.append(storage, [Check("THING", "gone"), Put("LOG", "2", {"n": 2}), Put("TRAIL", "2", {})])
+    buffer.append(storage, [Put("LOG", "3", {"n": 3})])
+    assert buffer.flush() == 6
+    assert [r.sk for r in storage.records.query("LOG")] == ["1", "3"]  # the others of its batch landed
+    assert storage.records.query("TRAIL") == [] and buffer.dropped == 1
+    assert buffer.pending == 0 and buffer.flush() == 0  # nothing kept to retry for ever
+
+
+def test_written_at_once_a_failed_check_drops_the_group_too(storage: Storage) -> None:
+    buffer = WriteBehind(flush_seconds=0)
+    buffer.append(storage, [Check("THING", "gone"), Put("LOG", "1", {"n": 1})])
+    assert storage.records.query("LOG") == [] and buffer.dropped == 1
+
+
+def test_groups_checking_one_item_share_one_check_in_a_batch(storage: Storage) -> None:
+    storage.records.put("THING", "kept", {})
+    buffer = WriteBehind(flush_seconds=60)
+    written: list[list[object]] = []
+    transact = storage.records.transact
+
+    def recording(operations: Sequence[Operation]) -> None:
+        written.append(list(operations))
+        transact(operations)
+
+    storage.records.transact = recording  # type: ignore[method-assign]
+    for n in range(3):  # e.g. three downloads of one artifact
+        buffer.append(storage, [Check("THING", "kept"), Put("LOG", str(n), {"n": n})])
+    buffer.flush()
+    assert (
+        len(written) == 1 and sum(isinstance(op, Check) for op in written[0]) == 1
+    )  # DynamoDB: one per item
+    assert [r.sk for r in storage.records.query("LOG")] == ["0", "1", "2"]
+
+
+def test_writes_to_one_item_go_in_separate_transactions_in_order(storage: Storage) -> None:
+    buffer = WriteBehind(flush_seconds=60)
+    written: list[list[Operation]] = []
+    transact = storage.records.transact
+
+    def recording(operations: Sequence[Operation]) -> None:
+        written.append(list(operations))
+        transact(operations)
+
+    storage.records.transact = recording  # type: ignore[method-assign]
+    for n in range(3):  # e.g. an access token's "last used" written by three requests
+        buffer.append(storage, [Put("SEEN", "token", {"n": n}), Put("LOG", str(n), {})])
+    buffer.flush()
+    assert len(written) == 3  # DynamoDB refuses two operations on one item in one transaction
+    assert storage.records.get("SEEN", "token") == {"n": 2}  # the last one wins, as written at once
+    assert len(storage.records.query("LOG")) == 3

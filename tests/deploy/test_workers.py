@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from jose import jwt
+from prometheus_client.mmap_dict import MmapedDict
+from prometheus_client.parser import text_string_to_metric_families
 
 from package.core import leases
 from package.core.config import Settings
@@ -48,6 +52,7 @@ class Workers:
             "REGISTRY_RATE_ON_INGEST": "false",
             "REGISTRY_LOG_LEVEL": "INFO",
             "REGISTRY_WRITE_BEHIND_MS": "60000",  # nothing is written before the shutdown flush
+            "PROMETHEUS_MULTIPROC_DIR": str(data_dir.parent / "metrics"),  # as `make run` sets it
         }
         self.process: subprocess.Popen[bytes] | None = None
         self.started = 0
@@ -188,3 +193,119 @@ def test_batched_token_uses_and_download_audits_survive_a_clean_shutdown(workers
     assert uses is not None and uses["uses"] == 12  # both workers' counts, merged
     log = [r.item for r in storage.records.query("AUDITLOG")]
     assert sum(entry["action"] == "DOWNLOAD" for entry in log) == 12
+
+
+def _requests_counted(text: str, method: str, route: str) -> float:
+    """The sum of `registry_http_requests_total` samples of one route in a scrape."""
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "registry_http_requests_total"
+        and sample.labels["method"] == method
+        and sample.labels["route"] == route
+    )
+
+
+def _counted_by_each_worker(folder: Path, route: str) -> list[float]:
+    """Per worker process (one counter file each), its count of requests to `route`."""
+    counts = []
+    for path in sorted(folder.glob("server-*/counter_*.db")):
+        wanted = (f'"route": "{route}"', '"registry_http_requests_total"')
+        values = MmapedDict.read_all_values_from_file(str(path))
+        counts.append(sum(value for key, value, *_ in values if all(w in key for w in wanted)))
+    return counts
+
+
+def _wait_counted(folder: Path, total: int) -> list[float]:
+    """Each worker's count of `POST /artifacts`, once they add up to `total` (counted after the last byte)."""
+    deadline = time.monotonic() + 20
+    while sum(by_worker := _counted_by_each_worker(folder, "/artifacts")) < total:
+        assert time.monotonic() < deadline, by_worker
+        time.sleep(0.1)
+    return by_worker
+
+
+def test_a_scrape_reports_the_requests_of_every_worker(workers):
+    workers.start()
+    token = str(workers.client().headers["X-Authorization"])
+    folder, made = workers.data_dir.parent / "metrics", 0
+    for _ in range(8):  # until both workers answered some (the kernel picks the worker of each connection)
+        assert all(r.status_code == 200 for r in _fresh_connections(workers.url, token, 12))
+        made += 12
+        by_worker = _wait_counted(folder, made)
+        if len([n for n in by_worker if n]) == 2:
+            break
+    assert sum(by_worker) == made and len([n for n in by_worker if n]) == 2
+    for _ in range(6):  # whichever worker answers the scrape, it reports the whole server
+        with httpx.Client(base_url=workers.url, timeout=60) as http:
+            scrape = http.get("/metrics")
+        assert scrape.status_code == 200
+        assert _requests_counted(scrape.text, "POST", "/artifacts") == made  # not one worker's share
+    workers.stop()
+    workers.start()  # a new server run starts from zero: the previous run's files are gone
+    with httpx.Client(base_url=workers.url, timeout=60) as http:
+        assert _requests_counted(http.get("/metrics").text, "POST", "/artifacts") == 0
+
+
+def _records_naming(data_dir: Path, text: str) -> list[tuple[str, str]]:
+    """Every stored record whose key or body names `text` (the embedded store's one table)."""
+    path = Settings(data_dir=data_dir).sqlite_path
+    with closing(sqlite3.connect(path)) as db:
+        rows = db.execute("SELECT pk, sk, item FROM records").fetchall()
+    return [(pk, sk) for pk, sk, item in rows if text in pk or text in sk or text in item]
+
+
+def test_a_reset_by_another_process_stops_a_copy_under_way_promptly(workers, hub, tmp_path):
+    # Two servers on one storage, one worker each: the copy runs in one, the reset lands in the other (as with
+    # one server's two workers when the reset reaches the worker that is not copying), deterministically.
+    hub.add_model("workers/slow", files={"big.bin": (8 * 1024 * 1024, 9)})
+    workers.start(workers=1)
+    other = Workers(workers.data_dir, hub, tmp_path / "other.log")
+    try:
+        other.start(workers=1)
+        hub.set_chunk_delay("hf", 0.25)  # 32 chunks of 256 KiB: the copy alone takes 8 s
+        created = workers.client().post("/artifact/model", json={"url": HF + "workers/slow"})
+        artifact_id = created.json()["metadata"]["id"]
+        deadline = time.monotonic() + 60
+        while not any("big.bin" in path for _, _, path in hub.requests) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.0)  # a few chunks in
+        assert other.client().delete("/reset").status_code == 200
+        reset_at = time.monotonic()
+        while not workers.log_lines('"mirror stopped') and time.monotonic() < reset_at + 30:
+            time.sleep(0.05)
+        stopped_after = time.monotonic() - reset_at
+        assert workers.log_lines('"mirror stopped') == 1
+        assert stopped_after < 3.0  # not when the 8 s file has arrived
+        time.sleep(1.0)
+        storage = workers.storage()
+        assert list(storage.blobs.listing()) == []  # nothing half-written or orphaned
+        assert _records_naming(workers.data_dir, artifact_id) == []
+        assert workers.client().post("/artifacts", json=[{"name": "*"}]).json() == []
+    finally:
+        hub.reset_controls()
+        if other.process is not None:
+            other.stop()
+
+
+def test_a_workers_batched_download_audits_do_not_outlive_a_reset_by_another(workers, hub, tmp_path):
+    hub.add_model("workers/audited", files={"model.safetensors": (4096, 3)})
+    workers.start(workers=1)
+    other = Workers(workers.data_dir, hub, tmp_path / "other.log")
+    try:
+        other.start(workers=1)
+        client = workers.client()
+        artifact_id = client.post("/artifact/model", json={"url": HF + "workers/audited"}).json()["metadata"][
+            "id"
+        ]
+        _wait_mirrored(client, artifact_id)
+        assert all(client.get(f"/download/model/{artifact_id}").status_code == 200 for _ in range(5))
+        assert other.client().delete("/reset").status_code == 200  # the downloads' audits still wait
+    finally:
+        if other.process is not None:
+            other.stop()
+    workers.stop()  # the shutdown flushes the batch: its entries' artifact is gone, so they are dropped
+    assert _records_naming(workers.data_dir, artifact_id) == []
+    log = [r.item for r in workers.storage().records.query("AUDITLOG")]
+    assert [entry["action"] for entry in log] == ["RESET"]

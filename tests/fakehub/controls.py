@@ -17,6 +17,7 @@ class Controls:
         self._down: dict[Service, bool] = dict.fromkeys(SERVICES, False)
         self._down_paths: dict[Service, set[str]] = {service: set() for service in SERVICES}
         self._latency: dict[Service, float] = dict.fromkeys(SERVICES, 0.0)
+        self._chunk_delay: dict[Service, float] = dict.fromkeys(SERVICES, 0.0)
         self._rate_limited = False
         self._github_used = 0
         self._faults: dict[Service, list[int]] = {service: [] for service in SERVICES}
@@ -59,6 +60,16 @@ class Controls:
     def latency(self, service: Service) -> float:
         with self._lock:
             return self._latency[service]
+
+    def set_chunk_delay(self, service: str, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("chunk delay must be >= 0")
+        with self._lock:
+            self._chunk_delay[self._check(service)] = float(seconds)
+
+    def chunk_delay(self, service: Service) -> float:
+        with self._lock:
+            return self._chunk_delay[service]
 
     def fail_next(self, service: str, statuses: list[int]) -> None:
         """The next requests to `service` answer these statuses in order (TRUNCATE: a cut-off body)."""
@@ -114,6 +125,7 @@ class Controls:
             self._down = dict.fromkeys(SERVICES, False)
             self._down_paths = {service: set() for service in SERVICES}
             self._latency = dict.fromkeys(SERVICES, 0.0)
+            self._chunk_delay = dict.fromkeys(SERVICES, 0.0)
             self._rate_limited = False
             self._faults = {service: [] for service in SERVICES}
             self._cuts = {service: [] for service in SERVICES}

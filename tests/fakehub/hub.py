@@ -94,6 +94,10 @@ class FakeHub:
         """Delay each answer of "hf" or "github" by `seconds` (asyncio.sleep: the other service goes on)."""
         self.controls.set_latency(service, seconds)
 
+    def set_chunk_delay(self, service: Service, seconds: float) -> None:
+        """Wait `seconds` before each body chunk (256 KiB for files) of "hf" or "github": a slow transfer."""
+        self.controls.set_chunk_delay(service, seconds)
+
     def fail_next(self, service: Service, *statuses: int) -> None:
         """The next requests to "hf" or "github" answer these statuses, one each, in order (e.g. 503, 429
         with Retry-After: 1); TRUNCATE (0) promises a body and closes the connection part-way."""

@@ -77,10 +77,24 @@ class ControlMiddleware:
         if self.controls.is_down(self.service, path):
             await send_json(send, 503, down_body(self.service), [])
             return
+        send = self.slowed(send)
         if self.service == "github" and not path.startswith(UNLIMITED_PREFIXES):
             await self.github(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+    def slowed(self, send: Send) -> Send:
+        """`send`, waiting the chunk delay before each piece of a body while one is set."""
+        delay = self.controls.chunk_delay(self.service)
+        if delay <= 0:
+            return send
+
+        async def send_slowly(message: Message) -> None:
+            if message["type"] == "http.response.body" and message.get("body"):
+                await asyncio.sleep(delay)
+            await send(message)
+
+        return send_slowly
 
     async def cut_after(self, limit: int, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer as usual, but end the body after `limit` bytes: the client sees the connection drop."""

@@ -414,6 +414,19 @@ def test_latency_and_request_log(hub: FakeHub, gh: httpx.Client) -> None:
     assert ("hf", "GET", "/api/models/microsoft/resnet-50") in hub.requests
 
 
+def test_chunk_delay_slows_a_transfer_down_and_resets(hub: FakeHub) -> None:
+    hub.add_model("slow/weights", files={"w.bin": (3 * 256 * 1024, 5)})  # three chunks
+    url = f"{hub.hf_url}/slow/weights/resolve/main/w.bin"
+    hub.set_chunk_delay("hf", 0.3)
+    started = time.perf_counter()
+    assert len(httpx.get(url, timeout=30).content) == 3 * 256 * 1024
+    assert time.perf_counter() - started >= 0.9
+    with pytest.raises(ValueError, match=">= 0"):
+        hub.set_chunk_delay("hf", -1)
+    hub.reset_controls()
+    assert hub.controls.chunk_delay("hf") == 0
+
+
 def test_runtime_fixtures(hub: FakeHub, api: HfApi, gh: httpx.Client) -> None:
     hub.add_model(
         "late/child",

@@ -302,8 +302,11 @@ def logged_audit_operations(
 def add_logged_audit_later(
     storage: Storage, artifact_id: str, sort_key: str, entry: dict[str, Any], log_entry: dict[str, Any]
 ) -> None:
-    """`add_logged_audit` off the request path: written with this process's next batch (core.write_behind)."""
-    get_write_behind().append(storage, logged_audit_operations(artifact_id, sort_key, entry, log_entry))
+    """`add_logged_audit` off the request path: written with this process's next batch (core.write_behind).
+
+    Dropped if the artifact is gone by then (deleted, or the registry reset, by any process)."""
+    entry_ops = logged_audit_operations(artifact_id, sort_key, entry, log_entry)
+    get_write_behind().append(storage, [Check(ARTIFACT, artifact_id), *entry_ops])
 
 
 def add_log_entry(storage: Storage, sort_key: str, log_entry: dict[str, Any]) -> None:

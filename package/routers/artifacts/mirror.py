@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import suppress
@@ -98,7 +99,31 @@ def caches(settings: Settings, record: ArtifactRecord) -> bool:
 
 
 class MirrorCancelled(ConditionFailed):
-    """The registry was reset while a copy was running."""
+    """The registry was reset, or the artifact deleted or changed, while a copy was running."""
+
+
+# How often a copy asks storage whether its artifact still stands: a reset or a deletion by another process
+# (several workers share one storage) stops it this soon, not after the file it is copying.
+STANDING_CHECK_SECONDS = 0.5
+
+
+class _Standing:
+    """Asks storage, at most every STANDING_CHECK_SECONDS, whether the artifact being copied still stands."""
+
+    def __init__(self, storage: Storage, record: ArtifactRecord) -> None:
+        self._storage = storage
+        self._record = record
+        self._next = time.monotonic() + STANDING_CHECK_SECONDS
+
+    def check(self) -> None:
+        """Raise MirrorCancelled once the artifact is gone or of another generation."""
+        now = time.monotonic()
+        if now < self._next:
+            return
+        self._next = now + STANDING_CHECK_SECONDS
+        current = database.get(self._storage, self._record.id)
+        if current is None or current.generation != self._record.generation:
+            raise MirrorCancelled(f"{self._record.id} was deleted, changed or reset meanwhile")
 
 
 def store_file(
@@ -109,11 +134,13 @@ def store_file(
     stop: threading.Event | None = None,
 ) -> BlobInfo:
     """Write one upstream file into the blob store, check its hash, and record it for the artifact."""
+    standing = _Standing(storage, record)
     with storage.blobs.writer() as writer:
         watched = watch_file(record.id, record.generation, remote.path, remote.size, chunks)  # e.g. scans
         for chunk in watched:
             if stop is not None and stop.is_set():
                 raise MirrorCancelled(f"copy of {remote.path!r} cancelled")
+            standing.check()  # a reset in another process has no `stop` to set
             writer.write(chunk)
         digest = writer.hasher.hexdigest()
         if remote.sha256 and digest != remote.sha256:

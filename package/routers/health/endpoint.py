@@ -155,7 +155,7 @@ def tracks() -> TracksResponse:
 
 def _metrics_route(runtime: HealthRuntime) -> Any:
     def metrics(request: Request) -> Response:
-        """Prometheus text exposition of this process's metrics (OpenMetrics when the scraper asks for it)."""
+        """Prometheus text exposition of the server's metrics (OpenMetrics when the scraper asks for it)."""
         body, content_type = runtime.metrics.render(request.headers.get("accept"))
         return Response(body, media_type=content_type)
 
@@ -174,7 +174,7 @@ def setup_app(app: FastAPI) -> None:
         methods=["GET"],
         response_class=PlainTextResponse,
         tags=["health"],
-        summary="Prometheus metrics of this process",
+        summary="Prometheus metrics of this server (every worker's, with PROMETHEUS_MULTIPROC_DIR)",
         responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format 0.0.4."}},
     )
     _add_probes(app)

@@ -1,23 +1,29 @@
 """Prometheus metrics of one app.
 
 Request counts, latencies and bytes by route and status; the registry's operations (ingest, rating, download);
-artifact events; and gauges read from the health runtime when scraped.
+artifact events; and gauges read from the health runtime when scraped. With several workers
+(PROMETHEUS_MULTIPROC_DIR, health/multiprocess.py) the counters and histograms a scrape reports are the sum
+over every worker of the server; process, platform and GC figures and the scrape-time gauges are the
+answering worker's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.gc_collector import GCCollector
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
 from package.core.events import ArtifactEvent
 from package.core.request_log import RequestRecord
+from package.routers.health.multiprocess import shared_dir
 
 # Which routes are the registry's operations, by (method, route template).
 OPERATIONS: dict[tuple[str, str], str] = {
@@ -53,7 +59,10 @@ class RegistryMetrics:
     """One app's metrics, in a registry of its own (several apps may live in one process, e.g. in tests)."""
 
     def __init__(self, state: StateReader | None = None) -> None:
+        shared = shared_dir()  # before the first metric: it names the files every worker writes
         self.registry = CollectorRegistry(auto_describe=True)
+        # What a scrape renders: this registry, or (several workers) every worker's files summed.
+        self.scraped = self.registry if shared is None else _server_registry(shared)
         r = self.registry
         route = ["method", "route", "status"]
         self.requests = Counter("registry_http_requests", "HTTP requests answered.", route, registry=r)
@@ -92,11 +101,11 @@ class RegistryMetrics:
         self.artifact_events = Counter(
             "registry_artifact_events", "Artifacts created, updated and deleted.", ["event"], registry=r
         )
-        ProcessCollector(registry=r)
-        PlatformCollector(registry=r)
-        GCCollector(registry=r)
+        ProcessCollector(registry=self.scraped)
+        PlatformCollector(registry=self.scraped)
+        GCCollector(registry=self.scraped)
         if state is not None:
-            r.register(_StateCollector(state))
+            self.scraped.register(_StateCollector(state))
 
     def observe(self, record: RequestRecord) -> None:
         """Account for a finished request (the request-log observer)."""
@@ -121,7 +130,14 @@ class RegistryMetrics:
     def render(self, accept: str | None = None) -> tuple[bytes, str]:
         """The exposition the scraper's Accept header asks for (Prometheus text by default), and its type."""
         encode, content_type = choose_encoder(accept or "")
-        return encode(self.registry), content_type
+        return encode(self.scraped), content_type
+
+
+def _server_registry(folder: Path) -> CollectorRegistry:
+    """A registry that reads the counters and histograms of every worker of this server run from `folder`."""
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry, path=str(folder))  # type: ignore[no-untyped-call]
+    return registry
 
 
 def gauge(name: str, documentation: str, labels: list[str] | None = None) -> GaugeMetricFamily:

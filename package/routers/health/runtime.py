@@ -18,6 +18,7 @@ from package.routers.health.activity import ActivityRecorder, new_process_id
 from package.routers.health.config import HealthSettings, get_health_settings
 from package.routers.health.logs import RecentLogBuffer, recent_logs
 from package.routers.health.metrics import RegistryMetrics, counter, gauge
+from package.routers.health.multiprocess import process_exited
 from package.routers.health.probes import HISTORY, ProbeResult, ProbeTrack, UpstreamProber
 from package.routers.health.rating_status import rating_view
 
@@ -55,6 +56,7 @@ class HealthRuntime:
         self.prober.stop()
         if self.recorder is not None:
             self.recorder.close()
+        process_exited()  # several workers: this one's live gauges leave the server's sum
 
     def remember_storage(self, results: dict[str, ProbeResult]) -> None:
         """Keep storage probe results for timelines."""

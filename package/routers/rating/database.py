@@ -68,20 +68,39 @@ def _dependency_rows(report: RatingReport | None) -> set[str]:
     return {f"{key}|{report.artifact_id}" for key in dependency_keys(report)}
 
 
-def put_report(storage: Storage, report: RatingReport) -> None:
-    """Store a model's rating and file it under what it depends on (rows first, so none is ever missing)."""
+def put_report(storage: Storage, report: RatingReport, *, reset_epoch: str | None = None) -> bool:
+    """Store a model's rating and file it under what it depends on (rows first, so none is ever missing).
+
+    With `reset_epoch` (read before the model was found current) the rating is stored only if no reset
+    happened since, in this process or another; whether it was stored. A rating of an earlier version that
+    this one replaces is kept under that version."""
     previous = get_report(storage, report.artifact_id)
     old_rows = _dependency_rows(previous)
     new_rows = _dependency_rows(report)
-    for row in new_rows - old_rows:
+    added = new_rows - old_rows
+    for row in added:
         storage.records.put(DEPENDS, row, {"id": report.artifact_id})
+    writes: list[Put] = []
     if previous is not None and previous.generation != report.generation:  # an earlier version's: keep it
-        storage.records.put(
-            f"{VERSIONED}{report.artifact_id}", previous.generation, previous.model_dump(mode="json")
+        writes.append(
+            Put(f"{VERSIONED}{report.artifact_id}", previous.generation, previous.model_dump(mode="json"))
         )
-    storage.records.put(RATING, report.artifact_id, report.model_dump(mode="json"))
+    writes.append(Put(RATING, report.artifact_id, report.model_dump(mode="json")))
+    checks = [] if reset_epoch is None else [Check(EPOCH, EPOCH_SK, equals={"epoch": reset_epoch})]
+    try:
+        storage.records.transact([*checks, *writes])
+    except ConditionFailed:  # the registry was reset meanwhile: leave nothing of this rating behind
+        storage.records.delete_many([(DEPENDS, row) for row in added])
+        logger.info("a rating computed before a reset was dropped", extra={"artifact_id": report.artifact_id})
+        return False
     for row in old_rows - new_rows:
         storage.records.delete(DEPENDS, row)
+    return True
+
+
+def reset_epoch(storage: Storage) -> str:
+    """The current reset epoch: read it before checking what a write depends on, pass it to the write."""
+    return _epoch(storage)
 
 
 def delete_report(storage: Storage, artifact_id: str) -> None:

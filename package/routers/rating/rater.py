@@ -237,9 +237,10 @@ def _store(storage: Storage, report: RatingReport, epoch: int) -> None:
         return
 
     def write() -> None:
+        reset_epoch = database.reset_epoch(storage)  # a reset after this read (any process) drops the write
         current = artifact_services.find_record(storage, report.artifact_id, include_hidden=True)
         if current is not None and current.generation == report.generation:
-            database.put_report(storage, report)
+            database.put_report(storage, report, reset_epoch=reset_epoch)
 
     if not get_pipeline().store_if_current(report.artifact_id, epoch, write):
         return

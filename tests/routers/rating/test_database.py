@@ -76,3 +76,18 @@ def test_ratings_stored_before_the_index_are_filed_once(tmp_path: Path):
     assert database.ensure_dependency_index(storage) == 1
     assert database.dependents(storage, {"id:d1"}) == {"m1"}
     assert database.ensure_dependency_index(storage) == 0  # recorded: not again
+
+
+def test_a_rating_that_straddles_a_reset_by_another_process_leaves_nothing(tmp_path: Path):
+    storage = embedded_storage(tmp_path)
+    before = database.reset_epoch(storage)  # a worker checked the model was current...
+    storage.records.clear()  # ...another worker's DELETE /reset empties the shared storage...
+    assert database.reset_epoch(storage) != before  # ...and new work starts a new epoch
+    assert not database.put_report(
+        storage, _report("m1", used=["d1"], refs=["org/squad"]), reset_epoch=before
+    )
+    assert database.get_report(storage, "m1") is None
+    assert storage.records.query(database.DEPENDS) == []  # no stray dependency row either
+    now = database.reset_epoch(storage)
+    assert database.put_report(storage, _report("m1", used=["d1"], refs=[]), reset_epoch=now)
+    assert database.dependents(storage, {"id:d1"}) == {"m1"}
