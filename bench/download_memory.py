@@ -33,7 +33,6 @@ import httpx
 from bench import results
 from bench.download_throughput import (
     add_fillers,
-    free_port,
     login,
     make_run_command,
     registry_env,
@@ -43,6 +42,7 @@ from bench.download_throughput import (
 )
 from bench.loadgen import run_clients, tree_rss_mib
 from bench.memory import FLAT_MIB_PER_ROUND, memory_flat, rss_slope
+from bench.registry import free_port
 from tests.fakehub import FakeHub
 
 CONFIGS = ("make-run", "make-run-arena2", "workers-1", "traced-1")
