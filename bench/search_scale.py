@@ -14,11 +14,16 @@ At each size (sizes grow the same registry), with the artifacts domain's own fun
   filtered        `[{"name": "*", "types": ["dataset"], "license": "mit"}]` (1 in 30 match), first page
   full_scan_*     the code this replaces, in the same run: every record read and validated (`list_all`),
                   then filtered (byName) or sliced (a page); fewer repetitions, it is slow
+Then the same reads over HTTP (`--http`, on by default): a registry server (uvicorn, one process) started on
+the seeded storage, one keep-alive client, the spec's routes: `http_by_name` (GET /artifact/byName/{name}),
+`http_read_by_id` (GET /artifacts/{type}/{id}), `http_page_first` / `http_page_middle` / `http_page_last`
+(POST /artifacts?offset=...). These include what every request pays (routing, the token check, validation,
+JSON, the socket); the client runs on the same cores.
 Figures are seconds per operation, wall (p50, p99, max) and this thread's CPU time (cpu_p50, cpu_p99,
-cpu_max: on a shared machine the wall p99 is mostly waiting for a core), and registrations per second while
-seeding.
+cpu_max: on a shared machine the wall p99 is mostly waiting for a core; over HTTP it is the client's CPU), and
+registrations per second while seeding.
 
-    python -m bench.search_scale --sizes 1000,10000 [--repeats 200] [--smoke]
+    python -m bench.search_scale --sizes 1000,10000 [--repeats 200] [--no-http] [--smoke]
 """
 
 from __future__ import annotations
@@ -33,6 +38,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
+
+from bench.registry import CHEAP_HASHING, HubAt, admin_headers, start_server
 from package.core.auth_middleware import Principal
 from package.core.config import MirrorPolicy, Settings
 from package.core.storage import Storage, open_storage
@@ -183,9 +191,53 @@ def measure(
         "full_scan_page": timed(lambda: database.list_all(storage)[: settings.page_size], scan_repeats),
     }
     figures["filtered_first_page_matches"] = len(_page(storage, settings, _filtered(), None)[0])
+    figures["_cursors"], figures["_names"] = cursors, names
     figures["speedup_by_name_p50"] = figures["full_scan_by_name"]["p50"] / figures["by_name"]["p50"]
     figures["speedup_page_p50"] = figures["full_scan_page"]["p50"] / figures["page_middle"]["p50"]
     return figures
+
+
+def measure_http(
+    url: str, made: list[tuple[str, str]], names: list[str], cursors: list[str | None], repeats: int
+) -> dict[str, Any]:
+    """The reads of `measure` through the spec's routes on a registry server at `url`."""
+    rng = random.Random(len(made) + 1)
+    everything = [{"name": "*"}]
+    with httpx.Client(base_url=url, timeout=60) as http:
+        http.headers.update(admin_headers(http))
+
+        def call(method: str, path: str, **options: Any) -> None:
+            response = http.request(method, path, **options)
+            if response.status_code != 200:
+                raise RuntimeError(f"{method} {path}: {response.status_code} {response.text[:200]}")
+
+        def page(cursor: str | None) -> None:
+            call("POST", "/artifacts", json=everything, params={} if cursor is None else {"offset": cursor})
+
+        def read(item: tuple[str, str]) -> None:
+            call("GET", f"/artifacts/{item[0]}/{item[1]}")
+
+        for _ in range(5):  # warm the connection and the server's first-use paths
+            page(None)
+        return {
+            "http_by_name": timed(lambda: call("GET", f"/artifact/byName/{rng.choice(names)}"), repeats),
+            "http_read_by_id": timed(lambda: read(rng.choice(made)), repeats),
+            "http_page_first": timed(lambda: page(cursors[0]), repeats),
+            "http_page_middle": timed(lambda: page(cursors[len(cursors) // 2]), repeats),
+            "http_page_last": timed(lambda: page(cursors[-1]), repeats),
+        }
+
+
+def http_figures(data_dir: Path, made: list[tuple[str, str]], figures: dict[str, Any], repeats: int) -> None:
+    """Start a registry server on the seeded storage, add the HTTP figures, stop the server."""
+    unused = HubAt("http://127.0.0.1:9", "http://127.0.0.1:9")  # nothing is registered over HTTP here
+    server_settings = CHEAP_HASHING | {"REGISTRY_MIRROR": "off"}
+    proc, url = start_server(unused, data_dir, server_settings)
+    try:
+        figures |= measure_http(url, made, figures["_names"], figures["_cursors"], repeats)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def _filtered() -> list[ArtifactQuery]:
@@ -205,7 +257,7 @@ def _old_by_name(storage: Storage, name: str) -> list[Any]:
     return [r.metadata for r in database.list_all(storage) if r.name == name]
 
 
-def run(sizes: list[int], repeats: int, scan_repeats: int, data_dir: Path) -> dict[str, Any]:
+def run(sizes: list[int], repeats: int, scan_repeats: int, data_dir: Path, *, http: bool) -> dict[str, Any]:
     """Seed up to each size in turn and measure there."""
     settings = Settings(data_dir=data_dir, mirror=MirrorPolicy.OFF, async_rating=False)
     storage = open_storage(settings)
@@ -218,6 +270,9 @@ def run(sizes: list[int], repeats: int, scan_repeats: int, data_dir: Path) -> di
         seeded = time.perf_counter() - started
         figures = measure(storage, settings, made, repeats, scan_repeats)
         figures["seed_per_second"] = (len(made) - before) / max(seeded, 1e-9)
+        if http:
+            http_figures(data_dir, made, figures, repeats)
+        del figures["_cursors"], figures["_names"]
         results[str(size)] = figures
         _print(size, figures)
     return results
@@ -245,13 +300,17 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000", help="registry sizes, ascending, comma-separated")
     parser.add_argument("--repeats", type=int, default=200, help="timed calls per indexed operation")
     parser.add_argument("--scan-repeats", type=int, default=5, help="timed calls per full-scan operation")
+    parser.add_argument(
+        "--http", action=argparse.BooleanOptionalAction, default=True, help="also time the reads over HTTP"
+    )
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds")
     options = parser.parse_args()
     sizes = [60, 150] if options.smoke else sorted(int(s) for s in options.sizes.split(","))
     repeats, scan_repeats = (5, 2) if options.smoke else (options.repeats, options.scan_repeats)
     with tempfile.TemporaryDirectory(prefix="search-scale-") as folder:
-        results = run(sizes, repeats, scan_repeats, Path(folder))
-    write("search_scale", results, options={"sizes": sizes, "repeats": repeats, "scan_repeats": scan_repeats})
+        results = run(sizes, repeats, scan_repeats, Path(folder), http=options.http)
+    chosen = {"sizes": sizes, "repeats": repeats, "scan_repeats": scan_repeats, "http": options.http}
+    write("search_scale", results, options=chosen)
 
 
 if __name__ == "__main__":
