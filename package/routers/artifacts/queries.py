@@ -227,17 +227,21 @@ def _scan_all(storage: Storage, settings: Settings, search: Matcher) -> list[Art
 def _check_candidates(
     storage: Storage, settings: Settings, search: Matcher, ids: set[str]
 ) -> list[ArtifactMetadata]:
-    """The candidates that really match, in list_all's order; READMEs read in batches, only when needed."""
+    """The candidates that really match, in list_all's order (oldest first, ties by id).
+
+    Each candidate costs its small search document (name, type, registration time); its README is read,
+    in batches, only when the name does not match. Records are never read or validated.
+    """
     found = []
     ordered = sorted(ids)
     for start in range(0, len(ordered), CHECK_BATCH):
-        records = database.published(storage, ordered[start : start + CHECK_BATCH])
-        unnamed = [r for r in records if not search(r.name)]
-        texts = database.readmes_of(storage, [r.id for r in unnamed]) if unnamed else {}
-        skipped = {r.id for r in unnamed}
-        for record in records:
-            readme = texts.get(record.id, "")[: settings.regex_max_text_bytes]
-            if record.id not in skipped or (readme and search(readme)):
-                found.append(record)
-    found.sort(key=lambda r: (r.created_at, r.id))
-    return [r.metadata for r in found]
+        documents = database.search_documents(storage, ordered[start : start + CHECK_BATCH])
+        unnamed = [d.id for d in documents if not search(d.name)]
+        texts = database.readmes_of(storage, unnamed) if unnamed else {}
+        skipped = set(unnamed)
+        for document in documents:
+            readme = texts.get(document.id, "")[: settings.regex_max_text_bytes]
+            if document.id not in skipped or (readme and search(readme)):
+                found.append(document)
+    found.sort(key=lambda d: (d.created_at, d.id))
+    return [ArtifactMetadata(name=d.name, id=d.id, type=ArtifactType(d.type)) for d in found]

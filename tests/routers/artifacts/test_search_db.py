@@ -209,7 +209,7 @@ class TestBackfill:
             add(storage, f"a{i}", f"model{i}", f"readme number {i}")
         storage.records.delete(*search_db.MARK)
         texts = list(database._texts(storage, page=2))
-        assert [t[0] for t in texts] == [f"a{i}" for i in range(5)]
+        assert [t.document.id for t in texts] == [f"a{i}" for i in range(5)]
         search_db.backfill(storage, texts[:3])
         add(storage, "b1", "late", "number late")
         search_db.backfill(storage, texts)
