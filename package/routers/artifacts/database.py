@@ -148,8 +148,19 @@ def regex_candidates(storage: Storage, query: Query) -> set[str] | None:
 
 def search_documents(storage: Storage, ids: Sequence[str]) -> list[search_db.Document]:
     """The search documents (name, type, registration time) of the published artifacts among these ids."""
-    hidden = storage.records.get_many([(HIDDEN, i) for i in ids])
-    return [d for d in search_db.documents(storage, ids) if (HIDDEN, d.id) not in hidden]
+    return _published(storage, search_db.documents(storage, ids))
+
+
+def all_search_documents(storage: Storage, batch: int) -> Iterator[list[search_db.Document]] | None:
+    """Every published artifact's search document, a batch at a time; None until the index is complete."""
+    if not search_db.is_complete(storage):
+        return None
+    return (_published(storage, page) for page in search_db.document_pages(storage, batch))
+
+
+def _published(storage: Storage, documents: list[search_db.Document]) -> list[search_db.Document]:
+    hidden = storage.records.get_many([(HIDDEN, d.id) for d in documents])
+    return [d for d in documents if (HIDDEN, d.id) not in hidden]
 
 
 def readmes_of(storage: Storage, ids: Iterable[str]) -> dict[str, str]:
@@ -180,7 +191,7 @@ def _texts(storage: Storage, page: int = 200) -> Iterator[search_db.Text]:
 
 def mark_text_index(storage: Storage) -> None:
     """Record that the trigram index is complete (after a reset: an empty registry is)."""
-    search_db.mark_complete(storage)
+    search_db.start_empty(storage)
 
 
 def readme(storage: Storage, artifact_id: str) -> str | None:

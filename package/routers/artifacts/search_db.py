@@ -5,6 +5,7 @@ Item layout (partition key / sort key), next to the records database.py describe
   TRIS#<id> / v            the trigrams posted for an artifact, so an update or deletion knows what to remove
   TRIALL / <id>            an artifact whose texts hold too many trigrams to post: always a candidate
   TRIINDEX / v             the index version every stored artifact has been posted under (the backfill mark)
+  TRISTOP / <trigram>      a stop-trigram: one that most texts hold, no longer posted and never required
   TRIDOC / <id>            the artifact's search document: {name, type, created_at}, written in the
                            artifact's own transaction, so a candidate is checked and answered from this
                            small item (and its README only when the name does not match), never the record
@@ -13,12 +14,23 @@ Postings cannot share the artifact's transaction (a README holds thousands of tr
 operations), so they are written before it and pruned after it: a posting of a text that is not (or no longer)
 stored only makes a candidate that the pattern then rejects, while a missing posting would lose a match. The
 record of what an artifact posted does go in its transaction.
+
+Stop-trigrams: a trigram most texts hold ('the', 'ing', a template's words) selects nothing, yet costs a
+posting per artifact. Each process counts, over the texts it posts, how many hold each trigram; past
+STOP_SAMPLE texts, one held by more than STOP_SHARE of them becomes a stop-trigram in storage. Once stored,
+new texts do not post it and queries do not require it (a weaker query is still sound). Only the order
+matters for soundness: the set only grows, a writer reads it before it skips a trigram and a query reads it
+fresh, so a trigram a writer skipped is one every later query drops. The counts are only a heuristic.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import threading
+import weakref
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from package.core.storage import ConditionFailed, Put, Record, Storage
 from package.core.storage.interface import Operation
@@ -29,6 +41,7 @@ POSTING = "TRI#"
 POSTED = "TRIS#"
 UNINDEXED = "TRIALL"
 DOCUMENT = "TRIDOC"
+STOP = "TRISTOP"
 MARK = ("TRIINDEX", "v")
 INDEX_VERSION = 2  # 1: postings only; 2: postings and search documents
 # A text past this many distinct trigrams (a long README) costs more to post than to read: it is searched
@@ -37,6 +50,36 @@ MAX_TRIGRAMS = 4096
 FIRST_PAGE = 64  # postings first read per trigram; then 8 times more, until some trigram's list is complete
 ENOUGH = 64  # candidates so few that checking them beats reading more postings
 DOCUMENTS_BATCH = 40  # search documents written per backfill transaction (two operations each, under 100)
+STOP_SAMPLE = 1_000  # texts a process posts before it judges which trigrams most texts hold
+STOP_SHARE = 0.5  # held by more than this share of the sampled texts: a stop-trigram
+
+
+@dataclass
+class _Sample:
+    """This process's count of the texts it posted and of the texts holding each trigram."""
+
+    texts: int = 0
+    holding: Counter[str] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, trigrams: set[str]) -> set[str]:
+        """Count one text's trigrams; returns those of them that most sampled texts hold."""
+        with self.lock:
+            self.texts += 1
+            self.holding.update(trigrams)
+            if self.texts < STOP_SAMPLE:
+                return set()
+            bar = STOP_SHARE * self.texts
+            return {t for t in trigrams if self.holding[t] > bar}
+
+
+_samples: weakref.WeakKeyDictionary[Any, _Sample] = weakref.WeakKeyDictionary()  # by record store
+_samples_lock = threading.Lock()
+
+
+def _sample(storage: Storage) -> _Sample:
+    with _samples_lock:
+        return _samples.setdefault(storage.records, _Sample())
 
 
 @dataclass(frozen=True)
@@ -63,10 +106,23 @@ class Text:
     guard: Operation  # a Check that the stored artifact is the one read (the backfill races updates)
 
 
-def artifact_trigrams(name: str, readme: str | None) -> set[str] | None:
-    """The trigrams to post for an artifact's texts, or None when there are too many to post."""
+def artifact_trigrams(
+    storage: Storage, name: str, readme: str | None, *, sample: bool = False
+) -> set[str] | None:
+    """The trigrams to post for an artifact's texts (stop-trigrams left out), or None when there are too
+    many to post. `sample`: count the texts toward the stop-trigrams (once per text posted)."""
     found = text_trigrams(name) | text_trigrams(readme or "")
+    stops = stop_trigrams(storage)
+    common = _sample(storage).add(found) - stops if sample else set()
+    if common:  # stored before any text skips them, so every query from now on drops them
+        storage.records.put_many([Record(STOP, t, {}) for t in sorted(common)])
+    found -= stops | common
     return None if len(found) > MAX_TRIGRAMS else found
+
+
+def stop_trigrams(storage: Storage) -> set[str]:
+    """The trigrams that are no longer posted (nor required by a query)."""
+    return {r.sk for r in storage.records.query(STOP)}
 
 
 def post(
@@ -86,7 +142,7 @@ def post(
     (the backfill repairs as it goes); otherwise only the trigrams new to the artifact are written.
     """
     artifact_id = document.id
-    wanted = artifact_trigrams(document.name, readme)
+    wanted = artifact_trigrams(storage, document.name, readme, sample=True)
     previous, was_unindexed = (set(), False) if fresh else _posted(storage, artifact_id)
     if wanted is not None:
         new = wanted if rewrite else wanted - previous
@@ -104,25 +160,34 @@ def _document_put(document: Document) -> Put:
     return Put(DOCUMENT, document.id, item)
 
 
+def document_pages(storage: Storage, limit: int) -> Iterator[list[Document]]:
+    """Every search document, `limit` at a time (complete only when `is_complete`)."""
+    after: str | None = None
+    while page := storage.records.query_page(DOCUMENT, after=after, limit=limit):
+        yield [_document(r.sk, r.item) for r in page]
+        after = page[-1].sk
+
+
+def _document(artifact_id: str, item: dict[str, Any]) -> Document:
+    return Document(artifact_id, str(item["name"]), str(item["type"]), str(item["created_at"]))
+
+
 def documents(storage: Storage, artifact_ids: Sequence[str]) -> list[Document]:
     """The search documents of these artifacts that exist, in one batched read."""
     found = storage.records.get_many([(DOCUMENT, i) for i in artifact_ids])
-    return [
-        Document(sk, str(item["name"]), str(item["type"]), str(item["created_at"]))
-        for (_, sk), item in found.items()
-    ]
+    return [_document(sk, item) for (_, sk), item in found.items()]
 
 
 def discard(storage: Storage, artifact_id: str, name: str, readme: str | None) -> None:
     """After the transaction storing these texts failed: remove the postings `post` wrote for them alone."""
-    wanted = artifact_trigrams(name, readme) or set()
+    wanted = artifact_trigrams(storage, name, readme) or set()
     posted, _ = _posted(storage, artifact_id)  # what the stored texts still need
     storage.records.delete_many([(POSTING + t, artifact_id) for t in sorted(wanted - posted)])
 
 
 def prune(storage: Storage, artifact_id: str, name: str, readme: str | None) -> None:
     """After an artifact's texts changed: remove the postings of trigrams the stored texts no longer hold."""
-    current = artifact_trigrams(name, readme)
+    current = artifact_trigrams(storage, name, readme)
     previous, was_unindexed = _posted(storage, artifact_id)
     keep = current or set()
     # The record shrinks first: a crash between the two steps leaves extra postings, never a false record.
@@ -162,6 +227,13 @@ def _version(storage: Storage) -> int:
 def mark_complete(storage: Storage) -> None:
     """Record that every stored artifact is posted under this index version."""
     storage.records.put(*MARK, {"version": INDEX_VERSION})
+
+
+def start_empty(storage: Storage) -> None:
+    """After a reset: the empty registry's index is complete, and its texts are counted afresh."""
+    with _samples_lock:
+        _samples.pop(storage.records, None)
+    mark_complete(storage)
 
 
 def backfill(storage: Storage, texts: Iterable[Text]) -> int:
@@ -217,6 +289,9 @@ def _write_documents(storage: Storage, batch: list[Text]) -> int:
 def candidates(storage: Storage, query: Query) -> set[str] | None:
     """Ids of the artifacts whose texts may satisfy the query (a superset), or None for "read them all"."""
     if query.matches_all or not is_complete(storage):
+        return None
+    query = query.without(stop_trigrams(storage))
+    if query.matches_all:
         return None
     found = _evaluate(storage, query, {})
     return found | {r.sk for r in storage.records.query(UNINDEXED)}
