@@ -250,4 +250,6 @@ def _verify(
             if document.id not in skipped or (readme and search(readme)):
                 found.append(document)
     found.sort(key=lambda d: (d.created_at, d.id))
-    return [ArtifactMetadata(name=d.name, id=d.id, type=ArtifactType(d.type)) for d in found]
+    # Built from what the artifact's own transaction stored: validating each of thousands again is waste.
+    types = {t.value: t for t in ArtifactType}
+    return [ArtifactMetadata.model_construct(name=d.name, id=d.id, type=types[d.type]) for d in found]
