@@ -49,6 +49,7 @@ INDEX_VERSION = 2  # 1: postings only; 2: postings and search documents
 MAX_TRIGRAMS = 4096
 FIRST_PAGE = 64  # postings first read per trigram; then 8 times more, until some trigram's list is complete
 ENOUGH = 64  # candidates so few that checking them beats reading more postings
+POSTINGS_PER_CANDIDATE = 4  # postings read to rule out one candidate cost about what checking it does
 DOCUMENTS_BATCH = 40  # search documents written per backfill transaction (two operations each, under 100)
 STOP_SAMPLE = 1_000  # texts a process posts before it judges which trigrams most texts hold
 STOP_SHARE = 0.5  # held by more than this share of the sampled texts: a stop-trigram
@@ -318,19 +319,23 @@ def _intersect(storage: Storage, trigrams: list[str], cache: Probed) -> set[str]
     """The ids posted under every trigram, or a superset of them; None for no trigrams.
 
     Rarest first without counts: read a short page of every posting list, then longer ones, until some
-    lists are complete; their intersection is the answer (the longer lists would only narrow what the
-    pattern itself checks next). Cost: the number of trigrams times a few times the rarest list's length.
+    lists are complete; their intersection is the answer. While it is large, the other lists are read on
+    as long as that costs less than checking the candidates they could rule out (a posting is a small
+    read; a candidate costs its document and maybe its README): they may complete and narrow it.
     """
     limit = FIRST_PAGE
     while trigrams:
         probes = [_probe(storage, t, limit, cache)[:2] for t in trigrams]
         complete = sorted((ids for ids, done in probes if done), key=len)
+        limit *= 8
         if complete:
             result = complete[0]
             for ids in complete[1:]:
                 result = result & ids
-            return result
-        limit *= 8
+            budget = POSTINGS_PER_CANDIDATE * len(result)
+            if len(complete) == len(trigrams) or len(result) <= ENOUGH or budget <= limit // 8:
+                return result
+            limit = min(limit, budget)
     return None
 
 

@@ -216,6 +216,19 @@ class TestBackfill:
         assert found(storage, "number") == [*(f"a{i}" for i in range(5)), "b1"]
 
 
+def test_long_posting_lists_are_read_on_while_that_narrows_many_candidates(storage, monkeypatch):
+    monkeypatch.setattr(search_db, "FIRST_PAGE", 2)
+    monkeypatch.setattr(search_db, "ENOUGH", 1)
+    for i in range(25):
+        words = [w for w, held in (("qqq", i < 10), ("www", i >= 5)) if held]
+        add(storage, f"a{i:02d}", f"m{i}", " ".join(words))
+    query = pattern_query("qqq.*www")  # qqq: 10 postings, complete first; www: 20, read on
+    assert database.regex_candidates(storage, query) == {f"a{i:02d}" for i in range(5, 10)}
+    monkeypatch.setattr(search_db, "POSTINGS_PER_CANDIDATE", 0)  # never worth it: the first complete list
+    assert database.regex_candidates(storage, query) == {f"a{i:02d}" for i in range(10)}
+    assert found(storage, "qqq.*www") == full_scan(storage, "qqq.*www")
+
+
 class TestStopTrigrams:
     @pytest.fixture(autouse=True)
     def small_sample(self, monkeypatch):
