@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import os
+import random
 from pathlib import Path
 
+import pytest
+
 from bench import regex_scale
+from package.core import events
+from package.core.config import MirrorPolicy, Settings
+from package.core.storage import open_storage
+from package.routers.artifacts import services
 from tests.helpers import run_smoke
 
 
@@ -21,3 +30,22 @@ def test_smoke_run_writes_every_pattern_at_every_size(tmp_path: Path) -> None:
             assert measured["index"]["p99_ms"] >= measured["index"]["p50_ms"] > 0
     assert figures["60"]["patterns"]["google-research-bert"]["index"]["matches"] == 1
     assert figures["60"]["patterns"]["ece461rules"]["index"]["matches"] == 0
+
+
+def test_existing_registry_is_timed_without_seeding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--existing` times the searches on a registry already stored (the same database, two code versions)."""
+    for name in [n for n in os.environ if n.startswith("REGISTRY_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("BENCH_RESULTS", str(tmp_path / "results"))
+    for hooks in ("_ingest_gates", "_artifact_hooks", "_change_hooks", "_reset_hooks"):
+        monkeypatch.setattr(events, hooks, [])
+    settings = Settings(data_dir=tmp_path / "data", mirror=MirrorPolicy.OFF)
+    storage = open_storage(settings)
+    services.reset(storage)
+    regex_scale.seed(storage, settings, regex_scale.repo_ids(random.Random(1), 12, 0))
+    regex_scale.main(["--existing", str(tmp_path / "data"), "--rounds", "2"])
+    figures = json.loads((tmp_path / "results" / "regex_scale.json").read_text())["figures"]
+    assert figures["backfilled"] == 0  # the index was current
+    assert figures["google-research-bert"]["matches"] == 1
+    assert set(regex_scale.PATTERNS) <= set(figures)
+    assert all(figures[p]["p50_cpu_ms"] > 0 for p in regex_scale.PATTERNS if figures[p]["matches"])

@@ -21,18 +21,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from package.core.storage import (
-    Check,
-    ConditionFailed,
-    Delete,
-    Put,
-    Record,
-    Storage,
-    StorageError,
-)
+from package.core.storage import Check, ConditionFailed, Delete, Put, Record, Storage, StorageError
 from package.core.storage.interface import Operation
 from package.core.write_behind import flush_pending_writes, get_write_behind
 from package.routers.artifacts import audit_db, catalog_db, search_db
@@ -78,7 +70,7 @@ def create(
     ]
     if readme is not None:
         ops.append(Put(README, record.id, {"text": readme}))
-    ops += search_db.post(storage, record.id, record.name, readme, fresh=True)
+    ops += search_db.post(storage, search_db.Document.of(record), readme, fresh=True)
     try:
         storage.records.transact([*ops, *extra])
     except Exception:
@@ -105,7 +97,7 @@ def replace(
     ops += catalog_db.index_moves(old, new, hidden=False)  # only published artifacts can be replaced
     ops.append(Put(f"SNAPSHOT#{new.id}", "v", snapshot))
     ops.append(Put(README, new.id, {"text": readme}) if readme is not None else Delete(README, new.id))
-    ops += search_db.post(storage, new.id, new.name, readme)
+    ops += search_db.post(storage, search_db.Document.of(new), readme)
     try:
         storage.records.transact([*ops, *extra])
     except Exception:
@@ -147,18 +139,21 @@ def regex_candidates(storage: Storage, query: Query) -> set[str] | None:
     return search_db.candidates(storage, query)
 
 
-def published(storage: Storage, ids: Iterable[str]) -> list[ArtifactRecord]:
-    """The published artifacts among these ids, in list_all's order (oldest first, ties by id)."""
-    wanted = sorted(set(ids))
-    items = storage.records.get_many([(ARTIFACT, i) for i in wanted])
-    hidden = storage.records.get_many([(HIDDEN, i) for i in wanted])
-    records = [
-        ArtifactRecord.model_validate(item)
-        for (_, artifact_id), item in items.items()
-        if (HIDDEN, artifact_id) not in hidden
-    ]
-    records.sort(key=lambda r: (r.created_at, r.id))
-    return records
+def search_documents(storage: Storage, ids: Sequence[str]) -> list[search_db.Document]:
+    """The search documents (name, type, registration time) of the published artifacts among these ids."""
+    return _published(storage, search_db.documents(storage, ids))
+
+
+def all_search_documents(storage: Storage, batch: int) -> Iterator[list[search_db.Document]] | None:
+    """Every published artifact's search document, a batch at a time; None until the index is complete."""
+    if not search_db.is_complete(storage):
+        return None
+    return (_published(storage, page) for page in search_db.document_pages(storage, batch))
+
+
+def _published(storage: Storage, documents: list[search_db.Document]) -> list[search_db.Document]:
+    hidden = storage.records.get_many([(HIDDEN, d.id) for d in documents])
+    return [d for d in documents if (HIDDEN, d.id) not in hidden]
 
 
 def readmes_of(storage: Storage, ids: Iterable[str]) -> dict[str, str]:
@@ -174,20 +169,22 @@ def index_texts(storage: Storage) -> int:
     return search_db.backfill(storage, _texts(storage))
 
 
-def _texts(storage: Storage, page: int = 200) -> Iterator[tuple[str, str, str | None]]:
-    """(id, name, README) of every artifact, hidden ones too, a page at a time (READMEs can be large)."""
+def _texts(storage: Storage, page: int = 200) -> Iterator[search_db.Text]:
+    """The texts of every artifact, hidden ones too, a page at a time (READMEs can be large)."""
     after: str | None = None
     while batch := storage.records.query_page(ARTIFACT, after=after, limit=page):
         texts = storage.records.get_many([(README, r.sk) for r in batch])
         for r in batch:
             text = texts.get((README, r.sk))
-            yield r.sk, str(r.item.get("name", "")), None if text is None else str(text.get("text") or "")
+            readme = None if text is None else str(text.get("text") or "")
+            guard = Check(ARTIFACT, r.sk, equals={"generation": r.item.get("generation")})
+            yield search_db.Text(search_db.Document.of(ArtifactRecord.model_validate(r.item)), readme, guard)
         after = batch[-1].sk
 
 
 def mark_text_index(storage: Storage) -> None:
     """Record that the trigram index is complete (after a reset: an empty registry is)."""
-    search_db.mark_complete(storage)
+    search_db.start_empty(storage)
 
 
 def readme(storage: Storage, artifact_id: str) -> str | None:
@@ -219,6 +216,7 @@ def delete(storage: Storage, record: ArtifactRecord) -> list[str]:
             Delete(f"SNAPSHOT#{record.id}", "v"),
             Delete(README, record.id),
             Delete(HIDDEN, record.id),
+            Delete(search_db.DOCUMENT, record.id),  # gone with the artifact: a search never answers it
             *catalog_db.index_deletes(record),
         ]
     )

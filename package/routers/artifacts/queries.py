@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +15,7 @@ from package.routers.artifacts.errors import ArtifactNotFound, TooManyMatches
 from package.routers.artifacts.interface import ArtifactMetadata, ArtifactQuery, ArtifactType
 from package.routers.artifacts.paging import Position, encode_cursor, parse_position
 from package.routers.artifacts.search import Matcher, compile_pattern
+from package.routers.artifacts.search_db import Document
 from package.routers.artifacts.text_index import pattern_query
 
 # A filtered listing reads the catalog forward until its page is full or this much is read; then it answers
@@ -216,10 +217,17 @@ def by_regex(
     ids = None
     if use_index and compiled.engine == "re2":
         ids = database.regex_candidates(storage, pattern_query(pattern))
-    if ids is None:
-        found = _scan_all(storage, settings, compiled.search)
+    if ids is not None:
+        ordered = sorted(ids)
+        batches = (
+            database.search_documents(storage, ordered[i : i + CHECK_BATCH])
+            for i in range(0, len(ordered), CHECK_BATCH)
+        )
+        found = _verify(storage, settings, compiled.search, batches)
+    elif use_index and (every := database.all_search_documents(storage, CHECK_BATCH)) is not None:
+        found = _verify(storage, settings, compiled.search, every)  # no literal to narrow: every text
     else:
-        found = _check_candidates(storage, settings, compiled.search, ids)
+        found = _scan_all(storage, settings, compiled.search)  # the index is not built yet
     if not found:
         raise ArtifactNotFound(f"No artifact name or README matches {pattern!r}.")
     return found
@@ -235,20 +243,23 @@ def _scan_all(storage: Storage, settings: Settings, search: Matcher) -> list[Art
     return found
 
 
-def _check_candidates(
-    storage: Storage, settings: Settings, search: Matcher, ids: set[str]
+def _verify(
+    storage: Storage, settings: Settings, search: Matcher, batches: Iterable[list[Document]]
 ) -> list[ArtifactMetadata]:
-    """The candidates that really match, in list_all's order; READMEs read in batches, only when needed."""
-    found = []
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), CHECK_BATCH):
-        records = database.published(storage, ordered[start : start + CHECK_BATCH])
-        unnamed = [r for r in records if not search(r.name)]
-        texts = database.readmes_of(storage, [r.id for r in unnamed]) if unnamed else {}
-        skipped = {r.id for r in unnamed}
-        for record in records:
-            readme = texts.get(record.id, "")[: settings.regex_max_text_bytes]
-            if record.id not in skipped or (readme and search(readme)):
-                found.append(record)
-    found.sort(key=lambda r: (r.created_at, r.id))
-    return [r.metadata for r in found]
+    """The artifacts that really match, in list_all's order (oldest first, ties by id).
+
+    Each costs its small search document (name, type, registration time); its README is read, in batches,
+    only when the name does not match. Records are never read or validated.
+    """
+    found: list[Document] = []
+    for documents in batches:
+        unnamed = [d.id for d in documents if not search(d.name)]
+        texts = database.readmes_of(storage, unnamed) if unnamed else {}
+        skipped = set(unnamed)
+        for document in documents:
+            readme = texts.get(document.id, "")[: settings.regex_max_text_bytes]
+            if document.id not in skipped or (readme and search(readme)):
+                found.append(document)
+    found.sort(key=lambda d: (d.created_at, d.id))
+    types = {t.value: t for t in ArtifactType}  # an enum member validates faster than its string
+    return [ArtifactMetadata(name=d.name, id=d.id, type=types[d.type]) for d in found]

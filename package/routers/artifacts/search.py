@@ -145,7 +145,41 @@ def compile_pattern(pattern: str) -> CompiledPattern:
         compiled = re2.compile(pattern, options)
     except re2.error as re2_error:
         return _fallback(pattern, str(re2_error))
+    literal = plain_literal(pattern)
+    if literal is not None:  # same answer as RE2's, without its per-call cost (a many-match search's bulk)
+        return CompiledPattern("re2", lambda text: literal in text)
     return CompiledPattern("re2", lambda text: compiled.search(text) is not None)
+
+
+def plain_literal(pattern: str) -> str | None:
+    """The text a pattern finds exactly where it occurs (`bert`, `.*bookcorpus.*`), else None.
+
+    Only letters, digits and escaped punctuation with no flags, optionally between `.*`s (which may match
+    nothing, so they change no answer of a search): there, a substring test is the pattern's own answer.
+    """
+    try:
+        tree = sre_parser.parse(pattern)
+    except (re.error, OverflowError, RecursionError, ValueError):
+        return None
+    if tree.state.flags & ~re.UNICODE:  # (?i), (?x), (?s), ...: leave them to RE2
+        return None
+    items = list(tree)
+    while items and _any_run(items[0]):
+        items.pop(0)
+    while items and _any_run(items[-1]):
+        items.pop()
+    if not items or any(op is not sre_constants.LITERAL for op, _ in items):
+        return None
+    return "".join(chr(arg) for _, arg in items)
+
+
+def _any_run(item: tuple[Any, Any]) -> bool:
+    """Whether a node is `.*` (any run of characters, possibly none)."""
+    op, arg = item
+    if op not in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
+        return False
+    low, _, body = arg
+    return low == 0 and [node[0] for node in body] == [sre_constants.ANY]
 
 
 def _fallback(pattern: str, re2_reason: str) -> CompiledPattern:

@@ -5,43 +5,130 @@ Item layout (partition key / sort key), next to the records database.py describe
   TRIS#<id> / v            the trigrams posted for an artifact, so an update or deletion knows what to remove
   TRIALL / <id>            an artifact whose texts hold too many trigrams to post: always a candidate
   TRIINDEX / v             the index version every stored artifact has been posted under (the backfill mark)
+  TRISTOP / <trigram>      a stop-trigram: one that most texts hold, no longer posted and never required
+  TRIDOC / <id>            the artifact's search document: {name, type, created_at}, written in the
+                           artifact's own transaction, so a candidate is checked and answered from this
+                           small item (and its README only when the name does not match), never the record
 
 Postings cannot share the artifact's transaction (a README holds thousands of trigrams; DynamoDB takes 100
 operations), so they are written before it and pruned after it: a posting of a text that is not (or no longer)
 stored only makes a candidate that the pattern then rejects, while a missing posting would lose a match. The
 record of what an artifact posted does go in its transaction.
+
+Stop-trigrams: a trigram most texts hold ('the', 'ing', a template's words) selects nothing, yet costs a
+posting per artifact. Each process counts, over the texts it posts, how many hold each trigram; past
+STOP_SAMPLE texts, one held by more than STOP_SHARE of them becomes a stop-trigram in storage. Once stored,
+new texts do not post it and queries do not require it (a weaker query is still sound). Only the order
+matters for soundness: the set only grows, a writer reads it before it skips a trigram and a query reads it
+fresh, so a trigram a writer skipped is one every later query drops. The counts are only a heuristic.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+import weakref
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-from package.core.storage import Put, Record, Storage
+from package.core.storage import ConditionFailed, Put, Record, Storage
 from package.core.storage.interface import Operation
+from package.routers.artifacts.interface import ArtifactRecord
 from package.routers.artifacts.text_index import Query, text_trigrams
 
 POSTING = "TRI#"
 POSTED = "TRIS#"
 UNINDEXED = "TRIALL"
+DOCUMENT = "TRIDOC"
+STOP = "TRISTOP"
 MARK = ("TRIINDEX", "v")
-INDEX_VERSION = 1
+INDEX_VERSION = 2  # 1: postings only; 2: postings and search documents
 # A text past this many distinct trigrams (a long README) costs more to post than to read: it is searched
 # every time instead. 4,096 covers a 20 kB English model card.
 MAX_TRIGRAMS = 4096
 FIRST_PAGE = 64  # postings first read per trigram; then 8 times more, until some trigram's list is complete
 ENOUGH = 64  # candidates so few that checking them beats reading more postings
+POSTINGS_PER_CANDIDATE = 4  # postings read to rule out one candidate cost about what checking it does
+DOCUMENTS_BATCH = 40  # search documents written per backfill transaction (two operations each, under 100)
+STOP_SAMPLE = 1_000  # texts a process posts before it judges which trigrams most texts hold
+STOP_SHARE = 0.5  # held by more than this share of the sampled texts: a stop-trigram
 
 
-def artifact_trigrams(name: str, readme: str | None) -> set[str] | None:
-    """The trigrams to post for an artifact's texts, or None when there are too many to post."""
+@dataclass
+class _Sample:
+    """This process's count of the texts it posted and of the texts holding each trigram."""
+
+    texts: int = 0
+    holding: Counter[str] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, trigrams: set[str]) -> set[str]:
+        """Count one text's trigrams; returns those of them that most sampled texts hold."""
+        with self.lock:
+            self.texts += 1
+            self.holding.update(trigrams)
+            if self.texts < STOP_SAMPLE:
+                return set()
+            bar = STOP_SHARE * self.texts
+            return {t for t in trigrams if self.holding[t] > bar}
+
+
+_samples: weakref.WeakKeyDictionary[Any, _Sample] = weakref.WeakKeyDictionary()  # by record store
+_samples_lock = threading.Lock()
+
+
+def _sample(storage: Storage) -> _Sample:
+    with _samples_lock:
+        return _samples.setdefault(storage.records, _Sample())
+
+
+@dataclass(frozen=True)
+class Document:
+    """What a regex search needs of an artifact: the name it checks, the answer's fields and its order."""
+
+    id: str
+    name: str
+    type: str
+    created_at: str
+
+    @classmethod
+    def of(cls, record: ArtifactRecord) -> Document:
+        """The search document of an artifact record."""
+        return cls(record.id, record.name, record.type.value, record.created_at)
+
+
+@dataclass(frozen=True)
+class Text:
+    """An artifact's texts to index, with its search document and the check that it is still current."""
+
+    document: Document
+    readme: str | None
+    guard: Operation  # a Check that the stored artifact is the one read (the backfill races updates)
+
+
+def artifact_trigrams(
+    storage: Storage, name: str, readme: str | None, *, sample: bool = False
+) -> set[str] | None:
+    """The trigrams to post for an artifact's texts (stop-trigrams left out), or None when there are too
+    many to post. `sample`: count the texts toward the stop-trigrams (once per text posted)."""
     found = text_trigrams(name) | text_trigrams(readme or "")
+    stops = stop_trigrams(storage)
+    common = _sample(storage).add(found) - stops if sample else set()
+    if common:  # stored before any text skips them, so every query from now on drops them
+        storage.records.put_many([Record(STOP, t, {}) for t in sorted(common)])
+    found -= stops | common
     return None if len(found) > MAX_TRIGRAMS else found
+
+
+def stop_trigrams(storage: Storage) -> set[str]:
+    """The trigrams that are no longer posted (nor required by a query)."""
+    return {r.sk for r in storage.records.query(STOP)}
 
 
 def post(
     storage: Storage,
-    artifact_id: str,
-    name: str,
+    document: Document,
     readme: str | None,
     *,
     fresh: bool = False,
@@ -49,33 +136,59 @@ def post(
 ) -> list[Operation]:
     """Before an artifact's texts are stored: post their trigrams; returns the writes for its transaction.
 
-    The returned writes (the record of what is posted, the always-a-candidate mark) belong in the
-    transaction that stores the texts, so the record never names a posting that was not written.
+    The returned writes (the record of what is posted, the always-a-candidate mark, the search document)
+    belong in the transaction that stores the texts, so the record never names a posting that was not
+    written and the document always describes the stored artifact.
     `fresh`: the id was never posted. `rewrite`: write every posting, even those the record says exist
     (the backfill repairs as it goes); otherwise only the trigrams new to the artifact are written.
     """
-    wanted = artifact_trigrams(name, readme)
+    artifact_id = document.id
+    wanted = artifact_trigrams(storage, document.name, readme, sample=True)
     previous, was_unindexed = (set(), False) if fresh else _posted(storage, artifact_id)
     if wanted is not None:
         new = wanted if rewrite else wanted - previous
         storage.records.put_many([Record(POSTING + t, artifact_id, {}) for t in sorted(new)])
     unindexed = was_unindexed or wanted is None
     ops: list[Operation] = [
-        Put(POSTED + artifact_id, "v", _posted_item(previous | (wanted or set()), unindexed))
+        Put(POSTED + artifact_id, "v", _posted_item(previous | (wanted or set()), unindexed)),
+        _document_put(document),
     ]
     return [*ops, Put(UNINDEXED, artifact_id, {})] if wanted is None else ops
 
 
+def _document_put(document: Document) -> Put:
+    item = {"name": document.name, "type": document.type, "created_at": document.created_at}
+    return Put(DOCUMENT, document.id, item)
+
+
+def document_pages(storage: Storage, limit: int) -> Iterator[list[Document]]:
+    """Every search document, `limit` at a time (complete only when `is_complete`)."""
+    after: str | None = None
+    while page := storage.records.query_page(DOCUMENT, after=after, limit=limit):
+        yield [_document(r.sk, r.item) for r in page]
+        after = page[-1].sk
+
+
+def _document(artifact_id: str, item: dict[str, Any]) -> Document:
+    return Document(artifact_id, str(item["name"]), str(item["type"]), str(item["created_at"]))
+
+
+def documents(storage: Storage, artifact_ids: Sequence[str]) -> list[Document]:
+    """The search documents of these artifacts that exist, in one batched read."""
+    found = storage.records.get_many([(DOCUMENT, i) for i in artifact_ids])
+    return [_document(sk, item) for (_, sk), item in found.items()]
+
+
 def discard(storage: Storage, artifact_id: str, name: str, readme: str | None) -> None:
     """After the transaction storing these texts failed: remove the postings `post` wrote for them alone."""
-    wanted = artifact_trigrams(name, readme) or set()
+    wanted = artifact_trigrams(storage, name, readme) or set()
     posted, _ = _posted(storage, artifact_id)  # what the stored texts still need
     storage.records.delete_many([(POSTING + t, artifact_id) for t in sorted(wanted - posted)])
 
 
 def prune(storage: Storage, artifact_id: str, name: str, readme: str | None) -> None:
     """After an artifact's texts changed: remove the postings of trigrams the stored texts no longer hold."""
-    current = artifact_trigrams(name, readme)
+    current = artifact_trigrams(storage, name, readme)
     previous, was_unindexed = _posted(storage, artifact_id)
     keep = current or set()
     # The record shrinks first: a crash between the two steps leaves extra postings, never a false record.
@@ -89,7 +202,8 @@ def unpost(storage: Storage, artifact_id: str) -> None:
     """After an artifact is gone (or its creation failed): remove every posting it had."""
     previous, _ = _posted(storage, artifact_id)
     storage.records.delete_many([(POSTING + t, artifact_id) for t in sorted(previous)])
-    storage.records.delete_many([(UNINDEXED, artifact_id), (POSTED + artifact_id, "v")])
+    owned = [(UNINDEXED, artifact_id), (POSTED + artifact_id, "v"), (DOCUMENT, artifact_id)]
+    storage.records.delete_many(owned)
 
 
 def _posted(storage: Storage, artifact_id: str) -> tuple[set[str], bool]:
@@ -103,8 +217,12 @@ def _posted_item(trigrams: set[str], unindexed: bool) -> dict[str, object]:
 
 def is_complete(storage: Storage) -> bool:
     """Whether every stored artifact is posted (the backfill ran, or the registry started empty)."""
+    return _version(storage) == INDEX_VERSION
+
+
+def _version(storage: Storage) -> int:
     item = storage.records.get(*MARK)
-    return item is not None and item.get("version") == INDEX_VERSION
+    return int(item.get("version") or 0) if item is not None else 0
 
 
 def mark_complete(storage: Storage) -> None:
@@ -112,29 +230,78 @@ def mark_complete(storage: Storage) -> None:
     storage.records.put(*MARK, {"version": INDEX_VERSION})
 
 
-def backfill(storage: Storage, texts: Iterable[tuple[str, str, str | None]]) -> int:
-    """Post every (id, name, README) not yet posted, then mark the index complete; returns how many.
+def start_empty(storage: Storage) -> None:
+    """After a reset: the empty registry's index is complete, and its texts are counted afresh."""
+    with _samples_lock:
+        _samples.pop(storage.records, None)
+    mark_complete(storage)
+
+
+def backfill(storage: Storage, texts: Iterable[Text]) -> int:
+    """Post every artifact's texts and write its search document, then mark the index complete; returns
+    how many. An index of version 1 has every posting already: only the documents are written.
 
     Idempotent and safe beside another process doing the same or registering artifacts: it only adds
-    postings, and merges with what an artifact already posted.
+    postings, merges with what an artifact already posted, and writes a document only while the artifact
+    is unchanged (an update or deletion in between has written or removed it itself).
     """
+    if _version(storage) == 1:
+        return _backfill_documents(storage, texts)
     posted = 0
-    for artifact_id, name, readme in texts:
-        storage.records.transact(post(storage, artifact_id, name, readme, rewrite=True))
+    for text in texts:
+        ops = post(storage, text.document, text.readme, rewrite=True)
+        try:
+            storage.records.transact([text.guard, *ops])
+        except ConditionFailed:
+            continue  # changed or deleted meanwhile: its own write posted it (extra postings are harmless)
         posted += 1
     mark_complete(storage)
     return posted
+
+
+def _backfill_documents(storage: Storage, texts: Iterable[Text]) -> int:
+    batch: list[Text] = []
+    written = 0
+    for text in [*texts, None]:
+        if text is not None:
+            batch.append(text)
+        if batch and (text is None or len(batch) == DOCUMENTS_BATCH):
+            written += _write_documents(storage, batch)
+            batch = []
+    mark_complete(storage)
+    return written
+
+
+def _write_documents(storage: Storage, batch: list[Text]) -> int:
+    try:
+        storage.records.transact([op for t in batch for op in (t.guard, _document_put(t.document))])
+        return len(batch)
+    except ConditionFailed:  # one changed meanwhile: write the others one by one
+        written = 0
+        for text in batch:
+            try:
+                storage.records.transact([text.guard, _document_put(text.document)])
+                written += 1
+            except ConditionFailed:
+                continue
+        return written
 
 
 def candidates(storage: Storage, query: Query) -> set[str] | None:
     """Ids of the artifacts whose texts may satisfy the query (a superset), or None for "read them all"."""
     if query.matches_all or not is_complete(storage):
         return None
+    query = query.without(stop_trigrams(storage))
+    if query.matches_all:
+        return None
     found = _evaluate(storage, query, {})
     return found | {r.sk for r in storage.records.query(UNINDEXED)}
 
 
-def _evaluate(storage: Storage, query: Query, cache: dict[str, tuple[set[str], bool]]) -> set[str]:
+Probed = dict[str, tuple[set[str], bool, str | None]]  # per trigram: ids read, all of them?, the last one
+
+
+def _evaluate(storage: Storage, query: Query, cache: Probed) -> set[str]:
     """Ids posted under the query's formula; may keep more ids than it must (they are checked after)."""
     result = _intersect(storage, sorted(query.trigrams), cache)
     for group in query.any_of:
@@ -148,35 +315,40 @@ def _evaluate(storage: Storage, query: Query, cache: dict[str, tuple[set[str], b
     return result
 
 
-def _intersect(
-    storage: Storage, trigrams: list[str], cache: dict[str, tuple[set[str], bool]]
-) -> set[str] | None:
+def _intersect(storage: Storage, trigrams: list[str], cache: Probed) -> set[str] | None:
     """The ids posted under every trigram, or a superset of them; None for no trigrams.
 
     Rarest first without counts: read a short page of every posting list, then longer ones, until some
-    lists are complete; their intersection is the answer (the longer lists would only narrow what the
-    pattern itself checks next). Cost: the number of trigrams times a few times the rarest list's length.
+    lists are complete; their intersection is the answer. While it is large, the other lists are read on
+    as long as that costs less than checking the candidates they could rule out (a posting is a small
+    read; a candidate costs its document and maybe its README): they may complete and narrow it.
     """
     limit = FIRST_PAGE
     while trigrams:
-        probes = [_probe(storage, t, limit, cache) for t in trigrams]
+        probes = [_probe(storage, t, limit, cache)[:2] for t in trigrams]
         complete = sorted((ids for ids, done in probes if done), key=len)
+        limit *= 8
         if complete:
             result = complete[0]
             for ids in complete[1:]:
                 result = result & ids
-            return result
-        limit *= 8
+            budget = POSTINGS_PER_CANDIDATE * len(result)
+            if len(complete) == len(trigrams) or len(result) <= ENOUGH or budget <= limit // 8:
+                return result
+            limit = min(limit, budget)
     return None
 
 
-def _probe(
-    storage: Storage, trigram: str, limit: int, cache: dict[str, tuple[set[str], bool]]
-) -> tuple[set[str], bool]:
-    """Up to `limit` ids posted under a trigram, and whether that is all of them."""
-    known = cache.get(trigram)
-    if known is None or (not known[1] and len(known[0]) < limit):
-        page = storage.records.query_page(POSTING + trigram, limit=limit)
-        known = ({r.sk for r in page}, len(page) < limit)
-        cache[trigram] = known
-    return known
+def _probe(storage: Storage, trigram: str, limit: int, cache: Probed) -> tuple[set[str], bool, str | None]:
+    """At least `limit` ids posted under a trigram (or all), whether that is all of them, the last read.
+
+    A longer probe of the same trigram reads on from where the last one stopped, never from the start.
+    """
+    ids, done, last = cache.get(trigram, (set(), False, None))
+    if not done and len(ids) < limit:
+        wanted = limit - len(ids)
+        page = storage.records.query_page(POSTING + trigram, after=last, limit=wanted)
+        ids = ids | {r.sk for r in page}
+        done, last = len(page) < wanted, page[-1].sk if page else last
+        cache[trigram] = (ids, done, last)
+    return ids, done, last

@@ -42,6 +42,18 @@ class Query:
         """Whether the query constrains nothing (every text is a candidate)."""
         return not self.trigrams and not self.any_of
 
+    def without(self, dropped: set[str] | frozenset[str]) -> Query:
+        """The query with these trigrams no longer required (weaker, so still sound): a choice left with
+        no constraint makes its whole group match anything, so the group goes too."""
+        if not dropped:
+            return self
+        groups = []
+        for group in self.any_of:
+            choices = tuple(choice.without(dropped) for choice in group)
+            if not any(choice.matches_all for choice in choices):
+                groups.append(choices)
+        return Query(self.trigrams - dropped, tuple(groups))
+
     def accepts(self, trigrams: set[str] | frozenset[str]) -> bool:
         """Whether a text holding these trigrams passes the prefilter."""
         return self.trigrams <= trigrams and all(

@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 
 import pytest
+import re2
 
 from package.core.errors import BadRequest
-from package.routers.artifacts.search import compile_pattern
+from package.routers.artifacts.search import compile_pattern, plain_literal
 
 
 def test_plain_patterns_run_on_re2():
@@ -15,6 +16,34 @@ def test_plain_patterns_run_on_re2():
     assert compiled.engine == "re2"
     assert compiled.search("trained on BookCorpus and bookcorpus") is True
     assert compiled.search("nothing here") is False
+
+
+LITERAL_TEXTS = ["", "bert", "BERT", "roBERTa, bert-base", "be\nrt", "bert.base", "bertXbase", "café au lait"]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "literal"),
+    [
+        ("bert", "bert"),
+        (".*bookcorpus.*", "bookcorpus"),
+        (r"bert\.base", "bert.base"),
+        ("café", "café"),
+        (".*?bert.*?", "bert"),
+        ("(?i)bert", None),
+        ("bert.base", None),
+        ("^bert", None),
+        (".+bert", None),
+        ("bert|gpt", None),
+        (".*", None),
+        ("", None),
+    ],
+)
+def test_plain_literals_are_found_by_a_substring_test_with_re2s_answers(pattern, literal):
+    assert plain_literal(pattern) == literal
+    compiled = compile_pattern(pattern)
+    expected = re2.compile(pattern)
+    for text in LITERAL_TEXTS:
+        assert compiled.search(text) is (expected.search(text) is not None), (pattern, text)
 
 
 @pytest.mark.parametrize("pattern", ["(a|aa)*$", "(a+)+$"])

@@ -209,11 +209,97 @@ class TestBackfill:
             add(storage, f"a{i}", f"model{i}", f"readme number {i}")
         storage.records.delete(*search_db.MARK)
         texts = list(database._texts(storage, page=2))
-        assert [t[0] for t in texts] == [f"a{i}" for i in range(5)]
+        assert [t.document.id for t in texts] == [f"a{i}" for i in range(5)]
         search_db.backfill(storage, texts[:3])
         add(storage, "b1", "late", "number late")
         search_db.backfill(storage, texts)
         assert found(storage, "number") == [*(f"a{i}" for i in range(5)), "b1"]
+
+
+def test_long_posting_lists_are_read_on_while_that_narrows_many_candidates(storage, monkeypatch):
+    monkeypatch.setattr(search_db, "FIRST_PAGE", 2)
+    monkeypatch.setattr(search_db, "ENOUGH", 1)
+    for i in range(25):
+        words = [w for w, held in (("qqq", i < 10), ("www", i >= 5)) if held]
+        add(storage, f"a{i:02d}", f"m{i}", " ".join(words))
+    query = pattern_query("qqq.*www")  # qqq: 10 postings, complete first; www: 20, read on
+    assert database.regex_candidates(storage, query) == {f"a{i:02d}" for i in range(5, 10)}
+    monkeypatch.setattr(search_db, "POSTINGS_PER_CANDIDATE", 0)  # never worth it: the first complete list
+    assert database.regex_candidates(storage, query) == {f"a{i:02d}" for i in range(10)}
+    assert found(storage, "qqq.*www") == full_scan(storage, "qqq.*www")
+
+
+class TestStopTrigrams:
+    @pytest.fixture(autouse=True)
+    def small_sample(self, monkeypatch):
+        monkeypatch.setattr(search_db, "STOP_SAMPLE", 4)
+
+    def test_common_trigrams_stop_being_posted_and_required(self, storage):
+        for i in range(6):
+            add(storage, f"a{i}", f"model{i}", f"common words, rare{i}x")
+        stops = search_db.stop_trigrams(storage)
+        assert {"com", "wor"} <= stops and "re3" not in stops
+        assert "a5" not in postings(storage, "com")  # posted after "com" was judged common
+        assert postings(storage, "re3") == {"a3"}
+        for pattern in ("common", "common words, rare3x", "rare[0-9]x", "(?i)COMMON"):
+            assert found(storage, pattern) == full_scan(storage, pattern), pattern
+        assert database.regex_candidates(storage, pattern_query("common words")) is None  # nothing selective
+        assert database.regex_candidates(storage, pattern_query("rare3x")) == {"a3"}
+
+    def test_an_update_drops_the_stop_postings_it_had(self, storage):
+        records = [add(storage, f"a{i}", f"model{i}", f"common words {i}") for i in range(6)]
+        assert "a0" in postings(storage, "com")
+        old = records[0]
+        database.replace(storage, old, old.model_copy(update={"generation": "g2"}), SNAPSHOT, "common again")
+        assert "a0" not in postings(storage, "com")
+        assert found(storage, "common again") == ["a0"]
+
+    def test_a_reset_counts_afresh(self, storage):
+        for i in range(6):
+            add(storage, f"a{i}", f"model{i}", "common words")
+        storage.records.clear()
+        database.mark_text_index(storage)  # what the service's reset does after clearing
+        add(storage, "b1", "model", "common words")
+        assert search_db.stop_trigrams(storage) == set() and postings(storage, "com") == {"b1"}
+
+
+class TestSearchDocuments:
+    def test_written_with_the_artifact_and_gone_with_it(self, storage):
+        record = add(storage, "a1", "bert", "text")
+        assert storage.records.get(search_db.DOCUMENT, "a1") == {
+            "name": "bert",
+            "type": record.type.value,
+            "created_at": record.created_at,
+        }
+        database.delete(storage, record)
+        assert storage.records.get(search_db.DOCUMENT, "a1") is None
+
+    def test_a_version_1_index_gets_its_documents_without_reposting(self, storage):
+        add(storage, "a1", "bert", "bookcorpus")
+        add(storage, "a2", "gpt", "bookcorpus too")
+        storage.records.delete_many([(search_db.DOCUMENT, "a1"), (search_db.DOCUMENT, "a2")])
+        storage.records.delete(search_db.POSTING + "gpt", "a2")  # a gap the documents-only backfill keeps
+        storage.records.put(*search_db.MARK, {"version": 1})
+        assert found(storage, "bookcorpus") == ["a1", "a2"]  # full scan meanwhile
+        assert database.index_texts(storage) == 2
+        assert search_db.is_complete(storage) and postings(storage, "gpt") == set()
+        assert found(storage, "bookcorpus") == ["a1", "a2"] and found(storage, "^bert$") == ["a1"]
+
+    def test_the_backfill_never_writes_a_stale_document(self, storage):
+        old = add(storage, "a1", "before", "text")
+        storage.records.delete(*search_db.MARK)
+        texts = list(database._texts(storage))
+        new = old.model_copy(update={"generation": "g2", "name": "after"})
+        database.replace(storage, old, new, SNAPSHOT, "text")
+        assert search_db.backfill(storage, texts) == 0  # changed since read: its own write stands
+        assert storage.records.get(search_db.DOCUMENT, "a1")["name"] == "after"
+        assert found(storage, "after") == ["a1"] and found(storage, "before") == []
+
+    def test_a_pattern_without_literals_reads_documents_not_records(self, storage, monkeypatch):
+        add(storage, "a1", "bert", "x")
+        database.create(storage, make_record("h1", "org/h1", name="bert2"), SNAPSHOT, "y", hidden=True)
+        monkeypatch.setattr(database, "list_all", None)  # the old full scan would fail
+        assert found(storage, "(a|aa)*$") == ["a1"] and found(storage, "^.$") == ["a1"]  # README "x"
 
 
 class TestThroughTheApi:

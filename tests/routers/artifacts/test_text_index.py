@@ -169,6 +169,37 @@ def test_prefilter_never_rejects_a_text_re2_matches(pattern: str, data: st.DataO
             assert query.accepts(text_trigrams(text)), (pattern, text)
 
 
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(pattern=PATTERNS, data=st.data())
+def test_a_query_without_stops_accepts_what_the_index_posts(pattern: str, data: st.DataObject) -> None:
+    """Stop-trigrams are neither posted nor required: a matched text still passes the weakened query."""
+    try:
+        compiled = re2.compile(pattern)
+        re.compile(pattern)
+    except (re2.error, re.error):
+        return
+    text = data.draw(TEXTS)
+    if compiled.search(text) is None:
+        return
+    held = sorted(text_trigrams(text) | set(_all_trigrams(pattern_query(pattern))))
+    stops = set(data.draw(st.lists(st.sampled_from(held), unique=True))) if held else set()
+    assert pattern_query(pattern).without(stops).accepts(text_trigrams(text) - stops), (pattern, text, stops)
+
+
+def _all_trigrams(query: Query) -> list[str]:
+    return [*query.trigrams, *(t for group in query.any_of for c in group for t in _all_trigrams(c))]
+
+
+def test_without_drops_a_group_whose_choice_is_left_unconstrained():
+    query = pattern_query("(bert|gpt2)-(base|large)")
+    weaker = query.without({"bas", "ase", "ert"})
+    assert len(weaker.any_of) == 1  # (base|large) can no longer be required: "base" has nothing left
+    assert weaker.any_of[0][0].trigrams == {"ber"} and weaker.any_of[0][1] == query.any_of[0][1]
+    assert query.without({"ber", "ert"}).without({"bas", "ase"}).matches_all
+    assert pattern_query("bert").without({"ber"}).trigrams == {"ert"}
+    assert query.without(set()) is query
+
+
 def test_the_index_is_only_used_for_patterns_re2_runs():
     assert compile_pattern("bert").engine == "re2"
     assert compile_pattern("(?<=x)bert").engine != "re2"
