@@ -12,7 +12,9 @@ and every reader that must see them (`flush()`) write what is pending first.
 - Appended groups (e.g. an audit entry's two items) are written in the order they were added, several groups
   per storage transaction.
 - A flush that fails keeps everything pending and tries again on the next one; a group whose Check fails
-  (what it depends on was deleted, or the registry reset, by any process meanwhile) is dropped alone.
+  (what it depends on was deleted, or the registry reset, by any process meanwhile) is dropped alone, or
+  replaced by what its `otherwise` callback answers then (e.g. a download's entry in the registry-wide log,
+  which outlives a deletion but not a reset).
 With `flush_seconds` 0 (AWS Lambda, whose process freezes between invocations) every write goes through at
 once, as before.
 """
@@ -22,7 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from package.core.background import ProcessWide
@@ -47,6 +49,12 @@ class _Counter:
     flying: int = 0  # uses a flush has taken and not yet seen stored: still counted by `count`
 
 
+class _Group(list[Operation]):
+    """One appended group of writes; `otherwise` answers what to write instead when its Check fails."""
+
+    otherwise: Callable[[], Sequence[Operation]] | None = None
+
+
 @dataclass
 class _Appends:
     storage: Storage
@@ -69,7 +77,8 @@ class WriteBehind:
         self._thread: threading.Thread | None = None
         self.flushes = 0
         self.failures = 0
-        self.dropped = 0  # groups whose Check failed when written
+        self.dropped = 0  # groups whose Check failed when written, with nothing written instead
+        self.replaced = 0  # groups whose Check failed and whose `otherwise` writes went in instead
 
     @property
     def synchronous(self) -> bool:
@@ -93,19 +102,25 @@ class WriteBehind:
             self._added(1)
         return total
 
-    def append(self, storage: Storage, operations: Sequence[Operation]) -> None:
+    def append(
+        self,
+        storage: Storage,
+        operations: Sequence[Operation],
+        *,
+        otherwise: Callable[[], Sequence[Operation]] | None = None,
+    ) -> None:
         """Write `operations` together, after every group appended before them.
 
-        A group may hold a Check (e.g. that its artifact still exists): when it fails, the group is dropped,
-        and the groups batched with it are written without it."""
+        A group may hold a Check (e.g. that its artifact still exists): when it fails, the group is dropped
+        (the groups batched with it are written without it) and `otherwise()`, if given, is asked then what
+        to write instead (nothing: an empty sequence)."""
+        group = _Group(operations)
+        group.otherwise = otherwise
         if self.synchronous:
-            try:
-                storage.records.transact(list(operations))
-            except ConditionFailed:
-                self.dropped += 1
+            self._write_group(storage, group)
             return
         with self._lock:
-            self._appends.setdefault(id(storage), _Appends(storage)).groups.append(list(operations))
+            self._appends.setdefault(id(storage), _Appends(storage)).groups.append(group)
             self._added(len(operations))
 
     def _added(self, n: int) -> None:
@@ -168,12 +183,25 @@ class WriteBehind:
     def _write_groups(self, batch: _Appends, n: int) -> None:
         """Write the first `n` groups of `batch` one by one; a group whose Check fails is dropped."""
         for _ in range(n):
-            try:
-                batch.storage.records.transact(batch.groups[0])
-            except ConditionFailed:
-                self.dropped += 1
-                logger.info("batched write dropped: what it depends on is gone (a reset or a deletion)")
+            self._write_group(batch.storage, batch.groups[0])
             batch.groups.pop(0)
+
+    def _write_group(self, storage: Storage, group: list[Operation]) -> None:
+        try:
+            storage.records.transact(list(group))
+            return
+        except ConditionFailed:
+            otherwise = getattr(group, "otherwise", None)
+        instead = list(otherwise()) if otherwise is not None else []
+        if instead:
+            try:
+                storage.records.transact(instead)
+                self.replaced += 1
+                return
+            except ConditionFailed:
+                pass
+        self.dropped += 1
+        logger.info("batched write dropped: what it depends on is gone (a reset or a deletion)")
 
     def _keep(self, counters: list[tuple[_Counter, int]], appends: list[_Appends], exc: Exception) -> None:
         self.failures += 1

@@ -190,3 +190,25 @@ def test_writes_to_one_item_go_in_separate_transactions_in_order(storage: Storag
     assert len(written) == 3  # DynamoDB refuses two operations on one item in one transaction
     assert storage.records.get("SEEN", "token") == {"n": 2}  # the last one wins, as written at once
     assert len(storage.records.query("LOG")) == 3
+
+
+@pytest.mark.parametrize("flush_seconds", [60, 0])
+def test_a_failed_group_is_replaced_by_what_otherwise_answers_then(
+    storage: Storage, flush_seconds: float
+) -> None:
+    buffer = WriteBehind(flush_seconds=flush_seconds)
+    asked: list[str] = []
+
+    def log_only() -> Sequence[Operation]:
+        asked.append("log")
+        return [Put("LOG", "1", {"n": 1})]
+
+    buffer.append(
+        storage,
+        [Check("THING", "gone"), Put("TRAIL", "1", {}), Put("LOG", "1", {"n": 1})],
+        otherwise=log_only,
+    )
+    buffer.append(storage, [Check("THING", "gone"), Put("TRAIL", "2", {})], otherwise=lambda: [])
+    buffer.flush()
+    assert [r.sk for r in storage.records.query("LOG")] == ["1"] and storage.records.query("TRAIL") == []
+    assert asked == ["log"] and buffer.replaced == 1 and buffer.dropped == 1

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import weakref
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from package.core.storage import Check, ConditionFailed, Put, Record, Storage
@@ -57,6 +58,21 @@ def index_puts(sort_key: str, log_entry: dict[str, Any]) -> list[Operation]:
 def log_puts(sort_key: str, log_entry: dict[str, Any]) -> list[Operation]:
     """The log entry's write and its index writes, to apply in one transaction."""
     return [Put(AUDITLOG, sort_key, log_entry), *index_puts(sort_key, log_entry)]
+
+
+def unless_reset_after(
+    storage: Storage, sort_key: str, operations: list[Operation]
+) -> Callable[[], Sequence[Operation]]:
+    """`operations` (a log entry's writes, batched), or none if a reset was logged after `sort_key` by then:
+    a download's entry outlives its artifact's deletion by another process, not a reset (which starts the
+    log again). The read and the write are not one transaction: a reset between them (a few ms, once its
+    RESET entry is in) can be preceded in the new log by such an entry, stamped with its own earlier time."""
+
+    def decide() -> Sequence[Operation]:
+        later_reset = storage.records.query_page(action_partition("RESET"), after=sort_key, limit=1)
+        return [] if later_reset else operations
+
+    return decide
 
 
 def page(storage: Storage, partition: str, *, after: str | None, limit: int) -> list[Record]:

@@ -302,9 +302,11 @@ def add_logged_audit_later(
 ) -> None:
     """`add_logged_audit` off the request path: written with this process's next batch (core.write_behind).
 
-    Dropped if the artifact is gone by then (deleted, or the registry reset, by any process)."""
+    If the artifact is gone by then (any process), only the registry-wide log's entry goes in, unless a reset
+    came after it (audit_db.unless_reset_after)."""
     entry_ops = logged_audit_operations(artifact_id, sort_key, entry, log_entry)
-    get_write_behind().append(storage, [Check(ARTIFACT, artifact_id), *entry_ops])
+    log_only = audit_db.unless_reset_after(storage, sort_key, audit_db.log_puts(sort_key, log_entry))
+    get_write_behind().append(storage, [Check(ARTIFACT, artifact_id), *entry_ops], otherwise=log_only)
 
 
 def add_log_entry(storage: Storage, sort_key: str, log_entry: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from package.core.auth_middleware import Principal
 from package.core.config import Settings, StorageBackend
 from package.core.storage import Put, Storage, open_storage
+from package.core.write_behind import WriteBehind
 from package.routers.artifacts import audit, audit_db, catalog_db, database, queries
 from package.routers.artifacts import services as artifact_services
 from package.routers.artifacts.interface import (
@@ -323,3 +324,29 @@ def test_two_processes_backfill_the_audit_indexes_at_once(tmp_path: Path) -> Non
         assert filed == [r.sk for r in log if r.item["user"]["name"] == user]
     downloads = [r.sk for r in second.records.query(audit_db.action_partition("DOWNLOAD"))]
     assert downloads == [r.sk for r in log if r.item["action"] == "DOWNLOAD"]
+
+
+def test_a_batched_download_entry_outlives_a_deletion_elsewhere_but_not_a_reset(
+    storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process deleted the artifact before this one's batch went out: the log keeps the download."""
+    buffer = WriteBehind(flush_seconds=60)  # this "other process"'s batch: no flush but ours
+    monkeypatch.setattr(database, "get_write_behind", lambda: buffer)
+    ann = Principal(name="ann", is_admin=False)
+
+    def download_of(n: int) -> None:  # of an artifact never stored: as if another process deleted it
+        made = make_record(f"gone{n}", f"acme/gone{n}")
+        audit.record(storage, record=made, principal=ann, action=AuditAction.DOWNLOAD, later=True)
+
+    download_of(1)
+    buffer.flush()
+    assert [r.item["artifact"]["id"] for r in storage.records.query(audit_db.AUDITLOG)] == ["gone1"]
+    assert [r.item["artifact"]["id"] for r in storage.records.query(audit_db.user_partition("ann"))] == [
+        "gone1"
+    ]
+    assert storage.records.query("AUDIT#gone1") == [] and buffer.replaced == 1
+    download_of(2)
+    artifact_services.reset(storage)  # logged after the download: the entry goes with the rest of the log
+    buffer.flush()
+    assert [r.item["action"] for r in storage.records.query(audit_db.AUDITLOG)] == ["RESET"]
+    assert buffer.dropped == 1
