@@ -3,8 +3,8 @@
     python -m bench [--smoke] [--only a,b] [--size 1k|10k|100k]
 
 `--smoke` passes `--smoke` to each (tiny sizes, seconds: what `make test` runs so the benchmarks cannot rot).
-`--size` is the registry size for the benchmarks that seed one (through the services, as any registration);
-each of those gets it in its own option (SIZED). Every benchmark prints its figures and writes
+`--size` (default 1k) is the registry size for the benchmarks that seed one (through the services, as any
+registration); each of those gets it in its own option (SIZED). Every benchmark prints its figures and writes
 bench/results/<name>.json (or $BENCH_RESULTS/<name>.json); `python -m bench.plots` draws them.
 """
 
@@ -37,6 +37,7 @@ SIZED: dict[str, Callable[[int], list[str]]] = {
     "regex_scale": lambda n: ["--sizes", ",".join(_decades(n))],
     "registration_scale": lambda n: ["--count", str(n)],
     "web_render": lambda n: ["--artifacts", str(n)],
+    "safety_names": lambda n: ["--sizes", ",".join(_decades(n))],
     "filter_scale": lambda n: ["--artifacts", str(n)],
 }
 
@@ -69,9 +70,9 @@ BENCHMARKS = [
     Benchmark("search_scale"),
     Benchmark("regex_scale"),
     Benchmark("download_throughput"),
-    Benchmark("download_memory"),
+    Benchmark("download_memory", full=["--rounds", "5"]),
     Benchmark("registration_scale"),
-    Benchmark("soak_locust"),
+    Benchmark("soak_locust", full=["--seconds", "60"]),  # its own default, 300 s, is the long soak
     Benchmark("safety_names"),
     Benchmark("filter_scale"),
 ]
@@ -105,7 +106,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: seconds per benchmark")
     parser.add_argument("--only", help="comma-separated benchmark names (default: all)")
-    parser.add_argument("--size", choices=list(SIZES), help="registry size for the benchmarks that seed one")
+    parser.add_argument(
+        "--size",
+        choices=list(SIZES),
+        default="1k",
+        help="registry size for the benchmarks that seed one (default 1k keeps `make bench` to minutes)",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     outcomes: dict[str, str] = {}
