@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import run_smoke
 
 
 def test_smoke_run_writes_the_figures(tmp_path: Path) -> None:
-    env = {"BENCH_RESULTS": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.filter_scale", "--smoke"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    figures = json.loads((tmp_path / "filter_scale.json").read_text())["figures"]
+    figures = run_smoke("filter_scale", tmp_path)["figures"]
     assert figures["artifacts"] == 240 and figures["seed_per_second"] > 0
     for label in ("license", "audit_user"):
         scan, index = figures[label]["scan"], figures[label]["index"]
