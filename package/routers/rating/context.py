@@ -22,6 +22,8 @@ from package.core.upstream.clients import Upstreams
 from package.core.upstream.sources import SourceKind
 from package.routers.artifacts.interface import ArtifactDetails, ArtifactRecord, SnapshotFile
 from package.routers.lineage.interface import ModelRefs
+from package.routers.rating import database
+from package.routers.rating.config import get_rating_settings
 from package.routers.rating.inputs import github_facts, hub_history, registered
 from package.routers.rating.inputs.card import Card, parse_card
 from package.routers.rating.inputs.github_facts import RepoFacts, ReviewFacts
@@ -104,6 +106,37 @@ class RatingContext:
             entry = self._memo.setdefault(key, _Once())
         value: T = entry.get(compute)
         return value
+
+    def may_wait(self) -> bool:
+        """A guess from storage alone: whether an input may have to come from an upstream or another rating.
+
+        Only where one may wait do the metrics run concurrently (so the waits overlap); otherwise they run in
+        the caller's thread, since handing each to a thread costs more than most metrics. The guess decides
+        nothing else: every input is read the same way either way, so a wrong guess only costs time."""
+        max_age = get_rating_settings().rating_upstream_cache_seconds
+
+        def cached(kind: str, key: str) -> dict[str, Any] | None:
+            return database.fresh_facts(self.storage, kind, key, max_age_seconds=max_age)
+
+        if any(not database.has_report(self.storage, parent) for parent in self.parent_ids):
+            return True
+        if self.record.source_kind is SourceKind.HF_MODEL and not isinstance(
+            self.snapshot.details.get("hub_commits"), list
+        ):
+            key = hub_history.facts_key(self.record.repo_id, self.snapshot.revision or self.record.revision)
+            if cached("hubcommits", key) is None:
+                return True
+        code = self.links.code_artifact
+        repo = code.repo_id if code is not None else self.links.code_repository
+        if repo is None:
+            return False
+        if code is None:
+            facts = cached("repo", repo)
+            if facts is None:
+                return True
+            if (facts.get("value") or {}).get("missing"):
+                return False  # GitHub does not know it: no pull requests to read either
+        return cached("reviews", repo) is None
 
     @property
     def card_data(self) -> dict[str, Any]:

@@ -52,6 +52,11 @@ def get_report(storage: Storage, artifact_id: str) -> RatingReport | None:
         return None
 
 
+def has_report(storage: Storage, artifact_id: str) -> bool:
+    """Whether a model has a stored rating (of any generation; nothing is decoded)."""
+    return storage.records.get(RATING, artifact_id) is not None
+
+
 def dependency_keys(report: RatingReport) -> set[str]:
     """What a stored rating is filed under in the dependency index."""
     inputs = report.inputs
@@ -69,18 +74,16 @@ def _dependency_rows(report: RatingReport | None) -> set[str]:
 
 
 def put_report(storage: Storage, report: RatingReport, *, reset_epoch: str | None = None) -> bool:
-    """Store a model's rating and file it under what it depends on (rows first, so none is ever missing).
+    """Store a model's rating and file it under what it depends on, in one transaction.
 
     With `reset_epoch` (read before the model was found current) the rating is stored only if no reset
     happened since, in this process or another; whether it was stored. A rating of an earlier version that
-    this one replaces is kept under that version."""
+    this one replaces is kept under that version. The rows go before the rating: where a driver must split a
+    large transaction (DynamoDB, 100 items), a rating is never stored without its rows."""
     previous = get_report(storage, report.artifact_id)
     old_rows = _dependency_rows(previous)
     new_rows = _dependency_rows(report)
-    added = new_rows - old_rows
-    for row in added:
-        storage.records.put(DEPENDS, row, {"id": report.artifact_id})
-    writes: list[Put] = []
+    writes: list[Put] = [Put(DEPENDS, row, {"id": report.artifact_id}) for row in sorted(new_rows - old_rows)]
     if previous is not None and previous.generation != report.generation:  # an earlier version's: keep it
         writes.append(
             Put(f"{VERSIONED}{report.artifact_id}", previous.generation, previous.model_dump(mode="json"))
@@ -89,12 +92,10 @@ def put_report(storage: Storage, report: RatingReport, *, reset_epoch: str | Non
     checks = [] if reset_epoch is None else [Check(EPOCH, EPOCH_SK, equals={"epoch": reset_epoch})]
     try:
         storage.records.transact([*checks, *writes])
-    except ConditionFailed:  # the registry was reset meanwhile: leave nothing of this rating behind
-        storage.records.delete_many([(DEPENDS, row) for row in added])
+    except ConditionFailed:  # the registry was reset meanwhile: nothing of this rating was written
         logger.info("a rating computed before a reset was dropped", extra={"artifact_id": report.artifact_id})
         return False
-    for row in old_rows - new_rows:
-        storage.records.delete(DEPENDS, row)
+    storage.records.delete_many([(DEPENDS, row) for row in sorted(old_rows - new_rows)])
     return True
 
 
@@ -106,9 +107,8 @@ def reset_epoch(storage: Storage) -> str:
 def delete_report(storage: Storage, artifact_id: str) -> None:
     """Forget a model's rating and its dependency rows."""
     rows = _dependency_rows(get_report(storage, artifact_id))
-    storage.records.delete(RATING, artifact_id)
-    for row in rows:
-        storage.records.delete(DEPENDS, row)
+    storage.records.delete(RATING, artifact_id)  # first: a rating is never left without its rows
+    storage.records.delete_many([(DEPENDS, row) for row in sorted(rows)])
 
 
 def archive_report(storage: Storage, artifact_id: str, current_generation: str) -> RatingReport | None:
@@ -174,11 +174,21 @@ def _facts_key(kind: str, repo_id: str) -> str:
     return f"{kind}|{repo_id.lower()}"
 
 
+def fresh_facts(
+    storage: Storage, kind: str, repo_id: str, *, max_age_seconds: float
+) -> dict[str, Any] | None:
+    """The stored facts item if no older than `max_age_seconds` (a plain read: nothing is noted on a miss)."""
+    item = storage.records.get(FACTS, _facts_key(kind, repo_id))
+    if item is None or time.time() - float(item.get("fetched_at", 0)) > max_age_seconds:
+        return None
+    return item
+
+
 def get_facts(storage: Storage, kind: str, repo_id: str, *, max_age_seconds: float) -> dict[str, Any] | None:
     """Cached upstream facts no older than `max_age_seconds` (None when absent or stale)."""
     key = _facts_key(kind, repo_id)
-    item = storage.records.get(FACTS, key)
-    if item is None or time.time() - float(item.get("fetched_at", 0)) > max_age_seconds:
+    item = fresh_facts(storage, kind, repo_id, max_age_seconds=max_age_seconds)
+    if item is None:
         epoch = _epoch(storage)  # the facts about to be fetched belong to this epoch
         with _epoch_lock:
             if len(_epoch_at_miss) > 10_000:

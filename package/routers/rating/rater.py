@@ -143,7 +143,7 @@ def _rate(
     details: ArtifactDetails,
     *,
     path: frozenset[str],
-    parallel: bool,
+    parallel: bool,  # metrics may run concurrently (where an input may wait on an upstream)
     card: Card | None = None,
     refs: ModelRefs | None = None,
 ) -> RatingReport:
@@ -165,7 +165,7 @@ def _rate(
         card=card,
         refs=refs,
     )
-    return scoring.rate(context, parallel=parallel)
+    return scoring.rate(context, parallel=parallel and context.may_wait())
 
 
 def _named_candidates(storage: Storage, refs: ModelRefs) -> list[ArtifactRecord]:

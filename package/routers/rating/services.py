@@ -62,7 +62,10 @@ def rate_model(
     report = _version_report(storage, record, version) or rater.record_report(
         storage, upstreams, settings, record
     )
-    artifact_services.record_audit(storage, record=record, principal=principal, action=AuditAction.RATE)
+    # With this process's next batch of bookkeeping (as downloads do): readers of the trail flush it first.
+    artifact_services.record_audit(
+        storage, record=record, principal=principal, action=AuditAction.RATE, later=True
+    )
     return report.rating
 
 

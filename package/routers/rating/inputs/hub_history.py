@@ -95,6 +95,11 @@ def ingest_failure(snapshot: ArtifactSnapshot) -> str | None:
 _MISSING = {"missing": True}
 
 
+def facts_key(repo_id: str, revision: str | None) -> str:
+    """What a history read from the Hub is cached under (one per repository and revision)."""
+    return f"{repo_id}@{revision or ''}"
+
+
 def read_history(
     storage: Storage, upstreams: Upstreams, settings: Settings, repo_id: str, revision: str | None
 ) -> HubHistory | None:
@@ -102,7 +107,7 @@ def read_history(
 
     Raises the adapter's UpstreamError when the Hub does not answer.
     """
-    key = f"{repo_id}@{revision or ''}"
+    key = facts_key(repo_id, revision)
     max_age = get_rating_settings().rating_upstream_cache_seconds
 
     def cached() -> HubHistory | dict[str, bool] | None:
