@@ -29,9 +29,18 @@ def test_smoke_run_writes_the_figures(
         assert figures[phase]["burst_ms"] > 0
     assert figures["uncached"]["computed"] == 3 and figures["cached"]["computed"] == 0
     single = figures["single"]
-    assert single["all"]["calls"] == 3
-    assert single["upstream"]["calls"] + single["local"]["calls"] == 3
+    assert (
+        single["all"]["calls"] == 6
+    )  # the 3 first calls, then each model's rating dropped and computed once more
+    assert single["upstream"]["calls"] + single["local"]["calls"] == 6
     assert single["upstream"]["calls"] >= 1  # bert's card links a GitHub repository nothing fetched yet
+    assert single["local"]["calls"] >= 3  # the repeats: every upstream fact was fetched by the first calls
     for row in (r for r in single.values() if r["calls"]):
         assert row["wall_p50_ms"] >= row["slowest_metric_p50_ms"] > 0
         assert row["wall_over_slowest_max"] >= row["wall_over_slowest_p50"] >= 1
+        # the service runs inside the request, the metrics inside the service; the sum bounds the slowest
+        assert row["service_over_slowest_max"] >= row["service_over_slowest_p50"] >= 1
+        assert row["rating_wall_over_slowest_p50"] >= 1
+        assert row["metric_sum_over_slowest_p50"] >= 1
+        assert row["cached_wall_p50_ms"] > 0
+        assert row["wall_p50_ms"] >= row["service_p50_ms"] >= row["rating_p50_ms"]
