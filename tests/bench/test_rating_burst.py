@@ -42,5 +42,5 @@ def test_smoke_run_writes_the_figures(
         assert row["service_over_slowest_max"] >= row["service_over_slowest_p50"] >= 1
         assert row["rating_wall_over_slowest_p50"] >= 1
         assert row["metric_sum_over_slowest_p50"] >= 1
-        assert row["cached_wall_p50_ms"] > 0
+        assert row["cached_wall_p50_ms"] > 0 and row["service_cpu_p50_ms"] > 0
         assert row["wall_p50_ms"] >= row["service_p50_ms"] >= row["rating_p50_ms"]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from package.core.storage import get_storage
 from package.routers.rating import database
@@ -90,4 +93,32 @@ def test_a_rating_that_straddles_a_reset_by_another_process_leaves_nothing(tmp_p
     assert storage.records.query(database.DEPENDS) == []  # no stray dependency row either
     now = database.reset_epoch(storage)
     assert database.put_report(storage, _report("m1", used=["d1"], refs=[]), reset_epoch=now)
+    assert database.dependents(storage, {"id:d1"}) == {"m1"}
+
+
+def test_a_rating_and_its_dependency_rows_are_written_by_one_transaction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    storage = embedded_storage(tmp_path)
+    writes: list[str] = []
+    for name in ("put", "put_many", "transact", "delete", "delete_many"):
+        original = getattr(storage.records, name)
+
+        def counted(*args: Any, _original: Any = original, _name: str = name, **kwargs: Any) -> Any:
+            if args and args[0]:  # an empty batch writes nothing
+                writes.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(storage.records, name, counted)
+    epoch = database.reset_epoch(storage)
+    writes.clear()
+    assert database.put_report(
+        storage, _report("m1", used=["d1", "d2"], refs=["org/squad"]), reset_epoch=epoch
+    )
+    assert writes == ["transact"]
+    assert database.dependents(storage, {"id:d1", "id:d2", "ref:org/squad", "owner:acme"}) == {"m1"}
+    writes.clear()
+    database.put_report(storage, _report("m1", used=["d1"], refs=[]), reset_epoch=epoch)  # reads less now
+    assert writes == ["transact", "delete_many"]  # the rows it no longer needs go together
+    assert database.dependents(storage, {"id:d2", "ref:org/squad"}) == set()
     assert database.dependents(storage, {"id:d1"}) == {"m1"}
