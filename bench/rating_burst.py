@@ -156,12 +156,14 @@ def _singles(client: TestClient, hub: FakeHub, ids: list[str], repeats: int) -> 
     dropped and computed again `repeats` times (its upstream facts fetched by then: every input local)."""
     from package.core.storage import get_storage
     from package.routers.rating import database as rating_database
+    from package.routers.rating import services as rating_services
 
     found = []
     with _service_times() as service:
         for n in range(1 + repeats):
             for artifact_id in ids:
                 if n:
+                    assert rating_services.wait_background(60)  # its last rating is stored
                     rating_database.delete_report(get_storage(), artifact_id)
                 hub.clear_requests()
                 started = time.perf_counter()

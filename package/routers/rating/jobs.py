@@ -28,12 +28,15 @@ class RatingPipeline:
 
     def __init__(self, workers: int) -> None:
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rating-job")
+        # Ratings computed for a request are stored here after the answer (one thread: a write each).
+        self._stores = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rating-store")
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._inflight: dict[tuple[str, int], Future[RatingReport]] = {}
         self._watched: dict[str, Any] = {}
         self._epochs: dict[str, int] = {}
         self._queued = 0
+        self._storing = 0  # ratings answered and not yet stored
         self._running = 0
         self._completed = 0
         self._failures: deque[float] = deque()
@@ -66,9 +69,19 @@ class RatingPipeline:
 
     # ----- single flight ---------------------------------------------------------------------------
     def compute(
-        self, artifact_id: str, compute: Callable[[int], RatingReport], *, watch: Any = None
+        self,
+        artifact_id: str,
+        compute: Callable[[int], RatingReport],
+        *,
+        watch: Any = None,
+        store: Callable[[RatingReport, int], None] | None = None,
+        later: bool = False,
     ) -> RatingReport:
-        """The model's rating from the computation under way for its current epoch, or a new one."""
+        """The model's rating from the computation under way for its current epoch, or a new one, stored
+        by `store` (with `later`: after it is answered, on the store thread).
+
+        Until it is stored the computation stays under way: a request for the model meanwhile joins it
+        rather than compute it again, and what it reads stays watched."""
         with self._lock:
             epoch = self._epochs.get(artifact_id, 0)
             key = (artifact_id, epoch)
@@ -83,18 +96,53 @@ class RatingPipeline:
             return future.result()
         try:
             report = compute(epoch)
+            if store is not None and not later:
+                store(report, epoch)
         except BaseException as exc:
             future.set_exception(exc)
+            self._done(key, watch)
             raise
+        future.set_result(report)
+        self._note_rated()
+        if store is not None and later:
+            self._store_later(lambda: store(report, epoch), key, watch)
         else:
-            future.set_result(report)
-            self._note_rated()
-            return report
-        finally:
+            self._done(key, watch)
+        return report
+
+    def _done(self, key: tuple[str, int], watch: Any) -> None:
+        with self._lock:
+            self._inflight.pop(key, None)
+            if self._watched.get(key[0]) is watch:
+                self._watched.pop(key[0], None)
+
+    def _store_later(self, store: Callable[[], None], key: tuple[str, int], watch: Any) -> None:
+        """Run `store` on the store thread (counted as a job: `wait_idle` waits for it), then end the
+        computation; at once in this thread if the pipeline is shutting down."""
+        with self._lock:
+            self._queued += 1
+            self._storing += 1
+
+        def run() -> None:
             with self._lock:
-                self._inflight.pop(key, None)
-                if self._watched.get(artifact_id) is watch:
-                    self._watched.pop(artifact_id, None)
+                self._queued -= 1
+                self._running += 1
+            try:
+                store()
+            except Exception as exc:
+                self.note_failure(f"storing the rating of {key[0]}: {exc}")
+                logger.warning("storing a rating failed", extra={"artifact_id": key[0], "error": str(exc)})
+            finally:
+                self._done(key, watch)
+                with self._lock:
+                    self._running -= 1
+                    self._storing -= 1
+                    self._idle.notify_all()
+
+        try:
+            self._stores.submit(run)
+        except RuntimeError:  # shut down: nothing runs later any more
+            run()
 
     # ----- background jobs -------------------------------------------------------------------------
     def submit(self, job: Callable[[], None], *, what: str) -> None:
@@ -129,8 +177,23 @@ class RatingPipeline:
                 self._idle.wait(left)
         return True
 
+    def wait_stored(self, timeout: float = 10.0) -> bool:
+        """Block until the ratings answered before now are stored (readers of stored ratings call it first,
+        so they see this process's own); False on time-out."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while self._storing:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._idle.wait(left)
+        return True
+
     def shutdown(self, *, wait: bool = False) -> None:
-        """Stop accepting jobs; queued ones are dropped, running ones finish (waited for with `wait`)."""
+        """Stop accepting jobs; queued ones are dropped, running ones finish (waited for with `wait`).
+
+        Ratings waiting to be stored are stored first (they are answered already)."""
+        self._stores.shutdown(wait=True)
         self._executor.shutdown(wait=wait, cancel_futures=True)
 
     # ----- stats -----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from package.core.config import Settings
 from package.core.errors import BadRequest, NotFound
 from package.core.storage import Storage
 from package.core.upstream.clients import Upstreams
+from package.core.write_behind import get_write_behind
 from package.routers.artifacts import services as artifact_services
 from package.routers.artifacts.errors import ArtifactNotFound
 from package.routers.artifacts.interface import ArtifactDetails, ArtifactRecord, ArtifactType
@@ -94,7 +95,10 @@ def record_report(
             )
         return stored
     details = artifact_services.details(storage, record.id, include_hidden=True)
-    return _computed_report(storage, upstreams, settings, details)  # the stored one was just read
+    # The stored one was just read. A request's rating is stored after it is answered, where this process
+    # writes its bookkeeping behind (not on Lambda, which freezes the process between invocations).
+    later = not get_write_behind().synchronous
+    return _computed_report(storage, upstreams, settings, details, store_later=later)
 
 
 def _refresh(storage: Storage, upstreams: Upstreams, settings: Settings, artifact_id: str) -> None:
@@ -120,20 +124,28 @@ def current_report(
 
 
 def _computed_report(
-    storage: Storage, upstreams: Upstreams, settings: Settings, details: ArtifactDetails
+    storage: Storage,
+    upstreams: Upstreams,
+    settings: Settings,
+    details: ArtifactDetails,
+    *,
+    store_later: bool = False,
 ) -> RatingReport:
-    """A rating computed now (or joined while another request computes it), stored when current."""
+    """A rating computed now (or joined while another request computes it), stored when current (with
+    `store_later`, after it is returned: until then a request for it joins this computation)."""
     card = parse_card(details.readme)
     refs = model_refs(details.record, details.snapshot, card)
 
     def compute(epoch: int) -> RatingReport:
-        report = _rate(
+        return _rate(
             storage, upstreams, settings, details, path=frozenset(), parallel=True, card=card, refs=refs
         )
-        _store(storage, report, epoch)
-        return report
 
-    return get_pipeline().compute(details.record.id, compute, watch=refs)
+    def store(report: RatingReport, epoch: int) -> None:
+        _store(storage, report, epoch)
+
+    pipeline = get_pipeline()
+    return pipeline.compute(details.record.id, compute, watch=refs, store=store, later=store_later)
 
 
 def _rate(

@@ -172,6 +172,7 @@ def _on_artifact_change(change: ArtifactChange) -> None:
         return
     lineage_services.index_change(change)  # the ratings this schedules resolve names through its index
     if event is ArtifactEvent.UPDATED:
+        pipeline.wait_stored()  # a rating answered just before is the outgoing version's: keep it below
         pipeline.invalidate(artifact_id)
         _keep_version_rating(storage, details.record)
         database.delete_report(storage, artifact_id)
@@ -197,8 +198,8 @@ def version_scores(
     """The stored net score of each of these versions of a model that has one, and its rating's path."""
     if record.type is not ArtifactType.MODEL:
         return {}
-    kept = database.version_reports(storage, record.id)
     current = stored_report(storage, record)
+    kept = database.version_reports(storage, record.id)
     scores: dict[int, VersionScore] = {}
     for version in versions:
         report = current if version.current else kept.get(version.generation)
@@ -310,6 +311,7 @@ def _on_reset(storage: Storage) -> None:
 def current_net_scores(storage: Storage, artifact_ids: Sequence[str]) -> dict[str, float]:
     """Net score of each of these models whose stored rating is of its current generation."""
     records = artifact_services.records_by_id(storage, artifact_ids)
+    get_pipeline().wait_stored()  # this process's ratings answered a moment ago
     reports = [database.get_report(storage, artifact_id) for artifact_id in records]
     return {
         report.artifact_id: report.rating.net_score
@@ -358,6 +360,7 @@ def wait_background(timeout: float) -> bool:
 
 def stored_report(storage: Storage, record: ArtifactRecord) -> RatingReport | None:
     """The model's stored rating if it is of its current generation, else None (nothing is computed)."""
+    get_pipeline().wait_stored()  # this process's ratings answered a moment ago
     stored = database.get_report(storage, record.id)
     if stored is None or stored.generation != record.generation:
         return None

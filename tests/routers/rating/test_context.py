@@ -16,7 +16,7 @@ from package.routers.rating.context import RatingContext
 from package.routers.rating.metrics import all_metrics
 from package.routers.rating.metrics.base import Metric, Outcome
 from tests.fakehub import FakeHub
-from tests.routers.rating.conftest import HF, rate
+from tests.routers.rating.conftest import HF, rate, wait_ratings
 
 WHISPER = HF + "openai/whisper-tiny"  # its card links github.com/openai/whisper
 PARENT = HF + "microsoft/resnet-50"
@@ -69,6 +69,7 @@ def test_metrics_run_in_the_request_thread_once_every_input_is_local(
     assert len(spy.threads) == len(all_metrics())
     assert all(name.startswith("rating-metric") for name in spy.threads)
     spy.threads.clear()
+    wait_ratings()  # stored after it was answered
     database.delete_report(get_storage(), model)
     hub.clear_requests()
     again = rate(client, model)  # every input is in storage now
@@ -84,6 +85,7 @@ def test_a_parent_without_a_stored_rating_may_wait(
     parent, child = register(PARENT), register(CHILD)
     rate(client, child)  # the parent is rated on the way, from tree_score
     assert spy.answers[0] is True
+    wait_ratings()
     assert database.get_report(get_storage(), parent) is not None
     database.delete_report(get_storage(), child)
     spy.answers.clear()

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from package.core.storage import get_storage
 from package.routers.rating import database
 from tests.aws import aws_registry, moto_server
-from tests.routers.rating.conftest import HF, USAGE_BODY, card
+from tests.routers.rating.conftest import HF, USAGE_BODY, card, wait_ratings
 
 __all__ = ["aws_registry", "moto_server"]
 
@@ -50,6 +50,7 @@ def put(api: TestClient, meta: dict[str, Any], repo: str) -> None:
 def rate(api: TestClient, meta: dict[str, Any], **params: Any) -> dict[str, Any]:
     response = api.get(f"/artifact/model/{meta['id']}/rate", params=params)
     assert response.status_code == 200, response.text
+    wait_ratings()  # a computed rating is stored after it is answered; these tests read storage
     body: dict[str, Any] = response.json()
     return body
 
