@@ -112,7 +112,8 @@ class RatingContext:
 
         Only where one may wait do the metrics run concurrently (so the waits overlap); otherwise they run in
         the caller's thread, since handing each to a thread costs more than most metrics. The guess decides
-        nothing else: every input is read the same way either way, so a wrong guess only costs time."""
+        nothing else: every input is read the same way either way, so a wrong guess only costs time (e.g. a
+        parent whose stored rating is of an earlier generation is rated again in the caller's thread)."""
         max_age = get_rating_settings().rating_upstream_cache_seconds
 
         def cached(kind: str, key: str) -> dict[str, Any] | None:
