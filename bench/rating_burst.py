@@ -11,18 +11,19 @@ registered in a registry on a temporary embedded storage, driven in-process over
 For each: the burst's wall time, per-call p50 / p95 / max, ratings computed during the burst and GitHub calls.
 Also, from the uncached ratings: the sum of each rating's metric latencies against its wall time
 (net_score_latency), which shows the metrics overlapping.
-  single     REGISTRY_RATE_ON_INGEST=false, nothing rated yet: the 13 uncached GET /rate one at a time,
-             then each model's stored rating dropped and computed again `--local-repeats` times (every
-             input local by then); for all calls, those that waited on an upstream (GitHub facts not fetched
-             yet) and those whose inputs were all local. Against the slowest metric in each answer: the
-             service's wall time (the rating service behind the route: reading the model, the metrics,
-             storing the rating, the audit entry; the issue's "uncached wall time", target <= 1.5x), the
-             HTTP request's (plus routing, authentication, JSON and the in-process client's thread
-             hand-offs, which a cached call pays too: the same call cached is printed beside it), the
-             rating's own (net_score_latency) and the sum of the metric latencies (the floor of any ratio
-             where the metrics are CPU work under one interpreter lock)
+  single     REGISTRY_RATE_ON_INGEST=false: the 13 uncached GET /rate one at a time, then each model's
+             rating dropped and computed again `--local-repeats` times (every input local by then); all
+             calls, those that waited on an upstream and those that did not. Against the slowest metric in
+             each answer: the service's wall time (the rating service behind the route; the issue's
+             "uncached wall time", target <= 1.5x), the HTTP request's (plus routing, authentication, JSON
+             and the in-process client's hand-offs; the same call cached is printed beside it), the
+             rating's own (net_score_latency) and the metric latencies added (the floor of any ratio while
+             the metrics are CPU work under one interpreter lock)
+  audit      with --audit-blocks N (after the first ingest phase): cached GET /rate in N interleaved blocks,
+             the RATE audit entry written at once (odd blocks) or batched (even blocks, the default path)
 
-    python -m bench.rating_burst [--github-latency 0.05] [--rounds 3] [--local-repeats 4] [--smoke]
+    python -m bench.rating_burst [--github-latency 0.05] [--rounds 3] [--local-repeats 4]
+        [--audit-blocks 10 --audit-block-calls 300] [--smoke]
 """
 
 from __future__ import annotations
@@ -258,6 +259,44 @@ def _print_singles(single: dict[str, dict[str, float]]) -> None:
             )
 
 
+def _cached_audit_paths(client: TestClient, ids: list[str], blocks: int, calls: int) -> dict[str, Any]:
+    """Cached /rate one at a time in interleaved blocks: the RATE audit entry written at once (as main did;
+    odd blocks) or batched with the process's next write-behind flush (the default; even blocks), so both see
+    the same load. Times in ms."""
+    from package.routers.artifacts import services as artifact_services
+
+    batched = artifact_services.record_audit
+
+    def at_once(*args: Any, **kwargs: Any) -> None:
+        batched(*args, **(kwargs | {"later": False}))
+
+    times: dict[str, list[float]] = {"at_once": [], "batched": []}
+    try:
+        for block in range(blocks):
+            path = "at_once" if block % 2 else "batched"
+            setattr(artifact_services, "record_audit", at_once if block % 2 else batched)  # noqa: B010
+            for n in range(calls):
+                started = time.perf_counter()
+                response = client.get(f"/artifact/model/{ids[n % len(ids)]}/rate")
+                times[path].append(time.perf_counter() - started)
+                assert response.status_code == 200, response.text
+    finally:
+        setattr(artifact_services, "record_audit", batched)  # noqa: B010
+    figures: dict[str, Any] = {}
+    for path, found in times.items():
+        found.sort()
+        figures[path] = {
+            "calls": len(found),
+            "p50_ms": statistics.median(found) * 1000,
+            "p90_ms": found[int(0.9 * len(found))] * 1000,
+            "p99_ms": found[int(0.99 * len(found))] * 1000,
+            "max_ms": found[-1] * 1000,
+        }
+        shown = " ".join(f"{key[:-3]} {value:.2f}" for key, value in figures[path].items() if key != "calls")
+        print(f"cached /rate, audit entry {path:<8} {len(found):>5} calls (ms): {shown}")
+    return figures
+
+
 def _overlap(ratings: list[dict[str, Any]]) -> tuple[float, float]:
     """Total of the metric latencies and of the ratings' wall times."""
     metric_sum = sum(r[f"{m}_latency"] for r in ratings for m in METRICS)
@@ -288,16 +327,25 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--local-repeats", type=int, default=4, help="uncached /rate again per model, every input local"
     )
+    parser.add_argument(
+        "--audit-blocks",
+        type=int,
+        default=0,
+        help="interleaved blocks of cached /rate per audit path (0: none)",
+    )
+    parser.add_argument("--audit-block-calls", type=int, default=300, help="cached /rate calls per block")
     parser.add_argument("--smoke", action="store_true", help="one round, 3 models, 1 local repeat")
     args = parser.parse_args(argv)
     rounds = 1 if args.smoke else args.rounds
     models = MODELS[:3] if args.smoke else MODELS
     repeats = 1 if args.smoke else args.local_repeats
+    audit_blocks, audit_calls = (2, 10) if args.smoke else (args.audit_blocks, args.audit_block_calls)
     logging.disable(logging.INFO)
     from package.routers.rating import services as rating_services
 
     phases: dict[str, list[dict[str, Any]]] = {"uncached": [], "cached": [], "ingest": []}
     singles: list[dict[str, float]] = []
+    audits: dict[str, Any] = {}
     with FakeHub() as hub:
         _copies(hub)
         hub.set_latency("github", args.github_latency)
@@ -311,6 +359,8 @@ def main(argv: list[str] | None = None) -> None:
             ids = _register_all(client, models)
             assert rating_services.get_pipeline().wait_idle(timeout=300)
             phases["ingest"].append(_burst(client, hub, ids))
+            if audit_blocks and not audits:
+                audits = _cached_audit_paths(client, ids, audit_blocks, audit_calls)
             client.__exit__(None, None, None)
             client = _registry(hub, rate_on_ingest=False)
             singles += _singles(client, hub, _register_all(client, models), repeats)
@@ -333,8 +383,15 @@ def main(argv: list[str] | None = None) -> None:
     _print_singles(single)
     figures: dict[str, Any] = {label: _medians(runs) for label, runs in phases.items()}
     figures["single"] = single
+    if audits:
+        figures["cached_audit_paths"] = audits
     figures |= {"cached_speedup": speedup, "metric_overlap": metric_sum / wall_sum, "models": len(models)}
-    options = {"github_latency_s": args.github_latency, "rounds": rounds, "local_repeats": repeats}
+    options = {
+        "github_latency_s": args.github_latency,
+        "rounds": rounds,
+        "local_repeats": repeats,
+        "audit_blocks": audit_blocks,
+    }
     results.write("rating_burst", figures, options=options)
 
 

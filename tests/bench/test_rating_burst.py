@@ -28,6 +28,9 @@ def test_smoke_run_writes_the_figures(
     for phase in ("uncached", "cached", "ingest"):
         assert figures[phase]["burst_ms"] > 0
     assert figures["uncached"]["computed"] == 3 and figures["cached"]["computed"] == 0
+    audits = figures["cached_audit_paths"]  # one block of 10 cached calls per audit path at smoke size
+    assert audits["at_once"]["calls"] == audits["batched"]["calls"] == 10
+    assert all(path["max_ms"] >= path["p50_ms"] > 0 for path in audits.values())
     single = figures["single"]
     assert (
         single["all"]["calls"] == 6
