@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from package.core.storage import get_storage
-from package.routers.rating import database
+from package.core.write_behind import close_write_behind
+from package.routers.artifacts import services as artifact_services
+from package.routers.rating import database, rater
 from package.routers.rating import services as rating_services
 from tests.routers.rating.conftest import HF, rate, wait_ratings
 
@@ -59,3 +64,62 @@ def test_a_child_that_read_another_score_is_re_rated(client, register):
         wait_ratings()
         fresh = database.get_report(storage, child_id)
         assert fresh is not None and fresh.inputs.parent_scores == {parent_id: net}
+
+
+class TestStoredAfterTheAnswer:
+    """A rating a request computed is stored after it is answered; meanwhile a request for it joins it."""
+
+    @pytest.fixture
+    def held(
+        self, monkeypatch: pytest.MonkeyPatch, settings_env: Callable[..., None]
+    ) -> Iterator[threading.Event]:
+        """Hold every store until the test sets the event (so the window between answer and store is seen)."""
+        settings_env(rate_on_ingest="false")
+        release = threading.Event()
+        store = rater._store
+
+        def held_store(*args: Any, **kwargs: Any) -> None:
+            assert release.wait(timeout=30)
+            store(*args, **kwargs)
+
+        monkeypatch.setattr(rater, "_store", held_store)
+        yield release
+        release.set()
+
+    def test_a_request_in_between_joins_the_computation(self, client, register, held):
+        model = register(CHILD)
+        computed = rating_services.pipeline_stats().completed
+        first = rate(client, model)  # answered while its store is held
+        assert database.get_report(get_storage(), model) is None
+        assert rate(client, model) == first
+        assert rating_services.pipeline_stats().completed == computed + 1  # not computed again
+        held.set()
+        wait_ratings()
+        stored = database.get_report(get_storage(), model)
+        assert stored is not None and stored.rating.model_dump() == first
+
+    def test_readers_of_stored_ratings_wait_for_it(self, client, register, held):
+        model = register(CHILD)
+        rate(client, model)
+        threading.Timer(0.2, held.set).start()
+        record = artifact_services.find_record(get_storage(), model)
+        assert record is not None
+        assert rating_services.stored_report(get_storage(), record) is not None
+
+    def test_without_write_behind_it_is_stored_before_the_answer(
+        self, client, register, settings_env: Callable[..., None], monkeypatch: pytest.MonkeyPatch
+    ):
+        settings_env(rate_on_ingest="false", write_behind_ms="0")  # as on Lambda
+        close_write_behind()
+        threads: list[str] = []
+        store = rater._store
+
+        def recorded(*args: Any, **kwargs: Any) -> None:
+            threads.append(threading.current_thread().name)
+            store(*args, **kwargs)
+
+        monkeypatch.setattr(rater, "_store", recorded)
+        model = register(CHILD)
+        rate(client, model)
+        assert len(threads) == 1 and not threads[0].startswith("rating-store")  # in the request's thread
+        assert database.get_report(get_storage(), model) is not None
