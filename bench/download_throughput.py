@@ -11,6 +11,8 @@ download it `--rounds` times each (bench/loadgen.py's client; `--client wrk`: wr
   workers-sync  the same, with REGISTRY_WRITE_BEHIND_MS=0: token use and audit entry written before answering
   split      the split deployment (tests/deploy/split.py): nginx gateway + X-Accel-Redirect + a process
              per domain
+  granian-bare  granian (`--workers`) running bench/bare_pathsend.py: pathsend of the same file and nothing
+             else (no registry code): the ceiling of granian's own byte path
 Every configuration runs side by side on the same storage, measured `--repeats` times in turn (so a change in
 the machine's other load hits them all alike). For each, from its round of median throughput: mean, median,
 p90, p99 and max latency, throughput (MB/s), errors; every round's throughput; the server's resident memory
@@ -45,7 +47,7 @@ from tests.fakehub import FakeHub
 
 ROOT = Path(__file__).resolve().parents[1]
 BIG = "acme/tiny-weights-20mb"
-CONFIGS = ("nginx", "make-run", "uvicorn", "workers", "workers-sync", "split")
+CONFIGS = ("nginx", "make-run", "uvicorn", "workers", "workers-sync", "split", "granian-bare")
 
 
 def registry_env(hub: FakeHub, data: Path) -> dict[str, str]:
@@ -96,6 +98,15 @@ def server_command(config: str, port: int, workers: int) -> list[str]:
         "--log-level",
         "warning",
         "--respawn-failed-workers",
+    ]
+
+
+def bare_command(port: int, workers: int) -> list[str]:
+    """granian with `workers` processes serving only bench/bare_pathsend.py (one file by pathsend)."""
+    return [
+        *(sys.executable, "-m", "granian", "--interface", "asgi", "bench.bare_pathsend:app"),
+        *("--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)),
+        *("--no-access-log", "--log-level", "warning"),
     ]
 
 
@@ -234,6 +245,10 @@ def start_targets(
             targets.append(Target(config, f"{url}/files/{rel}", proc.pid))
         elif config == "split":
             targets.append(start_split(env, path, stack))
+        elif config == "granian-bare":
+            command = bare_command(port, options.workers)
+            proc = stack.enter_context(server(command, env | {"BENCH_BARE_FILE": str(blob)}, url))
+            targets.append(Target(config, url + "/", proc.pid, notes={"command": shlex.join(command)}))
         else:
             command = server_command(config, port, options.workers)
             # workers-sync: the same workers writing each token use and audit entry before the response.
