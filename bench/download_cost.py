@@ -101,8 +101,8 @@ def inline_threadpool() -> None:
     async def inline(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return func(*args, **kwargs)
 
-    setattr(routing, "run_in_threadpool", inline)
-    setattr(dep_utils, "run_in_threadpool", inline)
+    routing.run_in_threadpool = inline  # type: ignore[attr-defined]
+    dep_utils.run_in_threadpool = inline  # type: ignore[attr-defined]
 
 
 def stage_shares(stats: pstats.Stats, total: float) -> dict[str, float]:
