@@ -117,7 +117,7 @@ def stage_shares(stats: pstats.Stats, total: float) -> dict[str, float]:
     return {group: round(seconds / total, 3) for group, seconds in ordered if total and seconds}
 
 
-def measure(app: App, scope: dict[str, Any], requests: int, top: int) -> dict[str, Any]:
+def measure(app: App, scope: dict[str, Any], requests: int, top: int, order: str) -> dict[str, Any]:
     """CPU and wall time per request, then a profile of the same requests."""
     loop = asyncio.new_event_loop()
     try:
@@ -135,7 +135,7 @@ def measure(app: App, scope: dict[str, Any], requests: int, top: int) -> dict[st
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
     total: float = stats.total_tt  # type: ignore[attr-defined]
-    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats(order).print_stats(top)
     print(out.getvalue())
     return {
         "requests": requests,
@@ -152,7 +152,8 @@ def main(argv: list[str] | None = None) -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--top", type=int, default=25, help="functions listed by own time")
+    parser.add_argument("--top", type=int, default=25, help="functions listed")
+    parser.add_argument("--sort", choices=("tottime", "cumulative"), default="tottime", help="list order")
     parser.add_argument("--smoke", action="store_true")
     options = parser.parse_args(argv)
     if options.smoke:
@@ -171,7 +172,9 @@ def main(argv: list[str] | None = None) -> None:
             from main import app
             from package.core.write_behind import close_write_behind
 
-            figures = measure(app, scope_of(f"/download/model/{big}", headers), options.requests, options.top)
+            figures = measure(
+                app, scope_of(f"/download/model/{big}", headers), options.requests, options.top, options.sort
+            )
             close_write_behind()
     finally:
         hub.stop()
