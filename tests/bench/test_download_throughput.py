@@ -19,6 +19,7 @@ def test_smoke_run_writes_every_configurations_figures(tmp_path: Path) -> None:
         assert len(figures["rss_mib"]) == 2 and all(mib > 0 for mib in figures["rss_mib"])  # warm-up, round
         assert len(figures["throughput_rounds_mb_s"]) == 1
         assert figures["vs_nginx"] > 0
+        assert figures["server_cpu_ms_per_download"] >= 0 and figures["client_cpu_ms_per_download"] > 0
     assert configs["nginx"]["vs_nginx"] == 1.0
     assert "serve" in configs["make-run"]["command"]  # the Makefile's own command was measured
     assert "bench.bare_pathsend:app" in configs["granian-bare"]["command"]
