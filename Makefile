@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 # per server run inside it: package/routers/health/multiprocess.py).
 METRICS_DIR ?= $(or $(TMPDIR),/tmp)/registry-metrics
 
-.PHONY: run run-uvicorn test lint types pytest bench clean install lambda-package audit
+.PHONY: run run-granian run-uvicorn test lint types pytest bench clean install lambda-package audit
 
 install: $(STAMP)
 
@@ -24,10 +24,14 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 # nginx on $(PORT) in front of granian, one worker per core (serve.py): the registry decides every download and
 # nginx sends the stored blob (X-Accel-Redirect, sendfile), measured fastest by bench/download_throughput.py
 # (docs/performance-downloads.md). nginx is installed when missing (without it granian serves alone).
-# `make run-uvicorn`: one uvicorn process.
+# `make run-granian`: granian alone; `make run-uvicorn`: one uvicorn process.
 run: $(STAMP)
 	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || bash backend/install-nginx.sh
 	PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR) $(BIN)/python -m serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
+
+# granian alone, one worker per core (it sends stored files itself through ASGI pathsend): what `make run` was.
+run-granian: $(STAMP)
+	PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR) $(BIN)/python -m granian --interface asgi --host $(HOST) --port $(PORT) --workers $(WORKERS) --no-access-log --log-config package/core/granian-logging.json --respawn-failed-workers main:app
 
 run-uvicorn: $(STAMP)
 	$(BIN)/uvicorn main:app --host $(HOST) --port $(PORT) --no-access-log --log-config package/core/uvicorn-logging.json --no-proxy-headers

@@ -15,6 +15,7 @@ shut down cleanly (batched bookkeeping flushed). Without nginx (not installed) g
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import re
@@ -193,8 +194,11 @@ def _stop(proc: subprocess.Popen[bytes], sig: int, timeout: float) -> None:
     try:
         proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+        logger.warning("a server process did not stop in time: killed", extra={"pid": proc.pid})
+    # Its session (started by _spawn) holds its workers too: none may outlive it, stopped in time or not.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
 
 
 def _serve_behind_nginx(nginx: str, options: argparse.Namespace, run_dir: Path) -> int:
