@@ -6,6 +6,7 @@ import base64
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 from jose import jwt
@@ -216,7 +217,12 @@ class TestVerifiedCache:
         tokens.verify_token(store, get_settings(), token)
         decoded: list[str] = []
         real = jwt.decode
-        monkeypatch.setattr(jwt, "decode", lambda *a, **k: decoded.append("x") or real(*a, **k))
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            decoded.append(args[0])
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(jwt, "decode", counted)
         claims = tokens.verify_token(store, get_settings(), token)
         assert claims.subject == "alice" and decoded == []
 
@@ -224,7 +230,7 @@ class TestVerifiedCache:
         token = _issue(store, lifetime_seconds=60)
         tokens.verify_token(store, get_settings(), token)
         later = time.time() + 61
-        monkeypatch.setattr(tokens.time, "time", lambda: later)
+        monkeypatch.setattr(time, "time", lambda: later)
         with pytest.raises(TokenExpired):
             tokens.verify_token(store, get_settings(), token)
 
