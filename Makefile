@@ -22,8 +22,9 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	@touch $(STAMP)
 
 # nginx on $(PORT) in front of granian, one worker per core (serve.py): the registry decides every download and
-# nginx sends the stored blob (X-Accel-Redirect, sendfile), measured fastest by bench/download_throughput.py
-# (docs/performance-downloads.md). nginx is installed when missing (without it granian serves alone).
+# nginx sends the stored blob (X-Accel-Redirect, sendfile): half the CPU per download of granian alone in
+# bench/download_throughput.py (docs/performance-downloads.md). nginx is installed when missing (without it
+# granian serves alone).
 # `make run-granian`: granian alone; `make run-uvicorn`: one uvicorn process.
 run: $(STAMP)
 	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || bash backend/install-nginx.sh
