@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 # per server run inside it: package/routers/health/multiprocess.py).
 METRICS_DIR ?= $(or $(TMPDIR),/tmp)/registry-metrics
 
-.PHONY: run run-uvicorn test lint types pytest bench clean install lambda-package audit
+.PHONY: run run-granian run-uvicorn test lint types pytest bench clean install lambda-package audit
 
 install: $(STAMP)
 
@@ -21,9 +21,17 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
-# granian, one worker per core: it sends stored files itself (ASGI http.response.pathsend), measured fastest
-# by bench/download_throughput.py (docs/performance-downloads.md). `make run-uvicorn`: one uvicorn process.
+# nginx on $(PORT) in front of granian, one worker per core (serve.py): the registry decides every download and
+# nginx sends the stored blob (X-Accel-Redirect, sendfile): half the CPU per download of granian alone in
+# bench/download_throughput.py (docs/performance-downloads.md). nginx is installed when missing (without it
+# granian serves alone).
+# `make run-granian`: granian alone; `make run-uvicorn`: one uvicorn process.
 run: $(STAMP)
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || bash backend/install-nginx.sh
+	PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR) $(BIN)/python -m serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
+
+# granian alone, one worker per core (it sends stored files itself through ASGI pathsend): what `make run` was.
+run-granian: $(STAMP)
 	PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR) $(BIN)/python -m granian --interface asgi --host $(HOST) --port $(PORT) --workers $(WORKERS) --no-access-log --log-config package/core/granian-logging.json --respawn-failed-workers main:app
 
 run-uvicorn: $(STAMP)
@@ -34,7 +42,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 types: $(STAMP)
-	$(BIN)/mypy package main.py worker.py tests bench
+	$(BIN)/mypy package main.py worker.py serve.py tests bench
 
 pytest: $(STAMP)
 	@bash backend/install-system-deps.sh

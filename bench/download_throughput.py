@@ -11,6 +11,8 @@ download it `--rounds` times each (bench/loadgen.py's client; `--client wrk`: wr
   workers-sync  the same, with REGISTRY_WRITE_BEHIND_MS=0: token use and audit entry written before answering
   split      the split deployment (tests/deploy/split.py): nginx gateway + X-Accel-Redirect + a process
              per domain
+  granian-bare  granian (`--workers`) running bench/bare_pathsend.py: pathsend of the same file and nothing
+             else (no registry code): the ceiling of granian's own byte path
 Every configuration runs side by side on the same storage, measured `--repeats` times in turn (so a change in
 the machine's other load hits them all alike). For each, from its round of median throughput: mean, median,
 p90, p99 and max latency, throughput (MB/s), errors; every round's throughput; the server's resident memory
@@ -23,7 +25,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shlex
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,14 +42,14 @@ from typing import Any
 import httpx
 
 from bench import registry, results
-from bench.loadgen import LoadResult, run_clients, run_wrk, start_nginx, tree_rss_mib
+from bench.loadgen import LoadResult, run_clients, run_wrk, start_nginx, tree_cpu_seconds, tree_rss_mib
 from bench.memory import FLAT_MIB_PER_ROUND, memory_flat, rss_slope
 from bench.registry import free_port, wait_up
 from tests.fakehub import FakeHub
 
 ROOT = Path(__file__).resolve().parents[1]
 BIG = "acme/tiny-weights-20mb"
-CONFIGS = ("nginx", "make-run", "uvicorn", "workers", "workers-sync", "split")
+CONFIGS = ("nginx", "make-run", "uvicorn", "workers", "workers-sync", "split", "granian-bare")
 
 
 def registry_env(hub: FakeHub, data: Path) -> dict[str, str]:
@@ -96,6 +100,15 @@ def server_command(config: str, port: int, workers: int) -> list[str]:
         "--log-level",
         "warning",
         "--respawn-failed-workers",
+    ]
+
+
+def bare_command(port: int, workers: int) -> list[str]:
+    """granian with `workers` processes serving only bench/bare_pathsend.py (one file by pathsend)."""
+    return [
+        *(sys.executable, "-m", "granian", "--interface", "asgi", "bench.bare_pathsend:app"),
+        *("--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)),
+        *("--no-access-log", "--log-level", "warning"),
     ]
 
 
@@ -169,6 +182,9 @@ class Target:
     headers: dict[str, str] = field(default_factory=dict)
     rounds: list[LoadResult] = field(default_factory=list)
     rss: list[float] = field(default_factory=list)
+    # CPU milliseconds per whole download in each round: the server's processes, and the load client's.
+    server_cpu_ms: list[float] = field(default_factory=list)
+    client_cpu_ms: list[float] = field(default_factory=list)
     notes: dict[str, Any] = field(default_factory=dict)
 
 
@@ -191,7 +207,11 @@ def measure_all(targets: list[Target], options: argparse.Namespace, work: Path) 
     for repeat in range(options.repeats):
         for target in targets:
             target.notes.setdefault("load_average", []).append(round(os.getloadavg()[0], 2))
+            server_cpu, client_cpu = tree_cpu_seconds(target.pid), _children_cpu_seconds()
             result = load(target, options, work)
+            per_download = 1000 / max(1, result.requests)
+            target.server_cpu_ms.append((tree_cpu_seconds(target.pid) - server_cpu) * per_download)
+            target.client_cpu_ms.append((_children_cpu_seconds() - client_cpu) * per_download)
             target.rounds.append(result)
             target.rss.append(tree_rss_mib(target.pid))
             errors = sum(result.errors.values())
@@ -200,6 +220,12 @@ def measure_all(targets: list[Target], options: argparse.Namespace, work: Path) 
                 f"mean {result.mean_ms:7.1f} ms  median {result.median_ms:7.1f}  p99 {result.p99_ms:7.1f}  "
                 f"errors {errors}"
             )
+
+
+def _children_cpu_seconds() -> float:
+    """CPU time of this process's finished children (the load client's processes, once a round ends)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def summary(target: Target) -> dict[str, Any]:
@@ -214,6 +240,10 @@ def summary(target: Target) -> dict[str, Any]:
         "rss_slope_mib_per_round": round(rss_slope(target.rss), 2),
         "memory_flat": rss_slope(target.rss) <= FLAT_MIB_PER_ROUND,
         "p99_over_median": round(middle.p99_ms / middle.median_ms, 2) if middle.median_ms else None,
+        # Load-independent: what one download costs the server (all its processes) and the client, median
+        # over rounds; on a CPU-bound machine the idle throughput follows the sum.
+        "server_cpu_ms_per_download": round(statistics.median(target.server_cpu_ms), 2),
+        "client_cpu_ms_per_download": round(statistics.median(target.client_cpu_ms), 2),
     }
     return figures | target.notes
 
@@ -234,6 +264,10 @@ def start_targets(
             targets.append(Target(config, f"{url}/files/{rel}", proc.pid))
         elif config == "split":
             targets.append(start_split(env, path, stack))
+        elif config == "granian-bare":
+            command = bare_command(port, options.workers)
+            proc = stack.enter_context(server(command, env | {"BENCH_BARE_FILE": str(blob)}, url))
+            targets.append(Target(config, url + "/", proc.pid, notes={"command": shlex.join(command)}))
         else:
             command = server_command(config, port, options.workers)
             # workers-sync: the same workers writing each token use and audit entry before the response.
@@ -260,7 +294,7 @@ def start_split(env: dict[str, str], path: str, stack: ExitStack) -> Target:
     stack.callback(split.stop)
     split.start()
     assert split.gateway is not None
-    note = "memory: the gateway's nginx processes (the artifacts container answers headers only)"
+    note = "memory and server CPU: the gateway's nginx processes (the domain processes answer headers only)"
     return Target("split", split.url + path, split.gateway.pid, login(split.url), notes={"rss_note": note})
 
 
@@ -270,7 +304,11 @@ def ratios(measured: dict[str, dict[str, Any]]) -> None:
     for label, figures in measured.items():
         if base:
             figures["vs_nginx"] = round(figures["throughput_mb_s"] / base, 3)
-            print(f"  {label:<9} {figures['vs_nginx']:.3f}x nginx")
+            server, client = figures["server_cpu_ms_per_download"], figures["client_cpu_ms_per_download"]
+            print(
+                f"  {label:<9} {figures['vs_nginx']:.3f}x nginx; "
+                f"CPU per download: server {server} ms, client {client} ms"
+            )
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:

@@ -50,6 +50,8 @@ class RequestContext:
     artifact_id: str | None = None
     artifact_type: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Body bytes a proxy sends for this response (X-Accel-Redirect: nginx sends the file, the app none).
+    proxy_bytes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,13 @@ def note(
     if artifact_type in ARTIFACT_TYPES:
         context.artifact_type = artifact_type
     context.extra.update(extra)
+
+
+def note_proxy_bytes(count: int) -> None:
+    """Count `count` body bytes the front proxy sends for this response (X-Accel-Redirect) in its line."""
+    context = _current.get()
+    if context is not None:
+        context.proxy_bytes = count
 
 
 def _note_artifact_event(event: ArtifactEvent, artifact_id: str) -> None:
@@ -219,7 +228,7 @@ class RequestLogMiddleware:
             artifact_type=_artifact_type_of(template, path_params, context.artifact_type),
             client=client[0] if client else None,
             credential_digest=_credential_digest(scope),
-            response_bytes=outcome["bytes"],
+            response_bytes=outcome["bytes"] if context.proxy_bytes is None else context.proxy_bytes,
         )
 
     def _account(self, record: RequestRecord, context: RequestContext) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,12 @@ they keep working across a reset, even one done by a container that does not mou
 
 _secret_lock = threading.Lock()
 _secrets_by_storage: dict[str, str] = {}
+# Tokens whose signature and claims this process has checked, by (secret, token): HS256 verification was the
+# largest registry-owned share of a download request's CPU (bench/download_cost.py). A new secret checks
+# afresh; expiry is checked on every use; grants (revocation) and use counts are read as before.
+_VERIFIED_MAX = 4096
+_verified: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+_verified_lock = threading.Lock()
 
 
 class TokenRejected(Forbidden):
@@ -178,11 +185,15 @@ def _decode(storage: Storage, settings: Settings, token: str) -> dict[str, Any]:
 
     options = {"require_exp": True, "require_iat": True, "require_sub": True, "require_jti": True}
     secret = _signing_secret(storage, settings)
+    known = _already_verified(secret, token)
+    if known is not None:
+        return known
     for attempt in range(2):
         try:
             claims: dict[str, Any] = jwt.decode(
                 token, secret, algorithms=[ALGORITHM], issuer=ISSUER, options=options
             )
+            _remember_verified(secret, token, claims)
             return claims
         except ExpiredSignatureError as exc:
             raise TokenExpired("The token has expired; authenticate again with PUT /authenticate.") from exc
@@ -199,6 +210,28 @@ def _decode(storage: Storage, settings: Settings, token: str) -> dict[str, Any]:
                 "The token is not one this registry issued (malformed, altered or wrongly signed)."
             ) from exc
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _already_verified(secret: str, token: str) -> dict[str, Any] | None:
+    """The claims of a token this process verified with `secret` (expiry checked now), else None."""
+    with _verified_lock:
+        claims = _verified.get((secret, token))
+        if claims is not None:
+            _verified.move_to_end((secret, token))
+    if claims is None:
+        return None
+    if not isinstance(claims.get("exp"), int | float) or claims["exp"] < time.time():
+        with _verified_lock:
+            _verified.pop((secret, token), None)
+        raise TokenExpired("The token has expired; authenticate again with PUT /authenticate.")
+    return dict(claims)
+
+
+def _remember_verified(secret: str, token: str, claims: dict[str, Any]) -> None:
+    with _verified_lock:
+        _verified[(secret, token)] = dict(claims)
+        while len(_verified) > _VERIFIED_MAX:
+            _verified.popitem(last=False)
 
 
 def _parse(claims: dict[str, Any]) -> TokenClaims:

@@ -6,6 +6,7 @@ import base64
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 from jose import jwt
@@ -208,3 +209,46 @@ class TestSecret:
         monkeypatch.setenv("REGISTRY_JWT_SECRET", "short")
         with pytest.raises(ValidationError):
             Settings()
+
+
+class TestVerifiedCache:
+    def test_a_token_is_decoded_once_then_its_claims_are_reused(self, store, monkeypatch):
+        token = _issue(store)
+        tokens.verify_token(store, get_settings(), token)
+        decoded: list[str] = []
+        real = jwt.decode
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            decoded.append(args[0])
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(jwt, "decode", counted)
+        claims = tokens.verify_token(store, get_settings(), token)
+        assert claims.subject == "alice" and decoded == []
+
+    def test_a_cached_token_still_expires(self, store, monkeypatch):
+        token = _issue(store, lifetime_seconds=60)
+        tokens.verify_token(store, get_settings(), token)
+        later = time.time() + 61
+        monkeypatch.setattr(time, "time", lambda: later)
+        with pytest.raises(TokenExpired):
+            tokens.verify_token(store, get_settings(), token)
+
+    def test_a_cached_token_is_still_revoked_and_counted(self, store):
+        token = _issue(store)
+        tokens.verify_token(store, get_settings(), token)
+        store.records.put(*_grant("alice", "g2"))  # the account was replaced: its old tokens are void
+        with pytest.raises(TokenRejected):
+            tokens.verify_token(store, get_settings(), token)
+
+    def test_a_new_secret_checks_the_token_afresh(self, store, monkeypatch):
+        token = _issue(store)
+        tokens.verify_token(store, get_settings(), token)
+        monkeypatch.setenv("REGISTRY_JWT_SECRET", "another-secret-of-enough-length-0123456789")
+        get_settings.cache_clear()
+        try:
+            with pytest.raises(TokenRejected):
+                tokens.verify_token(store, get_settings(), token)
+        finally:
+            monkeypatch.delenv("REGISTRY_JWT_SECRET")
+            get_settings.cache_clear()

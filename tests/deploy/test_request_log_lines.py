@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 
 from package.core.logging import UVICORN_LOG_CONFIG
+from serve import granian_command
 from tests.deploy.split import free_port, uvicorn_command
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,6 +27,9 @@ def test_every_launcher_turns_the_access_log_off_and_uses_the_json_config() -> N
     assert "--no-access-log --log-config package/core/uvicorn-logging.json" in makefile
     assert "--no-access-log --log-config package/core/granian-logging.json" in makefile
     assert (ROOT / GRANIAN_LOG_CONFIG).is_file()
+    behind_nginx = granian_command("127.0.0.1", 8001, 2)  # `make run`'s app server (serve.py)
+    assert "--no-access-log" in behind_nginx
+    assert behind_nginx[-3:] == ["--log-config", str(ROOT / GRANIAN_LOG_CONFIG), "main:app"]
     assert (ROOT / UVICORN_LOG_CONFIG).is_file()
     assert uvicorn_command(8000)[-3:] == ["--no-access-log", "--log-config", UVICORN_LOG_CONFIG]
     assert "registry_json" in (ROOT / "backend" / "gateway" / "nginx.conf").read_text()

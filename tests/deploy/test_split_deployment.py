@@ -3,6 +3,7 @@ domain going down and coming back, background work surviving a crash, and the sa
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -180,6 +181,14 @@ def _check_routes(http: httpx.Client, gateway: str, *, aws: bool) -> None:
         httpx.get(stored.url, headers=ranged) if aws else http.get(f"/download/model/{aid}", headers=ranged)
     )
     assert part.status_code == 206 and part.content == stored.content[10:20]
+    if not aws:  # nginx passes the registry's ETag on: a client's If-None-Match and If-Range match it
+        assert stored.headers["etag"] == f'"{hashlib.sha256(stored.content).hexdigest()}"'
+        assert (
+            http.get(f"/download/model/{aid}", headers={"If-None-Match": stored.headers["etag"]}).status_code
+            == 304
+        )
+        same = http.get(f"/download/model/{aid}", headers=ranged | {"If-Range": stored.headers["etag"]})
+        assert same.status_code == 206 and same.content == stored.content[10:20]
     assert http.delete("/reset").status_code == 200
     assert http.post("/artifacts", json=[{"name": "*"}]).json() == []
 

@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 
 from package.core.config import Settings
 from package.core.errors import RangeNotSatisfiable
+from package.core.request_log import note_proxy_bytes
 from package.core.storage import Storage
 from package.routers.artifacts.config import ArtifactsSettings, get_artifacts_settings
 from package.routers.artifacts.downloads import (
@@ -65,6 +66,8 @@ def _blob_response(plan: BlobPlan, request: Request, storage: Storage, settings:
         # nginx sends the file itself (sendfile, Range): the bytes never pass through Python.
         relative = plan.local_path.relative_to(settings.blob_dir.resolve()).as_posix()
         headers["X-Accel-Redirect"] = settings.accel_redirect_prefix.rstrip("/") + "/" + relative
+        del headers["Accept-Ranges"]  # nginx adds its own to the file it sends
+        note_proxy_bytes(plan.size if span is None else span[1] - span[0])  # the request log and activity
         return Response(status_code=200, media_type=plan.media_type, headers=headers)
     if plan.local_path is not None:
         # Starlette serves files with Range/If-Range support (one or many ranges), chunked off the event loop.

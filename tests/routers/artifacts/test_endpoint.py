@@ -368,6 +368,23 @@ def test_accel_redirect_hands_stored_blobs_to_the_front_server(client, monkeypat
     assert location.endswith(response.headers["etag"].strip('"'))
 
 
+def test_accel_redirect_answers_count_the_bytes_the_front_server_sends(client, monkeypatch):
+    from tests.conftest import clear_process_caches
+    from tests.helpers import captured_log_lines
+
+    art = register(client, "model", BERT)
+    wait_for_mirrors()
+    size = len(client.get(f"/download/model/{art['metadata']['id']}").content)
+    monkeypatch.setenv("REGISTRY_ACCEL_REDIRECT_PREFIX", "/_blobs")
+    clear_process_caches()
+    with captured_log_lines("INFO") as log:
+        whole = client.get(f"/download/model/{art['metadata']['id']}")
+        ranged = client.get(f"/download/model/{art['metadata']['id']}", headers={"Range": "bytes=5-14"})
+    assert "accept-ranges" not in whole.headers  # nginx adds its own to the file it sends
+    assert whole.headers["x-accel-redirect"] == ranged.headers["x-accel-redirect"]
+    assert [line["response_bytes"] for line in log.requests()] == [size, 10]
+
+
 def test_read_only_download_url_in_a_registration_body_is_ignored(client):
     response = client.post("/artifact/model", json={"url": BERT, "download_url": "http://elsewhere/x"})
     assert response.status_code == 201
