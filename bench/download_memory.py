@@ -7,8 +7,8 @@ over the server's processes (/proc/<pid>/smaps_rollup, bench/memory.py): residen
 memory (heaps, malloc arenas, SQLite caches: the processes' own, what a leak grows), file-backed resident
 pages (libraries, mapped files: not the blob's page cache, which pathsend never maps), USS; also threads and
 open SQLite connections (descriptors on the database file), and the load average. Each configuration ends with
-"memory flat: yes/no (MiB per 1,000 downloads)", the least-squares slope of anonymous memory over the rounds
-after the first (which warms threads, connections, caches and arenas), flat below 1 MiB per 1,000.
+"memory flat: yes/no (MiB per 1,000 downloads)", the least-squares slope of anonymous memory over the later
+half of the rounds (the first ones warm threads, connections, caches and arenas), flat below 1 MiB per 1,000.
   make-run                 the Makefile's `make run` command (granian, one worker per core)
   make-run-per-thread      the same with the store's old per-thread SQLite connections (bench/memory_app.py)
   make-run-per-thread-small-cache, make-run-per-thread-arena2, make-run-per-thread-trim
@@ -19,7 +19,7 @@ after the first (which warms threads, connections, caches and arenas), flat belo
   traced-1                 granian with one worker and tracemalloc on (bench/traced_app.py): Python's own
                            allocations after every round, and the source lines that grew from first to last
 
-    python -m bench.download_memory [--rounds 6] [--clients 100] [--per-client 10] [--configs ...] [--smoke]
+    python -m bench.download_memory [--rounds 10] [--clients 100] [--per-client 10] [--configs ...] [--smoke]
 """
 
 from __future__ import annotations
@@ -256,7 +256,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--rounds", type=int, default=6, help="rounds after the warm-up download")
+    parser.add_argument("--rounds", type=int, default=10, help="rounds after the warm-up download")
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--per-client", type=int, default=10, help="downloads per client per round")
     parser.add_argument("--models", type=int, default=20, help="models in the registry (the 20 MiB one too)")
