@@ -19,7 +19,8 @@ half of the rounds (the first ones warm threads, connections, caches and arenas)
   traced-1                 granian with one worker and tracemalloc on (bench/traced_app.py): Python's own
                            allocations after every round, and the source lines that grew from first to last
 
-    python -m bench.download_memory [--rounds 10] [--clients 100] [--per-client 10] [--configs ...] [--smoke]
+    python -m bench.download_memory [--rounds 10] [--clients 100] [--per-client 10] [--pause 0]
+                                    [--configs ...] [--smoke]
 """
 
 from __future__ import annotations
@@ -190,6 +191,8 @@ def summarise(name: str, figures: dict[str, Any], downloads: int) -> None:
         "rss_slope_mib_per_round": round(rss_slope(rss), 2),
         "first_round_growth_mib": round(rss[1] - rss[0], 1),
     }
+    connections = figures["sqlite_connections"]
+    print(f"  {name:<15} SQLite connections {connections[1]} after round 1, {connections[-1]} at the end")
     for label, series, verdict in (
         ("anonymous", anon, figures["verdict"]),
         ("RSS", rss, flat_verdict(rss, downloads)),
@@ -229,6 +232,7 @@ def measure(name: str, env: dict[str, str], path: str, options: argparse.Namespa
             httpx.get(url + path, headers=headers, timeout=300).raise_for_status()  # warm-up
             record(figures, proc.pid, data / "registry.sqlite3")
             for number in range(1, options.rounds + 1):
+                time.sleep(options.pause if number > 1 else 0)
                 figures["load_average"].append(round(os.getloadavg()[0], 2))
                 result = run_clients(
                     url + path, clients=options.clients, rounds=options.per_client, headers=headers
@@ -259,6 +263,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=10, help="rounds after the warm-up download")
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--per-client", type=int, default=10, help="downloads per client per round")
+    parser.add_argument(
+        "--pause",
+        type=float,
+        default=0.0,
+        help="idle seconds between rounds (over 10, anyio retires its idle threads: bursty traffic)",
+    )
     parser.add_argument("--models", type=int, default=20, help="models in the registry (the 20 MiB one too)")
     parser.add_argument("--configs", nargs="+", choices=list(CONFIGS), default=list(DEFAULT_CONFIGS))
     parser.add_argument("--smoke", action="store_true")
