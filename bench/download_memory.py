@@ -7,8 +7,8 @@ over the server's processes (/proc/<pid>/smaps_rollup, bench/memory.py): residen
 memory (heaps, malloc arenas, SQLite caches: the processes' own, what a leak grows), file-backed resident
 pages (libraries, mapped files: not the blob's page cache, which pathsend never maps), USS; also threads and
 open SQLite connections (descriptors on the database file), and the load average. Each configuration ends with
-"memory flat: yes/no (MiB per 1,000 downloads)", the least-squares slope of anonymous memory over the later
-half of the rounds (the first ones warm threads, connections, caches and arenas), flat below 1 MiB per 1,000.
+"memory flat: yes/no (MiB per 1,000 downloads)", the least-squares slope of anonymous memory over the rounds
+after the first (which warms threads, connections, caches and arenas), flat below 1 MiB per 1,000.
   make-run                 the Makefile's `make run` command (granian, one worker per core)
   make-run-per-thread      the same with the store's old per-thread SQLite connections (bench/memory_app.py)
   make-run-per-thread-small-cache, make-run-per-thread-arena2, make-run-per-thread-trim

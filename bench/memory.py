@@ -25,11 +25,11 @@ def memory_flat(rss: list[float]) -> str:
     return f"memory flat: {'yes' if slope <= FLAT_MIB_PER_ROUND else 'no'} ({slope:+.2f} MiB/round)"
 
 
-# The verdict of bench/download_memory.py: growth per 1,000 downloads over the later half of the rounds (the
-# first ones warm threads, connections, caches and arenas up: a bare granian serving one file still grows in
-# its second round). Below 1 MiB per 1,000 (1 KiB a download) is within what the allocator moves by itself
-# between readings (+-2-3 MiB on ~170 MiB): over 5,000 downloads the fit's standard error is ~0.5 MiB per
-# 1,000, so a slope of 1 is ~2 of them. A smaller real leak needs a longer run to show.
+# The verdict of bench/download_memory.py: growth per 1,000 downloads over every round after the first (the
+# first warms threads, connections, caches and arenas up). Below 1 MiB per 1,000 (1 KiB a download) is what a
+# fit over 9,000 downloads cannot tell from the allocator's own movement between readings under load (a bare
+# granian serving one file moved +-5 MiB; its slopes were -0.3 to +1.0). Fitting only the later half of the
+# rounds swung by +-1.5 MiB per 1,000 between runs of the same code, fewer points for the same noise.
 FLAT_MIB_PER_1000 = 1.0
 _SMAPS_FIELDS = ("Rss", "Pss", "Anonymous", "Private_Clean", "Private_Dirty")
 
@@ -81,13 +81,12 @@ def tree_memory_mib(pid: int) -> dict[str, float]:
 
 
 def warm_start(readings: list[float]) -> int:
-    """Index of the first reading of the fit: the later half of the rounds (readings[i] follows round i)."""
-    rounds = len(readings) - 1
-    return max(1, rounds - rounds // 2)
+    """Index of the first reading of the fit: the one after round 1 (readings[i] follows round i)."""
+    return 1 if len(readings) > 1 else 0
 
 
 def slope_per_1000(readings: list[float], downloads_per_round: int) -> float:
-    """MiB per 1,000 downloads (least squares) over the later half of the rounds: growth once warm.
+    """MiB per 1,000 downloads (least squares) over the rounds after the first: growth once warm.
 
     readings[0] is taken after one warm-up download, readings[i] after round i.
     """
