@@ -17,8 +17,8 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,23 +35,22 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
 class PerThreadRecordStore(SqliteRecordStore):
-    """The store's pre-pool connection handling: a connection per thread, kept while the thread lives."""
+    """The store before its pool: a connection per thread, left to the garbage collector when it ends."""
 
     def __init__(self, path: Path, **options: int) -> None:
         self._local = threading.local()
         super().__init__(path, **options)
-        self._writer = nullcontext()
 
     @contextmanager
-    def _per_thread(self) -> Any:
+    def _write_turn(self) -> Iterator[None]:
+        yield  # writers met only in SQLite's busy handler
+
+    @contextmanager
+    def _borrow(self) -> Iterator[sqlite3.Connection]:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._local.conn = self._open_connection()
         yield conn
-
-    def _borrow(self) -> AbstractContextManager[sqlite3.Connection]:
-        result: AbstractContextManager[sqlite3.Connection] = self._per_thread()
-        return result
 
 
 def chosen() -> set[str]:

@@ -10,7 +10,6 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
 
 from package.core.storage.interface import (
     Check,
@@ -65,7 +64,7 @@ class SqliteRecordStore:
         self._pool = ConnectionPool(self._open_connection, size=connections, wait_seconds=_BUSY_SECONDS)
         # One writer per process at a time: the others wait here, not in SQLite's sleeping busy handler,
         # and never hold more than one of the pool's connections. Other processes still meet SQLite's lock.
-        self._writer: AbstractContextManager[Any] = threading.Lock()
+        self._writer = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
         _owner_only(path)
         with self._transaction() as conn:
@@ -91,8 +90,18 @@ class SqliteRecordStore:
         return self._pool.borrow()
 
     @contextmanager
+    def _write_turn(self) -> Iterator[None]:
+        """This process's one write at a time, waited for as long as SQLite's busy timeout would."""
+        if not self._writer.acquire(timeout=_BUSY_SECONDS):
+            raise StorageError(f"no write turn on {self._path} in {_BUSY_SECONDS:.0f} s")
+        try:
+            yield
+        finally:
+            self._writer.release()
+
+    @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._writer, self._borrow() as conn:
+        with self._write_turn(), self._borrow() as conn:
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
