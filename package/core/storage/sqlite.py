@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -61,7 +63,11 @@ class SqliteRecordStore:
     def __init__(self, path: Path, *, connections: int = CONNECTIONS, cache_kib: int = CACHE_KIB) -> None:
         self._path = path
         self._cache_kib = cache_kib
-        self._pool = ConnectionPool(self._open_connection, size=connections, wait_seconds=_BUSY_SECONDS)
+        opener = functools.partial(_open_connection, path, cache_kib)  # not a bound method: no cycle
+        self._pool = ConnectionPool(opener, size=connections, wait_seconds=_BUSY_SECONDS)
+        # A store nobody holds closes its connections at once: on Python 3.11 a connection is in a cycle
+        # with its statement cache, so left to itself it stays open until a cyclic garbage collection.
+        weakref.finalize(self, self._pool.close)
         # One writer per process at a time: the others wait here, not in SQLite's sleeping busy handler,
         # and never hold more than one of the pool's connections. Other processes still meet SQLite's lock.
         self._writer = threading.Lock()
@@ -75,15 +81,7 @@ class SqliteRecordStore:
         self._pool.close()
 
     def _open_connection(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(
-            self._path, timeout=_BUSY_SECONDS, isolation_level=None, check_same_thread=False
-        )
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute(f"PRAGMA busy_timeout={int(_BUSY_SECONDS * 1000)}")
-        conn.execute(f"PRAGMA cache_size=-{int(self._cache_kib)}")
-        conn.execute("PRAGMA mmap_size=0")  # reads through the cache above; no file mapping in the RSS
-        return conn
+        return _open_connection(self._path, self._cache_kib)
 
     def _borrow(self) -> AbstractContextManager[sqlite3.Connection]:
         """A connection for this thread alone until the block ends."""
@@ -223,6 +221,16 @@ class SqliteRecordStore:
         """Remove every item."""
         with self._transaction() as conn:
             conn.execute("DELETE FROM records")
+
+
+def _open_connection(path: Path, cache_kib: int) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=_BUSY_SECONDS, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(f"PRAGMA busy_timeout={int(_BUSY_SECONDS * 1000)}")
+    conn.execute(f"PRAGMA cache_size=-{int(cache_kib)}")
+    conn.execute("PRAGMA mmap_size=0")  # reads through the cache above; no file mapping in the RSS
+    return conn
 
 
 def _check(conn: sqlite3.Connection, op: Check | Put) -> None:

@@ -191,3 +191,10 @@ class TestStoreUnderManyThreads:
         assert _open_files(path) >= 1
         store.close()
         assert _open_files(path) == 0
+
+    def test_a_store_nobody_holds_closes_its_connections(self, tmp_path: Path):
+        path = tmp_path / "r.sqlite3"
+        store = SqliteRecordStore(path)
+        store.put("P", "k", {"v": 1})
+        del store
+        assert _open_files(path) == 0  # at once, without waiting for a garbage collection
