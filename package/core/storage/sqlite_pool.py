@@ -2,8 +2,10 @@
 
 Why a pool and not one connection per thread: a server's thread pool (anyio's holds up to 40 threads, and
 retires idle ones) would otherwise open a connection, with its own page cache and prepared statements, in
-every thread it ever starts, allocated from whichever malloc arena that thread landed on. A few long-lived
-connections bound that memory and keep their caches warm (bench/download_memory.py measures the difference).
+every thread it ever starts, and a finished thread's connection stays open until a cyclic garbage collection
+(on Python 3.11 a connection and its statement cache form a cycle): they piled up by the hundred under
+sustained downloads. A few long-lived connections bound that memory and keep their caches warm
+(bench/download_memory.py measures the difference, docs/performance.md has the figures).
 """
 
 from __future__ import annotations
