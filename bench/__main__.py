@@ -71,7 +71,7 @@ BENCHMARKS = [
     Benchmark("regex_scale"),
     Benchmark("download_throughput"),
     Benchmark("download_cost"),
-    Benchmark("download_memory", full=["--rounds", "5"]),
+    Benchmark("download_memory", full=["--rounds", "6", "--configs", "make-run", "make-run-per-thread"]),
     Benchmark("registration_scale"),
     Benchmark("soak_locust", full=["--seconds", "60"]),  # its own default, 300 s, is the long soak
     Benchmark("safety_names"),

@@ -1,14 +1,16 @@
-"""Embedded record driver: one SQLite file in WAL mode, one connection per thread."""
+"""Embedded record driver: one SQLite file in WAL mode, a small pool of connections shared by threads."""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from package.core.storage.interface import (
@@ -21,6 +23,7 @@ from package.core.storage.interface import (
     Record,
     StorageError,
 )
+from package.core.storage.sqlite_pool import ConnectionPool
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -34,6 +37,13 @@ CREATE TABLE IF NOT EXISTS records (
 
 # SQLite allows 32,766 bound parameters per statement since 3.32 (999 before): well under either.
 _KEYS_PER_STATEMENT = 900
+
+# Enough for 2-4 cores' worth of concurrent reads (SQLite runs them outside the GIL); threads beyond it wait
+# their turn for a statement's few milliseconds rather than each holding a connection and its page cache.
+CONNECTIONS = 8
+# Page cache per connection, KiB (SQLite's default, made explicit): CONNECTIONS x this bounds the caches.
+CACHE_KIB = 2048
+_BUSY_SECONDS = 30.0
 
 
 def _owner_only(path: Path) -> None:
@@ -50,43 +60,63 @@ def _owner_only(path: Path) -> None:
 class SqliteRecordStore:
     """RecordStore over one SQLite table keyed like a DynamoDB table (pk, sk)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, connections: int = CONNECTIONS, cache_kib: int = CACHE_KIB) -> None:
         self._path = path
-        self._local = threading.local()
+        self._cache_kib = cache_kib
+        opener = functools.partial(_open_connection, path, cache_kib)  # not a bound method: no cycle
+        self._pool = ConnectionPool(opener, size=connections, wait_seconds=_BUSY_SECONDS)
+        # A store nobody holds closes its connections at once: on Python 3.11 a connection is in a cycle
+        # with its statement cache, so left to itself it stays open until a cyclic garbage collection.
+        weakref.finalize(self, self._pool.close)
+        # One writer per process at a time: the others wait here, not in SQLite's sleeping busy handler,
+        # and never hold more than one of the pool's connections. Other processes still meet SQLite's lock.
+        self._writer = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
         _owner_only(path)
         with self._transaction() as conn:
             conn.execute(_SCHEMA)
 
-    def _connection(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self._path, timeout=30.0, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=30000")
-            self._local.conn = conn
-        return conn
+    def close(self) -> None:
+        """Close the store's connections (those in use close when their statement ends)."""
+        self._pool.close()
+
+    def _open_connection(self) -> sqlite3.Connection:
+        return _open_connection(self._path, self._cache_kib)
+
+    def _borrow(self) -> AbstractContextManager[sqlite3.Connection]:
+        """A connection for this thread alone until the block ends."""
+        return self._pool.borrow()
+
+    @contextmanager
+    def _write_turn(self) -> Iterator[None]:
+        """This process's one write at a time, waited for as long as SQLite's busy timeout would."""
+        if not self._writer.acquire(timeout=_BUSY_SECONDS):
+            raise StorageError(f"no write turn on {self._path} in {_BUSY_SECONDS:.0f} s")
+        try:
+            yield
+        finally:
+            self._writer.release()
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        conn = self._connection()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise StorageError(f"cannot open a transaction on {self._path}: {exc}") from exc
-        try:
-            yield conn
-            conn.execute("COMMIT")
-        except BaseException as exc:
-            conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error | OSError):
-                raise StorageError(f"write to {self._path} failed: {exc}") from exc
-            raise
+        with self._write_turn(), self._borrow() as conn:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StorageError(f"cannot open a transaction on {self._path}: {exc}") from exc
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error | OSError):
+                    raise StorageError(f"write to {self._path} failed: {exc}") from exc
+                raise
 
     def _read(self, sql: str, params: tuple[str | int, ...]) -> list[tuple[str, ...]]:
         try:
-            rows: list[tuple[str, ...]] = self._connection().execute(sql, params).fetchall()
+            with self._borrow() as conn:
+                rows: list[tuple[str, ...]] = conn.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
             raise StorageError(f"read from {self._path} failed: {exc}") from exc
         return rows
@@ -191,6 +221,16 @@ class SqliteRecordStore:
         """Remove every item."""
         with self._transaction() as conn:
             conn.execute("DELETE FROM records")
+
+
+def _open_connection(path: Path, cache_kib: int) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=_BUSY_SECONDS, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(f"PRAGMA busy_timeout={int(_BUSY_SECONDS * 1000)}")
+    conn.execute(f"PRAGMA cache_size=-{int(cache_kib)}")
+    conn.execute("PRAGMA mmap_size=0")  # reads through the cache above; no file mapping in the RSS
+    return conn
 
 
 def _check(conn: sqlite3.Connection, op: Check | Put) -> None:
