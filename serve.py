@@ -9,7 +9,7 @@ Every other request is proxied to granian unchanged. nginx's configuration is ge
 registry writes one line per request). Ctrl-C (SIGINT) or SIGTERM stops nginx, then lets granian's workers
 shut down cleanly (batched bookkeeping flushed). Without nginx (not installed) granian serves alone.
 
-    python -m serve [--host 127.0.0.1] [--port 8000] [--workers N]
+    python -m serve [--host 127.0.0.1] [--port 8000] [--workers N] [--app main:app]
 """
 
 from __future__ import annotations
@@ -66,12 +66,12 @@ def nginx_binary() -> str | None:
     return shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 
 
-def granian_command(host: str, port: int, workers: int) -> list[str]:
-    """granian serving the registry (JSON log lines, no access log, failed workers respawned)."""
+def granian_command(host: str, port: int, workers: int, app: str = "main:app") -> list[str]:
+    """granian serving `app` (JSON log lines, no access log, failed workers respawned)."""
     return [
         *(sys.executable, "-m", "granian", "--interface", "asgi", "--host", host, "--port", str(port)),
         *("--workers", str(workers), "--no-access-log", "--respawn-failed-workers"),
-        *("--log-config", str(ROOT / "package" / "core" / "granian-logging.json"), "main:app"),
+        *("--log-config", str(ROOT / "package" / "core" / "granian-logging.json"), app),
     ]
 
 
@@ -219,7 +219,7 @@ def _serve_behind_nginx(nginx: str, options: argparse.Namespace, run_dir: Path) 
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    app = _spawn(granian_command("127.0.0.1", app_port, options.workers), app_env(dict(os.environ)))
+    app = _spawn(granian_command("127.0.0.1", app_port, options.workers, options.app), app_env(dict(os.environ)))
     front: subprocess.Popen[bytes] | None = None
     code = 0
     try:
@@ -254,12 +254,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--app", default="main:app", help="the ASGI app granian serves (benchmarks swap it)")
     options = parser.parse_args(argv)
     configure_logging(get_settings().log_level)
     nginx = nginx_binary()
     if nginx is None:
         logger.warning("nginx is not installed: granian serves alone (downloads through pathsend)")
-        command = granian_command(options.host, options.port, options.workers)
+        command = granian_command(options.host, options.port, options.workers, options.app)
         os.execve(command[0], command, dict(os.environ))
     with tempfile.TemporaryDirectory(prefix="registry-run-") as run_dir:
         return _serve_behind_nginx(nginx, options, Path(run_dir))

@@ -93,7 +93,11 @@ def command_of(config: Config, port: int) -> list[str]:
     """The server command of one configuration."""
     if config.command == "make-run":
         words = make_run_command(port)
-        return [("bench.memory_app:app" if w == "main:app" and config.variant else w) for w in words]
+        if not config.variant:
+            return words
+        if "serve" in words:  # nginx in front of granian (serve.py): it takes the app to serve as an option
+            return [*words, "--app", "bench.memory_app:app"]
+        return [("bench.memory_app:app" if w == "main:app" else w) for w in words]
     if config.command == "workers-1":
         return server_command("workers", port, 1)
     base = [sys.executable, "-m", "granian", "--interface", "asgi", "bench.traced_app:app"]
