@@ -219,7 +219,8 @@ def _serve_behind_nginx(nginx: str, options: argparse.Namespace, run_dir: Path) 
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    app = _spawn(granian_command("127.0.0.1", app_port, options.workers, options.app), app_env(dict(os.environ)))
+    command = granian_command("127.0.0.1", app_port, options.workers, options.app)
+    app = _spawn(command, app_env(dict(os.environ)))
     front: subprocess.Popen[bytes] | None = None
     code = 0
     try:

@@ -115,16 +115,19 @@ def bare_command(port: int, workers: int) -> list[str]:
 @contextmanager
 def server(command: list[str], env: dict[str, str], url: str) -> Iterator[subprocess.Popen[bytes]]:
     """A registry server process (and its workers), stopped at the end (SIGTERM: a clean shutdown)."""
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its workers in one process group: stop_group leaves none behind
+    )
     try:
         wait_up(url, proc)
         yield proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        registry.stop_group(proc)
 
 
 def login(url: str) -> dict[str, str]:

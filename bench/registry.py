@@ -8,7 +8,9 @@ patches the process for gevent, so the registry's own modules are imported only 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -93,6 +95,21 @@ def start_server(
         proc.terminate()
         raise
     return proc, url
+
+
+def stop_group(proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    """SIGTERM to a server started with `start_new_session=True`, then SIGKILL to what is left of its session.
+
+    granian's workers are the master's children: a master killed or stopped late must not leave them serving.
+    """
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
 
 
 def wait_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 90.0) -> None:

@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
+from contextlib import closing, suppress
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from jose import jwt
 from prometheus_client.mmap_dict import MmapedDict
 from prometheus_client.parser import text_string_to_metric_families
 
+from bench.registry import stop_group
 from package.core import leases
 from package.core.config import Settings
 from package.core.storage import Storage, open_storage
@@ -62,7 +63,10 @@ class Workers:
         command += ["--workers", str(workers), "--no-access-log"]
         command += ["--log-config", "package/core/granian-logging.json", "main:app"]
         with self.log.open("ab") as out:
-            self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stderr=out, stdout=out)
+            # A session of its own, so stop() can end every worker even if the master goes first.
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=self.env, stderr=out, stdout=out, start_new_session=True
+            )
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:  # every worker started before the test goes on
             if self.log.read_text().count('"registry started"') >= self.started + workers:
@@ -81,9 +85,9 @@ class Workers:
         self.process.wait(30)
 
     def stop(self) -> None:
+        """A clean shutdown (SIGTERM); any worker still running after it is killed, never left behind."""
         assert self.process is not None
-        self.process.send_signal(signal.SIGTERM)
-        self.process.wait(60)
+        stop_group(self.process, timeout=60)
 
     def client(self) -> httpx.Client:
         return admin_client(self.url)
@@ -116,8 +120,9 @@ def workers(hub: FakeHub, tmp_path: Path) -> Iterator[Workers]:
     running = Workers(tmp_path / "data", hub, tmp_path / "workers.log")
     yield running
     hub.reset_controls()
-    if running.process is not None and running.process.poll() is None:
-        running.process.kill()
+    if running.process is not None:  # the whole session: a worker outliving its master is killed too
+        with suppress(ProcessLookupError, PermissionError):
+            os.killpg(running.process.pid, signal.SIGKILL)
         running.process.wait(30)
 
 
