@@ -68,12 +68,16 @@ def _dependency_rows(report: RatingReport | None) -> set[str]:
     return {f"{key}|{report.artifact_id}" for key in dependency_keys(report)}
 
 
-def put_report(storage: Storage, report: RatingReport, *, reset_epoch: str | None = None) -> bool:
+def put_report(
+    storage: Storage, report: RatingReport, *, reset_epoch: str | None = None, current: Check | None = None
+) -> bool:
     """Store a model's rating and file it under what it depends on (rows first, so none is ever missing).
 
     With `reset_epoch` (read before the model was found current) the rating is stored only if no reset
-    happened since, in this process or another; whether it was stored. A rating of an earlier version that
-    this one replaces is kept under that version."""
+    happened since, in this process or another; with `current` (the artifacts domain's check that the model
+    is still at the report's generation) only if no PUT replaced the model since, in any process: a stale
+    rating is neither stored as current nor archives the newer one. Whether it was stored. A rating of an
+    earlier version that this one replaces is kept under that version."""
     previous = get_report(storage, report.artifact_id)
     old_rows = _dependency_rows(previous)
     new_rows = _dependency_rows(report)
@@ -87,11 +91,15 @@ def put_report(storage: Storage, report: RatingReport, *, reset_epoch: str | Non
         )
     writes.append(Put(RATING, report.artifact_id, report.model_dump(mode="json")))
     checks = [] if reset_epoch is None else [Check(EPOCH, EPOCH_SK, equals={"epoch": reset_epoch})]
+    if current is not None:
+        checks.append(current)
     try:
         storage.records.transact([*checks, *writes])
-    except ConditionFailed:  # the registry was reset meanwhile: leave nothing of this rating behind
+    except ConditionFailed:  # a reset or a PUT meanwhile: leave nothing of this rating behind
         storage.records.delete_many([(DEPENDS, row) for row in added])
-        logger.info("a rating computed before a reset was dropped", extra={"artifact_id": report.artifact_id})
+        logger.info(
+            "a rating computed before a reset or a PUT was dropped", extra={"artifact_id": report.artifact_id}
+        )
         return False
     for row in old_rows - new_rows:
         storage.records.delete(DEPENDS, row)
@@ -116,7 +124,15 @@ def archive_report(storage: Storage, artifact_id: str, current_generation: str) 
     report = get_report(storage, artifact_id)
     if report is None or report.generation == current_generation:
         return None
-    storage.records.put(f"{VERSIONED}{artifact_id}", report.generation, report.model_dump(mode="json"))
+    try:  # only while it is still the stored one (a rating stored meanwhile is archived by its own write)
+        storage.records.transact(
+            [
+                Check(RATING, artifact_id, equals={"generation": report.generation}),
+                Put(f"{VERSIONED}{artifact_id}", report.generation, report.model_dump(mode="json")),
+            ]
+        )
+    except ConditionFailed:
+        return None
     return report
 
 
