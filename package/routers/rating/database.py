@@ -158,12 +158,9 @@ def version_report(storage: Storage, artifact_id: str, generation: str) -> Ratin
 
 def drop_version_reports(storage: Storage, artifact_id: str, *, keep: Collection[str] = ()) -> int:
     """Forget the kept ratings of a model's earlier versions except those of the `keep` generations."""
-    dropped = 0
-    for record in storage.records.query(f"{VERSIONED}{artifact_id}"):
-        if record.sk not in keep:
-            storage.records.delete(record.pk, record.sk)
-            dropped += 1
-    return dropped
+    stale = [(r.pk, r.sk) for r in storage.records.query(f"{VERSIONED}{artifact_id}") if r.sk not in keep]
+    storage.records.delete_many(stale)
+    return len(stale)
 
 
 def dependents(storage: Storage, keys: set[str]) -> set[str]:
