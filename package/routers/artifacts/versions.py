@@ -117,6 +117,17 @@ def version_of(storage: Storage, record: ArtifactRecord, number: int | None) -> 
     return by_number[number]
 
 
+def earlier_version(storage: Storage, record: ArtifactRecord, number: int | None) -> ArtifactVersion | None:
+    """The earlier version `?version=N` asks for, to read what is kept under its generation.
+
+    None when no number or the current one's is given (serve the artifact as it is); VersionNotFound when
+    the version is unknown or retention let it go."""
+    if number is None:  # no read at all: the spec's endpoints
+        return None
+    version = version_of(storage, record, number)
+    return None if version.current else version
+
+
 def generation_check(artifact_id: str, generation: str) -> Check:
     """A transaction Check that the artifact still exists at this generation (a PUT since makes it fail).
 
