@@ -10,7 +10,8 @@ and every reader that must see them (`flush()`) write what is pending first.
   its last flush saw plus its own pending uses), exact within one process, at most one flush behind the
   other processes' uses.
 - Appended groups (e.g. an audit entry's two items) are written in the order they were added, several groups
-  per storage transaction.
+  per storage transaction, as DynamoDB allows: one operation per item (equal Checks merged; groups that
+  write one item, or check it under different conditions, go in separate transactions).
 - A flush that fails keeps everything pending and tries again on the next one; a group whose Check fails
   (what it depends on was deleted, or the registry reset, by any process meanwhile) is dropped alone, or
   replaced by what its `otherwise` callback answers then (e.g. a download's entry in the registry-wide log,

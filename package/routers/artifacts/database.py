@@ -151,9 +151,7 @@ def readmes_of(storage: Storage, ids: Iterable[str]) -> dict[str, str]:
 
 def index_texts(storage: Storage) -> int:
     """Post every stored artifact's name and README to the trigram index once (a no-op when complete)."""
-    if search_db.is_complete(storage):
-        return 0
-    return search_db.backfill(storage, _texts(storage))
+    return search_db.ensure_complete(storage, lambda: _texts(storage))
 
 
 def _texts(storage: Storage, page: int = 200) -> Iterator[search_db.Text]:

@@ -28,10 +28,11 @@ The counts are only a heuristic.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from package.core.index_mark import IndexMark
 from package.core.storage import Check, ConditionFailed, Put, Record, Storage, StorageError
 from package.core.storage.interface import Operation
 from package.routers.artifacts import stop_db
@@ -45,6 +46,8 @@ DOCUMENT = "TRIDOC"
 STOP = stop_db.STOP
 MARK = ("TRIINDEX", "v")
 INDEX_VERSION = 2  # 1: postings only; 2: postings and search documents
+# Read on every search (not remembered): a process sees at once a mark another one removed.
+INDEX = IndexMark(*MARK, INDEX_VERSION, remember=False)
 # A text past this many distinct trigrams (a long README) costs more to post than to read: it is searched
 # every time instead. 4,096 covers a 20 kB English model card.
 MAX_TRIGRAMS = 4096
@@ -91,9 +94,10 @@ def artifact_trigrams(
 def _wanted(
     storage: Storage, name: str, readme: str | None, *, sample: bool
 ) -> tuple[set[str] | None, Operation | None]:
-    """`artifact_trigrams`, and the Check for the texts' transaction when stop-trigrams were left out."""
+    """`artifact_trigrams`; with `sample` (texts about to be posted), also the Check for their transaction
+    when stop-trigrams were left out."""
     found = text_trigrams(name) | text_trigrams(readme or "")
-    epoch = stop_db.epoch(storage)  # read before the set: a reset after this read fails the Check
+    epoch = stop_db.epoch(storage) if sample else ""  # read before the set: a reset after it fails the Check
     stops = stop_trigrams(storage)
     common: set[str] = set()
     if sample:
@@ -103,7 +107,7 @@ def _wanted(
     skipped = found & (stops | common)
     found -= skipped
     wanted = None if len(found) > MAX_TRIGRAMS else found
-    return wanted, stop_db.epoch_check(epoch) if skipped and wanted is not None else None
+    return wanted, stop_db.epoch_check(epoch) if sample and skipped and wanted is not None else None
 
 
 def stop_trigrams(storage: Storage) -> set[str]:
@@ -229,17 +233,12 @@ def _posted_item(trigrams: set[str], unindexed: bool) -> dict[str, object]:
 
 def is_complete(storage: Storage) -> bool:
     """Whether every stored artifact is posted (the backfill ran, or the registry started empty)."""
-    return _version(storage) == INDEX_VERSION
-
-
-def _version(storage: Storage) -> int:
-    item = storage.records.get(*MARK)
-    return int(item.get("version") or 0) if item is not None else 0
+    return INDEX.is_current(storage)
 
 
 def mark_complete(storage: Storage) -> None:
     """Record that every stored artifact is posted under this index version."""
-    storage.records.put(*MARK, {"version": INDEX_VERSION})
+    INDEX.mark(storage)
 
 
 def start_empty(storage: Storage) -> None:
@@ -256,7 +255,18 @@ def backfill(storage: Storage, texts: Iterable[Text]) -> int:
     postings, merges with what an artifact already posted, and writes a document only while the artifact
     is unchanged (an update or deletion in between has written or removed it itself).
     """
-    if _version(storage) == 1:
+    filed = _fill(storage, texts, INDEX.stored_version(storage))
+    mark_complete(storage)
+    return filed
+
+
+def ensure_complete(storage: Storage, texts: Callable[[], Iterable[Text]]) -> int:
+    """`backfill` of `texts()` once, when the index is not marked complete (0 when it is)."""
+    return INDEX.ensure(storage, lambda opened, version: _fill(opened, texts(), version))
+
+
+def _fill(storage: Storage, texts: Iterable[Text], version: int) -> int:
+    if version == 1:
         return _backfill_documents(storage, texts)
     posted = 0
     for text in texts:
@@ -266,7 +276,6 @@ def backfill(storage: Storage, texts: Iterable[Text]) -> int:
         except ConditionFailed:
             continue  # changed or deleted meanwhile: its own write posted it (extra postings are harmless)
         posted += 1
-    mark_complete(storage)
     return posted
 
 
@@ -279,7 +288,6 @@ def _backfill_documents(storage: Storage, texts: Iterable[Text]) -> int:
         if batch and (text is None or len(batch) == DOCUMENTS_BATCH):
             written += _write_documents(storage, batch)
             batch = []
-    mark_complete(storage)
     return written
 
 

@@ -202,7 +202,7 @@ class TestLicenseIndex:
                 for entry in storage.records.query(catalog_db.license_partition(t, license_id)):
                     storage.records.delete(entry.pk, entry.sk)
         storage.records.put(catalog_db.SCHEMA, catalog_db.SCHEMA_SK, {"version": 1})
-        catalog_db._ready.discard(storage.records)  # a new process, after an upgrade
+        catalog_db.INDEX.forget(storage)  # a new process, after an upgrade
         assert catalog_db.ensure_indexes(storage) == len(made)
         assert catalog_db.ensure_indexes(storage) == 0
         assert licensed(storage, "cc-by-4.0") == [r.id for r in made if r.license == "cc-by-4.0"]
@@ -271,7 +271,7 @@ class TestAuditIndexes:
         for entry in storage.records.query(audit_db.action_partition("DOWNLOAD")):
             storage.records.delete(entry.pk, entry.sk)
         storage.records.delete(audit_db.SCHEMA, audit_db.SCHEMA_SK)
-        audit_db._ready.discard(storage.records)  # a new process, after an upgrade
+        audit_db.INDEX.forget(storage)  # a new process, after an upgrade
         assert audit_db.ensure_indexes(storage) == many(storage, 40)
         assert audit_db.ensure_indexes(storage) == 0
         everything, _ = audit.entries(storage, audit.AuditFilter(), limit=500)
