@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from package.core.storage import Storage
+from package.core.storage import Record, Storage
 
 
 @dataclass(frozen=True)
@@ -68,3 +68,17 @@ class IndexMark:
         filed = backfill(storage, stored)
         self.mark(storage)
         return filed
+
+
+def file_partition(
+    storage: Storage, partition: str, file: Callable[[list[Record]], int], *, read: int, batch: int
+) -> int:
+    """A backfill's loop: every item of a partition, `read` at a time, handed to `file` in batches of at
+    most `batch` (one transaction each); returns the sum of what `file` answered (how many it filed)."""
+    filed = 0
+    after: str | None = None
+    while page := storage.records.query_page(partition, after=after, limit=read):
+        after = page[-1].sk
+        for start in range(0, len(page), batch):
+            filed += file(page[start : start + batch])
+    return filed

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from package.core.config import Settings
-from package.core.index_mark import IndexMark
-from package.core.storage import Storage, open_storage
+from package.core.index_mark import IndexMark, file_partition
+from package.core.storage import Record, Storage, open_storage
 
 
 def opened(tmp_path: Path) -> Storage:
@@ -58,3 +58,17 @@ def test_two_processes_on_one_store(tmp_path: Path) -> None:
     assert mark.ensure(first, counting(calls)) == 7
     assert mark.ensure(second, counting(calls)) == 0  # the other process's mark is read, not rebuilt
     assert calls == [0] and mark.is_current(second)
+
+
+def test_file_partition_hands_every_item_over_in_bounded_batches(tmp_path: Path) -> None:
+    storage = opened(tmp_path)
+    storage.records.put_many([Record("LOG", f"{n:03d}", {"n": n}) for n in range(23)])
+    batches: list[list[int]] = []
+
+    def file(batch: list[Record]) -> int:
+        batches.append([int(r.item["n"]) for r in batch])
+        return len(batch) - 1  # what it says it filed is what is summed
+
+    assert file_partition(storage, "LOG", file, read=10, batch=4) == 23 - len(batches)
+    assert [n for batch in batches for n in batch] == list(range(23))
+    assert [len(batch) for batch in batches] == [4, 4, 2, 4, 4, 2, 3]  # pages of 10, 10 and 3

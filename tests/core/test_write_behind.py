@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -25,16 +25,13 @@ def storage(tmp_path: Path) -> Storage:
 
 
 @pytest.fixture(params=["embedded", "aws"])
-def any_storage(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Storage]:
+def any_storage(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Storage:
     """A storage of each driver: SQLite, and DynamoDB/S3 over the wire (moto's server)."""
-    if request.param == "embedded":
-        yield open_storage(Settings(data_dir=tmp_path))
-        return
     for name, value in AWS_ENV.items():
         monkeypatch.setenv(name, value)
-    yield open_storage(aws_settings(tmp_path, request.getfixturevalue("moto_server")))
+    on_aws = request.param == "aws"
+    endpoint = request.getfixturevalue("moto_server") if on_aws else None
+    return open_storage(aws_settings(tmp_path, endpoint) if on_aws else Settings(data_dir=tmp_path))
 
 
 def stored_uses(storage: Storage, sk: str = "t1") -> int:

@@ -17,7 +17,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from package.core.index_mark import IndexMark
+from package.core.index_mark import IndexMark, file_partition
 from package.core.storage import Check, ConditionFailed, Put, Record, Storage
 from package.core.storage.interface import Operation
 from package.core.write_behind import flush_pending_writes
@@ -92,13 +92,10 @@ def ensure_indexes(storage: Storage) -> int:
 
 
 def _backfill(storage: Storage, _stored_version: int) -> int:
-    filed = 0
-    after: str | None = None
-    while entries := storage.records.query_page(AUDITLOG, after=after, limit=BACKFILL_READ):
-        after = entries[-1].sk
-        for start in range(0, len(entries), BACKFILL_BATCH):
-            filed += _file(storage, entries[start : start + BACKFILL_BATCH])
-    return filed
+    def file(batch: list[Record]) -> int:
+        return _file(storage, batch)
+
+    return file_partition(storage, AUDITLOG, file, read=BACKFILL_READ, batch=BACKFILL_BATCH)
 
 
 def _backfill_ops(entry: Record) -> list[Operation]:

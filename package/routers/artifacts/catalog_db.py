@@ -24,7 +24,7 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from package.core.index_mark import IndexMark
+from package.core.index_mark import IndexMark, file_partition
 from package.core.storage import Check, ConditionFailed, Delete, Put, Record, Storage
 from package.core.storage.interface import Operation
 from package.routers.artifacts.interface import ArtifactRecord, ArtifactType
@@ -183,15 +183,12 @@ def ensure_indexes(storage: Storage) -> int:
 
 
 def _backfill(storage: Storage, _stored_version: int) -> int:
-    filed = 0
-    after: str | None = None
     hidden = {r.sk for r in storage.records.query("HIDDEN")}
-    while page := storage.records.query_page("ARTIFACT", after=after, limit=BACKFILL_READ):
-        after = page[-1].sk
-        records = [ArtifactRecord.model_validate(r.item) for r in page]
-        for start in range(0, len(records), BACKFILL_BATCH):
-            filed += _file(storage, records[start : start + BACKFILL_BATCH], hidden)
-    return filed
+
+    def file(batch: list[Record]) -> int:
+        return _file(storage, [ArtifactRecord.model_validate(r.item) for r in batch], hidden)
+
+    return file_partition(storage, "ARTIFACT", file, read=BACKFILL_READ, batch=BACKFILL_BATCH)
 
 
 def _backfill_ops(record: ArtifactRecord, hidden: bool) -> list[Operation]:
