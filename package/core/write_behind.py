@@ -114,10 +114,10 @@ class WriteBehind:
 
         A group may hold a Check (e.g. that its artifact still exists): when it fails, the group is dropped
         (the groups batched with it are written without it) and `otherwise()`, if given, is asked then what
-        to write instead (nothing: an empty sequence). ValueError for a group holding two different Checks
-        of one item: no DynamoDB transaction can hold them, so it could never be written."""
-        if _conflicting_checks(operations):
-            raise ValueError("a write-behind group checks one item twice with different conditions")
+        to write instead (nothing: an empty sequence). ValueError for a group that writes one item twice or
+        checks it under two conditions: no DynamoDB transaction can hold it, so it could never be written."""
+        if _unwritable(operations):
+            raise ValueError("a write-behind group writes one item twice or checks it two different ways")
         group = _Group(operations)
         group.otherwise = otherwise
         if self.synchronous:
@@ -243,10 +243,13 @@ class WriteBehind:
         self.flush()
 
 
-def _conflicting_checks(operations: Sequence[Operation]) -> bool:
-    """Whether two different Checks address one item (equal ones are merged into one)."""
-    seen: dict[tuple[str, str], Check] = {}
-    return any(isinstance(op, Check) and seen.setdefault((op.pk, op.sk), op) != op for op in operations)
+def _unwritable(operations: Sequence[Operation]) -> bool:
+    """Whether two writes, or two different Checks, address one item (equal Checks are merged into one; a
+    Check of an item the group writes becomes that write's condition)."""
+    checks: dict[tuple[str, str], Check] = {}
+    writes = [(op.pk, op.sk) for op in operations if not isinstance(op, Check)]
+    differ = any(isinstance(op, Check) and checks.setdefault((op.pk, op.sk), op) != op for op in operations)
+    return differ or len(writes) != len(set(writes))
 
 
 def _next_transaction(groups: list[list[Operation]]) -> list[list[Operation]]:

@@ -241,14 +241,16 @@ def test_groups_checking_one_item_differently_go_in_separate_transactions(any_st
 
 
 @pytest.mark.parametrize("flush_seconds", [60, 0])
-def test_a_group_checking_one_item_two_ways_is_refused_when_added(
+def test_a_group_no_transaction_can_hold_is_refused_when_added(
     any_storage: Storage, flush_seconds: float
 ) -> None:
     buffer = WriteBehind(flush_seconds=flush_seconds)
-    with pytest.raises(ValueError, match="checks one item twice"):
+    with pytest.raises(ValueError, match="two different ways"):
         buffer.append(
             any_storage, [Check("THING", "x"), Check("THING", "x", exists=False), Put("LOG", "1", {})]
         )
+    with pytest.raises(ValueError, match="writes one item twice"):
+        buffer.append(any_storage, [Put("LOG", "1", {"n": 1}), Put("LOG", "1", {"n": 2})])
     absent = Check("THING", "x", exists=False)
     buffer.append(any_storage, [absent, absent, Put("LOG", "2", {})])  # equal Checks: one, as before
     buffer.flush()
