@@ -173,21 +173,27 @@ class RegistryClient:
         result: dict[str, Any] = self._json("GET", f"/artifact/{artifact_type}/{artifact_id}/details")
         return result
 
-    def rate(self, artifact_id: str, *, explain: bool = False) -> dict[str, Any]:
-        """A model's trust scores (with `explain`: the report saying why)."""
+    def rate(self, artifact_id: str, *, explain: bool = False, version: int | None = None) -> dict[str, Any]:
+        """A model's trust scores (with `explain`: the report saying why; `version`: an earlier version's)."""
         suffix = "/details" if explain else ""
-        result: dict[str, Any] = self._json("GET", f"/artifact/model/{artifact_id}/rate{suffix}")
+        result: dict[str, Any] = self._json(
+            "GET", f"/artifact/model/{artifact_id}/rate{suffix}", params=_version(version)
+        )
         return result
 
-    def lineage(self, artifact_id: str) -> dict[str, Any]:
-        """A model's lineage graph (nodes and edges)."""
-        result: dict[str, Any] = self._json("GET", f"/artifact/model/{artifact_id}/lineage")
+    def lineage(self, artifact_id: str, *, version: int | None = None) -> dict[str, Any]:
+        """A model's lineage graph (nodes and edges); `version`: as an earlier version named its bases."""
+        result: dict[str, Any] = self._json(
+            "GET", f"/artifact/model/{artifact_id}/lineage", params=_version(version)
+        )
         return result
 
-    def cost(self, artifact_id: str, *, dependencies: bool = True) -> dict[str, Any]:
-        """Download size in MB of an artifact (and of what it depends on)."""
+    def cost(
+        self, artifact_id: str, *, dependencies: bool = True, version: int | None = None
+    ) -> dict[str, Any]:
+        """Download size in MB of an artifact (and of what it depends on); `version`: an earlier one's."""
         artifact_type = self.type_of(artifact_id)
-        params = {"dependency": str(dependencies).lower()}
+        params = {"dependency": str(dependencies).lower(), **_version(version)}
         result: dict[str, Any] = self._json(
             "GET", f"/artifact/{artifact_type}/{artifact_id}/cost", params=params
         )
@@ -224,3 +230,8 @@ def _message(response: httpx.Response) -> str:
     if isinstance(body, dict):
         return str(body.get("message") or body.get("error") or body)
     return str(body)
+
+
+def _version(number: int | None) -> dict[str, str]:
+    """The `?version=N` query of an earlier version (none: the current one, as the spec's endpoints)."""
+    return {} if number is None else {"version": str(number)}

@@ -76,6 +76,13 @@ def whoami(as_json: JsonOpt = False) -> None:
     run(as_json, lambda r: r.whoami(), lambda me: render.mapping(me, title="you"))
 
 
+# The API's `?version=N`: an earlier version's stored rating, lineage or cost (`GET .../versions` lists them).
+VersionOpt = Annotated[
+    int | None,
+    typer.Option("--version", min=1, metavar="N", help="An earlier version (?version=N); else the current."),
+]
+
+
 def _check_type(artifact_type: str) -> str:
     if artifact_type not in ARTIFACT_TYPES:
         raise typer.BadParameter(f"must be one of {', '.join(ARTIFACT_TYPES)}")
@@ -166,6 +173,7 @@ def show(artifact_id: Annotated[str, typer.Argument(metavar="ID")], as_json: Jso
 def rate(
     artifact_id: Annotated[str, typer.Argument(metavar="ID")],
     explain: Annotated[bool, typer.Option(help="Each metric's reason.")] = False,
+    version: VersionOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """A model's trust scores (with --explain: why each is what it is)."""
@@ -178,23 +186,28 @@ def rate(
         rows = [{"metric": k, **v} for k, v in (values.get("metrics") or {}).items()]
         render.records(rows, ("metric", "score", "weight", "applicable", "reason"), title="why")
 
-    run(as_json, lambda r: r.rate(artifact_id, explain=explain), show_rating)
+    run(as_json, lambda r: r.rate(artifact_id, explain=explain, version=version), show_rating)
 
 
 @app.command()
-def lineage(artifact_id: Annotated[str, typer.Argument(metavar="ID")], as_json: JsonOpt = False) -> None:
+def lineage(
+    artifact_id: Annotated[str, typer.Argument(metavar="ID")],
+    version: VersionOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """A model's lineage, printed as a tree."""
-    run(as_json, lambda r: r.lineage(artifact_id), render.lineage)
+    run(as_json, lambda r: r.lineage(artifact_id, version=version), render.lineage)
 
 
 @app.command()
 def cost(
     artifact_id: Annotated[str, typer.Argument(metavar="ID")],
     dependencies: Annotated[bool, typer.Option(help="Include what it depends on.")] = True,
+    version: VersionOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Download size in MB (with its dependencies)."""
-    run(as_json, lambda r: r.cost(artifact_id, dependencies=dependencies), render.costs)
+    run(as_json, lambda r: r.cost(artifact_id, dependencies=dependencies, version=version), render.costs)
 
 
 @app.command("license-check")

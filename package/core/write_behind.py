@@ -10,7 +10,8 @@ and every reader that must see them (`flush()`) write what is pending first.
   its last flush saw plus its own pending uses), exact within one process, at most one flush behind the
   other processes' uses.
 - Appended groups (e.g. an audit entry's two items) are written in the order they were added, several groups
-  per storage transaction.
+  per storage transaction, as DynamoDB allows: one operation per item (equal Checks merged; groups that
+  write one item, or check it under different conditions, go in separate transactions).
 - A flush that fails keeps everything pending and tries again on the next one; a group whose Check fails
   (what it depends on was deleted, or the registry reset, by any process meanwhile) is dropped alone, or
   replaced by what its `otherwise` callback answers then (e.g. a download's entry in the registry-wide log,
@@ -113,7 +114,10 @@ class WriteBehind:
 
         A group may hold a Check (e.g. that its artifact still exists): when it fails, the group is dropped
         (the groups batched with it are written without it) and `otherwise()`, if given, is asked then what
-        to write instead (nothing: an empty sequence)."""
+        to write instead (nothing: an empty sequence). ValueError for a group that writes one item twice or
+        checks it under two conditions: no DynamoDB transaction can hold it, so it could never be written."""
+        if _unwritable(operations):
+            raise ValueError("a write-behind group writes one item twice or checks it two different ways")
         group = _Group(operations)
         group.otherwise = otherwise
         if self.synchronous:
@@ -188,7 +192,7 @@ class WriteBehind:
 
     def _write_group(self, storage: Storage, group: list[Operation]) -> None:
         try:
-            storage.records.transact(list(group))
+            storage.records.transact(_merged([group]))
             return
         except ConditionFailed:
             otherwise = getattr(group, "otherwise", None)
@@ -239,23 +243,33 @@ class WriteBehind:
         self.flush()
 
 
+def _unwritable(operations: Sequence[Operation]) -> bool:
+    """Whether two writes, or two different Checks, address one item (equal Checks are merged into one; a
+    Check of an item the group writes becomes that write's condition)."""
+    checks: dict[tuple[str, str], Check] = {}
+    writes = [(op.pk, op.sk) for op in operations if not isinstance(op, Check)]
+    differ = any(isinstance(op, Check) and checks.setdefault((op.pk, op.sk), op) != op for op in operations)
+    return differ or len(writes) != len(set(writes))
+
+
 def _next_transaction(groups: list[list[Operation]]) -> list[list[Operation]]:
     """Take the leading groups that fit one transaction: at most _OPS_PER_TRANSACTION operations, and no item
-    written twice or both checked and written (DynamoDB refuses two operations on one item; equal Checks are
-    merged into one). The first group is always taken."""
+    written twice, both checked and written, or checked under two different conditions (DynamoDB refuses
+    two operations on one item; equal Checks are merged into one). The first group is always taken."""
     taken: list[list[Operation]] = []
     written: set[tuple[str, str]] = set()
-    checked: set[tuple[str, str]] = set()
+    checked: dict[tuple[str, str], Check] = {}
     while groups:
         group = groups[0]
         writes = {(op.pk, op.sk) for op in group if not isinstance(op, Check)}
-        checks = {(op.pk, op.sk) for op in group if isinstance(op, Check)}
+        checks = {(op.pk, op.sk): op for op in group if isinstance(op, Check)}
         too_many = sum(map(len, taken)) + len(group) > _OPS_PER_TRANSACTION
-        if taken and (too_many or writes & (written | checked) or checks & written):
+        differs = any(checked.get(key, check) != check for key, check in checks.items())
+        if taken and (too_many or differs or writes & (written | checked.keys()) or checks.keys() & written):
             break
         taken.append(groups.pop(0))
         written |= writes
-        checked |= checks
+        checked.update(checks)
     return taken
 
 
@@ -263,12 +277,12 @@ def _merged(groups: list[list[Operation]]) -> list[Operation]:
     """The groups' operations as one transaction, each distinct Check once (e.g. several downloads' audit
     entries of one artifact): DynamoDB refuses a transaction with two operations on one item."""
     merged: list[Operation] = []
-    checks: set[str] = set()
+    checks: list[Check] = []
     for op in (op for group in groups for op in group):
         if isinstance(op, Check):
-            if repr(op) in checks:
+            if op in checks:
                 continue
-            checks.add(repr(op))
+            checks.append(op)
         merged.append(op)
     return merged
 

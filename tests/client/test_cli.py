@@ -91,6 +91,22 @@ class TestArtifacts:
         verdict = cli("license-check", bert, "https://github.com/google-research/bert", "--json")
         assert verdict.exit_code == 0 and isinstance(verdict.json, bool)
 
+    def test_rate_lineage_and_cost_of_an_earlier_version(self, cli, live):
+        bert = _register(cli)
+        first = cli("rate", bert, "--json").json
+        meta = cli("show", bert, "--json").json["metadata"]
+        body = {"metadata": meta, "data": {"url": "https://huggingface.co/microsoft/resnet-50"}}
+        assert live.admin.put(f"/artifacts/model/{bert}", json=body).status_code == 200  # version 2
+        assert cli("rate", bert, "--version", "1", "--json").json == first
+        explained = cli("rate", bert, "--version", "1", "--explain", "--json").json
+        assert explained["rating"] == first
+        old_graph = cli("lineage", bert, "--version", "1", "--json").json
+        assert any(n["artifact_id"] == bert and "bert" in n["name"] for n in old_graph["nodes"])
+        old_cost = cli("cost", bert, "--version", "1", "--json").json
+        assert old_cost[bert]["standalone_cost"] != cli("cost", bert, "--json").json[bert]["standalone_cost"]
+        assert cli("rate", bert, "--version", "9", "--json").exit_code == 1  # no such version: not found
+        assert cli("cost", bert, "--version", "0").exit_code == 2  # usage
+
     def test_not_found_and_usage_exit_codes(self, cli):
         missing = cli("show", "00000000-0000-0000-0000-000000000000", "--json")
         assert missing.exit_code == 1

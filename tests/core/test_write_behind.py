@@ -13,11 +13,25 @@ from package.core.config import Settings
 from package.core.storage import Check, Put, Storage, open_storage
 from package.core.storage.interface import Operation
 from package.core.write_behind import WriteBehind
+from tests.aws import AWS_ENV, moto_server
+from tests.core.storage.conftest import aws_settings
+
+__all__ = ["moto_server"]
 
 
 @pytest.fixture
 def storage(tmp_path: Path) -> Storage:
     return open_storage(Settings(data_dir=tmp_path))
+
+
+@pytest.fixture(params=["embedded", "aws"])
+def any_storage(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Storage:
+    """A storage of each driver: SQLite, and DynamoDB/S3 over the wire (moto's server)."""
+    for name, value in AWS_ENV.items():
+        monkeypatch.setenv(name, value)
+    on_aws = request.param == "aws"
+    endpoint = request.getfixturevalue("moto_server") if on_aws else None
+    return open_storage(aws_settings(tmp_path, endpoint) if on_aws else Settings(data_dir=tmp_path))
 
 
 def stored_uses(storage: Storage, sk: str = "t1") -> int:
@@ -212,3 +226,32 @@ def test_a_failed_group_is_replaced_by_what_otherwise_answers_then(
     buffer.flush()
     assert [r.sk for r in storage.records.query("LOG")] == ["1"] and storage.records.query("TRAIL") == []
     assert asked == ["log"] and buffer.replaced == 1 and buffer.dropped == 1
+
+
+def test_groups_checking_one_item_differently_go_in_separate_transactions(any_storage: Storage) -> None:
+    any_storage.records.put("THING", "kept", {"state": "a"})
+    buffer = WriteBehind(flush_seconds=60)
+    buffer.append(any_storage, [Check("THING", "kept", equals={"state": "a"}), Put("LOG", "1", {})])
+    buffer.append(any_storage, [Check("THING", "kept"), Put("LOG", "2", {})])  # same item, another condition
+    buffer.append(any_storage, [Check("THING", "kept", equals={"state": "b"}), Put("LOG", "3", {})])
+    buffer.append(any_storage, [Check("THING", "kept"), Put("LOG", "4", {})])
+    assert buffer.flush() == 8  # DynamoDB refused them together: the batch failed on every flush for ever
+    assert buffer.failures == 0 and buffer.pending == 0 and buffer.dropped == 1
+    assert [r.sk for r in any_storage.records.query("LOG")] == ["1", "2", "4"]
+
+
+@pytest.mark.parametrize("flush_seconds", [60, 0])
+def test_a_group_no_transaction_can_hold_is_refused_when_added(
+    any_storage: Storage, flush_seconds: float
+) -> None:
+    buffer = WriteBehind(flush_seconds=flush_seconds)
+    with pytest.raises(ValueError, match="two different ways"):
+        buffer.append(
+            any_storage, [Check("THING", "x"), Check("THING", "x", exists=False), Put("LOG", "1", {})]
+        )
+    with pytest.raises(ValueError, match="writes one item twice"):
+        buffer.append(any_storage, [Put("LOG", "1", {"n": 1}), Put("LOG", "1", {"n": 2})])
+    absent = Check("THING", "x", exists=False)
+    buffer.append(any_storage, [absent, absent, Put("LOG", "2", {})])  # equal Checks: one, as before
+    buffer.flush()
+    assert buffer.failures == 0 and [r.sk for r in any_storage.records.query("LOG")] == ["2"]

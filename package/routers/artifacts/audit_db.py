@@ -14,10 +14,10 @@ reset never files an entry the reset removed, and two processes backfilling at o
 from __future__ import annotations
 
 import hashlib
-import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from package.core.index_mark import IndexMark, file_partition
 from package.core.storage import Check, ConditionFailed, Put, Record, Storage
 from package.core.storage.interface import Operation
 from package.core.write_behind import flush_pending_writes
@@ -31,7 +31,7 @@ SCHEMA_VERSION = 1
 BACKFILL_READ = 500
 BACKFILL_BATCH = 30  # three operations per entry: 90 per transaction, under DynamoDB's 100
 _MAX_KEY_BYTES = 400  # DynamoDB partition keys hold 2,048 bytes; long user names are hashed
-_ready: weakref.WeakSet[Any] = weakref.WeakSet()  # record stores known to hold complete indexes
+INDEX = IndexMark(SCHEMA, SCHEMA_SK, SCHEMA_VERSION)
 
 
 def user_partition(user_name: str) -> str:
@@ -83,26 +83,19 @@ def page(storage: Storage, partition: str, *, after: str | None, limit: int) -> 
 
 def mark_current(storage: Storage) -> None:
     """Record that the indexes are complete (after a backfill, or a reset that emptied the log)."""
-    storage.records.put(SCHEMA, SCHEMA_SK, {"version": SCHEMA_VERSION})
-    _ready.add(storage.records)
+    INDEX.mark(storage)
 
 
 def ensure_indexes(storage: Storage) -> int:
     """Backfill the indexes of a log from before them, once; returns how many entries were filed."""
-    if storage.records in _ready:
-        return 0
-    marker = storage.records.get(SCHEMA, SCHEMA_SK)
-    if marker is not None and int(marker.get("version", 0)) >= SCHEMA_VERSION:
-        _ready.add(storage.records)
-        return 0
-    filed = 0
-    after: str | None = None
-    while entries := storage.records.query_page(AUDITLOG, after=after, limit=BACKFILL_READ):
-        after = entries[-1].sk
-        for start in range(0, len(entries), BACKFILL_BATCH):
-            filed += _file(storage, entries[start : start + BACKFILL_BATCH])
-    mark_current(storage)
-    return filed
+    return INDEX.ensure(storage, _backfill)
+
+
+def _backfill(storage: Storage, _stored_version: int) -> int:
+    def file(batch: list[Record]) -> int:
+        return _file(storage, batch)
+
+    return file_partition(storage, AUDITLOG, file, read=BACKFILL_READ, batch=BACKFILL_BATCH)
 
 
 def _backfill_ops(entry: Record) -> list[Operation]:

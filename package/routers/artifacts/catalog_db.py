@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import weakref
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from package.core.index_mark import IndexMark, file_partition
 from package.core.storage import Check, ConditionFailed, Delete, Put, Record, Storage
 from package.core.storage.interface import Operation
 from package.routers.artifacts.interface import ArtifactRecord, ArtifactType
@@ -37,7 +37,7 @@ SCHEMA_VERSION = 2  # 2: the license index (a store at version 1 backfills it on
 BACKFILL_READ = 500
 BACKFILL_BATCH = 12  # six operations per artifact: 72 per transaction, under DynamoDB's 100
 _MAX_NAME_KEY_BYTES = 400  # DynamoDB partition keys hold 2,048 bytes; long names are hashed
-_ready: weakref.WeakSet[Any] = weakref.WeakSet()  # record stores known to hold complete indexes
+INDEX = IndexMark(SCHEMA, SCHEMA_SK, SCHEMA_VERSION)
 
 
 def sort_key(record: ArtifactRecord) -> str:
@@ -174,28 +174,21 @@ def named_page(storage: Storage, name: str, *, after: str | None, limit: int) ->
 
 def mark_current(storage: Storage) -> None:
     """Record that the indexes are complete (after a backfill, or a reset that left nothing to index)."""
-    storage.records.put(SCHEMA, SCHEMA_SK, {"version": SCHEMA_VERSION})
-    _ready.add(storage.records)
+    INDEX.mark(storage)
 
 
 def ensure_indexes(storage: Storage) -> int:
     """Backfill the indexes of a database from before them, once; returns how many artifacts were filed."""
-    if storage.records in _ready:
-        return 0
-    marker = storage.records.get(SCHEMA, SCHEMA_SK)
-    if marker is not None and int(marker.get("version", 0)) >= SCHEMA_VERSION:
-        _ready.add(storage.records)
-        return 0
-    filed = 0
-    after: str | None = None
+    return INDEX.ensure(storage, _backfill)
+
+
+def _backfill(storage: Storage, _stored_version: int) -> int:
     hidden = {r.sk for r in storage.records.query("HIDDEN")}
-    while page := storage.records.query_page("ARTIFACT", after=after, limit=BACKFILL_READ):
-        after = page[-1].sk
-        records = [ArtifactRecord.model_validate(r.item) for r in page]
-        for start in range(0, len(records), BACKFILL_BATCH):
-            filed += _file(storage, records[start : start + BACKFILL_BATCH], hidden)
-    mark_current(storage)
-    return filed
+
+    def file(batch: list[Record]) -> int:
+        return _file(storage, [ArtifactRecord.model_validate(r.item) for r in batch], hidden)
+
+    return file_partition(storage, "ARTIFACT", file, read=BACKFILL_READ, batch=BACKFILL_BATCH)
 
 
 def _backfill_ops(record: ArtifactRecord, hidden: bool) -> list[Operation]:

@@ -19,12 +19,11 @@ Item layout (partition key / sort key), as a DynamoDB table would hold it:
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from package.core.storage import Check, ConditionFailed, Delete, Put, Record, Storage, StorageError
+from package.core.storage import Check, ConditionFailed, Delete, Put, Record, Storage
 from package.core.storage.interface import Operation
 from package.core.write_behind import flush_pending_writes, get_write_behind
 from package.routers.artifacts import audit_db, catalog_db, search_db
@@ -70,13 +69,7 @@ def create(
     ]
     if readme is not None:
         ops.append(Put(README, record.id, {"text": readme}))
-    ops += search_db.post(storage, search_db.Document.of(record), readme, fresh=True)
-    try:
-        storage.records.transact([*ops, *extra])
-    except Exception:
-        with contextlib.suppress(StorageError):  # left behind, the postings would only cost a check
-            search_db.discard(storage, record.id, record.name, readme)
-        raise
+    search_db.store_texts(storage, search_db.Document.of(record), readme, [*ops, *extra], fresh=True)
 
 
 def replace(
@@ -97,13 +90,7 @@ def replace(
     ops += catalog_db.index_moves(old, new, hidden=False)  # only published artifacts can be replaced
     ops.append(Put(f"SNAPSHOT#{new.id}", "v", snapshot))
     ops.append(Put(README, new.id, {"text": readme}) if readme is not None else Delete(README, new.id))
-    ops += search_db.post(storage, search_db.Document.of(new), readme)
-    try:
-        storage.records.transact([*ops, *extra])
-    except Exception:
-        with contextlib.suppress(StorageError):
-            search_db.discard(storage, new.id, new.name, readme)
-        raise
+    search_db.store_texts(storage, search_db.Document.of(new), readme, [*ops, *extra])
     search_db.prune(storage, new.id, new.name, readme)
 
 
@@ -164,9 +151,7 @@ def readmes_of(storage: Storage, ids: Iterable[str]) -> dict[str, str]:
 
 def index_texts(storage: Storage) -> int:
     """Post every stored artifact's name and README to the trigram index once (a no-op when complete)."""
-    if search_db.is_complete(storage):
-        return 0
-    return search_db.backfill(storage, _texts(storage))
+    return search_db.ensure_complete(storage, lambda: _texts(storage))
 
 
 def _texts(storage: Storage, page: int = 200) -> Iterator[search_db.Text]:

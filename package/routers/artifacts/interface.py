@@ -110,7 +110,9 @@ class ArtifactQuery(SpecModel):
 
     name: ArtifactName
     types: list[ArtifactType] | None = None
-    license: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = Field(
+    # No length cap of its own (a card's free-text license can be long): the body limit bounds it, and the
+    # license index files long licenses under a hashed, bounded key (catalog_db), matched exactly.
+    license: Annotated[str, StringConstraints(min_length=1)] | None = Field(
         default=None, description="Only artifacts whose license id is this one (case-insensitive)."
     )
     min_net_score: Annotated[float, Field(ge=0.0, le=1.0)] | None = Field(

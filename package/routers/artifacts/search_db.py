@@ -20,20 +20,22 @@ posting per artifact. Each process counts, over the texts it posts, how many hol
 STOP_SAMPLE texts, one held by more than STOP_SHARE of them becomes a stop-trigram in storage. Once stored,
 new texts do not post it and queries do not require it (a weaker query is still sound). Only the order
 matters for soundness: the set only grows, a writer reads it before it skips a trigram and a query reads it
-fresh, so a trigram a writer skipped is one every later query drops. The counts are only a heuristic.
+fresh, so a trigram a writer skipped is one every later query drops. A reset empties the set: a writer that
+skipped a stop-trigram checks in its transaction that no reset happened since it read the set (stop_db.py).
+The counts are only a heuristic.
 """
 
 from __future__ import annotations
 
-import threading
-import weakref
-from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from package.core.storage import ConditionFailed, Put, Record, Storage
+from package.core.index_mark import IndexMark
+from package.core.storage import Check, ConditionFailed, Put, Record, Storage, StorageError
 from package.core.storage.interface import Operation
+from package.routers.artifacts import stop_db
 from package.routers.artifacts.interface import ArtifactRecord
 from package.routers.artifacts.text_index import Query, text_trigrams
 
@@ -41,9 +43,11 @@ POSTING = "TRI#"
 POSTED = "TRIS#"
 UNINDEXED = "TRIALL"
 DOCUMENT = "TRIDOC"
-STOP = "TRISTOP"
+STOP = stop_db.STOP
 MARK = ("TRIINDEX", "v")
 INDEX_VERSION = 2  # 1: postings only; 2: postings and search documents
+# Read on every search (not remembered): a process sees at once a mark another one removed.
+INDEX = IndexMark(*MARK, INDEX_VERSION, remember=False)
 # A text past this many distinct trigrams (a long README) costs more to post than to read: it is searched
 # every time instead. 4,096 covers a 20 kB English model card.
 MAX_TRIGRAMS = 4096
@@ -53,34 +57,6 @@ POSTINGS_PER_CANDIDATE = 4  # postings read to rule out one candidate cost about
 DOCUMENTS_BATCH = 40  # search documents written per backfill transaction (two operations each, under 100)
 STOP_SAMPLE = 1_000  # texts a process posts before it judges which trigrams most texts hold
 STOP_SHARE = 0.5  # held by more than this share of the sampled texts: a stop-trigram
-
-
-@dataclass
-class _Sample:
-    """This process's count of the texts it posted and of the texts holding each trigram."""
-
-    texts: int = 0
-    holding: Counter[str] = field(default_factory=Counter)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def add(self, trigrams: set[str]) -> set[str]:
-        """Count one text's trigrams; returns those of them that most sampled texts hold."""
-        with self.lock:
-            self.texts += 1
-            self.holding.update(trigrams)
-            if self.texts < STOP_SAMPLE:
-                return set()
-            bar = STOP_SHARE * self.texts
-            return {t for t in trigrams if self.holding[t] > bar}
-
-
-_samples: weakref.WeakKeyDictionary[Any, _Sample] = weakref.WeakKeyDictionary()  # by record store
-_samples_lock = threading.Lock()
-
-
-def _sample(storage: Storage) -> _Sample:
-    with _samples_lock:
-        return _samples.setdefault(storage.records, _Sample())
 
 
 @dataclass(frozen=True)
@@ -112,18 +88,31 @@ def artifact_trigrams(
 ) -> set[str] | None:
     """The trigrams to post for an artifact's texts (stop-trigrams left out), or None when there are too
     many to post. `sample`: count the texts toward the stop-trigrams (once per text posted)."""
+    return _wanted(storage, name, readme, sample=sample)[0]
+
+
+def _wanted(
+    storage: Storage, name: str, readme: str | None, *, sample: bool
+) -> tuple[set[str] | None, Operation | None]:
+    """`artifact_trigrams`; with `sample` (texts about to be posted), also the Check for their transaction
+    when stop-trigrams were left out."""
     found = text_trigrams(name) | text_trigrams(readme or "")
+    epoch = stop_db.epoch(storage) if sample else ""  # read before the set: a reset after it fails the Check
     stops = stop_trigrams(storage)
-    common = _sample(storage).add(found) - stops if sample else set()
+    common: set[str] = set()
+    if sample:
+        common = stop_db.sample(storage, epoch).add(found, sample_size=STOP_SAMPLE, share=STOP_SHARE) - stops
     if common:  # stored before any text skips them, so every query from now on drops them
-        storage.records.put_many([Record(STOP, t, {}) for t in sorted(common)])
-    found -= stops | common
-    return None if len(found) > MAX_TRIGRAMS else found
+        stop_db.add_stop_trigrams(storage, common)
+    skipped = found & (stops | common)
+    found -= skipped
+    wanted = None if len(found) > MAX_TRIGRAMS else found
+    return wanted, stop_db.epoch_check(epoch) if sample and skipped and wanted is not None else None
 
 
 def stop_trigrams(storage: Storage) -> set[str]:
     """The trigrams that are no longer posted (nor required by a query)."""
-    return {r.sk for r in storage.records.query(STOP)}
+    return stop_db.stop_trigrams(storage)
 
 
 def post(
@@ -143,7 +132,7 @@ def post(
     (the backfill repairs as it goes); otherwise only the trigrams new to the artifact are written.
     """
     artifact_id = document.id
-    wanted = artifact_trigrams(storage, document.name, readme, sample=True)
+    wanted, unreset = _wanted(storage, document.name, readme, sample=True)
     previous, was_unindexed = (set(), False) if fresh else _posted(storage, artifact_id)
     if wanted is not None:
         new = wanted if rewrite else wanted - previous
@@ -153,7 +142,34 @@ def post(
         Put(POSTED + artifact_id, "v", _posted_item(previous | (wanted or set()), unindexed)),
         _document_put(document),
     ]
+    if unreset is not None:  # stop-trigrams left out: only while no reset brought them back
+        ops.append(unreset)
     return [*ops, Put(UNINDEXED, artifact_id, {})] if wanted is None else ops
+
+
+def store_texts(
+    storage: Storage, document: Document, readme: str | None, ops: Sequence[Operation], *, fresh: bool = False
+) -> None:
+    """Post an artifact's texts and write `ops` in one transaction with the index's writes (see `post`).
+
+    A failed write leaves no posting of its own behind. One that failed because a reset (any process) came
+    between reading the stop set and the write is posted again against the set as it is now, once."""
+    for attempt in range(2):
+        posting = post(storage, document, readme, fresh=fresh)
+        try:
+            storage.records.transact([*ops, *posting])
+            return
+        except Exception as exc:
+            with contextlib.suppress(StorageError):  # left behind, the postings would only cost a check
+                discard(storage, document.id, document.name, readme)
+            if attempt or not isinstance(exc, ConditionFailed) or not _reset_since(storage, posting):
+                raise
+
+
+def _reset_since(storage: Storage, posting: Sequence[Operation]) -> bool:
+    """Whether the stop-set epoch the posting checks (if it checks one) is no longer the stored one."""
+    at = [op.equals for op in posting if isinstance(op, Check) and (op.pk, op.sk) == stop_db.EPOCH]
+    return any(stop_db.stored_epoch(storage) != (equals or {}).get("epoch") for equals in at)
 
 
 def _document_put(document: Document) -> Put:
@@ -217,23 +233,17 @@ def _posted_item(trigrams: set[str], unindexed: bool) -> dict[str, object]:
 
 def is_complete(storage: Storage) -> bool:
     """Whether every stored artifact is posted (the backfill ran, or the registry started empty)."""
-    return _version(storage) == INDEX_VERSION
-
-
-def _version(storage: Storage) -> int:
-    item = storage.records.get(*MARK)
-    return int(item.get("version") or 0) if item is not None else 0
+    return INDEX.is_current(storage)
 
 
 def mark_complete(storage: Storage) -> None:
     """Record that every stored artifact is posted under this index version."""
-    storage.records.put(*MARK, {"version": INDEX_VERSION})
+    INDEX.mark(storage)
 
 
 def start_empty(storage: Storage) -> None:
     """After a reset: the empty registry's index is complete, and its texts are counted afresh."""
-    with _samples_lock:
-        _samples.pop(storage.records, None)
+    stop_db.forget_sample(storage)
     mark_complete(storage)
 
 
@@ -245,7 +255,18 @@ def backfill(storage: Storage, texts: Iterable[Text]) -> int:
     postings, merges with what an artifact already posted, and writes a document only while the artifact
     is unchanged (an update or deletion in between has written or removed it itself).
     """
-    if _version(storage) == 1:
+    filed = _fill(storage, texts, INDEX.stored_version(storage))
+    mark_complete(storage)
+    return filed
+
+
+def ensure_complete(storage: Storage, texts: Callable[[], Iterable[Text]]) -> int:
+    """`backfill` of `texts()` once, when the index is not marked complete (0 when it is)."""
+    return INDEX.ensure(storage, lambda opened, version: _fill(opened, texts(), version))
+
+
+def _fill(storage: Storage, texts: Iterable[Text], version: int) -> int:
+    if version == 1:
         return _backfill_documents(storage, texts)
     posted = 0
     for text in texts:
@@ -255,7 +276,6 @@ def backfill(storage: Storage, texts: Iterable[Text]) -> int:
         except ConditionFailed:
             continue  # changed or deleted meanwhile: its own write posted it (extra postings are harmless)
         posted += 1
-    mark_complete(storage)
     return posted
 
 
@@ -268,7 +288,6 @@ def _backfill_documents(storage: Storage, texts: Iterable[Text]) -> int:
         if batch and (text is None or len(batch) == DOCUMENTS_BATCH):
             written += _write_documents(storage, batch)
             batch = []
-    mark_complete(storage)
     return written
 
 

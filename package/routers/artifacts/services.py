@@ -66,6 +66,8 @@ from package.routers.artifacts.queries import by_name as by_name
 from package.routers.artifacts.queries import by_regex as by_regex
 from package.routers.artifacts.queries import list_artifacts as list_artifacts
 from package.routers.artifacts.versions import add_version_score_source as add_version_score_source
+from package.routers.artifacts.versions import earlier_version as earlier_version
+from package.routers.artifacts.versions import generation_check as generation_check
 from package.routers.artifacts.versions import history as history
 from package.routers.artifacts.versions import retained_versions as retained_versions
 from package.routers.artifacts.versions import scored_history as scored_history

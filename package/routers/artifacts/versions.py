@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from package.core.auth_middleware import Principal
-from package.core.storage import Storage
+from package.core.storage import Check, Storage
 from package.core.storage.interface import Operation
 from package.routers.artifacts import database
 from package.routers.artifacts.config import get_artifacts_settings
@@ -115,6 +115,25 @@ def version_of(storage: Storage, record: ArtifactRecord, number: int | None) -> 
             f"{keep}) let it go with its rating, lineage and cost; it stays listed."
         )
     return by_number[number]
+
+
+def earlier_version(storage: Storage, record: ArtifactRecord, number: int | None) -> ArtifactVersion | None:
+    """The earlier version `?version=N` asks for, to read what is kept under its generation.
+
+    None when no number or the current one's is given (serve the artifact as it is); VersionNotFound when
+    the version is unknown or retention let it go."""
+    if number is None:  # no read at all: the spec's endpoints
+        return None
+    version = version_of(storage, record, number)
+    return None if version.current else version
+
+
+def generation_check(artifact_id: str, generation: str) -> Check:
+    """A transaction Check that the artifact still exists at this generation (a PUT since makes it fail).
+
+    Another domain writing data computed for one generation adds it to its write, so a slow computation of
+    a replaced version is never stored as the current one's."""
+    return Check(database.ARTIFACT, artifact_id, equals={"generation": generation})
 
 
 def add_version_score_source(source: VersionScoreSource) -> None:

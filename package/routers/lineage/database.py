@@ -85,12 +85,9 @@ def version_entry(storage: Storage, artifact_id: str, generation: str) -> dict[s
 
 def drop_versions(storage: Storage, artifact_id: str, *, keep: Collection[str] = ()) -> int:
     """Forget the entries kept for an artifact's earlier versions, except those of the `keep` generations."""
-    dropped = 0
-    for record in storage.records.query(f"{VERSIONED}{artifact_id}"):
-        if record.sk not in keep:
-            storage.records.delete(record.pk, record.sk)
-            dropped += 1
-    return dropped
+    stale = [(r.pk, r.sk) for r in storage.records.query(f"{VERSIONED}{artifact_id}") if r.sk not in keep]
+    storage.records.delete_many(stale)
+    return len(stale)
 
 
 def forget(storage: Storage, artifact_id: str) -> None:

@@ -21,10 +21,8 @@ def catalog_at(storage: Storage, record: ArtifactRecord, number: int | None) -> 
 
     VersionNotFound for an unknown or let-go version, VersionLineageNotKept when its entry is missing."""
     catalog = load(storage)
-    if number is None:
-        return catalog
-    version = artifact_services.version_of(storage, record, number)
-    if version.current:
+    version = artifact_services.earlier_version(storage, record, number)
+    if version is None:
         return catalog
     item = database.version_entry(storage, record.id, version.generation)
     if item is None:

@@ -73,13 +73,17 @@ def _dependency_rows(report: RatingReport | None) -> set[str]:
     return {f"{key}|{report.artifact_id}" for key in dependency_keys(report)}
 
 
-def put_report(storage: Storage, report: RatingReport, *, reset_epoch: str | None = None) -> bool:
+def put_report(
+    storage: Storage, report: RatingReport, *, reset_epoch: str | None = None, current: Check | None = None
+) -> bool:
     """Store a model's rating and file it under what it depends on, in one transaction.
 
     With `reset_epoch` (read before the model was found current) the rating is stored only if no reset
-    happened since, in this process or another; whether it was stored. A rating of an earlier version that
-    this one replaces is kept under that version. The rows go before the rating: where a driver must split a
-    large transaction (DynamoDB, 100 items), a rating is never stored without its rows."""
+    happened since, in this process or another; with `current` (the artifacts domain's check that the model
+    is still at the report's generation) only if no PUT replaced the model since, in any process: a stale
+    rating is neither stored as current nor archives the newer one. Whether it was stored. A rating of an
+    earlier version that this one replaces is kept under that version. The rows go before the rating: where a
+    driver must split a large transaction (DynamoDB, 100 items), a rating is never stored without its rows."""
     previous = get_report(storage, report.artifact_id)
     old_rows = _dependency_rows(previous)
     new_rows = _dependency_rows(report)
@@ -90,10 +94,14 @@ def put_report(storage: Storage, report: RatingReport, *, reset_epoch: str | Non
         )
     writes.append(Put(RATING, report.artifact_id, report.model_dump(mode="json")))
     checks = [] if reset_epoch is None else [Check(EPOCH, EPOCH_SK, equals={"epoch": reset_epoch})]
+    if current is not None:
+        checks.append(current)
     try:
         storage.records.transact([*checks, *writes])
-    except ConditionFailed:  # the registry was reset meanwhile: nothing of this rating was written
-        logger.info("a rating computed before a reset was dropped", extra={"artifact_id": report.artifact_id})
+    except ConditionFailed:  # a reset or a PUT meanwhile: nothing of this rating was written
+        logger.info(
+            "a rating computed before a reset or a PUT was dropped", extra={"artifact_id": report.artifact_id}
+        )
         return False
     storage.records.delete_many([(DEPENDS, row) for row in sorted(old_rows - new_rows)])
     return True
@@ -116,7 +124,15 @@ def archive_report(storage: Storage, artifact_id: str, current_generation: str) 
     report = get_report(storage, artifact_id)
     if report is None or report.generation == current_generation:
         return None
-    storage.records.put(f"{VERSIONED}{artifact_id}", report.generation, report.model_dump(mode="json"))
+    try:  # only while it is still the stored one (a rating stored meanwhile is archived by its own write)
+        storage.records.transact(
+            [
+                Check(RATING, artifact_id, equals={"generation": report.generation}),
+                Put(f"{VERSIONED}{artifact_id}", report.generation, report.model_dump(mode="json")),
+            ]
+        )
+    except ConditionFailed:
+        return None
     return report
 
 
@@ -142,12 +158,9 @@ def version_report(storage: Storage, artifact_id: str, generation: str) -> Ratin
 
 def drop_version_reports(storage: Storage, artifact_id: str, *, keep: Collection[str] = ()) -> int:
     """Forget the kept ratings of a model's earlier versions except those of the `keep` generations."""
-    dropped = 0
-    for record in storage.records.query(f"{VERSIONED}{artifact_id}"):
-        if record.sk not in keep:
-            storage.records.delete(record.pk, record.sk)
-            dropped += 1
-    return dropped
+    stale = [(r.pk, r.sk) for r in storage.records.query(f"{VERSIONED}{artifact_id}") if r.sk not in keep]
+    storage.records.delete_many(stale)
+    return len(stale)
 
 
 def dependents(storage: Storage, keys: set[str]) -> set[str]:

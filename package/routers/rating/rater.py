@@ -252,7 +252,9 @@ def _store(storage: Storage, report: RatingReport, epoch: int) -> None:
         reset_epoch = database.reset_epoch(storage)  # a reset after this read (any process) drops the write
         current = artifact_services.find_record(storage, report.artifact_id, include_hidden=True)
         if current is not None and current.generation == report.generation:
-            database.put_report(storage, report, reset_epoch=reset_epoch)
+            # in the write's transaction: a PUT in another process after the read above drops it
+            guard = artifact_services.generation_check(report.artifact_id, report.generation)
+            database.put_report(storage, report, reset_epoch=reset_epoch, current=guard)
 
     if not get_pipeline().store_if_current(report.artifact_id, epoch, write):
         return

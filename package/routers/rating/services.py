@@ -92,10 +92,8 @@ def _version_report(storage: Storage, record: ArtifactRecord, number: int | None
 
     Earlier versions are not rated afterwards: their README and upstream facts as of then are not kept, and a
     rating from today's upstream would not be that version's."""
-    if number is None:  # the spec's /rate: no extra read
-        return None
-    version = artifact_services.version_of(storage, record, number)
-    if version.current:
+    version = artifact_services.earlier_version(storage, record, number)  # no read for the spec's /rate
+    if version is None:
         return None
     report = database.version_report(storage, record.id, version.generation)
     if report is None:

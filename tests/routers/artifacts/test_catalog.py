@@ -225,7 +225,7 @@ class TestBackfill:
         for pk in [catalog_db.CATALOG, *{catalog_db.name_partition(r.name) for r in made}, catalog_db.SCHEMA]:
             for entry in storage.records.query(pk):
                 storage.records.delete(entry.pk, entry.sk)
-        catalog_db._ready.discard(storage.records)  # a new process
+        catalog_db.INDEX.forget(storage)  # a new process
         assert catalog_db.ensure_indexes(storage) == count
         assert catalog_db.ensure_indexes(storage) == 0
         listed = [i for p in walk(storage, EVERYTHING) for i in p]

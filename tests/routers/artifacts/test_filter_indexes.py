@@ -124,6 +124,18 @@ def ids(pages: Iterator[list[str]]) -> list[str]:
 
 
 class TestLicenseIndex:
+    @pytest.mark.parametrize("use_license_index", [True, False])
+    def test_long_licenses_are_filed_under_a_bounded_key_and_matched_exactly(
+        self, storage, use_license_index
+    ):
+        medium, long = "Custom-License " + "terms " * 40, "A free-text license: " + "clause. " * 700
+        first, second = add(storage, 1, license_id=medium), add(storage, 2, license_id=long)
+        add(storage, 3, license_id=long[:-1] + "!")  # the same up to its last character
+        assert len(catalog_db.license_partition(ArtifactType.DATASET, long)) < 100  # hashed, bounded
+        for asked, wanted in ((medium.upper(), first.id), (long.lower(), second.id)):
+            query = ArtifactQuery(name="*", license=asked)  # refused past 128 characters before
+            assert ids(walk(storage, [query], use_license_index=use_license_index)) == [wanted]
+
     def test_create_put_delete_and_reset_keep_it_exact(self, storage):
         first, second = add(storage, 1, license_id="MIT"), add(storage, 2, license_id="apache-2.0")
         add(storage, 3, license_id=None)
@@ -190,7 +202,7 @@ class TestLicenseIndex:
                 for entry in storage.records.query(catalog_db.license_partition(t, license_id)):
                     storage.records.delete(entry.pk, entry.sk)
         storage.records.put(catalog_db.SCHEMA, catalog_db.SCHEMA_SK, {"version": 1})
-        catalog_db._ready.discard(storage.records)  # a new process, after an upgrade
+        catalog_db.INDEX.forget(storage)  # a new process, after an upgrade
         assert catalog_db.ensure_indexes(storage) == len(made)
         assert catalog_db.ensure_indexes(storage) == 0
         assert licensed(storage, "cc-by-4.0") == [r.id for r in made if r.license == "cc-by-4.0"]
@@ -259,7 +271,7 @@ class TestAuditIndexes:
         for entry in storage.records.query(audit_db.action_partition("DOWNLOAD")):
             storage.records.delete(entry.pk, entry.sk)
         storage.records.delete(audit_db.SCHEMA, audit_db.SCHEMA_SK)
-        audit_db._ready.discard(storage.records)  # a new process, after an upgrade
+        audit_db.INDEX.forget(storage)  # a new process, after an upgrade
         assert audit_db.ensure_indexes(storage) == many(storage, 40)
         assert audit_db.ensure_indexes(storage) == 0
         everything, _ = audit.entries(storage, audit.AuditFilter(), limit=500)

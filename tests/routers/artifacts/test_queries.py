@@ -37,6 +37,7 @@ def test_license_filter_is_case_insensitive(client):
     assert license_id
     assert names(client, {"name": "*", "license": license_id.upper()}) == [bert["name"]]
     assert names(client, {"name": "*", "license": "no-such-license"}) == []
+    assert names(client, {"name": "*", "license": "a long free-text license " * 40}) == []  # asked: 200
 
 
 def test_created_after_keeps_only_later_registrations(client):

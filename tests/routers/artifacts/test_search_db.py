@@ -263,6 +263,64 @@ class TestStopTrigrams:
         assert search_db.stop_trigrams(storage) == set() and postings(storage, "com") == {"b1"}
 
 
+class TestStopTrigramsAndResetsInTwoProcesses:
+    """Two openers of one SQLite file, as two workers: one registers while the other resets."""
+
+    @pytest.fixture(autouse=True)
+    def small_sample(self, monkeypatch):
+        monkeypatch.setattr(search_db, "STOP_SAMPLE", 4)
+
+    @pytest.fixture
+    def workers(self, tmp_path: Path) -> tuple[Storage, Storage]:
+        first = open_storage(Settings(data_dir=tmp_path))
+        database.index_texts(first)
+        return first, open_storage(Settings(data_dir=tmp_path))
+
+    @staticmethod
+    def reset(storage: Storage) -> None:
+        storage.records.clear()
+        database.mark_text_index(storage)  # what the service's reset does after clearing
+
+    def test_a_registration_racing_a_reset_posts_what_the_reset_made_required(self, workers, monkeypatch):
+        registering, resetting = workers
+        for i in range(6):
+            add(registering, f"a{i}", f"model{i}", "common words")
+        assert "com" in search_db.stop_trigrams(registering)
+        transact = registering.records.transact
+        raced: list[bool] = []
+
+        def reset_first(operations):  # the other worker's reset lands after the stop set was read
+            if not raced:
+                raced.append(True)
+                self.reset(resetting)
+            transact(operations)
+
+        monkeypatch.setattr(registering.records, "transact", reset_first)
+        add(registering, "late", "late-model", "common words")
+        assert search_db.stop_trigrams(resetting) == set()
+        assert postings(resetting, "com") == {"late"}
+        assert database.regex_candidates(resetting, pattern_query("common words")) == {"late"}
+        assert found(resetting, "common words") == ["late"]
+
+    def test_a_write_that_left_out_a_stop_trigram_fails_after_a_reset(self, workers):
+        registering, resetting = workers
+        for i in range(6):
+            add(registering, f"a{i}", f"model{i}", "common words")
+        record = make_record("late", "org/late", name="late-model")
+        ops = search_db.post(registering, search_db.Document.of(record), "common words", fresh=True)
+        self.reset(resetting)
+        with pytest.raises(ConditionFailed):
+            registering.records.transact(ops)  # the texts' transaction, after the reset
+
+    def test_counts_from_before_another_workers_reset_no_longer_count(self, workers):
+        registering, resetting = workers
+        for i in range(3):
+            add(registering, f"a{i}", f"model{i}", "common words")
+        self.reset(resetting)
+        add(registering, "b1", "model", "common words")  # the 4th text counted, the 1st since the reset
+        assert search_db.stop_trigrams(resetting) == set() and postings(resetting, "com") == {"b1"}
+
+
 class TestSearchDocuments:
     def test_written_with_the_artifact_and_gone_with_it(self, storage):
         record = add(storage, "a1", "bert", "text")

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from package.core.storage import get_storage
+from package.routers.artifacts import services as artifact_services
 from package.routers.rating import database
 from tests.aws import aws_registry, moto_server
 from tests.routers.rating.conftest import HF, USAGE_BODY, card, wait_ratings
@@ -148,3 +149,43 @@ def test_a_newer_rating_stored_before_the_update_hook_ran_keeps_the_older_one(
     )  # e.g. a racing /rate
     assert database.version_report(storage, meta["id"], older.generation) == older
     assert kept_ratings(meta["id"]) == [older.generation]
+
+
+def test_a_put_in_another_process_while_a_rating_is_stored_drops_the_stale_rating(
+    api: TestClient, models: tuple[str, str, str], monkeypatch: pytest.MonkeyPatch
+):
+    meta = register(api, models[0])
+    storage = get_storage()
+    real_put = database.put_report
+
+    def put_after_a_replace(*args: Any, **kwargs: Any) -> bool:
+        # Another worker's PUT commits between this process's "still current?" read and its write.
+        item = storage.records.get("ARTIFACT", meta["id"])
+        assert item is not None
+        storage.records.put("ARTIFACT", meta["id"], {**item, "generation": "replaced-elsewhere"})
+        return real_put(*args, **kwargs)
+
+    monkeypatch.setattr(database, "put_report", put_after_a_replace)
+    rate(api, meta)  # answered, but the rating of the replaced generation is not kept as current
+    assert database.get_report(storage, meta["id"]) is None
+    assert kept_ratings(meta["id"]) == []
+
+
+def test_a_stale_rating_neither_replaces_nor_archives_the_newer_one(
+    api: TestClient, models: tuple[str, str, str]
+):
+    documented, bare, _ = models
+    meta = register(api, documented)
+    rate(api, meta)
+    storage = get_storage()
+    older = database.get_report(storage, meta["id"])
+    assert older is not None
+    put(api, meta, bare)
+    rate(api, meta)
+    newer = database.get_report(storage, meta["id"])
+    assert newer is not None and newer.generation != older.generation
+    guard = artifact_services.generation_check(meta["id"], older.generation)
+    assert not database.put_report(storage, older, current=guard)  # a slow rating of version 1 lands late
+    assert database.get_report(storage, meta["id"]) == newer
+    assert kept_ratings(meta["id"]) == [older.generation]
+    assert database.version_report(storage, meta["id"], older.generation) == older
