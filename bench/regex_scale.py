@@ -17,6 +17,7 @@ index's size (postings per artifact).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import random
 import sqlite3
@@ -207,7 +208,9 @@ def seed(storage: Storage, settings: Settings, ids: list[str]) -> float:
     upstreams = LocalUpstreams(settings)
     admin = Principal(name="bench", is_admin=True)
     started = time.perf_counter()
-    for repo_id in ids:
+    for count, repo_id in enumerate(ids, 1):
+        if count % 10_000 == 0:
+            print(f"  {count} of {len(ids)} registered in {time.perf_counter() - started:.0f} s", flush=True)
         services.register(
             storage,
             upstreams,
@@ -251,6 +254,14 @@ def _p99(samples: list[float]) -> float:
     return round(ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))], 2)
 
 
+def stored_artifacts(path: Path) -> int:
+    """How many artifacts the registry in this SQLite file holds (0 when there is none yet)."""
+    if not path.exists():
+        return 0
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        return int(conn.execute("SELECT count(*) FROM records WHERE pk = 'ARTIFACT'").fetchone()[0])
+
+
 def index_size(path: Path, artifacts: int) -> dict[str, Any]:
     """Postings stored and their share of the database (read straight from the SQLite file)."""
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
@@ -266,16 +277,27 @@ def index_size(path: Path, artifacts: int) -> dict[str, Any]:
     }
 
 
-def run(sizes: list[int], rounds: int, baseline_rounds: int) -> dict[str, Any]:
-    """Seed to each size in turn and measure every pattern with and without the index."""
+def run(sizes: list[int], rounds: int, baseline_rounds: int, keep: Path | None = None) -> dict[str, Any]:
+    """Seed to each size in turn and measure every pattern with and without the index (in `keep`, which
+    stays for `--existing`, or in a temporary folder)."""
     figures: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="regex-scale-") as folder:
-        settings = Settings(data_dir=Path(folder), mirror=MirrorPolicy.OFF)
+    with contextlib.ExitStack() as stack:
+        folder = (
+            keep
+            if keep is not None
+            else Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="regex-scale-")))
+        )
+        if keep is not None:
+            keep.mkdir(parents=True, exist_ok=True)
+        settings = Settings(data_dir=folder, mirror=MirrorPolicy.OFF)
         storage = open_storage(settings)
-        services.reset(storage)  # a new registry: empty, its search index complete
-        seeded = 0
+        seeded = stored_artifacts(settings.sqlite_path)  # a kept registry seeded part way: go on from there
+        if seeded == 0:
+            services.reset(storage)  # a new registry: empty, its search index complete
+        else:
+            print(f"{folder}: {seeded} artifacts stored already; seeding on from there", flush=True)
         rng = random.Random(461)
-        for size in sorted(sizes):
+        for size in sorted(s for s in sizes if s > seeded):
             seconds = seed(storage, settings, repo_ids(rng, size - seeded, seeded))
             added, seeded = size - seeded, size
             row: dict[str, Any] = {
@@ -322,6 +344,12 @@ def main(argv: list[str] | None = None) -> None:
         help="only time the index's searches on the embedded registry in this data folder (no seeding, no "
         "full scan): one database measured by two versions of the code",
     )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="seed into this data folder and keep it (re-time it later with --existing); a folder a killed "
+        "run left part-seeded is seeded on from where it stopped",
+    )
     options = parser.parse_args(argv)
     if options.smoke:
         options.sizes, options.rounds, options.baseline_rounds = "20,60", 3, 2
@@ -330,8 +358,12 @@ def main(argv: list[str] | None = None) -> None:
     if options.existing is not None:
         figures = existing(options.existing, options.rounds)
     else:
-        figures = run(sizes, options.rounds, options.baseline_rounds)
-    results.write("regex_scale", figures, options={**vars(options), "existing": str(options.existing)})
+        figures = run(sizes, options.rounds, options.baseline_rounds, options.keep)
+    results.write(
+        "regex_scale",
+        figures,
+        options={**vars(options), "existing": str(options.existing), "keep": str(options.keep)},
+    )
 
 
 def existing(folder: Path, rounds: int) -> dict[str, Any]:
