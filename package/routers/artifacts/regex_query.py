@@ -25,6 +25,7 @@ from package.routers.artifacts.text_index import pattern_query
 
 CHECK_BATCH = 500  # regex candidates whose documents (and then READMEs) are read in one go
 _TYPES = {t.value: t for t in ArtifactType}
+_now = time.monotonic  # the deadline's clock (tests move it)
 
 
 @dataclass(frozen=True)
@@ -38,11 +39,11 @@ class Deadline:
     @classmethod
     def start(cls, pattern: str, milliseconds: int) -> Deadline:
         """A deadline `milliseconds` from now."""
-        return cls(time.monotonic() + milliseconds / 1000, milliseconds, pattern)
+        return cls(_now() + milliseconds / 1000, milliseconds, pattern)
 
     def check(self) -> None:
         """Raise PatternTooExpensive once the deadline has passed."""
-        if time.monotonic() > self.at:
+        if _now() > self.at:
             raise PatternTooExpensive(
                 f"Regular expression {self.pattern[:200]!r} needs more than {self.milliseconds} ms over this "
                 "registry (REGISTRY_REGEX_DEADLINE_MS). A pattern with a literal word of three or more "
