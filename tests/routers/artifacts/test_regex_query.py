@@ -86,6 +86,6 @@ def test_over_http_a_search_past_its_deadline_is_a_400_json_error(client, monkey
     monkeypatch.setattr(regex_query, "_now", FakeClock())
     response = client.post("/artifact/byRegEx", json={"regex": "(a|aa)*$"})
     assert response.status_code == 400
-    assert response.json()["code"] == "pattern_too_expensive"
+    assert response.json()["error"] == "pattern_too_expensive"
     monkeypatch.undo()
     assert client.post("/artifact/byRegEx", json={"regex": "(a|aa)*$"}).status_code == 404  # empty registry
