@@ -13,7 +13,7 @@ from bench import regex_scale
 from package.core import events
 from package.core.config import MirrorPolicy, Settings
 from package.core.storage import open_storage
-from package.routers.artifacts import services
+from package.routers.artifacts import regex_query, services
 from tests.helpers import run_smoke
 
 
@@ -69,3 +69,21 @@ def test_keep_seeds_into_a_folder_that_stays_and_a_second_run_seeds_on(
     figures = json.loads((tmp_path / "results" / "regex_scale.json").read_text())["figures"]
     assert set(figures) == {"14"}  # 8 was stored already: nothing seeded to time there
     assert figures["14"]["patterns"]["google-research-bert"]["index"]["matches"] == 1
+
+
+def test_searches_the_deadline_stops_are_counted_not_fatal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _quiet(tmp_path, monkeypatch)
+    settings = Settings(data_dir=tmp_path / "data", mirror=MirrorPolicy.OFF)
+    storage = open_storage(settings)
+    services.reset(storage)
+    regex_scale.seed(storage, settings, regex_scale.repo_ids(random.Random(1), 3, 0))
+    ticks = iter(range(0, 10**6, 10))  # ten seconds a look: every deadline has passed at its first check
+    monkeypatch.setattr(regex_query, "_now", lambda: float(next(ticks)))
+    figures = regex_scale.timed(storage, settings, "(a|aa)*$", 3, use_index=True, deadline_ms=1000)
+    assert figures["stopped_by_deadline"] == 3 and figures["matches"] is None
+    monkeypatch.undo()
+    _quiet(tmp_path, monkeypatch)
+    figures = regex_scale.timed(storage, settings, "(a|aa)*$", 2, use_index=True)
+    assert figures["stopped_by_deadline"] == 0 and figures["matches"] == 3
