@@ -18,8 +18,9 @@ from package.core.storage import Storage
 from package.routers.artifacts import database
 from package.routers.artifacts.config import get_artifacts_settings
 from package.routers.artifacts.errors import ArtifactNotFound, PatternTooExpensive
+from package.routers.artifacts.gc_pause import gc_paused
 from package.routers.artifacts.interface import ArtifactMetadata, ArtifactType
-from package.routers.artifacts.search import Matcher, compile_pattern
+from package.routers.artifacts.search import CompiledPattern, Matcher, compile_pattern
 from package.routers.artifacts.search_db import Document
 from package.routers.artifacts.text_index import pattern_query
 
@@ -68,6 +69,22 @@ def by_regex(
     milliseconds = deadline_ms if deadline_ms is not None else get_artifacts_settings().regex_deadline_ms
     deadline = Deadline.start(pattern, milliseconds)
     compiled = compile_pattern(pattern, budget_seconds=milliseconds / 1000)
+    with gc_paused():
+        found = _search(storage, settings, compiled, pattern, use_index, deadline)
+    if not found:
+        raise ArtifactNotFound(f"No artifact name or README matches {pattern!r}.")
+    return found
+
+
+def _search(
+    storage: Storage,
+    settings: Settings,
+    compiled: CompiledPattern,
+    pattern: str,
+    use_index: bool,
+    deadline: Deadline,
+) -> list[ArtifactMetadata]:
+    """The matches, through the index's candidates, every search document, or (no index yet) every record."""
     # Only RE2's syntax is what the stdlib parser reads for the prefilter; the fallback engine's extras
     # (fuzzy matching, Unicode case folding of its own) are not, so those patterns read every text.
     ids = None
@@ -85,8 +102,6 @@ def by_regex(
     else:
         found = _scan_all(storage, settings, compiled.search, deadline)  # the index is not built yet
     deadline.check()  # the fallback engine counts a text it had no time left for as not matching
-    if not found:
-        raise ArtifactNotFound(f"No artifact name or README matches {pattern!r}.")
     return found
 
 
