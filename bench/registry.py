@@ -92,6 +92,10 @@ def start_server(
         wait_up(url, proc, start_timeout)
     except (RuntimeError, TimeoutError):
         proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # still in its start-up, which SIGTERM does not interrupt
+            proc.kill()
         raise
     return proc, url
 
