@@ -79,9 +79,10 @@ def server_env(hub: Hub, data_dir: Path, settings: Mapping[str, str] | None = No
 
 
 def start_server(
-    hub: Hub, data_dir: Path, settings: Mapping[str, str] | None = None
+    hub: Hub, data_dir: Path, settings: Mapping[str, str] | None = None, *, start_timeout: float = 90.0
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """A registry server (uvicorn) on a free loopback port, answering; the caller stops the process."""
+    """A registry server (uvicorn) on a free loopback port, answering; the caller stops the process.
+    `start_timeout`: seconds its start-up may take (a registry of 100,000 artifacts takes minutes)."""
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "main:app", "--port", str(port), "--log-level", "warning"],
@@ -90,9 +91,13 @@ def start_server(
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_up(url, proc)
+        wait_up(url, proc, start_timeout)
     except (RuntimeError, TimeoutError):
         proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # still in its start-up, which SIGTERM does not interrupt
+            proc.kill()
         raise
     return proc, url
 

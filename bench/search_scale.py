@@ -24,6 +24,7 @@ cpu_max: on a shared machine the wall p99 is mostly waiting for a core; over HTT
 registrations per second while seeding.
 
     python -m bench.search_scale --sizes 1000,10000 [--repeats 200] [--no-http] [--smoke]
+    python -m bench.search_scale --existing DIR   # a registry seeded before, e.g. by regex_scale --keep DIR
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ URLS = {
 KINDS = list(URLS)
 SHARED_NAME_EVERY = 97
 ADMIN = Principal(name="bench", is_admin=True)
+EXISTING_START_SECONDS = 1800.0  # a server's start-up on a kept registry of 100,000 artifacts takes minutes
 
 
 class _PreparedAdapter:
@@ -153,9 +155,15 @@ def _page(storage: Storage, settings: Settings, body: list[ArtifactQuery], offse
 
 
 def measure(
-    storage: Storage, settings: Settings, made: list[tuple[str, str]], repeats: int, scan_repeats: int
+    storage: Storage,
+    settings: Settings,
+    made: list[tuple[str, str]],
+    repeats: int,
+    scan_repeats: int,
+    *,
+    shared_names: bool = True,
 ) -> dict[str, Any]:
-    """Every figure at the registry's current size."""
+    """Every figure at the registry's current size (`shared_names`: seeded here, with names that repeat)."""
     rng = random.Random(len(made))
     everything = [ArtifactQuery(name="*")]
     names = [
@@ -173,6 +181,8 @@ def measure(
         cursors.append(offset)
 
     def pick_name() -> str:
+        if not shared_names:
+            return rng.choice(names)
         return rng.choice(names) if rng.random() < 0.5 else f"shared-{rng.randrange(0, len(made), 97) % 1000}"
 
     figures: dict[str, Any] = {
@@ -234,11 +244,17 @@ def measure_http(
         return figures
 
 
-def http_figures(data_dir: Path, made: list[tuple[str, str]], figures: dict[str, Any], repeats: int) -> None:
+def http_figures(
+    data_dir: Path,
+    made: list[tuple[str, str]],
+    figures: dict[str, Any],
+    repeats: int,
+    start_timeout: float = 90.0,
+) -> None:
     """Start a registry server on the seeded storage, add the HTTP figures, stop the server."""
     unused = HubAt("http://127.0.0.1:9", "http://127.0.0.1:9")  # nothing is registered over HTTP here
     server_settings = CHEAP_HASHING | {"REGISTRY_MIRROR": "off"}
-    proc, url = start_server(unused, data_dir, server_settings)
+    proc, url = start_server(unused, data_dir, server_settings, start_timeout=start_timeout)
     try:
         figures |= measure_http(url, made, figures["_names"], figures["_cursors"], repeats)
     finally:
@@ -284,6 +300,27 @@ def run(sizes: list[int], repeats: int, scan_repeats: int, data_dir: Path, *, ht
     return results
 
 
+def existing(data_dir: Path, repeats: int, scan_repeats: int, *, http: bool) -> dict[str, Any]:
+    """Measure on a registry already stored in `data_dir` (e.g. one `bench.regex_scale --keep` seeded)."""
+    settings = Settings(data_dir=data_dir, mirror=MirrorPolicy.OFF, async_rating=False)
+    storage = open_storage(settings)
+    made: list[tuple[str, str]] = []
+    offset: str | None = None
+    while True:  # every published artifact, through the enumeration the figures time
+        page, offset = _page(storage, settings, [ArtifactQuery(name="*")], offset)
+        made += [(m.type.value, m.id) for m in page]
+        if offset is None:
+            break
+    figures = measure(storage, settings, made, repeats, scan_repeats, shared_names=False)
+    figures["seed_per_second"] = None
+    if http:
+        _print(len(made), figures)  # the service's figures, before the server's long start-up
+        http_figures(data_dir, made, figures, repeats, start_timeout=EXISTING_START_SECONDS)
+    del figures["_cursors"], figures["_names"]
+    _print(len(made), figures)
+    return {str(len(made)): figures}
+
+
 def _print(size: int, figures: dict[str, Any]) -> None:
     print(f"--- {size:,} artifacts ({figures['pages']} pages of enumeration)")
     for key, value in figures.items():
@@ -291,12 +328,13 @@ def _print(size: int, figures: dict[str, Any]) -> None:
             p50, p99, cpu99 = (value[k] * 1000 for k in ("p50", "p99", "cpu_p99"))
             count = value["count"]
             print(f"  {key:18s} p50 {p50:8.2f} ms  p99 {p99:8.2f} ms  cpu p99 {cpu99:8.2f} ms  (n={count})")
-    print(f"  seeding {figures['seed_per_second']:.0f} registrations/s")
+    if figures["seed_per_second"] is not None:
+        print(f"  seeding {figures['seed_per_second']:.0f} registrations/s")
     by_name, page = figures["speedup_by_name_p50"], figures["speedup_page_p50"]
     print(f"  p50 speedup vs full scan: byName {by_name:.0f}x, page {page:.0f}x")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Parse options, run, print and write bench/results/search_scale.json."""
     from bench.results import write
 
@@ -310,12 +348,22 @@ def main() -> None:
         "--http", action=argparse.BooleanOptionalAction, default=True, help="also time the reads over HTTP"
     )
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds")
-    options = parser.parse_args()
+    parser.add_argument(
+        "--existing",
+        type=Path,
+        help="no seeding: measure the embedded registry stored in this data folder (e.g. the one "
+        "`python -m bench.regex_scale --keep DIR` seeded); --sizes is ignored",
+    )
+    options = parser.parse_args(argv)
     sizes = [60, 150] if options.smoke else sorted(int(s) for s in options.sizes.split(","))
     repeats, scan_repeats = (5, 2) if options.smoke else (options.repeats, options.scan_repeats)
-    with tempfile.TemporaryDirectory(prefix="search-scale-") as folder:
-        results = run(sizes, repeats, scan_repeats, Path(folder), http=options.http)
+    if options.existing is not None:
+        results = existing(options.existing, repeats, scan_repeats, http=options.http)
+    else:
+        with tempfile.TemporaryDirectory(prefix="search-scale-") as folder:
+            results = run(sizes, repeats, scan_repeats, Path(folder), http=options.http)
     chosen = {"sizes": sizes, "repeats": repeats, "scan_repeats": scan_repeats, "http": options.http}
+    chosen["existing"] = str(options.existing) if options.existing is not None else None
     write("search_scale", results, options=chosen)
 
 

@@ -51,6 +51,14 @@ class ArtifactsSettings(BaseSettings):
     presign_seconds: int = Field(
         default=300, ge=1, le=7 * 24 * 3600, description="Lifetime of a presigned download URL, seconds."
     )
+    regex_deadline_ms: int = Field(
+        default=3000,
+        ge=1,
+        le=600_000,
+        description="Longest a byRegEx search may run, ms; a pattern that needs longer (one with no literal "
+        "for the index, over a large registry) answers 400 `pattern_too_expensive` instead of tying up a "
+        "worker.",
+    )
     versions_kept: int = Field(
         default=5,
         ge=0,

@@ -139,8 +139,10 @@ def all_search_documents(storage: Storage, batch: int) -> Iterator[list[search_d
 
 
 def _published(storage: Storage, documents: list[search_db.Document]) -> list[search_db.Document]:
-    hidden = storage.records.get_many([(HIDDEN, d.id) for d in documents])
-    return [d for d in documents if (HIDDEN, d.id) not in hidden]
+    hidden = {r.sk for r in storage.records.query_page(HIDDEN, limit=len(documents) + 1)}  # few, or none
+    if len(hidden) > len(documents):  # many: look up just these
+        hidden = {sk for _, sk in storage.records.get_many([(HIDDEN, d.id) for d in documents])}
+    return [d for d in documents if d.id not in hidden]
 
 
 def readmes_of(storage: Storage, ids: Iterable[str]) -> dict[str, str]:

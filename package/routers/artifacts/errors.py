@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from package.core.errors import Conflict, NotFound, PayloadTooLarge
+from package.core.errors import BadRequest, Conflict, NotFound, PayloadTooLarge
 
 
 class ArtifactNotFound(NotFound):
@@ -17,6 +17,13 @@ class DuplicateArtifact(Conflict):
     """An artifact of this type is registered from this source already."""
 
     description: ClassVar[str] = "Artifact exists already."
+
+
+class PatternTooExpensive(BadRequest):
+    """A regex search ran past REGISTRY_REGEX_DEADLINE_MS: the pattern needs more of the registry read than
+    a request may take (it has no literal for the index to narrow the texts by)."""
+
+    code = "pattern_too_expensive"
 
 
 class TooManyMatches(PayloadTooLarge):

@@ -1,22 +1,20 @@
-"""Finding artifacts: the spec's paged queries, exact names, regular expressions over names and READMEs."""
+"""Finding artifacts: the spec's paged queries and exact names (regular expressions: regex_query.py)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from package.core.config import Settings
 from package.core.errors import BadRequest
 from package.core.storage import Record, Storage
-from package.routers.artifacts import catalog_db, database
+from package.routers.artifacts import catalog_db
 from package.routers.artifacts.errors import ArtifactNotFound, TooManyMatches
 from package.routers.artifacts.interface import ArtifactMetadata, ArtifactQuery, ArtifactType
 from package.routers.artifacts.paging import Position, encode_cursor, parse_position
-from package.routers.artifacts.search import Matcher, compile_pattern
-from package.routers.artifacts.search_db import Document
-from package.routers.artifacts.text_index import pattern_query
+from package.routers.artifacts.regex_query import by_regex as by_regex  # its own module; found here too
 
 # A filtered listing reads the catalog forward until its page is full or this much is read; then it answers
 # a short page with an `offset` (only a page without one ends the listing), so no request scans the registry.
@@ -24,7 +22,6 @@ SCAN_BUDGET_ENTRIES = 5_000
 SCAN_BUDGET_SECONDS = 0.05
 SCAN_BATCH = 500
 NAME_BATCH = 1_000
-CHECK_BATCH = 500  # regex candidates whose records (and then READMEs) are read in one go
 MAX_MERGED_PARTITIONS = 12  # more (many licenses OR'ed): one catalog scan reads less than many merged
 
 # Net scores by artifact id, for `min_net_score`: the rating domain provides them (services.add_score_source),
@@ -201,65 +198,3 @@ def by_name(storage: Storage, *, name: str) -> list[ArtifactMetadata]:
     if not found:
         raise ArtifactNotFound(f"No artifact is named {name!r}.")
     return found
-
-
-def by_regex(
-    storage: Storage, settings: Settings, *, pattern: str, use_index: bool = True
-) -> list[ArtifactMetadata]:
-    """Every artifact whose name or README matches the pattern (evaluated in bounded time).
-
-    The trigram index narrows the texts read to those that can match; `use_index=False` reads them all
-    (the benchmark's baseline).
-    """
-    compiled = compile_pattern(pattern)
-    # Only RE2's syntax is what the stdlib parser reads for the prefilter; the fallback engine's extras
-    # (fuzzy matching, Unicode case folding of its own) are not, so those patterns read every text.
-    ids = None
-    if use_index and compiled.engine == "re2":
-        ids = database.regex_candidates(storage, pattern_query(pattern))
-    if ids is not None:
-        ordered = sorted(ids)
-        batches = (
-            database.search_documents(storage, ordered[i : i + CHECK_BATCH])
-            for i in range(0, len(ordered), CHECK_BATCH)
-        )
-        found = _verify(storage, settings, compiled.search, batches)
-    elif use_index and (every := database.all_search_documents(storage, CHECK_BATCH)) is not None:
-        found = _verify(storage, settings, compiled.search, every)  # no literal to narrow: every text
-    else:
-        found = _scan_all(storage, settings, compiled.search)  # the index is not built yet
-    if not found:
-        raise ArtifactNotFound(f"No artifact name or README matches {pattern!r}.")
-    return found
-
-
-def _scan_all(storage: Storage, settings: Settings, search: Matcher) -> list[ArtifactMetadata]:
-    texts = database.readmes(storage)
-    found = []
-    for record in database.list_all(storage):
-        readme = texts.get(record.id, "")[: settings.regex_max_text_bytes]
-        if search(record.name) or (readme and search(readme)):
-            found.append(record.metadata)
-    return found
-
-
-def _verify(
-    storage: Storage, settings: Settings, search: Matcher, batches: Iterable[list[Document]]
-) -> list[ArtifactMetadata]:
-    """The artifacts that really match, in list_all's order (oldest first, ties by id).
-
-    Each costs its small search document (name, type, registration time); its README is read, in batches,
-    only when the name does not match. Records are never read or validated.
-    """
-    found: list[Document] = []
-    for documents in batches:
-        unnamed = [d.id for d in documents if not search(d.name)]
-        texts = database.readmes_of(storage, unnamed) if unnamed else {}
-        skipped = set(unnamed)
-        for document in documents:
-            readme = texts.get(document.id, "")[: settings.regex_max_text_bytes]
-            if document.id not in skipped or (readme and search(readme)):
-                found.append(document)
-    found.sort(key=lambda d: (d.created_at, d.id))
-    types = {t.value: t for t in ArtifactType}  # an enum member validates faster than its string
-    return [ArtifactMetadata(name=d.name, id=d.id, type=types[d.type]) for d in found]

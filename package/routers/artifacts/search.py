@@ -130,8 +130,9 @@ class CompiledPattern:
     search: Matcher
 
 
-def compile_pattern(pattern: str) -> CompiledPattern:
-    """Compile on RE2, or on the time-bounded fallback; BadRequest when neither engine accepts it."""
+def compile_pattern(pattern: str, *, budget_seconds: float = PER_REQUEST_SECONDS) -> CompiledPattern:
+    """Compile on RE2, or on the time-bounded fallback (`budget_seconds` for all its texts together);
+    BadRequest when neither engine accepts it."""
     if len(pattern) > MAX_PATTERN_CHARS:
         raise BadRequest(
             f"Regular expression is {len(pattern):,} characters long (at most {MAX_PATTERN_CHARS:,})."
@@ -144,7 +145,7 @@ def compile_pattern(pattern: str) -> CompiledPattern:
     try:
         compiled = re2.compile(pattern, options)
     except re2.error as re2_error:
-        return _fallback(pattern, str(re2_error))
+        return _fallback(pattern, str(re2_error), budget_seconds)
     literal = plain_literal(pattern)
     if literal is not None:  # same answer as RE2's, without its per-call cost (a many-match search's bulk)
         return CompiledPattern("re2", lambda text: literal in text)
@@ -182,7 +183,7 @@ def _any_run(item: tuple[Any, Any]) -> bool:
     return low == 0 and [node[0] for node in body] == [sre_constants.ANY]
 
 
-def _fallback(pattern: str, re2_reason: str) -> CompiledPattern:
+def _fallback(pattern: str, re2_reason: str, budget_seconds: float) -> CompiledPattern:
     size = expanded_size(pattern)
     if size > MAX_EXPANDED_SIZE:
         # Backtracking engines unroll counted repetitions when compiling: ((a{100}){100}){100} is 10^6 nodes,
@@ -197,7 +198,7 @@ def _fallback(pattern: str, re2_reason: str) -> CompiledPattern:
         compiled = regex.compile(pattern)
     except (regex.error, OverflowError, RecursionError, ValueError) as exc:
         raise BadRequest(f"Invalid regular expression {pattern!r}: {exc}") from exc
-    deadline = time.monotonic() + PER_REQUEST_SECONDS
+    deadline = time.monotonic() + budget_seconds
 
     def search(text: str) -> bool:
         budget = min(PER_TEXT_SECONDS, deadline - time.monotonic())

@@ -13,7 +13,7 @@ from typing import ClassVar
 import pytest
 
 from package.core.config import Settings, StorageBackend
-from package.core.storage import ConditionFailed, Storage, get_storage, open_storage
+from package.core.storage import ConditionFailed, Record, Storage, get_storage, open_storage
 from package.routers.artifacts import database, queries, search_db
 from package.routers.artifacts.errors import ArtifactNotFound
 from package.routers.artifacts.interface import ArtifactRecord
@@ -224,9 +224,50 @@ def test_long_posting_lists_are_read_on_while_that_narrows_many_candidates(stora
         add(storage, f"a{i:02d}", f"m{i}", " ".join(words))
     query = pattern_query("qqq.*www")  # qqq: 10 postings, complete first; www: 20, read on
     assert database.regex_candidates(storage, query) == {f"a{i:02d}" for i in range(5, 10)}
-    monkeypatch.setattr(search_db, "POSTINGS_PER_CANDIDATE", 0)  # never worth it: the first complete list
-    assert database.regex_candidates(storage, query) == {f"a{i:02d}" for i in range(10)}
+    monkeypatch.setattr(search_db, "POSTINGS_PER_CANDIDATE", 0)  # never worth it: the first complete list,
+    # narrowed by what was read of www (a05-a20: a00-a04 lack it) at no further cost
+    assert database.regex_candidates(storage, query) == {f"a{i:02d}" for i in range(5, 10)}
     assert found(storage, "qqq.*www") == full_scan(storage, "qqq.*www")
+
+
+def posting_reads(storage: Storage, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Count the postings each trigram's reads return from now on."""
+    counts: dict[str, int] = {}
+    query_page = storage.records.query_page
+
+    def counted(pk: str, **kwargs: object) -> list[Record]:
+        page = query_page(pk, **kwargs)  # type: ignore[arg-type]
+        if pk.startswith(search_db.POSTING):
+            counts[pk[len(search_db.POSTING) :]] = counts.get(pk[len(search_db.POSTING) :], 0) + len(page)
+        return page
+
+    monkeypatch.setattr(storage.records, "query_page", counted)
+    return counts
+
+
+def test_a_list_that_rules_out_nothing_stops_being_read_before_any_list_completes(storage, monkeypatch):
+    monkeypatch.setattr(search_db, "FIRST_PAGE", 2)
+    monkeypatch.setattr(search_db, "SAMPLE_POSTINGS", 8)
+    for i in range(120):  # every text with 'ber' has 'ert' (as `bert` finds them); one in ten has neither
+        add(storage, f"a{i:03d}", f"m{i}", "a bert model" if i % 10 else "a plain model")
+    reads = posting_reads(storage, monkeypatch)
+    expected = {f"a{i:03d}" for i in range(120) if i % 10}
+    assert database.regex_candidates(storage, pattern_query("bert")) == expected
+    assert sorted(reads.values()) == [16, 108]  # one list read whole, the other dropped after 2 + 14
+    assert found(storage, "bert") == full_scan(storage, "bert") == sorted(expected)
+
+
+def test_a_list_that_rules_out_much_is_read_on(storage, monkeypatch):
+    monkeypatch.setattr(search_db, "FIRST_PAGE", 4)
+    monkeypatch.setattr(search_db, "SAMPLE_POSTINGS", 8)
+    for i in range(120):  # qqq in even texts, www in texts divisible by three: each rules out much
+        words = [w for w, held in (("qqq", i % 2 == 0), ("www", i % 3 == 0)) if held]
+        add(storage, f"a{i:03d}", f"m{i}", " ".join(words) or "none")
+    reads = posting_reads(storage, monkeypatch)
+    assert database.regex_candidates(storage, pattern_query("qqq.*www")) == {
+        f"a{i:03d}" for i in range(0, 120, 6)
+    }
+    assert reads == {"qqq": 60, "www": 40}
 
 
 class TestStopTrigrams:
