@@ -14,7 +14,7 @@ import pytest
 
 from package.core.config import Settings, StorageBackend
 from package.core.storage import ConditionFailed, Record, Storage, get_storage, open_storage
-from package.routers.artifacts import database, queries, search_db
+from package.routers.artifacts import database, queries, search_db, search_probe
 from package.routers.artifacts.errors import ArtifactNotFound
 from package.routers.artifacts.interface import ArtifactRecord
 from package.routers.artifacts.search import compile_pattern
@@ -217,14 +217,14 @@ class TestBackfill:
 
 
 def test_long_posting_lists_are_read_on_while_that_narrows_many_candidates(storage, monkeypatch):
-    monkeypatch.setattr(search_db, "FIRST_PAGE", 2)
-    monkeypatch.setattr(search_db, "ENOUGH", 1)
+    monkeypatch.setattr(search_probe, "FIRST_PAGE", 2)
+    monkeypatch.setattr(search_probe, "ENOUGH", 1)
     for i in range(25):
         words = [w for w, held in (("qqq", i < 10), ("www", i >= 5)) if held]
         add(storage, f"a{i:02d}", f"m{i}", " ".join(words))
     query = pattern_query("qqq.*www")  # qqq: 10 postings, complete first; www: 20, read on
     assert database.regex_candidates(storage, query) == {f"a{i:02d}" for i in range(5, 10)}
-    monkeypatch.setattr(search_db, "POSTINGS_PER_CANDIDATE", 0)  # never worth it: the first complete list,
+    monkeypatch.setattr(search_probe, "POSTINGS_PER_CANDIDATE", 0)  # never worth it: the first complete list,
     # narrowed by what was read of www (a05-a20: a00-a04 lack it) at no further cost
     assert database.regex_candidates(storage, query) == {f"a{i:02d}" for i in range(5, 10)}
     assert found(storage, "qqq.*www") == full_scan(storage, "qqq.*www")
@@ -246,8 +246,8 @@ def posting_reads(storage: Storage, monkeypatch: pytest.MonkeyPatch) -> dict[str
 
 
 def test_a_list_that_rules_out_nothing_stops_being_read_before_any_list_completes(storage, monkeypatch):
-    monkeypatch.setattr(search_db, "FIRST_PAGE", 2)
-    monkeypatch.setattr(search_db, "SAMPLE_POSTINGS", 8)
+    monkeypatch.setattr(search_probe, "FIRST_PAGE", 2)
+    monkeypatch.setattr(search_probe, "SAMPLE_POSTINGS", 8)
     for i in range(120):  # every text with 'ber' has 'ert' (as `bert` finds them); one in ten has neither
         add(storage, f"a{i:03d}", f"m{i}", "a bert model" if i % 10 else "a plain model")
     reads = posting_reads(storage, monkeypatch)
@@ -258,8 +258,8 @@ def test_a_list_that_rules_out_nothing_stops_being_read_before_any_list_complete
 
 
 def test_a_list_that_rules_out_much_is_read_on(storage, monkeypatch):
-    monkeypatch.setattr(search_db, "FIRST_PAGE", 4)
-    monkeypatch.setattr(search_db, "SAMPLE_POSTINGS", 8)
+    monkeypatch.setattr(search_probe, "FIRST_PAGE", 4)
+    monkeypatch.setattr(search_probe, "SAMPLE_POSTINGS", 8)
     for i in range(120):  # qqq in even texts, www in texts divisible by three: each rules out much
         words = [w for w, held in (("qqq", i % 2 == 0), ("www", i % 3 == 0)) if held]
         add(storage, f"a{i:03d}", f"m{i}", " ".join(words) or "none")
