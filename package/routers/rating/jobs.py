@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -149,6 +149,37 @@ class RatingPipeline:
         """Run `job` on the background pool; its failure is counted and logged, never raised."""
         with self._lock:
             self._queued += 1
+        self._executor.submit(self._job(job, what))
+
+    def submit_paced(self, jobs: Sequence[tuple[Callable[[], None], str]], *, window: int) -> None:
+        """Run `jobs` on the background pool, at most `window` handed to it at a time, fed by a thread.
+
+        For a start-up resuming a large registry: 100,000 jobs handed over at once cost a pool work item
+        (future, lock, condition) each, about 1 GB, before the first one runs. All count as queued at once,
+        so `wait_idle` waits for the last; a shut-down pool drops what is left."""
+        if not jobs:
+            return
+        with self._lock:
+            self._queued += len(jobs)
+        room = threading.BoundedSemaphore(window)
+
+        def feed() -> None:
+            for index, (job, what) in enumerate(jobs):
+                room.acquire()
+                try:
+                    self._executor.submit(self._job(job, what, room.release))
+                except RuntimeError:  # shut down: nothing more runs
+                    with self._lock:
+                        self._queued -= len(jobs) - index
+                        self._idle.notify_all()
+                    return
+
+        threading.Thread(target=feed, name="rating-resume-feed", daemon=True).start()
+
+    def _job(
+        self, job: Callable[[], None], what: str, after: Callable[[], None] | None = None
+    ) -> Callable[[], None]:
+        """`job` as the pool runs it: counted from queued to running to done, a failure logged."""
 
         def run() -> None:
             with self._lock:
@@ -163,8 +194,10 @@ class RatingPipeline:
                 with self._lock:
                     self._running -= 1
                     self._idle.notify_all()
+                if after is not None:
+                    after()
 
-        self._executor.submit(run)
+        return run
 
     def wait_idle(self, timeout: float) -> bool:
         """Block until no job is queued or running; False on timeout."""

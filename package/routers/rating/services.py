@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 
 from package.core.auth_middleware import Principal
 from package.core.config import Settings, get_settings
@@ -44,6 +45,7 @@ from package.routers.rating.scoring import RatingFailed
 from package.routers.safety import services as safety_services
 
 logger = logging.getLogger("registry.rating")
+RESUME_WINDOW = 64  # resumed ratings handed to the pool at a time (each is a work item until it runs)
 
 
 def rate_model(
@@ -338,17 +340,19 @@ def resume_background() -> int:
     database.ensure_dependency_index(storage)
     rated = {report.artifact_id for report in database.list_reports(storage)}
     visible = {record.id for record in artifact_services.all_records(storage)}
-    queued = 0
+    settings, upstreams = get_settings(), get_upstreams()
+    jobs: list[tuple[Callable[[], None], str]] = []
     for record in artifact_services.all_records(storage, include_hidden=True):
         hidden = record.id not in visible
         if record.type is not ArtifactType.MODEL or not (hidden or record.id not in rated):
             continue
         if hidden or get_rating_settings().rate_on_ingest:
-            _schedule(storage, record.id, publish=hidden)
-            queued += 1
-    if queued:
-        logger.info("resumed ratings left undone", extra={"count": queued})
-    return queued
+            job = partial(_background, storage, upstreams, settings, record.id, publish=hidden)
+            jobs.append((job, f"rating of {record.id}"))
+    get_pipeline().submit_paced(jobs, window=RESUME_WINDOW)
+    if jobs:
+        logger.info("resumed ratings left undone", extra={"count": len(jobs)})
+    return len(jobs)
 
 
 def wait_background(timeout: float) -> bool:
