@@ -253,7 +253,9 @@ def http_figures(
 ) -> None:
     """Start a registry server on the seeded storage, add the HTTP figures, stop the server."""
     unused = HubAt("http://127.0.0.1:9", "http://127.0.0.1:9")  # nothing is registered over HTTP here
-    server_settings = CHEAP_HASHING | {"REGISTRY_MIRROR": "off"}
+    # Seeded unrated: with rating on ingest, the server would resume rating every model in the background
+    # (hours at 100,000) while its reads are timed.
+    server_settings = CHEAP_HASHING | {"REGISTRY_MIRROR": "off", "REGISTRY_RATE_ON_INGEST": "false"}
     proc, url = start_server(unused, data_dir, server_settings, start_timeout=start_timeout)
     try:
         figures |= measure_http(url, made, figures["_names"], figures["_cursors"], repeats)
