@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bench.memory import tree_pids
+
 _DONE_HOOK = """
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -138,31 +140,11 @@ def start_nginx(root: Path, port: int, work: Path) -> subprocess.Popen[bytes]:
     return proc
 
 
-def _tree(pid: int) -> list[int]:
-    """A process and all its descendants (Linux /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(parent, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo += children.get(current, [])
-    return found
-
-
 def tree_cpu_seconds(pid: int) -> float:
     """CPU time (user + system) a process and its live descendants have used, in seconds."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
-    for current in _tree(pid):
+    for current in tree_pids(pid):
         try:
             fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
@@ -174,7 +156,7 @@ def tree_cpu_seconds(pid: int) -> float:
 def tree_rss_mib(pid: int) -> float:
     """Resident memory of a process and all its descendants, in MiB (Linux /proc)."""
     total_kib = 0
-    for current in _tree(pid):
+    for current in tree_pids(pid):
         try:
             status = Path(f"/proc/{current}/status").read_text()
         except OSError:
