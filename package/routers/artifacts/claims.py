@@ -26,6 +26,7 @@ from package.routers.artifacts.mirror import now_iso
 logger = logging.getLogger("registry.artifacts.claims")
 MIGRATION = "canonical-claims"
 VERSION = 1
+MOVE_ATTEMPTS = 5  # a record whose mirror is writing progress changes generation between reads
 
 
 @dataclass(frozen=True)
@@ -88,9 +89,14 @@ def migrate_claims(storage: Storage) -> ClaimsMigration | None:
 
 
 def _move(storage: Storage, record: ArtifactRecord, key: str, *, take_over: bool) -> None:
-    try:
-        maintenance_db.move_claim(storage, record, key, take_over=take_over)
-    except (
-        ConditionFailed
-    ):  # changed meanwhile (an update or delete): it claimed its key through today's code
-        logger.info("claim not moved: artifact changed meanwhile", extra={"artifact_id": record.id})
+    """Move one record's claim; a record only touched meanwhile (its mirror's progress) is read again."""
+    current: ArtifactRecord | None = record
+    for _ in range(MOVE_ATTEMPTS):
+        if current is None or current.source_key != record.source_key:
+            break  # deleted, or re-claimed through today's code meanwhile: nothing left to move
+        try:
+            maintenance_db.move_claim(storage, current, key, take_over=take_over)
+            return
+        except ConditionFailed:
+            current = database.get(storage, record.id)
+    logger.info("claim not moved: artifact changed meanwhile", extra={"artifact_id": record.id})

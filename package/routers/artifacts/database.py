@@ -33,6 +33,7 @@ from package.routers.artifacts.text_index import Query
 OWNED_BATCH = 50  # well under DynamoDB's 100 operations per transaction
 ARTIFACT = "ARTIFACT"
 SOURCE = "SOURCE"
+MIRROR_STATE_ATTEMPTS = 3  # a record read, then changed by another writer, is read again
 README = "README"
 HIDDEN = "HIDDEN"
 AUDITLOG = "AUDITLOG"
@@ -195,11 +196,14 @@ def delete(storage: Storage, record: ArtifactRecord) -> list[str]:
     files = storage.records.query(f"FILES#{record.id}")
     audit = storage.records.query(f"AUDIT#{record.id}")
     shas = referenced_blobs(storage, record)
+    # A duplicate from before canonical claims may carry a key the oldest holds: only an own claim goes.
+    owns_claim = source_owner(storage, record.type, record.source_key) == record.id
+    claim = [Delete(SOURCE, source_sk(record.type, record.source_key))] if owns_claim else []
     storage.records.transact(
         [
             Check(ARTIFACT, record.id),
             Delete(ARTIFACT, record.id),
-            Delete(SOURCE, source_sk(record.type, record.source_key)),
+            *claim,
             Delete(f"SNAPSHOT#{record.id}", "v"),
             Delete(README, record.id),
             Delete(HIDDEN, record.id),
@@ -257,17 +261,25 @@ def add_mirrored_file(
 
 def save_mirror_state(storage: Storage, artifact_id: str, generation: str, state: MirrorState) -> None:
     """Store an artifact's mirror progress; ConditionFailed if the artifact is gone or changed source."""
-    record = get(storage, artifact_id)
-    if record is None or record.generation != generation:
-        raise ConditionFailed(f"artifact {artifact_id} is gone or has a new source")
-    updated = record.model_copy(update={"mirror": state})
-    ops: list[Operation] = [
-        Check(ARTIFACT, artifact_id, equals={"generation": generation}),
-        Put(ARTIFACT, artifact_id, updated.model_dump(mode="json")),
-    ]
-    if state.bundle_sha256:
-        ops.append(Put(f"BLOBREF#{state.bundle_sha256}", artifact_id, {}))
-    storage.records.transact(ops)
+    for attempt in range(MIRROR_STATE_ATTEMPTS):
+        record = get(storage, artifact_id)
+        if record is None or record.generation != generation:
+            raise ConditionFailed(f"artifact {artifact_id} is gone or has a new source")
+        updated = record.model_copy(update={"mirror": state})
+        # Its claim may move meanwhile (the start-up claims migration): the write keeps what it read.
+        unchanged = {"generation": generation, "source_key": record.source_key}
+        ops: list[Operation] = [
+            Check(ARTIFACT, artifact_id, equals=unchanged),
+            Put(ARTIFACT, artifact_id, updated.model_dump(mode="json")),
+        ]
+        if state.bundle_sha256:
+            ops.append(Put(f"BLOBREF#{state.bundle_sha256}", artifact_id, {}))
+        try:
+            storage.records.transact(ops)
+            return
+        except ConditionFailed:
+            if attempt == MIRROR_STATE_ATTEMPTS - 1:
+                raise
 
 
 def add_logged_audit(

@@ -20,11 +20,12 @@ def move_claim(storage: Storage, record: ArtifactRecord, key: str, *, take_over:
     ConditionFailed when the record changed meanwhile, or when `key` is held and not `take_over`.
     """
     moved = record.model_copy(update={"source_key": key})
+    # The mirror rewrites the record without a new generation: its progress must not be overwritten.
+    mirror = record.mirror.model_dump(mode="json")
+    unchanged = {"generation": record.generation, "source_key": record.source_key, "mirror": mirror}
     storage.records.transact(
         [
-            Check(
-                ARTIFACT, record.id, equals={"generation": record.generation, "source_key": record.source_key}
-            ),
+            Check(ARTIFACT, record.id, equals=unchanged),
             Delete(SOURCE, source_sk(record.type, record.source_key)),
             Put(SOURCE, source_sk(record.type, key), {"id": record.id}, if_absent=not take_over),
             Put(ARTIFACT, record.id, moved.model_dump(mode="json")),

@@ -59,6 +59,17 @@ def test_check_with_expected_values(records):
     assert records.get("P", "y") is None
 
 
+def test_check_compares_map_values_whole(records):
+    state = {"status": "mirroring", "files_done": 2, "message": None}
+    records.put("P", "k", {"generation": "g1", "mirror": state})
+    records.transact([Check("P", "k", equals={"mirror": dict(state)}), Put("P", "x", {})])
+    with pytest.raises(ConditionFailed):
+        records.transact([Check("P", "k", equals={"mirror": state | {"files_done": 3}}), Put("P", "y", {})])
+    with pytest.raises(ConditionFailed):
+        records.transact([Check("P", "k", equals={"mirror": state | {"message": "x"}}), Put("P", "y", {})])
+    assert records.get("P", "x") == {} and records.get("P", "y") is None
+
+
 def _workers(request: pytest.FixtureRequest, threads: int) -> int:
     # Atomicity under threads is SQLite's (embedded) or DynamoDB's own guarantee; moto, in-process or as a
     # server, checks a condition and writes in separate steps, so under load two racers can both pass. On

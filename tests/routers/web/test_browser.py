@@ -51,13 +51,25 @@ def _submit(driver: Any, form_css: str, fields: dict[str, str], *, navigates: bo
         box = _find(driver, f"{form_css} [name={name}]")
         box.clear()
         box.send_keys(value)
-    page = _find(driver, "html")
+    driver.execute_script("window.__beforeSubmit = true")
     _find(driver, f"{form_css} button[type=submit]").click()
     if navigates:
-        from selenium.webdriver.support import expected_conditions
-        from selenium.webdriver.support.ui import WebDriverWait
+        _wait_for_new_document(driver)
 
-        WebDriverWait(driver, 60).until(expected_conditions.staleness_of(page))
+
+def _wait_for_new_document(driver: Any) -> None:
+    """Wait until the submitted form's answer is a loaded new document.
+
+    Not selenium's `staleness_of`: while the old document goes away, chromedriver can answer a question about
+    its element with "Node with given id does not belong to the document" instead of a stale element.
+    """
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    new_document = "return window.__beforeSubmit === undefined && document.readyState === 'complete'"
+    WebDriverWait(driver, 60, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script(new_document)
+    )
 
 
 def test_sign_in(browser: Any, live_registry: LiveRegistry, seeded: dict[str, str]) -> None:
