@@ -11,6 +11,8 @@ download it `--rounds` times each (bench/loadgen.py's client; `--client wrk`: wr
   workers-sync  the same, with REGISTRY_WRITE_BEHIND_MS=0: token use and audit entry written before answering
   split      the split deployment (tests/deploy/split.py): nginx gateway + X-Accel-Redirect + a process
              per domain
+  make-run-bare  `make run`'s nginx and granian running bench/bare_xaccel.py: every request answered by an
+             X-Accel-Redirect to the same blob and nothing else (no registry code): the ceiling of `make run`
   granian-bare  granian (`--workers`) running bench/bare_pathsend.py: pathsend of the same file and nothing
              else (no registry code): the ceiling of granian's own byte path
 Every configuration runs side by side on the same storage, measured `--repeats` times in turn (so a change in
@@ -49,7 +51,16 @@ from tests.fakehub import FakeHub
 
 ROOT = Path(__file__).resolve().parents[1]
 BIG = "acme/tiny-weights-20mb"
-CONFIGS = ("nginx", "make-run", "uvicorn", "workers", "workers-sync", "split", "granian-bare")
+CONFIGS = (
+    "nginx",
+    "make-run",
+    "make-run-bare",
+    "uvicorn",
+    "workers",
+    "workers-sync",
+    "split",
+    "granian-bare",
+)
 
 
 def registry_env(hub: FakeHub, data: Path) -> dict[str, str]:
@@ -267,6 +278,11 @@ def start_targets(
             targets.append(Target(config, f"{url}/files/{rel}", proc.pid))
         elif config == "split":
             targets.append(start_split(env, path, stack))
+        elif config == "make-run-bare":
+            command = [*make_run_command(port), "--app", "bench.bare_xaccel:app"]
+            bare = env | {"BENCH_BARE_BLOB": blob.relative_to(blob.parent.parent).as_posix()}
+            proc = stack.enter_context(server(command, bare, url))
+            targets.append(Target(config, url + "/", proc.pid, notes={"command": shlex.join(command)}))
         elif config == "granian-bare":
             command = bare_command(port, options.workers)
             proc = stack.enter_context(server(command, env | {"BENCH_BARE_FILE": str(blob)}, url))

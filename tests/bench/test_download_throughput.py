@@ -10,7 +10,15 @@ from tests.helpers import run_smoke
 def test_smoke_run_writes_every_configurations_figures(tmp_path: Path) -> None:
     written = run_smoke("download_throughput", tmp_path)
     configs = written["figures"]["configs"]
-    assert set(configs) == {"nginx", "make-run", "uvicorn", "workers", "workers-sync", "granian-bare"}
+    assert set(configs) == {
+        "nginx",
+        "make-run",
+        "make-run-bare",
+        "uvicorn",
+        "workers",
+        "workers-sync",
+        "granian-bare",
+    }
     for figures in configs.values():
         assert figures["requests"] > 0 and figures["bytes"] > 0
         assert figures["errors"] == 0
@@ -23,5 +31,9 @@ def test_smoke_run_writes_every_configurations_figures(tmp_path: Path) -> None:
     assert configs["nginx"]["vs_nginx"] == 1.0
     assert "serve" in configs["make-run"]["command"]  # the Makefile's own command was measured
     assert "bench.bare_pathsend:app" in configs["granian-bare"]["command"]
+    assert (
+        "serve" in configs["make-run-bare"]["command"]
+        and "bench.bare_xaccel:app" in configs["make-run-bare"]["command"]
+    )
     assert written["figures"]["bundle_bytes"] > 20 * 2**20
     assert written["options"]["smoke"] is True
