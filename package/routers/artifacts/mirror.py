@@ -24,6 +24,7 @@ from package.routers.artifacts.config import get_artifacts_settings
 from package.routers.artifacts.interface import ArtifactRecord, MirrorState, MirrorStatus
 
 logger = logging.getLogger("registry.mirror")
+STOP_WAIT_S = 10.0  # how long a reset waits for cancelled copies to stop at their next chunk
 
 
 class IntegrityError(RegistryError):
@@ -337,6 +338,14 @@ class MirrorQueue:
         with self._lock:
             self._stop.set()
             self._stop = threading.Event()
+
+    def stop_all(self, timeout: float = STOP_WAIT_S) -> bool:
+        """Cancel every job and wait for the running ones to stop at their next chunk; False on time-out."""
+        self.cancel_all()
+        stopped = self.wait_idle(timeout=timeout)
+        if not stopped:
+            logger.warning("mirror copies still running after the wait: their writes will be refused")
+        return stopped
 
     def pending(self) -> int:
         """How many jobs are queued or running."""

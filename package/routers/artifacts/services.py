@@ -339,7 +339,7 @@ def reset(storage: Storage, *, principal: Principal | None = None) -> None:
     """
     removed = len(database.list_all(storage, include_hidden=True))
     logger.info("registry reset", extra={"user": principal.name if principal else None, "artifacts": removed})
-    get_mirror_queue().cancel_all()
+    get_mirror_queue().stop_all()  # none writes into (or races) the clearing store
     flush_pending_writes()  # bookkeeping from before the reset must not land in the emptied registry
     storage.records.clear()
     catalog_db.mark_current(storage)  # the empty registry's indexes are complete: no backfill to run

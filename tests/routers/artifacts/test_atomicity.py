@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from package.core.storage import get_storage
 from tests.conftest import wait_for_mirrors
@@ -113,6 +114,47 @@ def test_reset_stops_a_running_multi_gigabyte_copy(client, registry_env, monkeyp
     started = time.monotonic()
     assert client.delete("/reset").status_code == 200
     assert time.monotonic() - started < 2.0
-    assert get_mirror_queue().wait_idle(timeout=10)
+    assert get_mirror_queue().pending() == 0  # the reset waited for the stopped copy: nothing races the clear
     assert _blob_files(registry_env) == []
     assert _stored_items(registry_env) == []
+
+
+def _slow_to_stop(seconds: float) -> Any:
+    """A mirror job that notices the stop `seconds` late (a chunk still arriving) and records its end."""
+    import threading
+    import time
+
+    ended: list[float] = []
+
+    def job(storage: Any, upstreams: Any, artifact_id: str, generation: str, stop: threading.Event) -> None:
+        stop.wait(30)
+        time.sleep(seconds)
+        ended.append(time.monotonic())
+
+    job.ended = ended  # type: ignore[attr-defined]
+    return job
+
+
+def test_a_reset_waits_for_running_copies_to_stop_before_clearing(client, monkeypatch):
+    import time
+
+    from package.routers.artifacts import mirror
+
+    job = _slow_to_stop(0.5)
+    monkeypatch.setattr(mirror, "mirror_artifact", job)
+    created = client.post("/artifact/code", json={"url": "https://github.com/openai/whisper"})
+    assert created.status_code == 201
+    assert client.delete("/reset").status_code == 200
+    cleared_after = time.monotonic()
+    assert job.ended and job.ended[0] <= cleared_after  # the copy had stopped before the reset answered
+    assert mirror.get_mirror_queue().pending() == 0
+
+
+def test_stopping_the_queue_gives_up_after_its_timeout(client, monkeypatch):
+    from package.routers.artifacts import mirror
+
+    monkeypatch.setattr(mirror, "mirror_artifact", _slow_to_stop(1.0))
+    queue = mirror.get_mirror_queue()
+    queue.submit("a1", "g1")
+    assert queue.stop_all(timeout=0.1) is False
+    assert queue.wait_idle(timeout=5)
