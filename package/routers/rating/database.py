@@ -172,6 +172,11 @@ def dependents(storage: Storage, keys: set[str]) -> set[str]:
     return found
 
 
+def rated_ids(storage: Storage) -> set[str]:
+    """Ids of the models with a stored rating (of any generation; the ratings are not validated)."""
+    return {record.sk for record in storage.records.query(RATING)}
+
+
 def list_reports(storage: Storage) -> list[RatingReport]:
     """Every stored rating."""
     reports = []
