@@ -60,14 +60,15 @@ def rate_model(
     """The model's rating (400 non-model, 404 unknown, 500 naming a metric that failed); audited as RATE.
 
     `version`: an earlier version's stored rating (404 if that version is unknown, let go or never rated)."""
-    record = rater.model_record(storage, artifact_id)
-    report = _version_report(storage, record, version) or rater.record_report(
-        storage, upstreams, settings, record
-    )
-    # With this process's next batch of bookkeeping (as downloads do): readers of the trail flush it first.
-    artifact_services.record_audit(
-        storage, record=record, principal=principal, action=AuditAction.RATE, later=True
-    )
+    with get_pipeline().stores_after():  # a rating computed here is stored once this request's work is done
+        record = rater.model_record(storage, artifact_id)
+        report = _version_report(storage, record, version) or rater.record_report(
+            storage, upstreams, settings, record
+        )
+        # With this process's next batch of bookkeeping (as downloads do): readers of the trail flush it.
+        artifact_services.record_audit(
+            storage, record=record, principal=principal, action=AuditAction.RATE, later=True
+        )
     return report.rating
 
 
