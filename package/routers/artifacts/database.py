@@ -110,11 +110,8 @@ def get_many(storage: Storage, artifact_ids: Iterable[str]) -> dict[str, Artifac
 def list_all(storage: Storage, *, include_hidden: bool = False) -> list[ArtifactRecord]:
     """Every (published, unless `include_hidden`) artifact record, oldest first (ties broken by id)."""
     records = [ArtifactRecord.model_validate(r.item) for r in storage.records.query(ARTIFACT)]
-    if not include_hidden:
-        hidden = {r.sk for r in storage.records.query(HIDDEN)}
-        records = [r for r in records if r.id not in hidden]
-    records.sort(key=lambda r: (r.created_at, r.id))
-    return records
+    hidden = set() if include_hidden else hidden_ids(storage)
+    return sorted((r for r in records if r.id not in hidden), key=lambda r: (r.created_at, r.id))
 
 
 def readmes(storage: Storage) -> dict[str, str]:
@@ -329,6 +326,11 @@ def audit(storage: Storage, artifact_id: str) -> list[dict[str, Any]]:
     """An artifact's audit entries, oldest first."""
     flush_pending_writes()
     return [r.item for r in storage.records.query(f"AUDIT#{artifact_id}")]
+
+
+def hidden_ids(storage: Storage) -> set[str]:
+    """Ids of the artifacts registered and not published yet (few: each waits for its rating)."""
+    return {r.sk for r in storage.records.query(HIDDEN)}
 
 
 def is_hidden(storage: Storage, artifact_id: str) -> bool:

@@ -75,6 +75,7 @@ from package.routers.artifacts.versions import version_of as version_of
 
 logger = logging.getLogger("registry.artifacts")
 record_audit = audit.record  # other domains append entries (RATE and the like)
+hidden_ids = database.hidden_ids  # the 202 path's unpublished artifacts (rating resumes them at start-up)
 audit_log = audit.entries  # one page of the registry-wide log (deletions and resets included)
 
 

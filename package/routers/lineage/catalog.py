@@ -148,6 +148,9 @@ class Catalog:
         """An artifact's index entry."""
         return self.entries[self.record(artifact_id).id]
 
+    def known(self, record: ArtifactRecord) -> None:
+        """A published record the caller has read (a catalog read on demand does not read it again)."""
+
     def keyed(self, artifact_type: ArtifactType, alias: str) -> list[str]:
         """Registered artifacts of this type known by this (lower-case) repo id alias, oldest first."""
         return self._by_key.get((artifact_type, alias), [])

@@ -34,9 +34,19 @@ def open_catalog(storage: Storage) -> Catalog:
     return stored_catalogs.load(storage)
 
 
-def parent_ids(storage: Storage, artifact_id: str, *, catalog: Catalog | None = None) -> list[str]:
-    """Ids of the registered models a model names as its direct base models (NotFound for an unknown id)."""
+def parent_ids(
+    storage: Storage,
+    artifact_id: str,
+    *,
+    catalog: Catalog | None = None,
+    published: ArtifactRecord | None = None,
+) -> list[str]:
+    """Ids of the registered models a model names as its direct base models (NotFound for an unknown id).
+
+    `published`: the model's record, read already by the caller and published (not read again)."""
     catalog = catalog or open_catalog(storage)
+    if published is not None:
+        catalog.known(published)
     catalog.record(artifact_services.check_artifact_id(artifact_id))
     return [parent for parent, _ in catalog.parents(artifact_id)]
 
@@ -63,12 +73,17 @@ def named_records(
     stored_catalogs.ensure_index(storage)
     found: list[str] = []
     for name in dict.fromkeys(names):
-        for partition in (database.KEY, database.NAME, database.LABEL):
+        # A repo name has no owner: a name with one ("org/repo") cannot be one, and is not looked up as one.
+        partitions = (
+            (database.KEY, database.LABEL) if "/" in name else (database.KEY, database.NAME, database.LABEL)
+        )
+        for partition in partitions:
             found += database.lookup(storage, partition, artifact_type.value, name)
     if owner:
         found += database.lookup(storage, database.OWNER, artifact_type.value, owner)
-    records = [artifact_services.find_record(storage, i) for i in dict.fromkeys(found)]
-    kept = [r for r in records if r is not None and r.type is artifact_type]
+    records = artifact_services.records_by_id(storage, list(dict.fromkeys(found)))  # one batched read
+    hidden = artifact_services.hidden_ids(storage) if records else set()  # few: those waiting for a rating
+    kept = [r for r in records.values() if r.type is artifact_type and r.id not in hidden]
     return sorted(kept, key=lambda r: (r.created_at, r.id))
 
 

@@ -44,6 +44,10 @@ class StoredCatalog(Catalog):
         self._records[record.id] = record
         self._entries[record.id] = _entry(record.id, item)
 
+    def known(self, record: ArtifactRecord) -> None:
+        """A published record the caller has read: not read again."""
+        self._records.setdefault(record.id, record)
+
     def _lookup(self, artifact_id: str) -> ArtifactRecord | None:
         if artifact_id not in self._records:
             self._records[artifact_id] = artifact_services.find_record(self.storage, artifact_id)

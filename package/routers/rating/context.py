@@ -100,6 +100,7 @@ class RatingContext:
         self._score_parent = score_parent
         self._memo: dict[str, _Once] = {}
         self._memo_guard = threading.Lock()
+        self._fresh: dict[tuple[str, str], dict[str, Any] | None] = {}  # cached facts `may_wait` read
 
     def _once(self, key: str, compute: Callable[[], T]) -> T:
         with self._memo_guard:
@@ -117,7 +118,9 @@ class RatingContext:
         max_age = get_rating_settings().rating_upstream_cache_seconds
 
         def cached(kind: str, key: str) -> dict[str, Any] | None:
-            return database.fresh_facts(self.storage, kind, key, max_age_seconds=max_age)
+            found = database.fresh_facts(self.storage, kind, key, max_age_seconds=max_age)
+            self._fresh[(kind, key)] = found  # the input that reads these facts does not read them again
+            return found
 
         if any(not database.has_report(self.storage, parent) for parent in self.parent_ids):
             return True
@@ -176,8 +179,9 @@ class RatingContext:
             repo = self.links.code_repository
             if repo is None:
                 return None
+            known = github_facts.known_value(self._fresh.get(("repo", repo)))
             try:
-                return github_facts.repo_facts(self.storage, self.upstreams, self.settings, repo)
+                return github_facts.repo_facts(self.storage, self.upstreams, self.settings, repo, known=known)
             except RegistryError as exc:
                 raise MetricUnavailable(f"GitHub repository {repo} could not be read: {exc.message}") from exc
 
@@ -202,9 +206,11 @@ class RatingContext:
             if captured is not None:
                 return captured
             revision = self.snapshot.revision or self.record.revision
+            key = hub_history.facts_key(self.record.repo_id, revision)
+            known = github_facts.known_value(self._fresh.get(("hubcommits", key)))
             try:
                 return hub_history.read_history(
-                    self.storage, self.upstreams, self.settings, self.record.repo_id, revision
+                    self.storage, self.upstreams, self.settings, self.record.repo_id, revision, known=known
                 )
             except RegistryError as exc:
                 at_ingest = hub_history.ingest_failure(self.snapshot)
@@ -222,8 +228,11 @@ class RatingContext:
             facts = self.code_facts()
             if facts is None:
                 return None
+            known = github_facts.known_value(self._fresh.get(("reviews", facts.repo_id)))
             try:
-                return github_facts.review_facts(self.storage, self.upstreams, self.settings, facts.repo_id)
+                return github_facts.review_facts(
+                    self.storage, self.upstreams, self.settings, facts.repo_id, known=known
+                )
             except RegistryError as exc:
                 raise MetricUnavailable(
                     f"the pull requests of {facts.repo_id} could not be read: {exc.message}"

@@ -23,6 +23,7 @@ import secrets
 import threading
 import time
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -49,6 +50,26 @@ def get_report(storage: Storage, artifact_id: str) -> RatingReport | None:
     try:
         return RatingReport.model_validate(item)
     except ValidationError:
+        return None
+
+
+@dataclass(frozen=True)
+class StoredScore:
+    """A stored rating's net score and the model generation it is of."""
+
+    generation: str
+    net_score: float
+
+
+def stored_score(storage: Storage, artifact_id: str) -> StoredScore | None:
+    """A model's stored net score (None when absent or unreadable; nothing else of the rating is decoded)."""
+    item = storage.records.get(RATING, artifact_id)
+    rating = item.get("rating") if item is not None else None
+    if item is None or not isinstance(rating, dict):
+        return None
+    try:
+        return StoredScore(str(item["generation"]), float(rating["net_score"]))
+    except (KeyError, TypeError, ValueError):
         return None
 
 
@@ -170,6 +191,11 @@ def dependents(storage: Storage, keys: set[str]) -> set[str]:
         for record in storage.records.query(DEPENDS, prefix=f"{key[:_MAX_KEY]}|"):
             found.add(str(record.item.get("id") or record.sk.rsplit("|", 1)[-1]))
     return found
+
+
+def rated_ids(storage: Storage) -> set[str]:
+    """Ids of the models with a stored rating (of any generation; the ratings are not validated)."""
+    return {record.sk for record in storage.records.query(RATING)}
 
 
 def list_reports(storage: Storage) -> list[RatingReport]:

@@ -13,8 +13,9 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 from package.routers.rating.interface import RatingPipelineStats, RatingReport
@@ -42,6 +43,7 @@ class RatingPipeline:
         self._failures: deque[float] = deque()
         self._last_error: str | None = None
         self._last_rated_at: str | None = None
+        self._local = threading.local()  # stores a thread holds until its `stores_after` block ends
 
     # ----- epochs ----------------------------------------------------------------------------------
     def epoch(self, artifact_id: str) -> int:
@@ -116,9 +118,32 @@ class RatingPipeline:
             if self._watched.get(key[0]) is watch:
                 self._watched.pop(key[0], None)
 
+    @contextmanager
+    def stores_after(self) -> Iterator[None]:
+        """Ratings this thread answers in the block go to the store thread when the block ends, not at once:
+        the store's CPU work would otherwise compete with the rest of the request for the interpreter lock
+        (a thread that releases it, even for a system call, waits for the store to give it back)."""
+        held: list[Callable[[], None]] | None = getattr(self._local, "held", None)
+        if held is not None:  # nested: the outer block hands them over
+            yield
+            return
+        self._local.held = []
+        try:
+            yield
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        """Hand this thread's held stores to the store thread."""
+        held: list[Callable[[], None]] = getattr(self._local, "held", None) or []
+        self._local.held = None
+        for submit in held:
+            submit()
+
     def _store_later(self, store: Callable[[], None], key: tuple[str, int], watch: Any) -> None:
         """Run `store` on the store thread (counted as a job: `wait_idle` waits for it), then end the
-        computation; at once in this thread if the pipeline is shutting down."""
+        computation; at once in this thread if the pipeline is shutting down. Inside `stores_after`, it is
+        counted now and handed over at the block's end."""
         with self._lock:
             self._queued += 1
             self._storing += 1
@@ -139,10 +164,17 @@ class RatingPipeline:
                     self._storing -= 1
                     self._idle.notify_all()
 
-        try:
-            self._stores.submit(run)
-        except RuntimeError:  # shut down: nothing runs later any more
-            run()
+        def submit() -> None:
+            try:
+                self._stores.submit(run)
+            except RuntimeError:  # shut down: nothing runs later any more
+                run()
+
+        held: list[Callable[[], None]] | None = getattr(self._local, "held", None)
+        if held is not None:
+            held.append(submit)
+        else:
+            submit()
 
     # ----- background jobs -------------------------------------------------------------------------
     def submit(self, job: Callable[[], None], *, what: str) -> None:
@@ -201,6 +233,7 @@ class RatingPipeline:
 
     def wait_idle(self, timeout: float) -> bool:
         """Block until no job is queued or running; False on timeout."""
+        self._release()
         deadline = time.monotonic() + timeout
         with self._lock:
             while self._queued or self._running:
@@ -213,6 +246,7 @@ class RatingPipeline:
     def wait_stored(self, timeout: float = 10.0) -> bool:
         """Block until the ratings answered before now are stored (readers of stored ratings call it first,
         so they see this process's own); False on time-out."""
+        self._release()  # this thread's own held stores first (they would wait for it)
         deadline = time.monotonic() + timeout
         with self._lock:
             while self._storing:

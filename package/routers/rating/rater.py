@@ -173,7 +173,7 @@ def _rate(
         details=details,
         records=_named_candidates(storage, refs),
         parent_ids=_parent_ids(storage, details, refs, catalog),
-        score_parent=lambda parent: _parent_score(storage, upstreams, settings, parent, trail),
+        score_parent=lambda parent: _parent_score(storage, upstreams, settings, parent, trail, catalog),
         card=card,
         refs=refs,
     )
@@ -197,8 +197,9 @@ def _parent_ids(
     A model the lineage graph does not show yet (unpublished, REGISTRY_ASYNC_RATING) falls back to the base
     models its card names.
     """
+    published = None if details.hidden else details.record  # read already: the catalog does not read it
     try:
-        return lineage_services.parent_ids(storage, details.record.id, catalog=catalog)
+        return lineage_services.parent_ids(storage, details.record.id, catalog=catalog, published=published)
     except NotFound:
         named = lineage_services.named_records(storage, ArtifactType.MODEL, refs.parent_refs)
         return [r.id for r in named if refers_to(refs, r)]
@@ -212,18 +213,28 @@ def _ancestor_ids(storage: Storage, artifact_id: str) -> list[str]:
 
 
 def _parent_score(
-    storage: Storage, upstreams: Upstreams, settings: Settings, parent_id: str, path: frozenset[str]
+    storage: Storage,
+    upstreams: Upstreams,
+    settings: Settings,
+    parent_id: str,
+    path: frozenset[str],
+    catalog: lineage_services.Catalog,
 ) -> ParentScore | None:
-    """A parent's net score: its stored rating, or one computed now in this thread (None on a cycle)."""
+    """A parent's net score: its stored rating, or one computed now in this thread (None on a cycle).
+
+    The parent's record comes from the catalog that found it (read once), its stored rating's net score
+    alone is decoded."""
     if parent_id in path:
         return None
     try:
-        record = model_record(storage, parent_id)
-    except (NotFound, BadRequest):
+        record = catalog.record(parent_id)
+    except NotFound:
         return None
-    stored = database.get_report(storage, parent_id)
+    if record.type is not ArtifactType.MODEL:
+        return None
+    stored = database.stored_score(storage, parent_id)
     if stored is not None and stored.generation == record.generation:
-        return ParentScore(parent_id, record.name, stored.rating.net_score)
+        return ParentScore(parent_id, record.name, stored.net_score)
     try:
         details = artifact_services.details(storage, parent_id)
     except NotFound:

@@ -60,14 +60,15 @@ def rate_model(
     """The model's rating (400 non-model, 404 unknown, 500 naming a metric that failed); audited as RATE.
 
     `version`: an earlier version's stored rating (404 if that version is unknown, let go or never rated)."""
-    record = rater.model_record(storage, artifact_id)
-    report = _version_report(storage, record, version) or rater.record_report(
-        storage, upstreams, settings, record
-    )
-    # With this process's next batch of bookkeeping (as downloads do): readers of the trail flush it first.
-    artifact_services.record_audit(
-        storage, record=record, principal=principal, action=AuditAction.RATE, later=True
-    )
+    with get_pipeline().stores_after():  # a rating computed here is stored once this request's work is done
+        record = rater.model_record(storage, artifact_id)
+        report = _version_report(storage, record, version) or rater.record_report(
+            storage, upstreams, settings, record
+        )
+        # With this process's next batch of bookkeeping (as downloads do): readers of the trail flush it.
+        artifact_services.record_audit(
+            storage, record=record, principal=principal, action=AuditAction.RATE, later=True
+        )
     return report.rating
 
 
@@ -338,15 +339,16 @@ def resume_background() -> int:
     """
     storage = get_storage()
     database.ensure_dependency_index(storage)
-    rated = {report.artifact_id for report in database.list_reports(storage)}
-    visible = {record.id for record in artifact_services.all_records(storage)}
+    rated = database.rated_ids(storage)
+    unpublished = artifact_services.hidden_ids(storage)
     settings, upstreams = get_settings(), get_upstreams()
+    rate_on_ingest = get_rating_settings().rate_on_ingest
     jobs: list[tuple[Callable[[], None], str]] = []
-    for record in artifact_services.all_records(storage, include_hidden=True):
-        hidden = record.id not in visible
+    for record in artifact_services.all_records(storage, include_hidden=True):  # each record read once
+        hidden = record.id in unpublished
         if record.type is not ArtifactType.MODEL or not (hidden or record.id not in rated):
             continue
-        if hidden or get_rating_settings().rate_on_ingest:
+        if hidden or rate_on_ingest:
             job = partial(_background, storage, upstreams, settings, record.id, publish=hidden)
             jobs.append((job, f"rating of {record.id}"))
     get_pipeline().submit_paced(jobs, window=RESUME_WINDOW)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from package.core.config import clear_settings_caches
+from package.core.storage import Storage
 from package.routers.rating import services as rating_services
 from package.routers.rating.interface import ModelRating, RatingInputs, RatingReport, SizeScore
 from tests.fakehub import FakeHub
@@ -67,6 +69,22 @@ def explain(client: TestClient, artifact_id: str) -> dict[str, Any]:
 def wait_ratings() -> None:
     """Block until the background ratings are done."""
     assert rating_services.get_pipeline().wait_idle(timeout=60), "background ratings did not finish"
+
+
+def count_reads(storage: Storage, monkeypatch: pytest.MonkeyPatch) -> Counter[tuple[str, str]]:
+    """From now on, the record store's reads counted by (method, partition): `get`, `query`, `get_many`."""
+    reads: Counter[tuple[str, str]] = Counter()
+    for name in ("get", "query", "get_many"):
+        original = getattr(storage.records, name)
+
+        def counted(*args: Any, _original: Any = original, _name: str = name, **kwargs: Any) -> Any:
+            keys = [args[0]] if isinstance(args[0], str) else [pk for pk, _ in args[0]]
+            for pk in keys:
+                reads[(_name, pk)] += 1
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(storage.records, name, counted)
+    return reads
 
 
 @pytest.fixture

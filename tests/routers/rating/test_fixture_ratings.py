@@ -1,7 +1,17 @@
-"""The fake hub's default models rated side by side: scores differ in the directions a person would expect."""
+"""The fake hub's default models rated side by side: scores differ in the directions a person would expect;
+and every score pinned, so a change to how ratings read their inputs or compute their metrics (sharing work,
+faster code) leaves each score as it was (the clock frozen: bus_factor and code_quality age with it; the fake
+hub's histories are fixed)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import types
+from pathlib import Path
+from typing import Any
+
+from package.routers.rating import context
 from tests.routers.rating.conftest import GH, HF, rate, wait_ratings
 
 LINKED = [
@@ -77,3 +87,32 @@ def test_fixture_models_rank_as_a_person_would(client, register):
     assert {k for k, x in r.items() if x["reviewedness"] == -1} == {
         "resnet", "gender", "onnx", "distilbert", "audience", "tiny", "moondream", "llama", "bare"
     }  # fmt: skip
+
+
+NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+PINNED = Path(__file__).with_name("pinned_scores.json")
+
+
+class _Frozen(dt.datetime):
+    @classmethod
+    def now(cls, tz: dt.tzinfo | None = None) -> _Frozen:
+        return cls.fromtimestamp(NOW.timestamp(), tz)
+
+
+def scores(client: Any, register: Any) -> dict[str, dict[str, Any]]:
+    """Each fixture model's scores (latencies left out), by its short name."""
+    for kind, url in LINKED:
+        register(url, kind=kind)
+    ids = {key: register(HF + repo) for key, repo in MODELS.items()}
+    wait_ratings()
+    found = {}
+    for key, artifact_id in ids.items():
+        body = rate(client, artifact_id)
+        found[key] = {name: value for name, value in body.items() if not name.endswith("_latency")}
+        found[key].pop("name")
+    return found
+
+
+def test_every_score_is_as_pinned(client, register, monkeypatch):
+    monkeypatch.setattr(context, "dt", types.SimpleNamespace(datetime=_Frozen, UTC=dt.UTC))
+    assert scores(client, register) == json.loads(PINNED.read_text())

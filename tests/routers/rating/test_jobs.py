@@ -1,11 +1,13 @@
-"""The rating pipeline's background jobs (package/routers/rating/jobs.py): paced submission."""
+"""The rating pipeline's background jobs (package/routers/rating/jobs.py): paced submission, held stores."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Callable
+from typing import cast
 
+from package.routers.rating.interface import RatingReport
 from package.routers.rating.jobs import RatingPipeline
 
 Jobs = list[tuple[Callable[[], None], str]]
@@ -59,3 +61,26 @@ def test_no_jobs_start_nothing() -> None:
     pipeline.submit_paced([], window=4)
     assert pipeline.wait_idle(0.1)
     pipeline.shutdown(wait=True)
+
+
+def test_a_rating_answered_inside_stores_after_is_stored_when_the_block_ends() -> None:
+    pipeline = RatingPipeline(workers=1)
+    stored: list[str] = []
+    report = cast(RatingReport, object())
+    try:
+        with pipeline.stores_after():
+            answer = pipeline.compute(
+                "m1", lambda epoch: report, store=lambda r, e: stored.append("m1"), later=True
+            )
+            assert answer is report
+            time.sleep(0.05)
+            assert stored == []  # held: the rest of the request runs without the store competing
+            assert pipeline.stats().queue_depth == 1  # but counted: readers of stored ratings wait for it
+        assert pipeline.wait_stored(5)
+        assert stored == ["m1"]
+        with pipeline.stores_after():
+            pipeline.compute("m2", lambda epoch: report, store=lambda r, e: stored.append("m2"), later=True)
+            assert pipeline.wait_stored(5)  # a reader in the same block gets its own store first
+            assert stored == ["m1", "m2"]
+    finally:
+        pipeline.shutdown(wait=True)

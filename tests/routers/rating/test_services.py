@@ -11,7 +11,16 @@ from package.core.storage import get_storage
 from package.routers.rating import database
 from package.routers.rating import services as rating_services
 from tests.fakehub.gh_specs import ActivitySpec, Contributor
-from tests.routers.rating.conftest import GH, HF, USAGE_BODY, card, pull, rate, wait_ratings
+from tests.routers.rating.conftest import (
+    GH,
+    HF,
+    USAGE_BODY,
+    card,
+    count_reads,
+    pull,
+    rate,
+    wait_ratings,
+)
 
 BERT = HF + "google-bert/bert-base-uncased"  # its card links google-research/bert
 
@@ -65,6 +74,16 @@ class TestConcurrency:
 
 
 class TestCache:
+    def test_a_cached_rating_reads_the_model_and_its_rating_once(self, client, register, monkeypatch):
+        register(HF + "microsoft/resnet-50")
+        child = register(HF + "crangana/trained-gender")  # its rating read its parent's
+        wait_ratings()
+        reads = count_reads(get_storage(), monkeypatch)
+        rate(client, child)
+        assert reads[("get", "ARTIFACT")] == reads[("get", "RATING")] == 1
+        assert sum(n for (_, pk), n in reads.items() if pk.startswith(("ARTIFACT", "RATING"))) == 2
+        assert not [pk for _, pk in reads if pk.startswith(("SNAPSHOT", "README", "LINEAGE"))]
+
     def test_an_update_rates_the_new_source(self, client, register, hf_model):
         unlicensed = hf_model("unlicensed", **card("# m\n"))
         licensed = hf_model("licensed", **card("# m\n", license="apache-2.0"))

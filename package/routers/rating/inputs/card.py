@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*([^`\s]*)")
 _HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -19,6 +19,8 @@ _PLACEHOLDER_TEXT = re.compile(
     r"^\W*(more information needed|\[more information needed\]|tbd|todo|n/?a)\W*$", re.I
 )
 MIN_SECTION_WORDS = 10
+REMEMBERED_CARDS = 64  # shared READMEs kept parsed (by their text; larger ones are parsed each time)
+MAX_REMEMBERED_CHARS = 200_000
 
 
 @dataclass(frozen=True)
@@ -38,12 +40,12 @@ class Section:
     title: str
     body: str
 
-    @property
+    @cached_property
     def words(self) -> int:
-        """Words of prose in the section."""
+        """Words of prose in the section (counted once: several metrics ask)."""
         return len(_WORD.findall(_strip_code(self.body)))
 
-    @property
+    @cached_property
     def has_content(self) -> bool:
         """Whether the section says something (not empty, not 'More information needed')."""
         body = self.body.strip()
@@ -142,6 +144,17 @@ def parse_card(readme: str | None) -> Card:
     if current_title or any(text.strip() for text in current_lines):
         sections.append(Section(current_level, current_title, "\n".join(current_lines)))
     return Card(body=body, sections=tuple(s for s in sections if s.title), code_blocks=tuple(blocks))
+
+
+_remembered_cards = lru_cache(maxsize=REMEMBERED_CARDS)(parse_card)
+
+
+def parse_shared_card(readme: str | None) -> Card:
+    """`parse_card` of a README that many ratings read (a registered dataset's, a code repository's): parsed
+    once while among the most recent few, with what the metrics derive from it (a Card never changes)."""
+    if readme is None or len(readme) > MAX_REMEMBERED_CHARS:
+        return parse_card(readme)
+    return _remembered_cards(readme)
 
 
 def _strip_code(text: str) -> str:

@@ -170,12 +170,27 @@ def stale_facts(storage: Storage, kind: str, repo_id: str) -> dict[str, Any] | N
     return database.get_facts(storage, kind, repo_id, max_age_seconds=float("inf"))
 
 
-def repo_facts(storage: Storage, upstreams: Upstreams, settings: Settings, repo_id: str) -> RepoFacts | None:
-    """Facts of a GitHub repository that is not registered (None when GitHub does not know it)."""
+def known_value(item: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The facts of a fresh cached item a caller has read (`database.fresh_facts`), when usable."""
+    value = None if item is None else item.get("value")
+    return value if isinstance(value, dict) else None
+
+
+def repo_facts(
+    storage: Storage,
+    upstreams: Upstreams,
+    settings: Settings,
+    repo_id: str,
+    *,
+    known: dict[str, Any] | None = None,
+) -> RepoFacts | None:
+    """Facts of a GitHub repository that is not registered (None when GitHub does not know it).
+
+    `known`: the cached facts, read already by the caller and fresh (not read again)."""
     max_age = get_rating_settings().rating_upstream_cache_seconds
 
     def cached() -> RepoFacts | dict[str, bool] | None:
-        item = database.get_facts(storage, "repo", repo_id, max_age_seconds=max_age)
+        item = known or database.get_facts(storage, "repo", repo_id, max_age_seconds=max_age)
         if item is None:
             return None
         return _MISSING if item.get("missing") else RepoFacts.from_item(item)
@@ -212,14 +227,23 @@ def repo_facts(storage: Storage, upstreams: Upstreams, settings: Settings, repo_
     return result if isinstance(result, RepoFacts) else None
 
 
-def review_facts(storage: Storage, upstreams: Upstreams, settings: Settings, repo_id: str) -> ReviewFacts:
-    """The newest merged pull requests of a repository with their reviewers and added lines of code."""
+def review_facts(
+    storage: Storage,
+    upstreams: Upstreams,
+    settings: Settings,
+    repo_id: str,
+    *,
+    known: dict[str, Any] | None = None,
+) -> ReviewFacts:
+    """The newest merged pull requests of a repository with their reviewers and added lines of code.
+
+    `known`: the cached facts, read already by the caller and fresh (not read again)."""
     rating = get_rating_settings()
     max_age = rating.rating_upstream_cache_seconds
     sample = rating.rating_pull_sample if settings.github_token else rating.rating_pull_sample_anonymous
 
     def cached() -> ReviewFacts | None:
-        item = database.get_facts(storage, "reviews", repo_id, max_age_seconds=max_age)
+        item = known or database.get_facts(storage, "reviews", repo_id, max_age_seconds=max_age)
         return None if item is None else ReviewFacts.from_item(item)
 
     def fetch() -> ReviewFacts:

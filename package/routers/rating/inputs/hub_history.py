@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from package.core.config import Settings
@@ -26,11 +27,21 @@ from package.routers.rating.inputs.github_facts import once_per_key
 # merges of its automated pull requests), the safetensors conversion bot, the metadata bot, CI.
 HUB_BOTS = {"system", "sfconvertbot", "librarian-bot", "github-actions", "hf-internal-testing"}
 _BOT_SUFFIX = re.compile(r"(\[bot\]|[-_]bot)$", re.IGNORECASE)
+MAX_REMEMBERED_NAME = 96
 
 
 def is_hub_bot(user: str) -> bool:
     """Whether a Hub account is an automation rather than a person."""
+    # Asked for every author of up to 300 commits per rating, among a handful of accounts: remembered (names
+    # of a plausible length only, so a hostile history cannot fill memory).
+    return _known_bot(user) if len(user) <= MAX_REMEMBERED_NAME else _classify(user)
+
+
+def _classify(user: str) -> bool:
     return user.lower() in HUB_BOTS or bool(_BOT_SUFFIX.search(user))
+
+
+_known_bot = lru_cache(maxsize=4096)(_classify)
 
 
 @dataclass(frozen=True)
@@ -101,17 +112,24 @@ def facts_key(repo_id: str, revision: str | None) -> str:
 
 
 def read_history(
-    storage: Storage, upstreams: Upstreams, settings: Settings, repo_id: str, revision: str | None
+    storage: Storage,
+    upstreams: Upstreams,
+    settings: Settings,
+    repo_id: str,
+    revision: str | None,
+    *,
+    known: dict[str, Any] | None = None,
 ) -> HubHistory | None:
     """A model repository's history read from the Hub (cached); None when the Hub does not know it.
 
-    Raises the adapter's UpstreamError when the Hub does not answer.
+    Raises the adapter's UpstreamError when the Hub does not answer. `known`: the cached history, read
+    already by the caller and fresh (not read again).
     """
     key = facts_key(repo_id, revision)
     max_age = get_rating_settings().rating_upstream_cache_seconds
 
     def cached() -> HubHistory | dict[str, bool] | None:
-        item = database.get_facts(storage, "hubcommits", key, max_age_seconds=max_age)
+        item = known or database.get_facts(storage, "hubcommits", key, max_age_seconds=max_age)
         if item is None:
             return None
         return _MISSING if item.get("missing") else HubHistory(**item)

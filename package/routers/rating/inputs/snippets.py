@@ -12,6 +12,7 @@ import ast
 import builtins
 import re
 import sys
+from collections import deque
 from dataclasses import dataclass
 
 from package.core import pyast
@@ -51,6 +52,7 @@ PLACEHOLDER = re.compile(
     r"\b(?:XXX+|xxx+)\b|hf_x{3,}"
 )
 IMPLICIT_NAMES = {"__file__", "__name__", "display", "get_ipython"}
+BUILTIN_NAMES = frozenset(dir(builtins))
 
 
 @dataclass(frozen=True)
@@ -86,47 +88,65 @@ def prepare(text: str) -> str:
     return "\n".join(line for line in lines if not line.lstrip().startswith(("!", "%")))
 
 
-class _Names(ast.NodeVisitor):
-    """Names a module binds and names it reads (one flat scope: enough for examples)."""
+class _Scan:
+    """What a snippet's tree holds, found in one breadth-first pass (the order of `ast.walk`): the modules it
+    imports, its string literals and calls, elided code, and the names it binds and reads (one flat scope:
+    enough for examples; names inside a parameter's annotation are not counted)."""
 
-    def __init__(self) -> None:
+    def __init__(self, tree: ast.AST) -> None:
         self.bound: set[str] = set()
         self.loaded: set[str] = set()
         self.star_import = False
+        self.local: list[str] = []
+        self.unknown: list[str] = []
+        self.strings: list[str] = []
+        self.calls: list[ast.Call] = []
+        self.elided = False
+        queue: deque[tuple[ast.AST, bool]] = deque([(tree, False)])
+        while queue:
+            node, in_annotation = queue.popleft()
+            self._collect(node)
+            if not in_annotation:
+                self._bind(node)
+            inner = in_annotation or isinstance(node, ast.arg)
+            queue.extend((child, inner) for child in ast.iter_child_nodes(node))
 
-    def visit_Name(self, node: ast.Name) -> None:
-        (self.loaded if isinstance(node.ctx, ast.Load) else self.bound).add(node.id)
+    def _collect(self, node: ast.AST) -> None:
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, str):
+                self.strings.append(node.value)
+        elif isinstance(node, ast.Call):
+            self.calls.append(node)
+            self.elided = self.elided or _is_ellipsis(node)
+        elif isinstance(node, ast.Expr):
+            self.elided = self.elided or _is_ellipsis(node)
+        elif isinstance(node, ast.ImportFrom) and node.level:
+            self.local.append("." * node.level + (node.module or ""))
+        elif isinstance(node, ast.ImportFrom | ast.Import):
+            modules = (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+            )
+            for module in modules:
+                top = module.split(".")[0]
+                if top and top not in sys.stdlib_module_names and top not in KNOWN_PACKAGES:
+                    self.unknown.append(top)
 
-    def visit_Import(self, node: ast.Import) -> None:
-        self.bound.update((a.asname or a.name).split(".")[0] for a in node.names)
-
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        for alias in node.names:
-            if alias.name == "*":
-                self.star_import = True
-            self.bound.add(alias.asname or alias.name)
-
-    def _bind_definition(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
-        self.bound.add(node.name)
-        self.generic_visit(node)
-
-    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _bind_definition  # noqa: N815
-
-    def visit_arg(self, node: ast.arg) -> None:
-        self.bound.add(node.arg)
-
-    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
-        if node.name:
+    def _bind(self, node: ast.AST) -> None:
+        if isinstance(node, ast.Name):
+            (self.loaded if isinstance(node.ctx, ast.Load) else self.bound).add(node.id)
+        elif isinstance(node, ast.Import):
+            self.bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            self.star_import = self.star_import or any(alias.name == "*" for alias in node.names)
+            self.bound.update(alias.asname or alias.name for alias in node.names)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             self.bound.add(node.name)
-        self.generic_visit(node)
-
-    def visit_Global(self, node: ast.Global) -> None:
-        self.bound.update(node.names)
-
-    def visit_MatchAs(self, node: ast.MatchAs) -> None:
-        if node.name:
+        elif isinstance(node, ast.arg):
+            self.bound.add(node.arg)
+        elif isinstance(node, ast.ExceptHandler | ast.MatchAs) and node.name:
             self.bound.add(node.name)
-        self.generic_visit(node)
+        elif isinstance(node, ast.Global):
+            self.bound.update(node.names)
 
 
 def _call_name(node: ast.Call) -> str:
@@ -134,11 +154,11 @@ def _call_name(node: ast.Call) -> str:
     return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
 
 
-def _written_files(tree: ast.AST) -> set[str]:
+def _written_files(calls: list[ast.Call]) -> set[str]:
     """String literals the snippet writes to (saved outputs are not inputs)."""
     written = set()
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call) or not node.args:
+    for node in calls:
+        if not node.args:
             continue
         first = node.args[0]
         if not isinstance(first, ast.Constant) or not isinstance(first.value, str):
@@ -161,36 +181,22 @@ def check(text: str, aliases: set[str]) -> SnippetCheck:
     except (SyntaxError, ValueError) as exc:
         line = getattr(exc, "lineno", None)
         return SnippetCheck((f"does not parse ({getattr(exc, 'msg', exc)} at line {line})",))
+    found = _Scan(tree)
     problems: list[str] = []
-    local, unknown = [], []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.level:
-            local.append("." * node.level + (node.module or ""))
-        elif isinstance(node, ast.ImportFrom | ast.Import):
-            modules = (
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
-            )
-            for module in modules:
-                top = module.split(".")[0]
-                if top and top not in sys.stdlib_module_names and top not in KNOWN_PACKAGES:
-                    unknown.append(top)
-    if local:
-        problems.append(f"imports local modules ({', '.join(sorted(set(local)))})")
-    if unknown:
-        problems.append(f"imports packages that are not well known ({', '.join(sorted(set(unknown)))})")
-    names = _Names()
-    names.visit(tree)
-    undefined = names.loaded - names.bound - set(dir(builtins)) - IMPLICIT_NAMES
-    if undefined and not names.star_import:
+    if found.local:
+        problems.append(f"imports local modules ({', '.join(sorted(set(found.local)))})")
+    if found.unknown:
+        problems.append(f"imports packages that are not well known ({', '.join(sorted(set(found.unknown)))})")
+    undefined = found.loaded - found.bound - BUILTIN_NAMES - IMPLICIT_NAMES
+    if undefined and not found.star_import:
         problems.append(f"uses names it never defines ({', '.join(sorted(undefined)[:5])})")
-    strings = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    strings = found.strings
     placeholders = [s for s in strings if PLACEHOLDER.search(s)]
     if placeholders:
         problems.append(f"has placeholders to fill in ({placeholders[0]!r})")
-    elided = any(isinstance(n, ast.Expr | ast.Call) and _is_ellipsis(n) for n in ast.walk(tree))
-    if elided:
+    if found.elided:
         problems.append("elides code with '...'")
-    written = _written_files(tree)
+    written = _written_files(found.calls)
     inputs = [s for s in strings if FILE_LITERAL.match(s) and s not in written and "://" not in s]
     if inputs:
         problems.append(f"needs a local input file the reader must supply ({inputs[0]!r})")

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 
-from package.routers.rating.inputs.card import parse_card
+from package.routers.rating.inputs.card import Card, parse_shared_card
 from package.routers.rating.inputs.github_facts import RepoFacts
 from package.routers.rating.metrics.base import (
     INSTALL,
@@ -57,11 +57,11 @@ MAINTENANCE_WEIGHT = 0.10
 ACTIVE_YEARS = 2.0
 
 
-def signals(facts: RepoFacts) -> dict[str, float]:
-    """Each signal's fulfilment in [0, 1]."""
+def signals(facts: RepoFacts, readme: Card | None = None) -> dict[str, float]:
+    """Each signal's fulfilment in [0, 1] (`readme`: the facts' README, parsed already)."""
     paths = [str(f.get("path", "")) for f in facts.files]
     top_level = [p for p in paths if "/" not in p]
-    readme = parse_card(facts.readme)
+    readme = parse_shared_card(facts.readme) if readme is None else readme
     docs = 0.5 * bool(INSTALL.search(readme.body)) + 0.5 * bool(
         readme.sections_matching(USAGE_TITLE) or readme.code_blocks
     )
@@ -99,12 +99,14 @@ def shipped_code(ctx: RatingContext) -> RepoFacts | None:
 
 def compute(ctx: RatingContext) -> Outcome:
     """Score the engineering quality of the model's code."""
-    facts = ctx.code_facts() or shipped_code(ctx)
+    facts, readme = ctx.code_facts(), None
+    if facts is None:
+        facts, readme = shipped_code(ctx), ctx.card  # the model's own card: parsed already
     if facts is None:
         return Outcome(
             0.0, f"no code to rate: {ctx.code_absence()}, and the model repository ships no source file"
         )
-    found = signals(facts)
+    found = signals(facts, readme)
     newest = max((str(c.get("date")) for c in facts.commits if c.get("date")), default=None)
     idle = ctx.years_since(newest or facts.stats.get("pushed_at"))
     archived = bool(facts.stats.get("archived"))

@@ -21,7 +21,7 @@ from typing import Any
 
 from package.core.upstream.sources import SourceKind
 from package.routers.artifacts.interface import ArtifactDetails
-from package.routers.rating.inputs.card import parse_card
+from package.routers.rating.inputs.card import parse_shared_card
 from package.routers.rating.metrics.base import Metric, Outcome, RatingContext, clamp, log_share
 
 STRUCTURE_TITLE = re.compile(r"structure|fields|splits|features|instances|schema|format|get the data", re.I)
@@ -36,7 +36,7 @@ def _has(card_data: dict[str, Any], *keys: str) -> bool:
 def score_dataset(details: ArtifactDetails) -> tuple[float, str]:
     """One dataset's quality and a short note."""
     snapshot = details.snapshot
-    card = parse_card(details.readme)
+    card = parse_shared_card(details.readme)  # many models name the same datasets
     data = snapshot.card_data
     license_id = (snapshot.license or "").lower()
     structure = bool(card.sections_matching(STRUCTURE_TITLE)) or _has(data, "dataset_info", "configs")

@@ -28,12 +28,13 @@ def compute(ctx: RatingContext) -> Outcome:
             units += [
                 (f"blocks 1-{n}", "\n".join(b.text for b in python[:n])) for n in range(2, len(python) + 1)
             ]
-        checks = [(label, snippets.check(text, aliases)) for label, text in units]
-        runnable = [label for label, result in checks if result.runnable]
-        if runnable:
-            return Outcome(
-                1.0, f"Python example ({runnable[0]} of {len(python)}) runs as written (static check)"
-            )
+        checks: list[tuple[str, snippets.SnippetCheck]] = []
+        for label, text in units:  # in this order, up to the first that runs
+            checks.append((label, snippets.check(text, aliases)))
+            if checks[-1][1].runnable:
+                return Outcome(
+                    1.0, f"Python example ({label} of {len(python)}) runs as written (static check)"
+                )
         label, best = min(checks, key=lambda item: len(item[1].problems))
         return Outcome(0.5, f"Python example needs fixes ({label}): {'; '.join(best.problems)}")
     other = [b for b in blocks if uses_model(b.text, aliases)]
