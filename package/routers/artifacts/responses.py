@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from pathlib import Path
 
 from fastapi import Request, Response
 from fastapi.responses import RedirectResponse, StreamingResponse
@@ -64,7 +66,7 @@ def _blob_response(plan: BlobPlan, request: Request, storage: Storage, settings:
     span = _range(request.headers.get("range"), plan.size)
     if plan.local_path is not None and settings.accel_redirect_prefix:
         # nginx sends the file itself (sendfile, Range): the bytes never pass through Python.
-        relative = plan.local_path.relative_to(settings.blob_dir.resolve()).as_posix()
+        relative = plan.local_path.relative_to(_resolved(settings.blob_dir)).as_posix()
         headers["X-Accel-Redirect"] = settings.accel_redirect_prefix.rstrip("/") + "/" + relative
         del headers["Accept-Ranges"]  # nginx adds its own to the file it sends
         note_proxy_bytes(plan.size if span is None else span[1] - span[0])  # the request log and activity
@@ -87,6 +89,12 @@ def _blob_response(plan: BlobPlan, request: Request, storage: Storage, settings:
         media_type=plan.media_type,
         headers=headers,
     )
+
+
+@lru_cache(maxsize=4)
+def _resolved(folder: Path) -> Path:
+    """The blob folder's real path, resolved once (a `resolve()` is a system call per path component)."""
+    return folder.resolve()
 
 
 def _range(header: str | None, size: int) -> tuple[int, int] | None:
