@@ -94,7 +94,7 @@ def match_downloads_first(app: FastAPI, router: APIRouter) -> None:
         app.router.add_api_route(
             route.path,
             route.endpoint,
-            methods=sorted(route.methods),
+            methods=sorted(route.methods or ()),
             response_class=Response,
             name=route.name,
             include_in_schema=False,
