@@ -139,10 +139,33 @@ def test_nginx_sends_what_the_registry_authorized_and_bookkeeping_stays_exact(se
     assert process is not None
     children = _descendants(process.pid)
     assert len(children) >= 4  # nginx master and workers, granian and its two workers
+    _check_app_reachable_only_by_nginx(children)
     process.send_signal(signal.SIGINT)  # Ctrl-C
     assert process.wait(90) == 0
     assert not [pid for pid in children if Path(f"/proc/{pid}").exists()]
     _check_bookkeeping(served, token, artifact_id, len(whole.content))
+
+
+def _check_app_reachable_only_by_nginx(pids: list[int]) -> None:
+    """granian listens on a Unix socket in an owner-only folder, on no TCP port."""
+    commands = {pid: Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") for pid in pids}
+    granian = [pid for pid, argv in commands.items() if b"granian" in b" ".join(argv)]
+    argv = commands[granian[0]]
+    socket_path = Path(argv[argv.index(b"--uds") + 1].decode())
+    assert socket_path.is_socket() and socket_path.parent.stat().st_mode & 0o777 == 0o700
+    inodes = {
+        os.readlink(f"/proc/{pid}/fd/{fd}")
+        for pid in granian
+        for fd in os.listdir(f"/proc/{pid}/fd")
+        if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")
+    }
+    listening = {
+        f"socket:[{fields[9]}]"
+        for table in ("/proc/net/tcp", "/proc/net/tcp6")
+        for fields in (line.split() for line in Path(table).read_text().splitlines()[1:])
+        if fields[3] == "0A"  # LISTEN
+    }
+    assert granian and not inodes & listening
 
 
 def _check_bookkeeping(served: Served, token: str, artifact_id: str, size: int) -> None:
@@ -165,4 +188,6 @@ def _check_bookkeeping(served: Served, token: str, artifact_id: str, size: int) 
         line["response_bytes"] for line in downloads if line["path"] == f"/download/model/{artifact_id}"
     ]
     assert bundle[:2] == [size, 10]  # nginx's bytes, counted by the registry that let them go
+    # The client as nginx saw it, believed from the app's Unix socket (REGISTRY_TRUSTED_PROXIES=unix).
+    assert {line["client"] for line in downloads} == {"127.0.0.1"}
     assert all(line.get("time") for line in lines)  # nginx's own lines too are the registry's JSON
