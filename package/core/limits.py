@@ -90,7 +90,9 @@ def client_address(
 def _over_unix_socket(scope: Scope) -> bool:
     # ASGI says `[path, None]`; granian says `(path, "0")`: a socket's path, where a host would be.
     server = scope.get("server")
-    return bool(server) and len(server) == 2 and (server[1] is None or str(server[0]).startswith("/"))
+    if server is None or len(server) != 2:
+        return False
+    return server[1] is None or str(server[0]).startswith("/")
 
 
 _warned = threading.Event()
