@@ -7,9 +7,9 @@ the file through its own buffers: bench/download_throughput.py's `granian-bare` 
 Every other request is proxied to granian unchanged, over a Unix socket in the run folder (owner-only), so
 no local client can reach the app around nginx (and fetch its X-Accel answers). nginx's configuration is
 generated into that run folder (removed at the end); its error lines are re-logged as the registry's JSON
-lines; its access log is off (the registry writes one line per request). Ctrl-C (SIGINT) or SIGTERM stops
-nginx, then lets granian's workers shut down cleanly (batched bookkeeping flushed). Without nginx (not
-installed) granian serves alone.
+lines; its access log is off (the registry writes one line per request, with the status and bytes nginx
+sends for a download: core/accel_answer.py). Ctrl-C (SIGINT) or SIGTERM stops nginx, then lets granian's
+workers shut down cleanly (batched bookkeeping flushed). Without nginx (not installed) granian serves alone.
 
     python -m serve [--host 127.0.0.1] [--port 8000] [--workers N] [--app main:app]
 """
@@ -34,6 +34,7 @@ from typing import IO
 
 import httpx
 
+from package.core.accel_answer import RANGE_REFUSED_JSON
 from package.core.config import get_settings
 from package.core.logging import configure_logging
 from package.core.security_settings import UNIX_PEERS, get_security_settings
@@ -138,10 +139,19 @@ http {{
         # Reached only by the app's X-Accel-Redirect answer to a download it authorized.
         location {BLOB_LOCATION}/ {{
             internal;
+            # A Range nginx refuses: JSON as the registry's own 416 (a location's error_page replaces the
+            # server's list, so its 404 is repeated).
+            error_page 416 = @range_refused;
+            error_page 404 = @not_found;
             alias {blob_dir}/;
             etag off;
             add_header ETag $upstream_http_etag;
             add_header X-Request-ID $upstream_http_x_request_id;
+        }}
+        # The X-Request-ID (and ETag) added in the blob location, before nginx's range check, stay on.
+        location @range_refused {{
+            default_type application/json;
+            return 416 '{RANGE_REFUSED_JSON}';
         }}
         location / {{ proxy_pass http://registry_app; }}
     }}

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import serve
+from package.core.accel_answer import RANGE_REFUSED_JSON
 
 
 def test_the_app_sends_blobs_by_accel_redirect_and_believes_only_nginx_on_its_socket() -> None:
@@ -35,6 +36,8 @@ def test_nginx_serves_blobs_only_from_an_internal_location(tmp_path: Path, regis
     blobs = conf.split(f"location {serve.BLOB_LOCATION}/ {{", 1)[1].split("}", 1)[0]
     assert "internal;" in blobs and f"alias {tmp_path / 'blobs'}/;" in blobs
     assert "add_header ETag $upstream_http_etag;" in blobs and "etag off;" in blobs
+    assert "error_page 416 = @range_refused;" in blobs  # nginx's own 416 is the registry's JSON
+    assert f"return 416 '{RANGE_REFUSED_JSON}';" in conf
     assert "listen 127.0.0.1:8123;" in conf and f"server unix:{socket};" in conf
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in conf  # never a client-sent chain
     assert "access_log off;" in conf and "worker_processes 2;" in conf
