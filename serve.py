@@ -4,10 +4,12 @@ The registry decides every download (token, permissions, use count, audit entry)
 with `X-Accel-Redirect: /_blobs/<path>`; nginx then sends the file from an internal location (sendfile,
 Range), so no byte of a blob passes through Python or through a user-space copy (granian's pathsend reads
 the file through its own buffers: bench/download_throughput.py's `granian-bare` measures that ceiling).
-Every other request is proxied to granian unchanged. nginx's configuration is generated into a run folder
-(removed at the end); its error lines are re-logged as the registry's JSON lines; its access log is off (the
-registry writes one line per request). Ctrl-C (SIGINT) or SIGTERM stops nginx, then lets granian's workers
-shut down cleanly (batched bookkeeping flushed). Without nginx (not installed) granian serves alone.
+Every other request is proxied to granian unchanged, over a Unix socket in the run folder (owner-only), so
+no local client can reach the app around nginx (and fetch its X-Accel answers). nginx's configuration is
+generated into that run folder (removed at the end); its error lines are re-logged as the registry's JSON
+lines; its access log is off (the registry writes one line per request, with the status and bytes nginx
+sends for a download: core/accel_answer.py). Ctrl-C (SIGINT) or SIGTERM stops nginx, then lets granian's
+workers shut down cleanly (batched bookkeeping flushed). Without nginx (not installed) granian serves alone.
 
     python -m serve [--host 127.0.0.1] [--port 8000] [--workers N] [--app main:app]
 """
@@ -21,7 +23,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,9 +34,10 @@ from typing import IO
 
 import httpx
 
+from package.core.accel_answer import RANGE_REFUSED_JSON
 from package.core.config import get_settings
 from package.core.logging import configure_logging
-from package.core.security_settings import get_security_settings
+from package.core.security_settings import UNIX_PEERS, get_security_settings
 
 logger = logging.getLogger("registry.serve")
 ROOT = Path(__file__).resolve().parent
@@ -66,25 +68,32 @@ def nginx_binary() -> str | None:
     return shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 
 
-def granian_command(host: str, port: int, workers: int, app: str = "main:app") -> list[str]:
-    """granian serving `app` (JSON log lines, no access log, failed workers respawned)."""
+def granian_command(
+    host: str, port: int, workers: int, app: str = "main:app", *, uds: Path | None = None
+) -> list[str]:
+    """granian serving `app` on HOST:PORT, or on the Unix socket `uds` (JSON log lines, no access log,
+    failed workers respawned)."""
+    listen = (
+        ("--uds", str(uds), "--uds-permissions", "0600") if uds else ("--host", host, "--port", str(port))
+    )
     return [
-        *(sys.executable, "-m", "granian", "--interface", "asgi", "--host", host, "--port", str(port)),
+        *(sys.executable, "-m", "granian", "--interface", "asgi", *listen),
         *("--workers", str(workers), "--no-access-log", "--respawn-failed-workers"),
         *("--log-config", str(ROOT / "package" / "core" / "granian-logging.json"), app),
     ]
 
 
 def app_env(base: dict[str, str]) -> dict[str, str]:
-    """The app's environment behind nginx: blobs by X-Accel-Redirect, nginx's X-Forwarded-For believed."""
+    """The app's environment behind nginx: blobs by X-Accel-Redirect, X-Forwarded-For believed from the
+    Unix socket only nginx reaches (`unix` in REGISTRY_TRUSTED_PROXIES)."""
     trusted = [part for part in base.get("REGISTRY_TRUSTED_PROXIES", "").split(",") if part.strip()]
     return base | {
         "REGISTRY_ACCEL_REDIRECT_PREFIX": BLOB_LOCATION,
-        "REGISTRY_TRUSTED_PROXIES": ",".join([*trusted, "127.0.0.1/32"]),
+        "REGISTRY_TRUSTED_PROXIES": ",".join([*trusted, UNIX_PEERS]),
     }
 
 
-def nginx_conf(run_dir: Path, *, host: str, port: int, app_port: int, blob_dir: Path, workers: int) -> str:
+def nginx_conf(run_dir: Path, *, host: str, port: int, app_socket: Path, blob_dir: Path, workers: int) -> str:
     """nginx's configuration: the public port, proxied to the app; blobs from an internal location only."""
     security = get_security_settings()
     # Bigger than the app's own limits, so the app answers 414/431/413 as JSON, not nginx as HTML.
@@ -103,7 +112,7 @@ http {{
     default_type application/octet-stream;
     large_client_header_buffers 4 {header_buffer};
     client_max_body_size 0;
-    upstream registry_app {{ server 127.0.0.1:{app_port}; keepalive 64; }}
+    upstream registry_app {{ server unix:{app_socket}; keepalive 64; }}
     server {{
         listen {host}:{port};
         proxy_http_version 1.1;
@@ -130,22 +139,24 @@ http {{
         # Reached only by the app's X-Accel-Redirect answer to a download it authorized.
         location {BLOB_LOCATION}/ {{
             internal;
+            # A Range nginx refuses: JSON as the registry's own 416 (a location's error_page replaces the
+            # server's list, so its 404 is repeated).
+            error_page 416 = @range_refused;
+            error_page 404 = @not_found;
             alias {blob_dir}/;
             etag off;
             add_header ETag $upstream_http_etag;
             add_header X-Request-ID $upstream_http_x_request_id;
         }}
+        # The X-Request-ID (and ETag) added in the blob location, before nginx's range check, stay on.
+        location @range_refused {{
+            default_type application/json;
+            return 416 '{RANGE_REFUSED_JSON}';
+        }}
         location / {{ proxy_pass http://registry_app; }}
     }}
 }}
 """
-
-
-def free_port() -> int:
-    """A free loopback TCP port (for granian, behind nginx)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _die_with_parent() -> None:
@@ -172,17 +183,20 @@ def _relay_nginx_log(stream: IO[bytes]) -> None:
 
 
 def _wait_ready(
-    url: str, app: subprocess.Popen[bytes], stop: threading.Event, timeout: float = 300.0
+    app_socket: Path, app: subprocess.Popen[bytes], stop: threading.Event, timeout: float = 300.0
 ) -> bool:
-    """Until the app answers (True); False if it exits, the launcher is told to stop, or time runs out."""
+    """Until the app answers on its socket (True); False if it exits, the launcher is told to stop, or time
+    runs out."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and app.poll() is None and not stop.is_set():
-        try:
-            if httpx.get(f"{url}/health/ready", timeout=2).status_code < 500:
-                return True
-        except httpx.HTTPError:
-            pass
-        stop.wait(0.1)
+    transport = httpx.HTTPTransport(uds=str(app_socket))
+    with httpx.Client(transport=transport, base_url="http://registry", timeout=2) as client:
+        while time.monotonic() < deadline and app.poll() is None and not stop.is_set():
+            try:
+                if client.get("/health/ready").status_code < 500:
+                    return True
+            except httpx.HTTPError:
+                pass
+            stop.wait(0.1)
     if not stop.is_set():
         logger.error("the registry did not start", extra={"granian": app.poll()})
     return False
@@ -204,14 +218,15 @@ def _stop(proc: subprocess.Popen[bytes], sig: int, timeout: float) -> None:
 def _serve_behind_nginx(nginx: str, options: argparse.Namespace, run_dir: Path) -> int:
     blob_dir = get_settings().blob_dir.resolve()
     blob_dir.mkdir(parents=True, exist_ok=True)
-    app_port = free_port()
+    run_dir.chmod(0o700)  # the app's socket: nginx (this user) reaches it, no other user does
+    app_socket = run_dir / "app.sock"
     conf = run_dir / "nginx.conf"
     conf.write_text(
         nginx_conf(
             run_dir,
             host=options.host,
             port=options.port,
-            app_port=app_port,
+            app_socket=app_socket,
             blob_dir=blob_dir,
             workers=options.workers,
         )
@@ -219,13 +234,13 @@ def _serve_behind_nginx(nginx: str, options: argparse.Namespace, run_dir: Path) 
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    command = granian_command("127.0.0.1", app_port, options.workers, options.app)
+    command = granian_command("127.0.0.1", 0, options.workers, options.app, uds=app_socket)
     app = _spawn(command, app_env(dict(os.environ)))
     front: subprocess.Popen[bytes] | None = None
     code = 0
     try:
         # nginx opens the public port once the app answers: a client never meets a registry still starting.
-        if not _wait_ready(f"http://127.0.0.1:{app_port}", app, stop):
+        if not _wait_ready(app_socket, app, stop):
             return 0 if stop.is_set() else 1
         command = [nginx, "-p", str(run_dir), "-c", str(conf), "-e", "stderr", "-g", "daemon off;"]
         front = _spawn(command, dict(os.environ), subprocess.PIPE)

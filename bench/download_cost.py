@@ -98,11 +98,14 @@ def inline_threadpool() -> None:
     import fastapi.dependencies.utils as dep_utils
     import fastapi.routing as routing
 
+    import package.routers.artifacts.download_route as download_route
+
     async def inline(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return func(*args, **kwargs)
 
     routing.run_in_threadpool = inline  # type: ignore[attr-defined]
     dep_utils.run_in_threadpool = inline  # type: ignore[attr-defined]
+    download_route.run_in_threadpool = inline  # type: ignore[attr-defined]  # the download routes' handler
 
 
 def stage_shares(stats: pstats.Stats, total: float) -> dict[str, float]:

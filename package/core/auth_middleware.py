@@ -137,14 +137,20 @@ def current_principal(
     return principal_for(storage, settings, header, bearer, cookie)
 
 
+def require_permission(
+    principal: Principal, permission: Permission, denied: type[RegistryError] = PermissionDenied
+) -> Principal:
+    """`principal` when it holds `permission`, else `denied` (403 PermissionDenied unless told otherwise)."""
+    if not principal.may(permission):
+        raise denied(
+            f"{principal.name!r} lacks the {permission.value!r} permission this needs; an admin can grant it."
+        )
+    return principal
+
+
 def _requiring(permission: Permission, denied: type[RegistryError] = PermissionDenied) -> object:
     def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-        if not principal.may(permission):
-            raise denied(
-                f"{principal.name!r} lacks the {permission.value!r} permission this needs; "
-                "an admin can grant it."
-            )
-        return principal
+        return require_permission(principal, permission, denied)
 
     check.__doc__ = f"The caller, who must hold the {permission.value!r} permission."
     return Depends(check)

@@ -2,7 +2,8 @@
 may be, and how many requests a client may make.
 
 - Client address: the connecting address, unless it is a configured trusted proxy
-  (REGISTRY_TRUSTED_PROXIES); then the nearest X-Forwarded-For hop that is not a trusted proxy. A server
+  (REGISTRY_TRUSTED_PROXIES, where `unix` names a peer on a Unix socket, make run's nginx); then the nearest
+  X-Forwarded-For hop that is not a trusted proxy. A server
   that rewrote the address from X-Forwarded-For itself (uvicorn's default for loopback) is detected and
   its clients share one `forwarded-unverified` address, so a forged header cannot pick a fresh identity.
 - Sizes: URL (414), headers (431) and body (413) are refused before anything is parsed or a token checked.
@@ -57,15 +58,21 @@ def _trusted(host: str, networks: tuple[Network, ...]) -> bool:
     return address is not None and any(address in network for network in networks)
 
 
-def client_address(scope: Scope, networks: tuple[Network, ...]) -> tuple[str, str | None]:
-    """The client's address and, from a trusted proxy, the scheme it says the client used."""
+def client_address(
+    scope: Scope, networks: tuple[Network, ...], *, unix_peers: bool = False
+) -> tuple[str, str | None]:
+    """The client's address and, from a trusted proxy, the scheme it says the client used.
+
+    `unix_peers`: a peer connected over a Unix socket (the scope's server names the socket's path) is a
+    trusted proxy.
+    """
     peer = scope.get("client")
     host = str(peer[0]) if peer else "unknown"
     forwarded = _header(scope, b"x-forwarded-for")
     if not forwarded:
         return host, None
     hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-    if networks and _trusted(host, networks):
+    if (unix_peers and _over_unix_socket(scope)) or (networks and _trusted(host, networks)):
         for hop in reversed(hops):  # each proxy appends the address it saw: read from the nearest one
             if not _trusted(hop, networks):
                 address = _ip(hop)
@@ -78,6 +85,14 @@ def client_address(scope: Scope, networks: tuple[Network, ...]) -> tuple[str, st
         _warn_rewritten_once()
         return UNVERIFIED_FORWARDED, None
     return host, None
+
+
+def _over_unix_socket(scope: Scope) -> bool:
+    # ASGI says `[path, None]`; granian says `(path, "0")`: a socket's path, where a host would be.
+    server = scope.get("server")
+    if server is None or len(server) != 2:
+        return False
+    return server[1] is None or str(server[0]).startswith("/")
 
 
 _warned = threading.Event()
@@ -162,7 +177,7 @@ class RequestLimitsMiddleware:
             await self.app(scope, receive, send)
             return
         settings = get_security_settings()
-        host, scheme = client_address(scope, settings.proxy_networks)
+        host, scheme = client_address(scope, settings.proxy_networks, unix_peers=settings.trusts_unix_peers)
         peer = scope.get("client")
         scope["client"] = (host, peer[1] if peer else 0)
         if scheme in {"http", "https"}:

@@ -50,8 +50,9 @@ class RequestContext:
     artifact_id: str | None = None
     artifact_type: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
-    # Body bytes a proxy sends for this response (X-Accel-Redirect: nginx sends the file, the app none).
+    # What the front proxy answers instead (X-Accel-Redirect: nginx sends the file, the app none of it).
     proxy_bytes: int | None = None
+    proxy_status: int | None = None
 
 
 @dataclass(frozen=True)
@@ -111,11 +112,11 @@ def note(
     context.extra.update(extra)
 
 
-def note_proxy_bytes(count: int) -> None:
-    """Count `count` body bytes the front proxy sends for this response (X-Accel-Redirect) in its line."""
+def note_proxy_answer(status: int, body_bytes: int) -> None:
+    """Record the status and body bytes the front proxy answers for this response (X-Accel-Redirect)."""
     context = _current.get()
     if context is not None:
-        context.proxy_bytes = count
+        context.proxy_status, context.proxy_bytes = status, body_bytes
 
 
 def _note_artifact_event(event: ArtifactEvent, artifact_id: str) -> None:
@@ -219,7 +220,7 @@ class RequestLogMiddleware:
             method=method if (method := scope.get("method", "GET")) in KNOWN_METHODS else "OTHER",
             route=template,
             path=_clip(scope.get("path", "")) or "",
-            status=outcome["status"],
+            status=outcome["status"] if context.proxy_status is None else context.proxy_status,
             duration_ms=round(seconds * 1000.0, 3),
             started_at=started_at,
             domain=domain,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Annotated
 
 from fastapi import Depends
@@ -13,6 +13,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from package.core.config import register_settings_cache
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+UNIX_PEERS = "unix"
+"""In `trusted_proxies`: a peer on a Unix socket (whose file permissions choose who may connect)."""
 
 
 class SecuritySettings(BaseSettings):
@@ -23,7 +25,8 @@ class SecuritySettings(BaseSettings):
     trusted_proxies: str = Field(
         default="",
         description="Comma-separated addresses or networks (CIDR) of proxies whose X-Forwarded-For and "
-        "X-Forwarded-Proto are believed; empty: none, the connecting address is the client.",
+        "X-Forwarded-Proto are believed, and `unix` for a proxy connecting over a Unix socket (make run's "
+        "nginx); empty: none, the connecting address is the client.",
     )
     max_body_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="Largest request body; larger ones answer 413 unread."
@@ -57,13 +60,23 @@ class SecuritySettings(BaseSettings):
     @classmethod
     def _valid_networks(cls, value: str) -> str:
         for part in _parts(value):
-            ipaddress.ip_network(part, strict=False)  # ValueError names the bad entry
+            if part != UNIX_PEERS:
+                ipaddress.ip_network(part, strict=False)  # ValueError names the bad entry
         return value
 
-    @property
+    @cached_property
     def proxy_networks(self) -> tuple[Network, ...]:
-        """The trusted proxies as networks."""
-        return tuple(ipaddress.ip_network(part, strict=False) for part in _parts(self.trusted_proxies))
+        """The trusted proxies as networks (parsed once: every request reads them)."""
+        return tuple(
+            ipaddress.ip_network(part, strict=False)
+            for part in _parts(self.trusted_proxies)
+            if part != UNIX_PEERS
+        )
+
+    @cached_property
+    def trusts_unix_peers(self) -> bool:
+        """Whether a peer connected over a Unix socket is a trusted proxy."""
+        return UNIX_PEERS in _parts(self.trusted_proxies)
 
     @property
     def cors_origin_list(self) -> list[str]:

@@ -119,6 +119,18 @@ class TestClientAddress:
             )
         assert codes[:5] == [401] * 5 and set(codes[5:]) == {429}, codes
 
+    def test_a_unix_socket_peer_is_a_proxy_only_when_unix_is_listed(self):
+        settings = SecuritySettings(trusted_proxies="unix")
+        over_unix = _scope("", "6.6.6.6, 198.51.100.7", "https") | {"server": ("/run/app.sock", None)}
+        unix = settings.trusts_unix_peers
+        assert settings.proxy_networks == () and unix
+        assert client_address(over_unix, (), unix_peers=unix) == ("198.51.100.7", "https")
+        granian = over_unix | {"server": ("/run/app.sock", "0")}  # how granian names its socket
+        assert client_address(granian, (), unix_peers=unix) == ("198.51.100.7", "https")
+        assert client_address(over_unix, ())[0] == ""  # not listed: the peer, not the header
+        over_tcp = _scope("127.0.0.1", "198.51.100.7") | {"server": ("127.0.0.1", 8000)}
+        assert client_address(over_tcp, (), unix_peers=unix)[0] == "127.0.0.1"  # a TCP peer stays itself
+
     def test_a_bad_trusted_proxy_setting_fails_at_start(self):
         with pytest.raises(ValueError, match="nonsense"):
             SecuritySettings(trusted_proxies="10.0.0.0/8, nonsense")

@@ -96,7 +96,7 @@ def served(hub: FakeHub, tmp_path: Path) -> Iterator[Served]:
         running.process.wait(30)
 
 
-def _check_contract(http: httpx.Client, artifact_id: str, blob: bytes, etag: str) -> None:
+def _check_contract(http: httpx.Client, artifact_id: str, blob: bytes, etag: str) -> list[httpx.Response]:
     """Range, If-Range, a refused range and the headers, as the registry answers them without nginx."""
     path = f"/download/model/{artifact_id}"
     ranged = http.get(path, headers={"Range": "bytes=10-19"})
@@ -108,7 +108,14 @@ def _check_contract(http: httpx.Client, artifact_id: str, blob: bytes, etag: str
     assert stale.status_code == 200 and stale.content == blob  # a changed file: the whole of it
     refused = http.get(path, headers={"Range": f"bytes={len(blob)}-"})
     assert refused.status_code == 416 and refused.json()["error"] == "range_not_satisfiable"
-    assert http.get(path, headers={"If-None-Match": etag}).status_code == 304
+    unchanged = http.get(path, headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304
+    parts = http.get(path, headers={"Range": "bytes=0-1,-3"})  # multipart/byteranges, sent by nginx
+    assert parts.status_code == 206 and parts.headers["content-type"].startswith("multipart/byteranges")
+    # A Range the registry ignores as malformed but nginx refuses: nginx's 416, JSON as the registry's.
+    odd = http.get(path, headers={"Range": "bytes=x-1"})
+    assert odd.status_code == 416 and odd.json()["error"] == "range_not_satisfiable"
+    return [ranged, same, stale, refused, unchanged, parts, odd]
 
 
 def test_nginx_sends_what_the_registry_authorized_and_bookkeeping_stays_exact(served, hub):
@@ -126,9 +133,10 @@ def test_nginx_sends_what_the_registry_authorized_and_bookkeeping_stays_exact(se
             "bytes"
         ]
         assert whole.headers["content-disposition"].startswith("attachment;")
-        _check_contract(http, artifact_id, whole.content, whole.headers["etag"])
+        answers = [whole, *_check_contract(http, artifact_id, whole.content, whole.headers["etag"])]
         one = http.get(f"/download/model/{artifact_id}/model.safetensors")
         assert one.status_code == 200 and len(one.content) == 300_000
+        answers.append(one)
     # Without the registry's answer nginx sends nothing: no token, a forged internal path, a traversal.
     assert httpx.get(f"{served.url}/download/model/{artifact_id}").status_code == 403
     relative = whole.headers["etag"].strip('"')
@@ -139,30 +147,58 @@ def test_nginx_sends_what_the_registry_authorized_and_bookkeeping_stays_exact(se
     assert process is not None
     children = _descendants(process.pid)
     assert len(children) >= 4  # nginx master and workers, granian and its two workers
+    _check_app_reachable_only_by_nginx(children)
     process.send_signal(signal.SIGINT)  # Ctrl-C
     assert process.wait(90) == 0
     assert not [pid for pid in children if Path(f"/proc/{pid}").exists()]
-    _check_bookkeeping(served, token, artifact_id, len(whole.content))
+    _check_bookkeeping(served, token, answers)
 
 
-def _check_bookkeeping(served: Served, token: str, artifact_id: str, size: int) -> None:
-    """Every authorized download counted once (token use, audit entry), its bytes in the request log."""
+def _check_app_reachable_only_by_nginx(pids: list[int]) -> None:
+    """granian listens on a Unix socket in an owner-only folder, on no TCP port."""
+    commands = {pid: Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") for pid in pids}
+    granian = [pid for pid, argv in commands.items() if b"granian" in b" ".join(argv)]
+    argv = commands[granian[0]]
+    socket_path = Path(argv[argv.index(b"--uds") + 1].decode())
+    assert socket_path.is_socket() and socket_path.parent.stat().st_mode & 0o777 == 0o700
+    inodes = {
+        os.readlink(f"/proc/{pid}/fd/{fd}")
+        for pid in granian
+        for fd in os.listdir(f"/proc/{pid}/fd")
+        if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")
+    }
+    listening = {
+        f"socket:[{fields[9]}]"
+        for table in ("/proc/net/tcp", "/proc/net/tcp6")
+        for fields in (line.split() for line in Path(table).read_text().splitlines()[1:])
+        if fields[3] == "0A"  # LISTEN
+    }
+    assert granian and not inodes & listening
+
+
+def _check_bookkeeping(served: Served, token: str, answers: list[httpx.Response]) -> None:
+    """Every authorized download counted once (token use, audit entry); its log line says what the client
+    got from nginx (status and body bytes)."""
     storage = served.storage()
     claims: dict[str, Any] = jwt.get_unverified_claims(token.removeprefix("bearer ").strip())
     uses = storage.records.get(f"TOKEN_USE#{DEFAULT_ADMIN}", claims["jti"])
-    assert (
-        uses is not None and uses["uses"] == 7
-    )  # the 7 downloads (304 and 416 included); /_blobs never reached the app
+    # The downloads (304 and 416 included); /_blobs never reached the app.
+    assert uses is not None and uses["uses"] == len(answers) == 9
     audit = [r.item for r in storage.records.query("AUDITLOG") if r.item["action"] == "DOWNLOAD"]
-    assert len(audit) == 7  # each authorized download is audited once it is decided (as without nginx)
+    assert len(audit) == 9  # each authorized download is audited once it is decided (as without nginx)
     lines = served.lines()
     downloads = [
         line
         for line in lines
         if line.get("logger") == "registry.request" and line.get("route", "").startswith("/download/")
     ]
-    bundle = [
-        line["response_bytes"] for line in downloads if line["path"] == f"/download/model/{artifact_id}"
-    ]
-    assert bundle[:2] == [size, 10]  # nginx's bytes, counted by the registry that let them go
+    logged = {line["request_id"]: (line["status"], line["response_bytes"]) for line in downloads}
+    received = {
+        answer.headers["x-request-id"]: (answer.status_code, len(answer.content)) for answer in answers
+    }
+    # nginx's status and bytes, recorded by the registry that let them go (the 403 without a token aside).
+    assert {request_id: logged.get(request_id) for request_id in received} == received
+    assert {status for status, _ in received.values()} == {200, 206, 304, 416}
+    # The client as nginx saw it, believed from the app's Unix socket (REGISTRY_TRUSTED_PROXIES=unix).
+    assert {line["client"] for line in downloads} == {"127.0.0.1"}
     assert all(line.get("time") for line in lines)  # nginx's own lines too are the registry's JSON

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 from package.core.storage.interface import BlobInfo, BlobWriter, StorageError, StoredBlob
 
 CHUNK_BYTES = 1024 * 1024
+_SHA256 = re.compile(r"[0-9a-f]{64}")  # a blob's name (checked on every access: a regex, not a loop)
 STALE_TEMP_SECONDS = 15 * 60  # a write in progress touches its file far more often than this
 
 
@@ -40,7 +42,7 @@ class FileBlobStore:
         return swept
 
     def _path(self, sha256: str) -> Path:
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        if _SHA256.fullmatch(sha256) is None:
             raise StorageError(f"not a sha256 address: {sha256!r}")
         return self._root / sha256[:2] / sha256
 

@@ -73,8 +73,9 @@ def plan_bundle(
     if record.reference_only:
         return RedirectPlan(record.url)
     sha = record.mirror.bundle_sha256
-    if record.mirror.status is MirrorStatus.COMPLETE and sha and storage.blobs.exists(sha):
-        return BlobPlan(sha, storage.blobs.size(sha) or 0, filename, ZIP, storage.blobs.local_path(sha))
+    size = storage.blobs.size(sha) if record.mirror.status is MirrorStatus.COMPLETE and sha else None
+    if sha and size is not None:  # stored: one size read stands for `exists` too
+        return BlobPlan(sha, size, filename, ZIP, storage.blobs.local_path(sha))
     _refuse_gated(record)
     snapshot = _snapshot(storage, record)
     keep = caches(settings, record)

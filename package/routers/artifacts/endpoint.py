@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Body, Query, Request, Response, status
+from fastapi import APIRouter, Body, FastAPI, Query, Request, Response, status
 
 from package.core.auth_middleware import CanDownload, CanSearch, CanUpload, IsAdmin, Principal
 from package.core.config import SettingsDep
@@ -22,6 +23,7 @@ from package.core.web import BaseUrl
 from package.routers.artifacts import services
 from package.routers.artifacts.audit import MAX_PAGE, AuditFilter
 from package.routers.artifacts.dependencies import CurrentArtifact, Registry, RegistryDep
+from package.routers.artifacts.download_route import DownloadRoute, match_downloads_first
 from package.routers.artifacts.errors import ArtifactNotFound, DuplicateArtifact, TooManyMatches
 from package.routers.artifacts.interface import (
     Artifact,
@@ -43,6 +45,7 @@ from package.routers.artifacts.responses import to_response
 router = APIRouter(tags=["artifacts"])
 READ_ERRORS = documented(BadRequest, Forbidden, ArtifactNotFound)
 DOWNLOAD_ERRORS = documented(BadRequest, Forbidden, ArtifactNotFound, RangeNotSatisfiable, UpstreamError)
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Response])
 
 
 # Literal paths come before `/artifact/{artifact_type}`, which would otherwise capture them.
@@ -229,12 +232,25 @@ def details(storage: Store, _: CanSearch, artifact: CurrentArtifact, base_url: B
     return services.overview_of(storage, artifact, base_url=base_url)
 
 
-@router.get(
-    "/download/{artifact_type}/{id}",
-    responses=DOWNLOAD_ERRORS,
-    response_class=Response,
-    summary="Download the artifact as one zip bundle.",
-)
+def _download_route(path: str, summary: str) -> Callable[[Endpoint], Endpoint]:
+    """Register a download route as a `DownloadRoute` (the common request skips dependency resolution)."""
+
+    def add(endpoint: Endpoint) -> Endpoint:
+        router.add_api_route(
+            path,
+            endpoint,
+            methods=["GET"],
+            responses=DOWNLOAD_ERRORS,
+            response_class=Response,
+            summary=summary,
+            route_class_override=DownloadRoute,
+        )
+        return endpoint
+
+    return add
+
+
+@_download_route("/download/{artifact_type}/{id}", "Download the artifact as one zip bundle.")
 def download_bundle(
     request: Request,
     user: CanDownload,
@@ -248,12 +264,7 @@ def download_bundle(
     return _download(request, user, artifact, ctx, path=None, version=version)
 
 
-@router.get(
-    "/download/{artifact_type}/{id}/{path:path}",
-    responses=DOWNLOAD_ERRORS,
-    response_class=Response,
-    summary="Download one file of the artifact.",
-)
+@_download_route("/download/{artifact_type}/{id}/{path:path}", "Download one file of the artifact.")
 def download_file(
     path: str, request: Request, user: CanDownload, artifact: CurrentArtifact, ctx: RegistryDep
 ) -> Response:
@@ -285,3 +296,8 @@ def reset(storage: Store, user: IsAdmin) -> dict[str, str]:
     """Remove every artifact and restore the system's default state."""
     services.reset(storage, principal=user)
     return {"status": "reset"}
+
+
+def setup_app(app: FastAPI) -> None:
+    """Match the download routes before every other route (the hottest request: download_route.py)."""
+    match_downloads_first(app, router)

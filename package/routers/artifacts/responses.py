@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from pathlib import Path
 
 from fastapi import Request, Response
 from fastapi.responses import RedirectResponse, StreamingResponse
 
+from package.core.accel_answer import front_answer
 from package.core.config import Settings
 from package.core.errors import RangeNotSatisfiable
-from package.core.request_log import note_proxy_bytes
+from package.core.request_log import note_proxy_answer
 from package.core.storage import Storage
 from package.routers.artifacts.config import ArtifactsSettings, get_artifacts_settings
 from package.routers.artifacts.downloads import (
@@ -64,10 +67,10 @@ def _blob_response(plan: BlobPlan, request: Request, storage: Storage, settings:
     span = _range(request.headers.get("range"), plan.size)
     if plan.local_path is not None and settings.accel_redirect_prefix:
         # nginx sends the file itself (sendfile, Range): the bytes never pass through Python.
-        relative = plan.local_path.relative_to(settings.blob_dir.resolve()).as_posix()
+        relative = plan.local_path.relative_to(_resolved(settings.blob_dir)).as_posix()
         headers["X-Accel-Redirect"] = settings.accel_redirect_prefix.rstrip("/") + "/" + relative
         del headers["Accept-Ranges"]  # nginx adds its own to the file it sends
-        note_proxy_bytes(plan.size if span is None else span[1] - span[0])  # the request log and activity
+        _note_front_answer(plan, request, etag)
         return Response(status_code=200, media_type=plan.media_type, headers=headers)
     if plan.local_path is not None:
         # Starlette serves files with Range/If-Range support (one or many ranges), chunked off the event loop.
@@ -87,6 +90,34 @@ def _blob_response(plan: BlobPlan, request: Request, storage: Storage, settings:
         media_type=plan.media_type,
         headers=headers,
     )
+
+
+@lru_cache(maxsize=4)
+def _resolved(folder: Path) -> Path:
+    """The blob folder's real path, resolved once (a `resolve()` is a system call per path component)."""
+    return folder.resolve()
+
+
+def _note_front_answer(plan: BlobPlan, request: Request, etag: str) -> None:
+    """The status and bytes nginx will send, for the request log, activity and metrics (core.accel_answer)."""
+    path = plan.local_path
+
+    def modified() -> int | None:
+        try:
+            return None if path is None else int(path.stat().st_mtime)
+        except OSError:  # gone meanwhile: nginx answers 404, not a range
+            return None
+
+    headers = request.headers
+    status, sent = front_answer(
+        headers.get("range"),
+        headers.get("if-range"),
+        etag=etag,
+        size=plan.size,
+        media_type=plan.media_type,
+        modified=modified,
+    )
+    note_proxy_answer(status, sent)
 
 
 def _range(header: str | None, size: int) -> tuple[int, int] | None:
