@@ -20,6 +20,7 @@ the machine's other load hits them all alike). For each, from its round of media
 p90, p99 and max latency, throughput (MB/s), errors; every round's throughput; the server's resident memory
 (all its processes) after the warm-up and after each round; throughput as a share of nginx's.
 
+    BENCH_SERVER_LOGS=DIR keeps each server's log in DIR/<port>.log (to explain errors)
     python -m bench.download_throughput [--clients 100] [--models 500] [--rounds 2] [--repeats 3] [--smoke]
 """
 
@@ -125,20 +126,27 @@ def bare_command(port: int, workers: int) -> list[str]:
 
 @contextmanager
 def server(command: list[str], env: dict[str, str], url: str) -> Iterator[subprocess.Popen[bytes]]:
-    """A registry server process (and its workers), stopped at the end (SIGTERM: a clean shutdown)."""
-    proc = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # its workers in one process group: stop_group leaves none behind
-    )
-    try:
-        wait_up(url, proc)
-        yield proc
-    finally:
-        registry.stop_group(proc)
+    """A registry server process (and its workers), stopped at the end (SIGTERM: a clean shutdown).
+
+    Its log goes to BENCH_SERVER_LOGS/<port>.log when that folder is set (to explain errors), else nowhere.
+    """
+    folder = os.environ.get("BENCH_SERVER_LOGS")
+    with ExitStack() as files:
+        name = url.rsplit(":", 1)[-1] + ".log"
+        log = files.enter_context(Path(folder, name).open("ab")) if folder else None
+        proc = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log or subprocess.DEVNULL,
+            start_new_session=True,  # its workers in one process group: stop_group leaves none behind
+        )
+        try:
+            wait_up(url, proc)
+            yield proc
+        finally:
+            registry.stop_group(proc)
 
 
 def login(url: str) -> dict[str, str]:
