@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 
 from package.core.config import Settings
 from package.core.logging import JsonFormatter, configure_logging
+from package.core.on_loop import on_loop
 from package.core.storage import Storage
 from package.core.storage.files import FileBlobStore
 from package.core.storage.sqlite import SqliteRecordStore
@@ -109,7 +110,7 @@ def override_settings(client: TestClient, getter: Callable[[], SettingsT], value
     """Make the app under `client` inject `value` wherever a route depends on the settings getter `getter`."""
     app = client.app
     assert isinstance(app, FastAPI)
-    app.dependency_overrides[getter] = lambda: value
+    app.dependency_overrides[on_loop(getter)] = lambda: value
 
 
 def bench_env(results: Path) -> dict[str, str]:

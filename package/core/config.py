@@ -16,6 +16,8 @@ from fastapi import Depends
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from package.core.on_loop import on_loop
+
 ALL_DOMAINS: tuple[str, ...] = (
     "auth",
     "artifacts",
@@ -171,7 +173,7 @@ def get_settings() -> Settings:
     return Settings()
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(on_loop(get_settings))]
 
 # The cached getters of the domains' settings (`get_<domain>_settings`), so one call forgets them all.
 _settings_caches: list[Callable[[], Any]] = [get_settings]

@@ -11,6 +11,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from package.core.config import register_settings_cache
+from package.core.on_loop import on_loop
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 UNIX_PEERS = "unix"
@@ -97,4 +98,4 @@ def get_security_settings() -> SecuritySettings:
 register_settings_cache(get_security_settings)
 
 
-SecuritySettingsDep = Annotated[SecuritySettings, Depends(get_security_settings)]
+SecuritySettingsDep = Annotated[SecuritySettings, Depends(on_loop(get_security_settings))]

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from package.core.config import SettingsDep
 
 
-def public_base_url(request: Request, settings: SettingsDep) -> str:
+async def public_base_url(request: Request, settings: SettingsDep) -> str:
     """The base of absolute links: REGISTRY_PUBLIC_URL, else the URL the client used."""
     return (settings.public_url or str(request.base_url)).rstrip("/")
 

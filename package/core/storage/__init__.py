@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from package.core.config import Settings, StorageBackend, get_settings
+from package.core.on_loop import on_loop
 from package.core.storage.files import FileBlobStore
 from package.core.storage.interface import (
     BlobInfo,
@@ -63,4 +64,4 @@ def get_storage() -> Storage:
     return open_storage(get_settings())
 
 
-Store = Annotated[Storage, Depends(get_storage)]
+Store = Annotated[Storage, Depends(on_loop(get_storage))]

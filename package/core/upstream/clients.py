@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Depends
 
 from package.core.config import Settings, get_settings
+from package.core.on_loop import on_loop
 from package.core.upstream.snapshot import SourceAdapter
 from package.core.upstream.sources import SourceKind
 
@@ -79,4 +80,4 @@ def get_upstreams() -> Upstreams:
     return Upstreams(get_settings())
 
 
-UpstreamsDep = Annotated[Upstreams, Depends(get_upstreams)]
+UpstreamsDep = Annotated[Upstreams, Depends(on_loop(get_upstreams))]

@@ -11,6 +11,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from package.core.config import register_settings_cache
+from package.core.on_loop import on_loop
 
 
 class DownloadRedirect(StrEnum):
@@ -77,4 +78,4 @@ def get_artifacts_settings() -> ArtifactsSettings:
 
 register_settings_cache(get_artifacts_settings)
 
-ArtifactsSettingsDep = Annotated[ArtifactsSettings, Depends(get_artifacts_settings)]
+ArtifactsSettingsDep = Annotated[ArtifactsSettings, Depends(on_loop(get_artifacts_settings))]

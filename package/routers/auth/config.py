@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from package.core.config import register_settings_cache
 from package.core.hardening import register_insecure_check
+from package.core.on_loop import on_loop
 
 # The password the spec publishes for the default admin: the default here, and a start-up warning while kept.
 SPEC_DEFAULT_ADMIN_PASSWORD = "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE artifacts;"
@@ -78,7 +79,7 @@ def get_auth_settings() -> AuthSettings:
 register_settings_cache(get_auth_settings)
 
 
-AuthSettingsDep = Annotated[AuthSettings, Depends(get_auth_settings)]
+AuthSettingsDep = Annotated[AuthSettings, Depends(on_loop(get_auth_settings))]
 
 
 def insecure_auth_settings(settings: AuthSettings) -> list[str]:

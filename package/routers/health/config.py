@@ -10,6 +10,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from package.core.config import register_settings_cache
+from package.core.on_loop import on_loop
 
 
 class HealthSettings(BaseSettings):
@@ -98,4 +99,4 @@ def get_health_settings() -> HealthSettings:
 register_settings_cache(get_health_settings)
 
 
-HealthSettingsDep = Annotated[HealthSettings, Depends(get_health_settings)]
+HealthSettingsDep = Annotated[HealthSettings, Depends(on_loop(get_health_settings))]

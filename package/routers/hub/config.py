@@ -10,6 +10,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from package.core.config import register_settings_cache
+from package.core.on_loop import on_loop
 
 
 class HubSettings(BaseSettings):
@@ -33,4 +34,4 @@ def get_hub_settings() -> HubSettings:
 register_settings_cache(get_hub_settings)
 
 
-HubSettingsDep = Annotated[HubSettings, Depends(get_hub_settings)]
+HubSettingsDep = Annotated[HubSettings, Depends(on_loop(get_hub_settings))]

@@ -10,6 +10,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from package.core.config import register_settings_cache
+from package.core.on_loop import on_loop
 
 
 class LicenseSettings(BaseSettings):
@@ -32,4 +33,4 @@ def get_license_settings() -> LicenseSettings:
 
 
 register_settings_cache(get_license_settings)
-LicenseSettingsDep = Annotated[LicenseSettings, Depends(get_license_settings)]
+LicenseSettingsDep = Annotated[LicenseSettings, Depends(on_loop(get_license_settings))]

@@ -10,6 +10,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from package.core.config import register_settings_cache
+from package.core.on_loop import on_loop
 
 
 class RatingSettings(BaseSettings):
@@ -61,4 +62,4 @@ def get_rating_settings() -> RatingSettings:
 
 
 register_settings_cache(get_rating_settings)
-RatingSettingsDep = Annotated[RatingSettings, Depends(get_rating_settings)]
+RatingSettingsDep = Annotated[RatingSettings, Depends(on_loop(get_rating_settings))]

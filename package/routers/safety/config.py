@@ -11,6 +11,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from package.core.config import register_settings_cache
+from package.core.on_loop import on_loop
 
 
 class DangerPolicy(StrEnum):
@@ -64,4 +65,4 @@ def get_safety_settings() -> SafetySettings:
 register_settings_cache(get_safety_settings)
 
 
-SafetySettingsDep = Annotated[SafetySettings, Depends(get_safety_settings)]
+SafetySettingsDep = Annotated[SafetySettings, Depends(on_loop(get_safety_settings))]

@@ -10,6 +10,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from package.core.config import register_settings_cache
+from package.core.on_loop import on_loop
 
 
 class WebSettings(BaseSettings):
@@ -34,4 +35,4 @@ def get_web_settings() -> WebSettings:
 register_settings_cache(get_web_settings)
 
 
-WebSettingsDep = Annotated[WebSettings, Depends(get_web_settings)]
+WebSettingsDep = Annotated[WebSettings, Depends(on_loop(get_web_settings))]

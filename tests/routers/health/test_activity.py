@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from package.core.on_loop import on_loop
 from package.core.request_log import RequestRecord
 from package.core.storage import Storage, StorageError, get_storage
 from package.core.storage.files import FileBlobStore
@@ -289,7 +290,7 @@ class TestActivity:
         def broken() -> None:
             raise StorageError("table gone")
 
-        client.app.dependency_overrides[get_storage] = broken
+        client.app.dependency_overrides[on_loop(get_storage)] = broken
         try:
             for _ in range(4):
                 assert client.get("/artifact/byName/x").status_code == 503

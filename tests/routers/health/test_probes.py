@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from package.core.on_loop import on_loop
 from package.core.storage import Storage, StorageError, get_storage
 from package.core.storage.files import FileBlobStore
 from package.core.storage.sqlite import SqliteRecordStore
@@ -166,7 +167,7 @@ class _BrokenRecords:
 
 def _report_on(client, broken: Storage) -> dict[str, Any]:
     """The admin's five-minute report while the registry's storage is `broken`."""
-    client.app.dependency_overrides[get_storage] = lambda: broken
+    client.app.dependency_overrides[on_loop(get_storage)] = lambda: broken
     # The admin's token cannot be verified without records: these tests are about the report's content.
     client.app.dependency_overrides[caller_is_admin] = lambda: True
     try:

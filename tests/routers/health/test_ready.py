@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from package.core.on_loop import on_loop
 from package.core.storage import Storage, StorageError, get_storage
 
 
@@ -45,7 +46,7 @@ def test_unreachable_storage_is_503_naming_the_check_without_leaking_paths(regis
     with TestClient(app) as container:
         real = get_storage()
         broken = Storage(records=_BrokenRecords(), blobs=real.blobs, description="broken")
-        app.dependency_overrides[get_storage] = lambda: broken
+        app.dependency_overrides[on_loop(get_storage)] = lambda: broken
         ready = container.get("/health/ready")
         assert container.get("/health").status_code == 200  # alive, though not ready
     assert ready.status_code == 503

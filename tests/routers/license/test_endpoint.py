@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from package.core.on_loop import on_loop
 from package.routers.license.config import LicenseSettings, get_license_settings
 
 BERT = "https://huggingface.co/google-bert/bert-base-uncased"  # apache-2.0
@@ -163,7 +164,7 @@ class TestCache:
             hub.set_down("github", False)
 
     def test_zero_seconds_disables_the_cache(self, client, hub, register):
-        client.app.dependency_overrides[get_license_settings] = lambda: LicenseSettings(
+        client.app.dependency_overrides[on_loop(get_license_settings)] = lambda: LicenseSettings(
             license_cache_seconds=0
         )
         model_id = register(BERT)
