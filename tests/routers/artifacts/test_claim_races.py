@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
-from package.core.config import Settings, StorageBackend
+from package.core.config import Settings
 from package.core.storage import Storage, open_storage
 from package.routers.artifacts import claims, database, maintenance_db
 from package.routers.artifacts.interface import ArtifactRecord, MirrorState, MirrorStatus
-from tests.aws import AWS_ENV, unique_name
+from tests.aws import AWS_ENV
+from tests.core.storage.conftest import aws_settings
 from tests.helpers import make_record
 
 SNAPSHOT: dict[str, Any] = {"source": {"kind": "hf_model", "repo_id": "org/model"}, "files": []}
@@ -31,16 +32,7 @@ def storage(
     for name, value in AWS_ENV.items():
         monkeypatch.setenv(name, value)
     with mock_aws():
-        name = unique_name(tmp_path.name)
-        yield open_storage(
-            Settings(
-                storage=StorageBackend.AWS,
-                dynamodb_table=name,
-                s3_bucket=name,
-                aws_create_resources=True,
-                data_dir=tmp_path,
-            )
-        )
+        yield open_storage(aws_settings(tmp_path, None))
 
 
 def stored(storage: Storage, artifact_id: str) -> ArtifactRecord:
