@@ -120,7 +120,7 @@ def list_tokens(
 
 @tokens.command("revoke")
 def revoke_token(token_id: Annotated[str, typer.Argument(metavar="ID")], as_json: JsonOpt = False) -> None:
-    """Revoke an access token at once."""
+    """Revoke an access token at once (an older id that starts with '-' goes after `--`)."""
     run(
         as_json,
         lambda r: r.revoke_token(token_id),

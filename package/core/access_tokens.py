@@ -64,6 +64,13 @@ def is_access_token(token: str) -> bool:
     return token.startswith(PREFIX)
 
 
+def _new_id() -> str:
+    """A random id that cannot be read as a command-line option: it never starts with '-'."""
+    while (token_id := secrets.token_urlsafe(18)).startswith("-"):
+        pass
+    return token_id
+
+
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("ascii")).hexdigest()
 
@@ -98,7 +105,7 @@ def create(
 ) -> tuple[str, AccessToken]:
     """Store a new token and return its one-time plain text with its record."""
     created = time.time() if now is None else now
-    token_id, secret = secrets.token_urlsafe(18), secrets.token_urlsafe(32)
+    token_id, secret = _new_id(), secrets.token_urlsafe(32)
     token = AccessToken(
         token_id=token_id,
         subject=subject,
