@@ -65,6 +65,7 @@ from package.routers.artifacts.queries import add_score_source as add_score_sour
 from package.routers.artifacts.queries import by_name as by_name
 from package.routers.artifacts.queries import by_regex as by_regex
 from package.routers.artifacts.queries import list_artifacts as list_artifacts
+from package.routers.artifacts.snapshot_db import snapshots_by_id as snapshots_by_id
 from package.routers.artifacts.versions import add_version_score_source as add_version_score_source
 from package.routers.artifacts.versions import earlier_version as earlier_version
 from package.routers.artifacts.versions import generation_check as generation_check
@@ -334,10 +335,7 @@ def download_record(
 
 
 def reset(storage: Storage, *, principal: Principal | None = None) -> None:
-    """Remove every artifact, record and blob, then let each domain restore its defaults.
-
-    The reset is logged before anything goes (who, how many artifacts), and starts the emptied audit log.
-    """
+    """Remove every artifact, record and blob (logged first: who, how many), then restore each domain."""
     removed = len(database.list_all(storage, include_hidden=True))
     logger.info("registry reset", extra={"user": principal.name if principal else None, "artifacts": removed})
     get_mirror_queue().stop_all()  # none writes into (or races) the clearing store

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from package.core.storage import Storage
+from package.core.storage import Record, Storage
 
 LINEAGE = "LINEAGE"
 VERSIONED = "LINEAGEVERSION#"
@@ -76,6 +76,13 @@ def save(storage: Storage, artifact_id: str, item: dict[str, Any], *, rebuild: b
     storage.records.put(LINEAGE, artifact_id, item)
     for partition, sort_key in old_rows - new_rows:
         storage.records.delete(partition, sort_key)
+
+
+def save_all(storage: Storage, items: dict[str, dict[str, Any]]) -> None:
+    """Write many artifacts' entries and all their reverse-index rows in batches (a backfill: rows first)."""
+    rows = [Record(p, k, {"id": i}) for i, item in items.items() for p, k in sorted(_rows(i, item))]
+    storage.records.put_many(rows)
+    storage.records.put_many([Record(LINEAGE, artifact_id, item) for artifact_id, item in items.items()])
 
 
 def version_entry(storage: Storage, artifact_id: str, generation: str) -> dict[str, Any] | None:

@@ -19,7 +19,7 @@ from package.core.storage import Storage
 from package.routers.artifacts import services as artifact_services
 from package.routers.artifacts.interface import ArtifactRecord, ArtifactType
 from package.routers.lineage import database
-from package.routers.lineage.catalog import SCHEMA, Catalog, Entry, _entry, refresh
+from package.routers.lineage.catalog import SCHEMA, Catalog, Entry, _entry, compute_item, refresh
 from package.routers.lineage.references import Reference, RefKind
 
 logger = logging.getLogger("registry.lineage")
@@ -27,6 +27,7 @@ logger = logging.getLogger("registry.lineage")
 INDEX_VERSION = 1
 _checked: weakref.WeakSet[Storage] = weakref.WeakSet()  # storages whose index version this process has seen
 _backfill_lock = threading.Lock()
+BACKFILL_BATCH = 500  # artifacts whose snapshots are read, and whose rows are written, together
 
 
 class StoredCatalog(Catalog):
@@ -115,8 +116,10 @@ def ensure_index(storage: Storage) -> None:
             return
         if database.index_version(storage) < INDEX_VERSION:
             records = artifact_services.all_records(storage, include_hidden=True)
-            for record in records:
-                refresh(storage, record, rebuild=True)
+            for start in range(0, len(records), BACKFILL_BATCH):
+                batch = records[start : start + BACKFILL_BATCH]
+                snapshots = artifact_services.snapshots_by_id(storage, [r.id for r in batch])
+                database.save_all(storage, {r.id: compute_item(r, snapshots.get(r.id)) for r in batch})
             database.set_index_version(storage, INDEX_VERSION)
             logger.info("lineage index built", extra={"artifacts": len(records)})
         _checked.add(storage)

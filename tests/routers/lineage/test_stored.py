@@ -110,6 +110,24 @@ def test_a_database_without_rows_is_indexed_once(forest: dict[str, str]) -> None
     assert_same_answers(storage)
 
 
+ROW_PARTITIONS = (database.LINEAGE, database.KEY, database.NAME, database.LABEL, database.OWNER, database.REF)
+
+
+def test_the_batched_backfill_writes_what_the_hooks_wrote(
+    forest: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storage = get_storage()
+    written = {p: storage.records.query(p) for p in ROW_PARTITIONS}
+    assert all(written.values())
+    storage.records.delete_many([(p, r.sk) for p, rows in written.items() for r in rows])
+    storage.records.delete(database.VERSION_PK, database.VERSION_SK)
+    stored._checked.discard(storage)
+    monkeypatch.setattr(stored, "BACKFILL_BATCH", 3)  # 7 artifacts: three batches, the last one short
+    stored.ensure_index(storage)
+    assert {p: storage.records.query(p) for p in ROW_PARTITIONS} == written
+    assert database.index_version(storage) == stored.INDEX_VERSION
+
+
 def test_reset_leaves_a_complete_empty_index(client: TestClient, forest: dict[str, str]) -> None:
     assert client.delete("/reset").status_code == 200
     storage = get_storage()
