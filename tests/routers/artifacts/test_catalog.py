@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from package.core.config import Settings, StorageBackend
+from package.core.config import Settings
 from package.core.errors import BadRequest
 from package.core.storage import Storage, open_storage
 from package.routers.artifacts import catalog_db, database, queries
@@ -17,41 +17,17 @@ from package.routers.artifacts import services as artifact_services
 from package.routers.artifacts.errors import ArtifactNotFound, TooManyMatches
 from package.routers.artifacts.interface import ArtifactQuery, ArtifactRecord, ArtifactType
 from package.routers.artifacts.paging import encode_cursor
-from tests.aws import AWS_ENV, unique_name
 from tests.helpers import make_record
 
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 TYPES = [ArtifactType.MODEL, ArtifactType.DATASET, ArtifactType.CODE]
 
 
-@pytest.fixture(params=["embedded", "aws-inprocess"])
-def storage(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Storage]:
-    """One fresh storage of each driver (AWS: moto in-process), as a first start leaves it."""
-    if request.param == "embedded":
-        yield _started(Settings(data_dir=tmp_path))
-        return
-    from moto import mock_aws
-
-    for name, value in AWS_ENV.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        name = unique_name(tmp_path.name)
-        aws = Settings(
-            storage=StorageBackend.AWS,
-            dynamodb_table=name,
-            s3_bucket=name,
-            aws_create_resources=True,
-            data_dir=tmp_path,
-        )
-        yield _started(aws)
-
-
-def _started(settings: Settings) -> Storage:
-    opened = open_storage(settings)
-    assert catalog_db.ensure_indexes(opened) == 0  # nothing to backfill: marks the indexes complete
-    return opened
+@pytest.fixture
+def storage(storage: Storage) -> Storage:
+    """The conftest's fresh storage of each driver, as a first start leaves it."""
+    assert catalog_db.ensure_indexes(storage) == 0  # nothing to backfill: marks the indexes complete
+    return storage
 
 
 def record(n: int, *, name: str | None = None, license_id: str | None = "mit") -> ArtifactRecord:

@@ -2,37 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from package.core.config import Settings
-from package.core.storage import Storage, open_storage
+from package.core.storage import Storage
 from package.routers.artifacts import claims, database, maintenance_db
 from package.routers.artifacts.interface import ArtifactRecord, MirrorState, MirrorStatus
-from tests.aws import AWS_ENV
-from tests.core.storage.conftest import aws_settings
 from tests.helpers import make_record
 
 SNAPSHOT: dict[str, Any] = {"source": {"kind": "hf_model", "repo_id": "org/model"}, "files": []}
 DONE = MirrorState(status=MirrorStatus.COMPLETE, files_total=1, files_done=1, bytes_total=5, bytes_done=5)
-
-
-@pytest.fixture(params=["embedded", "aws-inprocess"])
-def storage(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Storage]:
-    if request.param == "embedded":
-        yield open_storage(Settings(data_dir=tmp_path))
-        return
-    from moto import mock_aws
-
-    for name, value in AWS_ENV.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        yield open_storage(aws_settings(tmp_path, None))
 
 
 def stored(storage: Storage, artifact_id: str) -> ArtifactRecord:

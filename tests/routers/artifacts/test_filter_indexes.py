@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from package.core.auth_middleware import Principal
-from package.core.config import Settings, StorageBackend
+from package.core.config import Settings
 from package.core.storage import Put, Storage, open_storage
 from package.core.write_behind import WriteBehind
 from package.routers.artifacts import audit, audit_db, catalog_db, database, queries
@@ -32,36 +32,12 @@ START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 TYPES = [ArtifactType.MODEL, ArtifactType.DATASET, ArtifactType.CODE]
 
 
-@pytest.fixture(params=["embedded", "aws-inprocess"])
-def storage(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Storage]:
-    """One fresh storage of each driver (AWS: moto in-process) with complete indexes, as a first start."""
-    if request.param == "embedded":
-        yield _started(Settings(data_dir=tmp_path))
-        return
-    from moto import mock_aws
-
-    for name, value in AWS_ENV.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        name = unique_name(tmp_path.name)
-        yield _started(
-            Settings(
-                storage=StorageBackend.AWS,
-                dynamodb_table=name,
-                s3_bucket=name,
-                aws_create_resources=True,
-                data_dir=tmp_path,
-            )
-        )
-
-
-def _started(settings: Settings) -> Storage:
-    opened = open_storage(settings)
-    assert catalog_db.ensure_indexes(opened) == 0
-    assert audit_db.ensure_indexes(opened) == 0
-    return opened
+@pytest.fixture
+def storage(storage: Storage) -> Storage:
+    """The conftest's fresh storage of each driver, with complete indexes, as a first start leaves it."""
+    assert catalog_db.ensure_indexes(storage) == 0
+    assert audit_db.ensure_indexes(storage) == 0
+    return storage
 
 
 @pytest.fixture
