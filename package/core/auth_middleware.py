@@ -149,7 +149,8 @@ def require_permission(
 
 
 def _requiring(permission: Permission, denied: type[RegistryError] = PermissionDenied) -> object:
-    def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        # A check of what the caller holds, no I/O: on the event loop, not a thread-pool trip per request.
         return require_permission(principal, permission, denied)
 
     check.__doc__ = f"The caller, who must hold the {permission.value!r} permission."
