@@ -14,8 +14,9 @@ At each size (sizes grow the same registry), with the artifacts domain's own fun
   filtered        `[{"name": "*", "types": ["dataset"], "license": "mit"}]` (1 in 30 match), first page
   full_scan_*     the code this replaces, in the same run: every record read and validated (`list_all`),
                   then filtered (byName) or sliced (a page); fewer repetitions, it is slow
-Then the same reads over HTTP (`--http`, on by default): a registry server (uvicorn, one process) started on
-the seeded storage, one keep-alive client, the spec's routes: `http_by_name` (GET /artifact/byName/{name}),
+Then the same reads over HTTP (`--http`, on by default): a registry server started on the seeded storage
+(`--server uvicorn`: one uvicorn process; `--server make-run`: what `make run` starts, nginx in front of
+granian workers), one keep-alive client, the spec's routes: `http_by_name` (GET /artifact/byName/{name}),
 `http_read_by_id` (GET /artifacts/{type}/{id}), `http_page_first` / `http_page_middle` / `http_page_last`
 (POST /artifacts?offset=...). These include what every request pays (routing, the token check, validation,
 JSON, the socket); the client runs on the same cores.
@@ -25,6 +26,7 @@ registrations per second while seeding.
 
     python -m bench.search_scale --sizes 1000,10000 [--repeats 200] [--no-http] [--smoke]
     python -m bench.search_scale --existing DIR   # a registry seeded before, e.g. by regex_scale --keep DIR
+    python -m bench.search_scale --existing DIR --scan-repeats 1 --server make-run
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import argparse
 import dataclasses
 import random
 import statistics
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable
@@ -41,7 +44,18 @@ from typing import Any
 
 import httpx
 
-from bench.registry import CHEAP_HASHING, HubAt, admin_headers, start_server
+from bench.download_throughput import make_run_command
+from bench.registry import (
+    CHEAP_HASHING,
+    ROOT,
+    HubAt,
+    admin_headers,
+    free_port,
+    server_env,
+    start_server,
+    stop_group,
+    wait_up,
+)
 from package.core.auth_middleware import Principal
 from package.core.config import MirrorPolicy, Settings
 from package.core.storage import Storage, open_storage
@@ -250,12 +264,28 @@ def http_figures(
     figures: dict[str, Any],
     repeats: int,
     start_timeout: float = 90.0,
+    server: str = "uvicorn",
 ) -> None:
-    """Start a registry server on the seeded storage, add the HTTP figures, stop the server."""
+    """Start a registry server (uvicorn or make-run) on the seeded storage, add the HTTP figures, stop it."""
     unused = HubAt("http://127.0.0.1:9", "http://127.0.0.1:9")  # nothing is registered over HTTP here
     # Seeded unrated: with rating on ingest, the server would resume rating every model in the background
     # (hours at 100,000) while its reads are timed.
     server_settings = CHEAP_HASHING | {"REGISTRY_MIRROR": "off", "REGISTRY_RATE_ON_INGEST": "false"}
+    if server == "make-run":
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        proc = subprocess.Popen(
+            make_run_command(port),
+            cwd=ROOT,
+            env=server_env(unused, data_dir, server_settings),
+            start_new_session=True,  # nginx and the workers: stopped as one group
+        )
+        try:
+            wait_up(url, proc, start_timeout)
+            figures |= measure_http(url, made, figures["_names"], figures["_cursors"], repeats)
+        finally:
+            stop_group(proc)
+        return
     proc, url = start_server(unused, data_dir, server_settings, start_timeout=start_timeout)
     try:
         figures |= measure_http(url, made, figures["_names"], figures["_cursors"], repeats)
@@ -281,7 +311,9 @@ def _old_by_name(storage: Storage, name: str) -> list[Any]:
     return [r.metadata for r in database.list_all(storage) if r.name == name]
 
 
-def run(sizes: list[int], repeats: int, scan_repeats: int, data_dir: Path, *, http: bool) -> dict[str, Any]:
+def run(
+    sizes: list[int], repeats: int, scan_repeats: int, data_dir: Path, *, http: bool, server: str = "uvicorn"
+) -> dict[str, Any]:
     """Seed up to each size in turn and measure there."""
     settings = Settings(data_dir=data_dir, mirror=MirrorPolicy.OFF, async_rating=False)
     storage = open_storage(settings)
@@ -295,14 +327,16 @@ def run(sizes: list[int], repeats: int, scan_repeats: int, data_dir: Path, *, ht
         figures = measure(storage, settings, made, repeats, scan_repeats)
         figures["seed_per_second"] = (len(made) - before) / max(seeded, 1e-9)
         if http:
-            http_figures(data_dir, made, figures, repeats)
+            http_figures(data_dir, made, figures, repeats, server=server)
         del figures["_cursors"], figures["_names"]
         results[str(size)] = figures
         _print(size, figures)
     return results
 
 
-def existing(data_dir: Path, repeats: int, scan_repeats: int, *, http: bool) -> dict[str, Any]:
+def existing(
+    data_dir: Path, repeats: int, scan_repeats: int, *, http: bool, server: str = "uvicorn"
+) -> dict[str, Any]:
     """Measure on a registry already stored in `data_dir` (e.g. one `bench.regex_scale --keep` seeded)."""
     settings = Settings(data_dir=data_dir, mirror=MirrorPolicy.OFF, async_rating=False)
     storage = open_storage(settings)
@@ -317,7 +351,7 @@ def existing(data_dir: Path, repeats: int, scan_repeats: int, *, http: bool) -> 
     figures["seed_per_second"] = None
     if http:
         _print(len(made), figures)  # the service's figures, before the server's long start-up
-        http_figures(data_dir, made, figures, repeats, start_timeout=EXISTING_START_SECONDS)
+        http_figures(data_dir, made, figures, repeats, start_timeout=EXISTING_START_SECONDS, server=server)
     del figures["_cursors"], figures["_names"]
     _print(len(made), figures)
     return {str(len(made)): figures}
@@ -349,6 +383,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--http", action=argparse.BooleanOptionalAction, default=True, help="also time the reads over HTTP"
     )
+    parser.add_argument(
+        "--server",
+        choices=("uvicorn", "make-run"),
+        default="uvicorn",
+        help="the server of the HTTP pass: one uvicorn process, or `make run`'s nginx in front of granian",
+    )
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds")
     parser.add_argument(
         "--existing",
@@ -359,12 +399,14 @@ def main(argv: list[str] | None = None) -> None:
     options = parser.parse_args(argv)
     sizes = [60, 150] if options.smoke else sorted(int(s) for s in options.sizes.split(","))
     repeats, scan_repeats = (5, 2) if options.smoke else (options.repeats, options.scan_repeats)
+    http, server = options.http, options.server
     if options.existing is not None:
-        results = existing(options.existing, repeats, scan_repeats, http=options.http)
+        results = existing(options.existing, repeats, scan_repeats, http=http, server=server)
     else:
         with tempfile.TemporaryDirectory(prefix="search-scale-") as folder:
-            results = run(sizes, repeats, scan_repeats, Path(folder), http=options.http)
+            results = run(sizes, repeats, scan_repeats, Path(folder), http=http, server=server)
     chosen = {"sizes": sizes, "repeats": repeats, "scan_repeats": scan_repeats, "http": options.http}
+    chosen["server"] = options.server
     chosen["existing"] = str(options.existing) if options.existing is not None else None
     write("search_scale", results, options=chosen)
 

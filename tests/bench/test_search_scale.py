@@ -33,10 +33,11 @@ def test_smoke_run_writes_the_figures(tmp_path: Path) -> None:
         assert "_cursors" not in at_size and "_names" not in at_size
 
 
+@pytest.mark.parametrize("server", ["uvicorn", "make-run"])
 def test_existing_registry_is_measured_without_seeding(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: str
 ) -> None:
-    """`--existing DIR` times the reads, over HTTP too, on a registry another run seeded and kept."""
+    """`--existing DIR` times the reads, over HTTP too (on either server), on a registry another run kept."""
     for name in [n for n in os.environ if n.startswith("REGISTRY_")]:
         monkeypatch.delenv(name)
     monkeypatch.setenv("BENCH_RESULTS", str(tmp_path / "results"))
@@ -46,9 +47,10 @@ def test_existing_registry_is_measured_without_seeding(
     storage = open_storage(settings)
     services.reset(storage)
     regex_scale.seed(storage, settings, regex_scale.repo_ids(random.Random(1), 130, 0))
-    search_scale.main(["--existing", str(tmp_path / "data"), "--repeats", "3", "--scan-repeats", "1"])
+    options = ["--repeats", "3", "--scan-repeats", "1", "--server", server]
+    search_scale.main(["--existing", str(tmp_path / "data"), *options])
     payload = json.loads((tmp_path / "results" / "search_scale.json").read_text())
-    assert payload["options"]["existing"] == str(tmp_path / "data")
+    assert payload["options"]["existing"] == str(tmp_path / "data") and payload["options"]["server"] == server
     at_size = payload["figures"]["130"]
     for operation in [*OPERATIONS, *HTTP]:
         assert at_size[operation]["p50"] > 0, operation
