@@ -77,6 +77,14 @@ class PayloadTooLarge(RegistryError):
     code = "too_large"
 
 
+class PreconditionFailed(RegistryError):
+    """An If-Match or If-Unmodified-Since condition of the request does not hold."""
+
+    status_code = 412
+    description: ClassVar[str] = "Precondition failed."
+    code = "precondition_failed"
+
+
 class RangeNotSatisfiable(RegistryError):
     """A Range header asks for bytes the resource does not have."""
 

@@ -115,7 +115,22 @@ def _check_contract(http: httpx.Client, artifact_id: str, blob: bytes, etag: str
     # A Range the registry ignores as malformed but nginx refuses: nginx's 416, JSON as the registry's.
     odd = http.get(path, headers={"Range": "bytes=x-1"})
     assert odd.status_code == 416 and odd.json()["error"] == "range_not_satisfiable"
-    return [ranged, same, stale, refused, unchanged, parts, odd]
+    return [ranged, same, stale, refused, unchanged, parts, odd, *_check_conditions(http, path, blob, etag)]
+
+
+def _check_conditions(http: httpx.Client, path: str, blob: bytes, etag: str) -> list[httpx.Response]:
+    """If-Match and the date conditions: the registry's answers (nginx would compare its own ETag)."""
+    matched = http.get(path, headers={"If-Match": f'"other", {etag}', "Range": "bytes=0-3"})
+    assert matched.status_code == 206 and matched.content == blob[:4]
+    failed = http.get(path, headers={"If-Match": '"other"'})
+    assert failed.status_code == 412 and failed.json()["error"] == "precondition_failed"
+    changed = http.get(path, headers={"If-Unmodified-Since": "Mon, 01 Jan 1990 00:00:00 GMT"})
+    assert changed.status_code == 412 and changed.json()["error"] == "precondition_failed"
+    cached = http.get(path, headers={"If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"})
+    assert cached.status_code == 304
+    stale = http.get(path, headers={"If-Modified-Since": "Mon, 01 Jan 1990 00:00:00 GMT"})
+    assert stale.status_code == 200 and stale.content == blob
+    return [matched, failed, changed, cached, stale]
 
 
 def test_nginx_sends_what_the_registry_authorized_and_bookkeeping_stays_exact(served, hub):
@@ -183,9 +198,9 @@ def _check_bookkeeping(served: Served, token: str, answers: list[httpx.Response]
     claims: dict[str, Any] = jwt.get_unverified_claims(token.removeprefix("bearer ").strip())
     uses = storage.records.get(f"TOKEN_USE#{DEFAULT_ADMIN}", claims["jti"])
     # The downloads (304 and 416 included); /_blobs never reached the app.
-    assert uses is not None and uses["uses"] == len(answers) == 9
+    assert uses is not None and uses["uses"] == len(answers) == 14
     audit = [r.item for r in storage.records.query("AUDITLOG") if r.item["action"] == "DOWNLOAD"]
-    assert len(audit) == 9  # each authorized download is audited once it is decided (as without nginx)
+    assert len(audit) == 14  # each authorized download is audited once it is decided (as without nginx)
     lines = served.lines()
     downloads = [
         line
@@ -198,7 +213,7 @@ def _check_bookkeeping(served: Served, token: str, answers: list[httpx.Response]
     }
     # nginx's status and bytes, recorded by the registry that let them go (the 403 without a token aside).
     assert {request_id: logged.get(request_id) for request_id in received} == received
-    assert {status for status, _ in received.values()} == {200, 206, 304, 416}
+    assert {status for status, _ in received.values()} == {200, 206, 304, 412, 416}
     # The client as nginx saw it, believed from the app's Unix socket (REGISTRY_TRUSTED_PROXIES=unix).
     assert {line["client"] for line in downloads} == {"127.0.0.1"}
     assert all(line.get("time") for line in lines)  # nginx's own lines too are the registry's JSON

@@ -189,6 +189,11 @@ def _check_routes(http: httpx.Client, gateway: str, *, aws: bool) -> None:
         )
         same = http.get(f"/download/model/{aid}", headers=ranged | {"If-Range": stored.headers["etag"]})
         assert same.status_code == 206 and same.content == stored.content[10:20]
+        # An If-Match is the registry's to judge (nginx would compare an ETag of its own, and answer HTML).
+        listed = http.get(f"/download/model/{aid}", headers={"If-Match": stored.headers["etag"]})
+        assert listed.status_code == 200 and listed.content == stored.content
+        refused = http.get(f"/download/model/{aid}", headers={"If-Match": '"other"'})
+        assert refused.status_code == 412 and refused.json()["error"] == "precondition_failed"
     assert http.delete("/reset").status_code == 200
     assert http.post("/artifacts", json=[{"name": "*"}]).json() == []
 

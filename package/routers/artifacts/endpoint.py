@@ -14,6 +14,7 @@ from package.core.errors import (
     BadRequest,
     FailedDependency,
     Forbidden,
+    PreconditionFailed,
     RangeNotSatisfiable,
     UpstreamError,
     documented,
@@ -44,7 +45,9 @@ from package.routers.artifacts.responses import to_response
 
 router = APIRouter(tags=["artifacts"])
 READ_ERRORS = documented(BadRequest, Forbidden, ArtifactNotFound)
-DOWNLOAD_ERRORS = documented(BadRequest, Forbidden, ArtifactNotFound, RangeNotSatisfiable, UpstreamError)
+DOWNLOAD_ERRORS = documented(
+    BadRequest, Forbidden, ArtifactNotFound, PreconditionFailed, RangeNotSatisfiable, UpstreamError
+)
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Response])
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 from fastapi import Request, Response
@@ -24,9 +24,12 @@ from package.routers.artifacts.downloads import (
     presigned_url,
 )
 from package.routers.artifacts.opened_file import OpenedFileResponse
+from package.routers.artifacts.preconditions import Outcome, evaluate
 
 # ASCII digits only (\d takes any script's digits, which int() may refuse), and few enough for int().
 _RANGE = re.compile(r"^bytes=([0-9]{0,18})-([0-9]{0,18})$")
+_CONDITIONS = ("if-match", "if-none-match", "if-modified-since", "if-unmodified-since")
+NOT_MODIFIED = Outcome.NOT_MODIFIED
 
 
 def to_response(
@@ -62,10 +65,15 @@ def _presigned(plan: BlobPlan, storage: Storage, downloads: ArtifactsSettings) -
 def _blob_response(plan: BlobPlan, request: Request, storage: Storage, settings: Settings) -> Response:
     etag = f'"{plan.sha256}"'
     headers = {"Content-Disposition": disposition(plan.filename), "ETag": etag, "Accept-Ranges": "bytes"}
-    if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers={"ETag": etag})
+    if any(name in request.headers for name in _CONDITIONS):
+        modified = partial(_mtime, plan.local_path)
+        if evaluate(request.headers, etag=etag, modified=modified, method=request.method) is NOT_MODIFIED:
+            return Response(status_code=304, headers={"ETag": etag})
     span = _range(request.headers.get("range"), plan.size)
-    if plan.local_path is not None and settings.accel_redirect_prefix:
+    # nginx would answer an If-Match itself, with an HTML 412 (it compares with an ETag of its own): a
+    # request that carries one (it passed above) gets the file from here, as without nginx.
+    listed = request.headers.get("if-match", "*").strip() != "*"
+    if plan.local_path is not None and settings.accel_redirect_prefix and not listed:
         # nginx sends the file itself (sendfile, Range): the bytes never pass through Python.
         relative = plan.local_path.relative_to(_resolved(settings.blob_dir)).as_posix()
         headers["X-Accel-Redirect"] = settings.accel_redirect_prefix.rstrip("/") + "/" + relative
@@ -98,16 +106,17 @@ def _resolved(folder: Path) -> Path:
     return folder.resolve()
 
 
+def _mtime(path: Path | None) -> int | None:
+    """A stored file's modification time in whole seconds (its Last-Modified), None when not a local file."""
+    try:
+        return None if path is None else int(path.stat().st_mtime)
+    except OSError:  # gone meanwhile: nginx answers 404, not a range
+        return None
+
+
 def _note_front_answer(plan: BlobPlan, request: Request, etag: str) -> None:
     """The status and bytes nginx will send, for the request log, activity and metrics (core.accel_answer)."""
-    path = plan.local_path
-
-    def modified() -> int | None:
-        try:
-            return None if path is None else int(path.stat().st_mtime)
-        except OSError:  # gone meanwhile: nginx answers 404, not a range
-            return None
-
+    modified = partial(_mtime, plan.local_path)
     headers = request.headers
     status, sent = front_answer(
         headers.get("range"),
