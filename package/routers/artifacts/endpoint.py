@@ -26,6 +26,7 @@ from package.routers.artifacts.dependencies import CurrentArtifact, Registry, Re
 from package.routers.artifacts.download_route import DownloadRoute, match_downloads_first
 from package.routers.artifacts.errors import ArtifactNotFound, DuplicateArtifact, TooManyMatches
 from package.routers.artifacts.interface import (
+    ARTIFACT_METADATA_LIST,
     Artifact,
     ArtifactAuditEntry,
     ArtifactCreate,
@@ -55,11 +56,11 @@ Endpoint = TypeVar("Endpoint", bound=Callable[..., Response])
     responses=READ_ERRORS,
     summary="Get any artifacts fitting the regular expression (BASELINE).",
 )
-def by_regex(
-    body: ArtifactRegEx, storage: Store, settings: SettingsDep, _: CanSearch
-) -> list[ArtifactMetadata]:
-    """Artifacts whose name or README matches the pattern."""
-    return services.by_regex(storage, settings, pattern=body.regex)
+def by_regex(body: ArtifactRegEx, storage: Store, settings: SettingsDep, _: CanSearch) -> Response:
+    """Artifacts whose name or README matches the pattern (encoded here once: the models are built from
+    stored values, and validating them again per match cost more than the search)."""
+    found = services.by_regex(storage, settings, pattern=body.regex)
+    return Response(ARTIFACT_METADATA_LIST.dump_json(found), media_type="application/json")
 
 
 @router.post(
