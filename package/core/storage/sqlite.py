@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS records (
 
 # SQLite allows 32,766 bound parameters per statement since 3.32 (999 before): well under either.
 _KEYS_PER_STATEMENT = 900
+_DECODER = json.JSONDecoder()
 
 # Enough for 2-4 cores' worth of concurrent reads (SQLite runs them outside the GIL); threads beyond it wait
 # their turn for a statement's few milliseconds rather than each holding a connection and its page cache.
@@ -251,7 +252,12 @@ def _encode(item: Item) -> str:
 def _decode(text: str) -> Item:
     if text == "{}":
         return {}  # index entries and markers: most rows of a large registry
-    value = json.loads(text)
+    try:  # json.loads's own checks (two whitespace scans, a wrapper) cost more than decoding a small item
+        value, end = _DECODER.raw_decode(text)
+    except json.JSONDecodeError:
+        end = -1
+    if end != len(text):  # leading or trailing text: json.loads accepts whitespace, refuses the rest
+        value = json.loads(text)
     if not isinstance(value, dict):
         raise StorageError("a stored record is not a JSON object")
     return value

@@ -6,7 +6,15 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    field_validator,
+)
 
 from package.core.upstream.sources import SourceKind
 from package.core.values import string_list
@@ -59,6 +67,11 @@ class ArtifactMetadata(SpecModel):
     name: str
     id: str
     type: ArtifactType
+
+
+# A list of them as JSON in one call: a byRegEx answer can hold 100,000, and the framework's own response
+# path (dump to dicts, validate again, encode) costs several times the serialization alone.
+ARTIFACT_METADATA_LIST = TypeAdapter(list[ArtifactMetadata])
 
 
 class ArtifactData(SpecModel):

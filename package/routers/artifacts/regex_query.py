@@ -133,19 +133,19 @@ def _verify(
     found: list[Document] = []
     for documents in batches:
         deadline.check()
-        unnamed = [d.id for d in documents if not search(d.name)]
-        texts = database.readmes_of(storage, unnamed) if unnamed else {}
-        skipped = set(unnamed)
+        unnamed: list[Document] = []
         for document in documents:
-            if document.id not in skipped:
-                found.append(document)
-                continue
+            (found if search(document.name) else unnamed).append(document)
+        if not unnamed:
+            continue
+        texts = database.readmes_of(storage, [d.id for d in unnamed])
+        for document in unnamed:
             deadline.check()  # a look at the clock costs far less than a README search
             readme = texts.get(document.id, "")[: settings.regex_max_text_bytes]
             if readme and search(readme):
                 found.append(document)
     deadline.check()
-    found.sort(key=lambda d: (d.created_at, d.id))
+    found.sort()  # (registration time, id): oldest first, ties by id
     answer: list[ArtifactMetadata] = []
     for start in range(0, len(found), CHECK_BATCH):  # 100,000 matches take ~1 s to build on a busy core
         deadline.check()
