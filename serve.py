@@ -145,6 +145,8 @@ http {{
             error_page 404 = @not_found;
             alias {blob_dir}/;
             etag off;
+            # The registry judged If-Modified-Since (an If-Match or If-Unmodified-Since it serves itself).
+            if_modified_since off;
             add_header ETag $upstream_http_etag;
             add_header X-Request-ID $upstream_http_x_request_id;
         }}

@@ -7,8 +7,9 @@ the app, before nginx has sent a byte. So that line says what the client got (20
 rules (nginx 1.22, `ngx_http_range_filter_module.c`: range parsing, If-Range by ETag or by Last-Modified,
 single part, multipart/byteranges, refusal), from the request's headers and the file's size.
 
-Only Range and If-Range are followed: the registry answers If-None-Match (304) and an unsatisfiable first
-range (its JSON 416) itself, before nginx is involved.
+Only Range and If-Range are followed: the registry answers the conditional headers (304, and its JSON 412)
+and an unsatisfiable first range (its JSON 416) itself, before nginx is involved, and sends the file itself
+when a request carries If-Match or If-Unmodified-Since (which nginx would judge again by its own rules).
 """
 
 from __future__ import annotations

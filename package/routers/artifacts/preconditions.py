@@ -3,7 +3,8 @@
 If-Match (strong comparison; `*` matches any stored file), else If-Unmodified-Since, fail with 412; then
 If-None-Match (weak comparison), else If-Modified-Since, answer 304 to GET and HEAD. The dates compare with
 the stored file's modification time, the Last-Modified the file's response carries (whole seconds); a blob
-read from an object store has none, and its date conditions are ignored, as are malformed dates.
+read from an object store has none, and its date conditions are ignored, as are malformed dates. A header
+sent on several lines arrives joined with commas (a list's parts; a date so joined is malformed).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def _tags(header: str) -> list[str]:
     """The entity-tags of a comma-separated list (`*` kept as is); empty when too long to read."""
     if len(header) > _MAX_HEADER:
         return []
-    return [part.strip() for part in header.split(",") if part.strip()]
+    return [part.strip(" \t") for part in header.split(",") if part.strip(" \t")]  # HTTP's whitespace only
 
 
 def _weak_equal(tag: str, etag: str) -> bool:

@@ -65,15 +65,17 @@ def _presigned(plan: BlobPlan, storage: Storage, downloads: ArtifactsSettings) -
 def _blob_response(plan: BlobPlan, request: Request, storage: Storage, settings: Settings) -> Response:
     etag = f'"{plan.sha256}"'
     headers = {"Content-Disposition": disposition(plan.filename), "ETag": etag, "Accept-Ranges": "bytes"}
-    if any(name in request.headers for name in _CONDITIONS):
+    conditions = {n: ", ".join(request.headers.getlist(n)) for n in _CONDITIONS if n in request.headers}
+    if conditions:
         modified = partial(_mtime, plan.local_path)
-        if evaluate(request.headers, etag=etag, modified=modified, method=request.method) is NOT_MODIFIED:
+        if evaluate(conditions, etag=etag, modified=modified, method=request.method) is NOT_MODIFIED:
             return Response(status_code=304, headers={"ETag": etag})
     span = _range(request.headers.get("range"), plan.size)
-    # nginx would answer an If-Match itself, with an HTML 412 (it compares with an ETag of its own): a
-    # request that carries one (it passed above) gets the file from here, as without nginx.
-    listed = request.headers.get("if-match", "*").strip() != "*"
-    if plan.local_path is not None and settings.accel_redirect_prefix and not listed:
+    # nginx judges If-Match and If-Unmodified-Since again after an X-Accel-Redirect, by its own rules (its own
+    # ETag, dates it reads otherwise) and answers HTML 412: a request that carries either (it passed here)
+    # gets the file from the registry, as without nginx.
+    judged = "if-match" in conditions or "if-unmodified-since" in conditions
+    if plan.local_path is not None and settings.accel_redirect_prefix and not judged:
         # nginx sends the file itself (sendfile, Range): the bytes never pass through Python.
         relative = plan.local_path.relative_to(_resolved(settings.blob_dir)).as_posix()
         headers["X-Accel-Redirect"] = settings.accel_redirect_prefix.rstrip("/") + "/" + relative

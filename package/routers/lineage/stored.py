@@ -116,6 +116,8 @@ def ensure_index(storage: Storage) -> None:
             return
         if database.index_version(storage) < INDEX_VERSION:
             records = artifact_services.all_records(storage, include_hidden=True)
+            # A hook re-indexing an artifact meanwhile may see its entry replaced by this batch's older one:
+            # readers recompute an entry whose generation differs, so answers stay right.
             for start in range(0, len(records), BACKFILL_BATCH):
                 batch = records[start : start + BACKFILL_BATCH]
                 snapshots = artifact_services.snapshots_by_id(storage, [r.id for r in batch])
