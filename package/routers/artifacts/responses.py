@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
-from fastapi import Request, Response
+from fastapi import Response
 from fastapi.responses import RedirectResponse, StreamingResponse
 
 from package.core.accel_answer import front_answer
@@ -31,12 +32,12 @@ _RANGE = re.compile(r"^bytes=([0-9]{0,18})-([0-9]{0,18})$")
 
 def to_response(
     plan: DownloadPlan,
-    request: Request,
+    headers: Mapping[str, str],
     storage: Storage,
     settings: Settings,
     downloads: ArtifactsSettings | None = None,
 ) -> Response:
-    """The response that carries out a plan."""
+    """The response that carries out a plan, given the request's headers (Range, If-None-Match, If-Range)."""
     if isinstance(plan, RedirectPlan):
         return RedirectResponse(plan.url, status_code=307)
     if isinstance(plan, StreamPlan):
@@ -47,7 +48,7 @@ def to_response(
     presigned = _presigned(plan, storage, downloads or get_artifacts_settings())
     if presigned is not None:
         return presigned
-    return _blob_response(plan, request, storage, settings)
+    return _blob_response(plan, headers, storage, settings)
 
 
 def _presigned(plan: BlobPlan, storage: Storage, downloads: ArtifactsSettings) -> Response | None:
@@ -59,18 +60,20 @@ def _presigned(plan: BlobPlan, storage: Storage, downloads: ArtifactsSettings) -
     return RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
 
 
-def _blob_response(plan: BlobPlan, request: Request, storage: Storage, settings: Settings) -> Response:
+def _blob_response(
+    plan: BlobPlan, asked: Mapping[str, str], storage: Storage, settings: Settings
+) -> Response:
     etag = f'"{plan.sha256}"'
     headers = {"Content-Disposition": disposition(plan.filename), "ETag": etag, "Accept-Ranges": "bytes"}
-    if request.headers.get("if-none-match") == etag:
+    if asked.get("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag})
-    span = _range(request.headers.get("range"), plan.size)
+    span = _range(asked.get("range"), plan.size)
     if plan.local_path is not None and settings.accel_redirect_prefix:
         # nginx sends the file itself (sendfile, Range): the bytes never pass through Python.
         relative = plan.local_path.relative_to(_resolved(settings.blob_dir)).as_posix()
         headers["X-Accel-Redirect"] = settings.accel_redirect_prefix.rstrip("/") + "/" + relative
         del headers["Accept-Ranges"]  # nginx adds its own to the file it sends
-        _note_front_answer(plan, request, etag)
+        _note_front_answer(plan, asked, etag)
         return Response(status_code=200, media_type=plan.media_type, headers=headers)
     if plan.local_path is not None:
         # Starlette serves files with Range/If-Range support (one or many ranges), chunked off the event loop.
@@ -98,7 +101,7 @@ def _resolved(folder: Path) -> Path:
     return folder.resolve()
 
 
-def _note_front_answer(plan: BlobPlan, request: Request, etag: str) -> None:
+def _note_front_answer(plan: BlobPlan, headers: Mapping[str, str], etag: str) -> None:
     """The status and bytes nginx will send, for the request log, activity and metrics (core.accel_answer)."""
     path = plan.local_path
 
@@ -108,7 +111,6 @@ def _note_front_answer(plan: BlobPlan, request: Request, etag: str) -> None:
         except OSError:  # gone meanwhile: nginx answers 404, not a range
             return None
 
-    headers = request.headers
     status, sent = front_answer(
         headers.get("range"),
         headers.get("if-range"),
