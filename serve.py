@@ -2,14 +2,15 @@
 
 The registry decides every download (token, permissions, use count, audit entry) and answers a stored blob
 with `X-Accel-Redirect: /_blobs/<path>`; nginx then sends the file from an internal location (sendfile,
-Range), so no byte of a blob passes through Python or through a user-space copy (granian's pathsend reads
-the file through its own buffers: bench/download_throughput.py's `granian-bare` measures that ceiling).
-Every other request is proxied to granian unchanged, over a Unix socket in the run folder (owner-only), so
-no local client can reach the app around nginx (and fetch its X-Accel answers). nginx's configuration is
-generated into that run folder (removed at the end); its error lines are re-logged as the registry's JSON
-lines; its access log is off (the registry writes one line per request, with the status and bytes nginx
-sends for a download: core/accel_answer.py). Ctrl-C (SIGINT) or SIGTERM stops nginx, then lets granian's
-workers shut down cleanly (batched bookkeeping flushed). Without nginx (not installed) granian serves alone.
+Range), so no byte of a blob passes through Python or through a user-space copy (granian's pathsend reads the
+file through its own buffers: bench/download_throughput.py's `granian-bare` measures that ceiling). Every
+other request is proxied to granian unchanged, over Unix sockets in the run folder (owner-only; one granian
+process of one worker per socket, nginx taking them in turn), so no local client can reach the app around
+nginx (and fetch its X-Accel answers). nginx's configuration is generated into that run folder (removed at the
+end); its error lines are re-logged as the registry's JSON lines; its access log is off (the registry writes
+one line per request, with the status and bytes nginx sends for a download: core/accel_answer.py). Ctrl-C
+(SIGINT) or SIGTERM stops nginx, then lets granian's workers shut down cleanly (batched bookkeeping flushed).
+Without nginx (not installed) granian serves alone.
 
     python -m serve [--host 127.0.0.1] [--port 8000] [--workers N] [--app main:app]
 """
@@ -38,6 +39,7 @@ from package.core.accel_answer import RANGE_REFUSED_JSON
 from package.core.config import get_settings
 from package.core.logging import configure_logging
 from package.core.security_settings import UNIX_PEERS, get_security_settings
+from package.routers.health import multiprocess
 
 logger = logging.getLogger("registry.serve")
 ROOT = Path(__file__).resolve().parent
@@ -93,13 +95,17 @@ def app_env(base: dict[str, str]) -> dict[str, str]:
     }
 
 
-def nginx_conf(run_dir: Path, *, host: str, port: int, app_socket: Path, blob_dir: Path, workers: int) -> str:
-    """nginx's configuration: the public port, proxied to the app; blobs from an internal location only."""
+def nginx_conf(
+    run_dir: Path, *, host: str, port: int, app_sockets: Sequence[Path], blob_dir: Path, workers: int
+) -> str:
+    """nginx's configuration: the public port, proxied to the app's workers (one socket each, taken in
+    turn); blobs from an internal location only."""
     security = get_security_settings()
     # Bigger than the app's own limits, so the app answers 414/431/413 as JSON, not nginx as HTML.
     header_buffer = max(security.max_header_bytes, security.max_url_bytes) * 2
     temps = "".join(f"    {t}_temp_path {run_dir}/{t};\n" for t in TEMP_PATHS)
     user = "user root;\n" if os.geteuid() == 0 else ""  # as root nginx would switch its workers to nobody
+    servers = "".join(f"server unix:{socket}; " for socket in app_sockets)
     return f"""{user}worker_processes {workers};
 pid {run_dir}/nginx.pid;
 error_log stderr warn;
@@ -112,7 +118,7 @@ http {{
     default_type application/octet-stream;
     large_client_header_buffers 4 {header_buffer};
     client_max_body_size 0;
-    upstream registry_app {{ server unix:{app_socket}; keepalive 64; }}
+    upstream registry_app {{ {servers}keepalive 64; }}
     server {{
         listen {host}:{port};
         proxy_http_version 1.1;
@@ -204,8 +210,9 @@ def _wait_ready(
     return False
 
 
-def _stop(proc: subprocess.Popen[bytes], sig: int, timeout: float) -> None:
-    if proc.poll() is None:
+def _stop(proc: subprocess.Popen[bytes], sig: int | None, timeout: float) -> None:
+    """Send `sig` (None: already sent), wait up to `timeout`, then kill its whole session."""
+    if sig is not None and proc.poll() is None:
         proc.send_signal(sig)
     try:
         proc.wait(timeout=timeout)
@@ -220,15 +227,17 @@ def _stop(proc: subprocess.Popen[bytes], sig: int, timeout: float) -> None:
 def _serve_behind_nginx(nginx: str, options: argparse.Namespace, run_dir: Path) -> int:
     blob_dir = get_settings().blob_dir.resolve()
     blob_dir.mkdir(parents=True, exist_ok=True)
-    run_dir.chmod(0o700)  # the app's socket: nginx (this user) reaches it, no other user does
-    app_socket = run_dir / "app.sock"
+    run_dir.chmod(0o700)  # the app's sockets: nginx (this user) reaches them, no other user does
+    # One granian (one worker) per socket, nginx taking them in turn: on one shared socket all of nginx's
+    # keepalive connections were accepted by the same worker while the other idled.
+    app_sockets = [run_dir / f"app-{number}.sock" for number in range(max(1, options.workers))]
     conf = run_dir / "nginx.conf"
     conf.write_text(
         nginx_conf(
             run_dir,
             host=options.host,
             port=options.port,
-            app_socket=app_socket,
+            app_sockets=app_sockets,
             blob_dir=blob_dir,
             workers=options.workers,
         )
@@ -236,14 +245,20 @@ def _serve_behind_nginx(nginx: str, options: argparse.Namespace, run_dir: Path) 
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    command = granian_command("127.0.0.1", 0, options.workers, options.app, uds=app_socket)
-    app = _spawn(command, app_env(dict(os.environ)))
+    env = app_env(dict(os.environ))
+    if env.get(multiprocess.ENV) and (name := multiprocess.run_name(os.getpid())):
+        # Every granian's workers count into this run's one folder, so /metrics sums the whole server.
+        env[multiprocess.ENV] = str(multiprocess.run_folder(Path(env[multiprocess.ENV]), name))
+    apps = [
+        _spawn(granian_command("127.0.0.1", 0, 1, options.app, uds=socket), env) for socket in app_sockets
+    ]
     front: subprocess.Popen[bytes] | None = None
     code = 0
     try:
         # nginx opens the public port once the app answers: a client never meets a registry still starting.
-        if not _wait_ready(app_socket, app, stop):
-            return 0 if stop.is_set() else 1
+        for socket, app in zip(app_sockets, apps, strict=True):
+            if not _wait_ready(socket, app, stop):
+                return 0 if stop.is_set() else 1
         command = [nginx, "-p", str(run_dir), "-c", str(conf), "-e", "stderr", "-g", "daemon off;"]
         front = _spawn(command, dict(os.environ), subprocess.PIPE)
         assert front.stderr is not None
@@ -251,16 +266,19 @@ def _serve_behind_nginx(nginx: str, options: argparse.Namespace, run_dir: Path) 
         url = f"http://{options.host}:{options.port}"
         logger.info("serving", extra={"url": url, "workers": options.workers})
         while not stop.wait(0.5):
-            if app.poll() is not None or front.poll() is not None:
-                logger.error(
-                    "a server process exited", extra={"granian": app.returncode, "nginx": front.returncode}
-                )
+            exited = [app.returncode for app in apps if app.poll() is not None]
+            if exited or front.poll() is not None:
+                logger.error("a server process exited", extra={"granian": exited, "nginx": front.returncode})
                 code = 1
                 break
     finally:
         if front is not None:
             _stop(front, signal.SIGQUIT if code == 0 else signal.SIGTERM, timeout=5)  # no new requests
-        _stop(app, signal.SIGTERM, timeout=60)  # workers flush their batched bookkeeping
+        for app in apps:  # all told at once, so their workers flush their batched bookkeeping together
+            if app.poll() is None:
+                app.send_signal(signal.SIGTERM)
+        for app in apps:
+            _stop(app, None, timeout=60)
     return code
 
 

@@ -29,16 +29,16 @@ def test_behind_nginx_granian_listens_on_a_unix_socket_only(tmp_path: Path) -> N
 
 
 def test_nginx_serves_blobs_only_from_an_internal_location(tmp_path: Path, registry_env: Path) -> None:
-    socket = tmp_path / "app.sock"
+    sockets = [tmp_path / "app-0.sock", tmp_path / "app-1.sock"]
     conf = serve.nginx_conf(
-        tmp_path, host="127.0.0.1", port=8123, app_socket=socket, blob_dir=tmp_path / "blobs", workers=2
+        tmp_path, host="127.0.0.1", port=8123, app_sockets=sockets, blob_dir=tmp_path / "blobs", workers=2
     )
     blobs = conf.split(f"location {serve.BLOB_LOCATION}/ {{", 1)[1].split("}", 1)[0]
     assert "internal;" in blobs and f"alias {tmp_path / 'blobs'}/;" in blobs
     assert "add_header ETag $upstream_http_etag;" in blobs and "etag off;" in blobs
     assert "error_page 416 = @range_refused;" in blobs  # nginx's own 416 is the registry's JSON
     assert f"return 416 '{RANGE_REFUSED_JSON}';" in conf
-    assert "listen 127.0.0.1:8123;" in conf and f"server unix:{socket};" in conf
+    assert "listen 127.0.0.1:8123;" in conf and all(f"server unix:{socket};" in conf for socket in sockets)
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in conf  # never a client-sent chain
     assert "access_log off;" in conf and "worker_processes 2;" in conf
     assert "large_client_header_buffers 4 32768;" in conf  # twice the registry's 16 KiB header limit

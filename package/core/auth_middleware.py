@@ -11,12 +11,14 @@ the spec's 401 for reset.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
+from starlette.requests import cookie_parser
 
 from package.core import access_tokens
 from package.core.config import Settings, SettingsDep
@@ -135,6 +137,18 @@ def current_principal(
     """
     cookie = request.cookies.get(SESSION_COOKIE) if request.method in _COOKIE_METHODS else None
     return principal_for(storage, settings, header, bearer, cookie)
+
+
+def principal_from_headers(
+    storage: Store, settings: Settings, headers: Mapping[str, str], method: str
+) -> Principal:
+    """`current_principal` from headers and method alone (the download fast path builds no Request)."""
+    cookie = None
+    if method in _COOKIE_METHODS and (cookies := headers.get("cookie")):
+        cookie = cookie_parser(cookies).get(SESSION_COOKIE)
+    return principal_for(
+        storage, settings, headers.get(TOKEN_HEADER) or None, headers.get(BEARER_HEADER) or None, cookie
+    )
 
 
 def require_permission(

@@ -14,20 +14,15 @@ from any route.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 
-from package.core.auth_middleware import (
-    BEARER_HEADER,
-    TOKEN_HEADER,
-    Permission,
-    current_principal,
-    require_permission,
-)
+from package.core.auth_middleware import Permission, principal_from_headers, require_permission
 from package.core.config import get_settings
 from package.core.storage import get_storage
 from package.core.upstream.clients import get_upstreams
@@ -49,8 +44,7 @@ class DownloadRoute(APIRoute):
         async def handler(request: Request) -> Response:
             if not _takes(request):
                 return await standard(request)
-            response: Response = await run_in_threadpool(decide, request)
-            return response
+            return await decide_off_loop(request.headers, request.method, request.path_params)
 
         return handler
 
@@ -60,34 +54,43 @@ def _takes(request: Request) -> bool:
     scope = request.scope
     return (
         not scope.get("query_string")
-        and scope["path_params"].get("artifact_type") in _TYPES
+        and is_download_type(scope["path_params"].get("artifact_type"))
         and not getattr(scope.get("app"), "dependency_overrides", None)
     )
 
 
-def decide(request: Request) -> Response:
-    """Caller, permission, artifact, then the download: what CanDownload, CurrentArtifact and the route do."""
+async def decide_off_loop(headers: Headers, method: str, params: Mapping[str, Any]) -> Response:
+    """`decide` in one trip to the thread pool (storage reads block)."""
+    response: Response = await run_in_threadpool(decide, headers, method, params)
+    return response
+
+
+def decide(headers: Headers, method: str, params: Mapping[str, Any]) -> Response:
+    """Caller, permission, artifact, then the download: what CanDownload, CurrentArtifact and the route do.
+
+    `params` are the route's path parameters (`artifact_type` one of `_TYPES`, `id`, and `path` for a file).
+    """
     storage, settings = get_storage(), get_settings()
-    headers = request.headers
-    caller = current_principal(
-        storage, settings, headers.get(TOKEN_HEADER) or None, headers.get(BEARER_HEADER) or None, request
-    )
-    user = require_permission(caller, Permission.DOWNLOAD)
-    params = request.path_params
+    user = require_permission(principal_from_headers(storage, settings, headers, method), Permission.DOWNLOAD)
     artifact = services.load(storage, _TYPES[params["artifact_type"]], params["id"])
     plan = services.download_record(
         storage, get_upstreams(), settings, record=artifact, path=params.get("path"), principal=user
     )
-    return to_response(plan, request, storage, settings)
+    return to_response(plan, headers, storage, settings)
 
 
-def match_downloads_first(app: FastAPI, router: APIRouter) -> None:
+def is_download_type(value: object) -> bool:
+    """Whether a path's `artifact_type` is one `decide` takes (others get FastAPI's validation error)."""
+    return value in _TYPES
+
+
+def match_downloads_first(app: FastAPI, router: APIRouter) -> list[DownloadRoute]:
     """Copy `router`'s download routes to the head of the app's routes (the originals stay in the schema).
 
     FastAPI finds a route of an included router by trying that router's routes one by one, twice (to match,
     then to handle), with scope bookkeeping for each; some 20 routes stood before a download. A route at the
     app's head is one regular expression away. No other route's path starts with `/download/`, so none is
-    shadowed; other methods on these paths still answer 405.
+    shadowed; other methods on these paths still answer 405. Answers the copies, in the app's order.
     """
     downloads = [route for route in router.routes if isinstance(route, DownloadRoute)]
     for position, route in enumerate(downloads):
@@ -101,3 +104,4 @@ def match_downloads_first(app: FastAPI, router: APIRouter) -> None:
             route_class_override=DownloadRoute,
         )
         app.router.routes.insert(position, app.router.routes.pop())
+    return [route for route in app.router.routes[: len(downloads)] if isinstance(route, DownloadRoute)]

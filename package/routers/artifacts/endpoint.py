@@ -24,6 +24,7 @@ from package.core.web import BaseUrl
 from package.routers.artifacts import services
 from package.routers.artifacts.audit import MAX_PAGE, AuditFilter
 from package.routers.artifacts.dependencies import CurrentArtifact, Registry, RegistryDep
+from package.routers.artifacts.download_asgi import install_fast_path
 from package.routers.artifacts.download_route import DownloadRoute, match_downloads_first
 from package.routers.artifacts.errors import ArtifactNotFound, DuplicateArtifact, TooManyMatches
 from package.routers.artifacts.interface import (
@@ -289,7 +290,7 @@ def _download(
     plan = services.download_record(
         ctx.storage, ctx.upstreams, ctx.settings, record=artifact, path=path, principal=user, version=version
     )
-    return to_response(plan, request, ctx.storage, ctx.settings)
+    return to_response(plan, request.headers, ctx.storage, ctx.settings)
 
 
 @router.delete(
@@ -304,5 +305,5 @@ def reset(storage: Store, user: IsAdmin) -> dict[str, str]:
 
 
 def setup_app(app: FastAPI) -> None:
-    """Match the download routes before every other route (the hottest request: download_route.py)."""
-    match_downloads_first(app, router)
+    """Match the download routes first, the common GET in front of FastAPI (download_route, download_asgi)."""
+    install_fast_path(app, match_downloads_first(app, router))

@@ -6,8 +6,9 @@ import re
 from functools import lru_cache, partial
 from pathlib import Path
 
-from fastapi import Request, Response
+from fastapi import Response
 from fastapi.responses import RedirectResponse, StreamingResponse
+from starlette.datastructures import Headers
 
 from package.core.accel_answer import front_answer
 from package.core.config import Settings
@@ -34,12 +35,12 @@ NOT_MODIFIED = Outcome.NOT_MODIFIED
 
 def to_response(
     plan: DownloadPlan,
-    request: Request,
+    asked: Headers,
     storage: Storage,
     settings: Settings,
     downloads: ArtifactsSettings | None = None,
 ) -> Response:
-    """The response that carries out a plan."""
+    """The response that carries out a plan, given the request's headers (`asked`: Range, conditions)."""
     if isinstance(plan, RedirectPlan):
         return RedirectResponse(plan.url, status_code=307)
     if isinstance(plan, StreamPlan):
@@ -50,7 +51,7 @@ def to_response(
     presigned = _presigned(plan, storage, downloads or get_artifacts_settings())
     if presigned is not None:
         return presigned
-    return _blob_response(plan, request, storage, settings)
+    return _blob_response(plan, asked, storage, settings)
 
 
 def _presigned(plan: BlobPlan, storage: Storage, downloads: ArtifactsSettings) -> Response | None:
@@ -62,15 +63,15 @@ def _presigned(plan: BlobPlan, storage: Storage, downloads: ArtifactsSettings) -
     return RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
 
 
-def _blob_response(plan: BlobPlan, request: Request, storage: Storage, settings: Settings) -> Response:
+def _blob_response(plan: BlobPlan, asked: Headers, storage: Storage, settings: Settings) -> Response:
     etag = f'"{plan.sha256}"'
     headers = {"Content-Disposition": disposition(plan.filename), "ETag": etag, "Accept-Ranges": "bytes"}
-    conditions = {n: ", ".join(request.headers.getlist(n)) for n in _CONDITIONS if n in request.headers}
-    if conditions:
+    conditions = {n: ", ".join(asked.getlist(n)) for n in _CONDITIONS if n in asked}
+    if conditions:  # downloads are GET and HEAD only: a 304 answers either
         modified = partial(_mtime, plan.local_path)
-        if evaluate(conditions, etag=etag, modified=modified, method=request.method) is NOT_MODIFIED:
+        if evaluate(conditions, etag=etag, modified=modified) is NOT_MODIFIED:
             return Response(status_code=304, headers={"ETag": etag})
-    span = _range(request.headers.get("range"), plan.size)
+    span = _range(asked.get("range"), plan.size)
     # nginx judges If-Match and If-Unmodified-Since again after an X-Accel-Redirect, by its own rules (its own
     # ETag, dates it reads otherwise) and answers HTML 412: a request that carries either (it passed here)
     # gets the file from the registry, as without nginx.
@@ -80,7 +81,7 @@ def _blob_response(plan: BlobPlan, request: Request, storage: Storage, settings:
         relative = plan.local_path.relative_to(_resolved(settings.blob_dir)).as_posix()
         headers["X-Accel-Redirect"] = settings.accel_redirect_prefix.rstrip("/") + "/" + relative
         del headers["Accept-Ranges"]  # nginx adds its own to the file it sends
-        _note_front_answer(plan, request, etag)
+        _note_front_answer(plan, asked, etag)
         return Response(status_code=200, media_type=plan.media_type, headers=headers)
     if plan.local_path is not None:
         # Starlette serves files with Range/If-Range support (one or many ranges), chunked off the event loop.
@@ -116,10 +117,9 @@ def _mtime(path: Path | None) -> int | None:
         return None
 
 
-def _note_front_answer(plan: BlobPlan, request: Request, etag: str) -> None:
+def _note_front_answer(plan: BlobPlan, headers: Headers, etag: str) -> None:
     """The status and bytes nginx will send, for the request log, activity and metrics (core.accel_answer)."""
     modified = partial(_mtime, plan.local_path)
-    headers = request.headers
     status, sent = front_answer(
         headers.get("range"),
         headers.get("if-range"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -35,6 +36,7 @@ OPERATIONS: dict[tuple[str, str], str] = {
 }
 REQUEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 OPERATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0)
+_MAX_CHILDREN = 4096
 
 StateReader = Callable[[], Iterator[Metric]]
 
@@ -64,6 +66,9 @@ class RegistryMetrics:
         # What a scrape renders: this registry, or (several workers) every worker's files summed.
         self.scraped = self.registry if shared is None else _server_registry(shared)
         r = self.registry
+        # Each metric's child per label values, looked up once: `labels()` checks and locks on every call,
+        # six times a download (bounded: cleared past _MAX_CHILDREN; the metrics keep their children).
+        self._children: dict[tuple[object, tuple[str, ...]], Any] = {}
         route = ["method", "route", "status"]
         self.requests = Counter("registry_http_requests", "HTTP requests answered.", route, registry=r)
         self.latency = Histogram(
@@ -111,17 +116,28 @@ class RegistryMetrics:
         """Account for a finished request (the request-log observer)."""
         status = str(record.status)
         seconds = record.duration_ms / 1000.0
-        self.requests.labels(record.method, record.route, status).inc()
-        self.latency.labels(record.method, record.route, status).observe(seconds)
+        child = self._child
+        child(self.requests, record.method, record.route, status).inc()
+        child(self.latency, record.method, record.route, status).observe(seconds)
         if record.response_bytes:
-            self.bytes_served.labels(record.method, record.route).inc(record.response_bytes)
+            child(self.bytes_served, record.method, record.route).inc(record.response_bytes)
         operation = OPERATIONS.get((record.method, record.route))
         if operation is not None:
             outcome = outcome_of(record.status)
-            self.operations.labels(operation, outcome).inc()
-            self.operation_seconds.labels(operation, outcome).observe(seconds)
+            child(self.operations, operation, outcome).inc()
+            child(self.operation_seconds, operation, outcome).observe(seconds)
             if record.response_bytes:
-                self.operation_bytes.labels(operation).inc(record.response_bytes)
+                child(self.operation_bytes, operation).inc(record.response_bytes)
+
+    def _child(self, metric: Counter | Histogram, *values: str) -> Any:
+        """`metric.labels(*values)`, remembered."""
+        key = (metric, values)
+        found = self._children.get(key)
+        if found is None:
+            if len(self._children) >= _MAX_CHILDREN:
+                self._children.clear()
+            found = self._children[key] = metric.labels(*values)
+        return found
 
     def artifact_event(self, event: ArtifactEvent, _artifact_id: str) -> None:
         """Count an artifact event (an artifact-event hook)."""

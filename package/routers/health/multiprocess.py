@@ -57,14 +57,23 @@ def shared_dir() -> Path | None:
     root = Path(base)
     if root.name.startswith(PREFIX):  # set by this function in a parent process (a forked worker)
         return root
-    name = run_name(os.getppid()) or f"{PREFIX}{os.getpid()}-orphan"
+    folder = run_folder(root, run_name(os.getppid()) or f"{PREFIX}{os.getpid()}-orphan")
+    os.environ[ENV] = str(folder)
+    logger.info("metrics shared by the server's workers", extra={"folder": str(folder)})
+    return folder
+
+
+def run_folder(root: Path, name: str) -> Path:
+    """The folder `name` under `root`, made, after removing those of runs whose server is gone.
+
+    serve.py calls it with its own run's name when it starts several granian servers (one worker each) that
+    must share one folder: their workers' parents differ.
+    """
     for stale in root.glob(f"{PREFIX}*"):
         if stale.name != name and not _alive(stale.name):
             shutil.rmtree(stale, ignore_errors=True)  # a previous run's counts are not this run's
     folder = root / name
     folder.mkdir(parents=True, exist_ok=True)
-    os.environ[ENV] = str(folder)
-    logger.info("metrics shared by the server's workers", extra={"folder": str(folder)})
     return folder
 
 

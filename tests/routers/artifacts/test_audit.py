@@ -129,3 +129,22 @@ def walk_log(storage, wanted, *, use_index=True, limit=3):
         pages.append(page)
         if offset is None:
             return pages
+
+
+@pytest.mark.parametrize("action", list(AuditAction))
+@pytest.mark.parametrize("is_admin", [True, False])
+def test_stored_entries_are_what_the_models_dump(action: AuditAction, is_admin: bool) -> None:
+    from package.routers.artifacts.interface import ArtifactAuditEntry, AuditLogEntry, User
+
+    record = make_record("a1", "google-bert/bert-base-uncased", name="bert")
+    principal = Principal(name="ann", is_admin=is_admin)
+    date = "2026-12-02T16:00:00.000Z"
+    user = User(name="ann", is_admin=is_admin)
+    entry, logged = audit.entry_documents(record, principal, action, date)
+    model_entry = ArtifactAuditEntry(user=user, date=date, artifact=record.metadata, action=action)
+    log_action = AuditLogAction(action.value)
+    model_logged = AuditLogEntry(user=user, date=date, artifact=record.metadata, action=log_action)
+    assert entry == model_entry.model_dump(mode="json")
+    assert logged == model_logged.model_dump(mode="json")
+    assert list(logged) == list(model_logged.model_dump(mode="json"))
+    assert ArtifactAuditEntry.model_validate(entry) == model_entry

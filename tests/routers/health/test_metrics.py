@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 
@@ -62,3 +63,28 @@ class TestMetrics:
         assert events["created"] >= 1
         ups = {s.labels["upstream"]: s.value for s in families["registry_upstream_up"].samples}
         assert ups == {"huggingface": 1.0, "github": 1.0}
+
+
+def test_remembered_label_children_count_like_fresh_lookups(monkeypatch: pytest.MonkeyPatch) -> None:
+    from package.core.request_log import RequestRecord
+    from package.routers.health import metrics as metrics_module
+
+    monkeypatch.setattr(metrics_module, "_MAX_CHILDREN", 3)  # cleared and refilled while counting
+    metrics = metrics_module.RegistryMetrics()
+    sample = metrics.registry.get_sample_value
+
+    def record(route: str, status: int) -> RequestRecord:
+        return RequestRecord(
+            request_id="r", method="GET", route=route, path=route, status=status, duration_ms=2.0,
+            started_at=0.0, domain=None, user=None, artifact_id=None, artifact_type=None, client=None,
+            credential_digest=None, response_bytes=10,
+        )  # fmt: skip
+
+    for _ in range(3):
+        for route, status in (("/a", 200), ("/b", 200), ("/a", 404)):
+            metrics.observe(record(route, status))
+    labels = {"method": "GET", "route": "/a"}
+    assert sample("registry_http_requests_total", labels | {"status": "200"}) == 3
+    assert sample("registry_http_requests_total", labels | {"status": "404"}) == 3
+    assert sample("registry_http_request_duration_seconds_count", labels | {"status": "404"}) == 3
+    assert sample("registry_http_response_bytes_total", {"method": "GET", "route": "/b"}) == 30
