@@ -1,9 +1,14 @@
-"""byRegEx encodes its answer itself (no second validation per match): the bytes must be the framework's."""
+"""byRegEx, byName and enumeration pages encode their answers themselves (no second validation per item): the
+bytes must be what the framework's JSON response would send."""
 
 from __future__ import annotations
 
 import pytest
+from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
+
+from package.core.config import Settings, get_settings
+from tests.helpers import override_settings
 
 BERT = "https://huggingface.co/google-bert/bert-base-uncased"
 WHISPER_CODE = "https://github.com/openai/whisper"
@@ -16,8 +21,7 @@ def register(client: TestClient, kind: str, url: str, name: str) -> str:
 
 
 @pytest.mark.parametrize("name", ["twin", 'tw\u00efn "quoted" \\ \u2028 \U0001f600'])
-def test_regex_answer_is_byte_for_byte_what_by_name_answers(client: TestClient, name: str) -> None:
-    # byName's answer goes through the framework's response model: the same artifacts must read the same.
+def test_answers_are_byte_for_byte_the_frameworks_json(client: TestClient, name: str) -> None:
     first = register(client, "model", BERT, name)
     second = register(client, "code", WHISPER_CODE, name)
     by_name = client.get("/artifact/byName/" + name.replace("\\", "%5C").replace('"', "%22"))
@@ -29,9 +33,23 @@ def test_regex_answer_is_byte_for_byte_what_by_name_answers(client: TestClient, 
         {"name": name, "id": first, "type": "model"},
         {"name": name, "id": second, "type": "code"},
     ]
-    assert regex.content == by_name.content
-    assert regex.headers["content-type"] == by_name.headers["content-type"]
-    assert regex.headers["content-length"] == str(len(regex.content))
+    framework = JSONResponse(regex.json())  # what a route returning the list itself would send
+    page = client.post("/artifacts", json=[{"name": name}])
+    for answer in (regex, by_name, page):
+        assert answer.content == framework.body
+        assert answer.headers["content-type"] == framework.headers["content-type"]
+        assert answer.headers["content-length"] == str(len(answer.content))
+
+
+def test_a_page_names_the_next_in_its_offset_header(client: TestClient) -> None:
+    ids = [
+        register(client, kind, url, f"m{n}")
+        for n, (kind, url) in enumerate([("model", BERT), ("code", WHISPER_CODE)])
+    ]
+    override_settings(client, get_settings, Settings(page_size=1))
+    first = client.post("/artifacts", json=[{"name": "*"}])
+    last = client.post("/artifacts", json=[{"name": "*"}], params={"offset": first.headers["offset"]})
+    assert [a["id"] for a in [*first.json(), *last.json()]] == ids and "offset" not in last.headers
 
 
 def test_regex_errors_stay_json(client: TestClient) -> None:
