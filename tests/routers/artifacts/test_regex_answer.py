@@ -1,5 +1,5 @@
-"""byRegEx, byName and enumeration pages encode their answers themselves (no second validation per item): the
-bytes must be what the framework's JSON response would send."""
+"""byRegEx encodes its answer itself (no second validation per match): its bytes, byName's and a page's
+must be what the framework's JSON response of the same list would send."""
 
 from __future__ import annotations
 
