@@ -125,8 +125,11 @@ def bare_command(port: int, workers: int) -> list[str]:
 
 
 @contextmanager
-def server(command: list[str], env: dict[str, str], url: str) -> Iterator[subprocess.Popen[bytes]]:
-    """A registry server process (and its workers), stopped at the end (SIGTERM: a clean shutdown).
+def server(
+    command: list[str], env: dict[str, str], url: str, start_timeout: float = 90.0
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A registry server process (and its workers), answering within `start_timeout` seconds, stopped at the
+    end (SIGTERM: a clean shutdown).
 
     Its log goes to BENCH_SERVER_LOGS/<port>.log when that folder is set (to explain errors), else nowhere.
     """
@@ -143,7 +146,7 @@ def server(command: list[str], env: dict[str, str], url: str) -> Iterator[subpro
             start_new_session=True,  # its workers in one process group: stop_group leaves none behind
         )
         try:
-            wait_up(url, proc)
+            wait_up(url, proc, start_timeout)
             yield proc
         finally:
             registry.stop_group(proc)

@@ -35,7 +35,6 @@ import argparse
 import dataclasses
 import random
 import statistics
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable
@@ -45,16 +44,14 @@ from typing import Any
 import httpx
 
 from bench.download_throughput import make_run_command
+from bench.download_throughput import server as running
 from bench.registry import (
     CHEAP_HASHING,
-    ROOT,
     HubAt,
     admin_headers,
     free_port,
     server_env,
     start_server,
-    stop_group,
-    wait_up,
 )
 from package.core.auth_middleware import Principal
 from package.core.config import MirrorPolicy, Settings
@@ -274,17 +271,9 @@ def http_figures(
     if server == "make-run":
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        proc = subprocess.Popen(
-            make_run_command(port),
-            cwd=ROOT,
-            env=server_env(unused, data_dir, server_settings),
-            start_new_session=True,  # nginx and the workers: stopped as one group
-        )
-        try:
-            wait_up(url, proc, start_timeout)
+        env = server_env(unused, data_dir, server_settings)
+        with running(make_run_command(port), env, url, start_timeout):  # nginx and granian, stopped as one
             figures |= measure_http(url, made, figures["_names"], figures["_cursors"], repeats)
-        finally:
-            stop_group(proc)
         return
     proc, url = start_server(unused, data_dir, server_settings, start_timeout=start_timeout)
     try:

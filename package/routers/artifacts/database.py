@@ -26,7 +26,7 @@ from typing import Any
 from package.core.storage import Check, ConditionFailed, Delete, Put, Record, Storage
 from package.core.storage.interface import Operation
 from package.core.write_behind import flush_pending_writes, get_write_behind
-from package.routers.artifacts import audit_db, catalog_db, search_db
+from package.routers.artifacts import audit_db, catalog_db, search_db, snapshot_db
 from package.routers.artifacts.interface import ArtifactRecord, ArtifactType, MirrorState
 from package.routers.artifacts.text_index import Query
 
@@ -65,7 +65,7 @@ def create(
     ops += [
         Put(SOURCE, source_sk(record.type, record.source_key), {"id": record.id}, if_absent=True),
         Put(ARTIFACT, record.id, record.model_dump(mode="json"), if_absent=True),
-        Put(f"SNAPSHOT#{record.id}", "v", snapshot),
+        Put(*snapshot_db.key(record.id), snapshot),
         *catalog_db.index_puts(record, hidden=hidden),
     ]
     if readme is not None:
@@ -89,7 +89,7 @@ def replace(
         ops.append(Put(SOURCE, source_sk(new.type, new.source_key), {"id": new.id}, if_absent=True))
     ops.append(Put(ARTIFACT, new.id, new.model_dump(mode="json")))
     ops += catalog_db.index_moves(old, new, hidden=False)  # only published artifacts can be replaced
-    ops.append(Put(f"SNAPSHOT#{new.id}", "v", snapshot))
+    ops.append(Put(*snapshot_db.key(new.id), snapshot))
     ops.append(Put(README, new.id, {"text": readme}) if readme is not None else Delete(README, new.id))
     search_db.store_texts(storage, search_db.Document.of(new), readme, [*ops, *extra])
     search_db.prune(storage, new.id, new.name, readme)
@@ -180,7 +180,7 @@ def readme(storage: Storage, artifact_id: str) -> str | None:
 
 def snapshot(storage: Storage, artifact_id: str) -> dict[str, Any] | None:
     """The upstream metadata captured for an artifact."""
-    return storage.records.get(f"SNAPSHOT#{artifact_id}", "v")
+    return storage.records.get(*snapshot_db.key(artifact_id))
 
 
 def delete(storage: Storage, record: ArtifactRecord) -> list[str]:
@@ -201,7 +201,7 @@ def delete(storage: Storage, record: ArtifactRecord) -> list[str]:
             Check(ARTIFACT, record.id),
             Delete(ARTIFACT, record.id),
             *claim,
-            Delete(f"SNAPSHOT#{record.id}", "v"),
+            Delete(*snapshot_db.key(record.id)),
             Delete(README, record.id),
             Delete(HIDDEN, record.id),
             Delete(search_db.DOCUMENT, record.id),  # gone with the artifact: a search never answers it

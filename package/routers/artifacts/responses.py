@@ -30,7 +30,6 @@ from package.routers.artifacts.preconditions import Outcome, evaluate
 # ASCII digits only (\d takes any script's digits, which int() may refuse), and few enough for int().
 _RANGE = re.compile(r"^bytes=([0-9]{0,18})-([0-9]{0,18})$")
 _CONDITIONS = ("if-match", "if-none-match", "if-modified-since", "if-unmodified-since")
-NOT_MODIFIED = Outcome.NOT_MODIFIED
 
 
 def to_response(
@@ -69,7 +68,7 @@ def _blob_response(plan: BlobPlan, asked: Headers, storage: Storage, settings: S
     conditions = {n: ", ".join(asked.getlist(n)) for n in _CONDITIONS if n in asked}
     if conditions:  # downloads are GET and HEAD only: a 304 answers either
         modified = partial(_mtime, plan.local_path)
-        if evaluate(conditions, etag=etag, modified=modified) is NOT_MODIFIED:
+        if evaluate(conditions, etag=etag, modified=modified) is Outcome.NOT_MODIFIED:
             return Response(status_code=304, headers={"ETag": etag})
     span = _range(asked.get("range"), plan.size)
     # nginx judges If-Match and If-Unmodified-Since again after an X-Accel-Redirect, by its own rules (its own
