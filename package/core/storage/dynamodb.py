@@ -76,7 +76,18 @@ class DynamoRecordStore:
                 return records
 
     def query_page(self, pk: str, *, prefix: str = "", after: str | None = None, limit: int) -> list[Record]:
-        """At most `limit` items of one partition whose sort key starts with `prefix` and is above `after`.
+        """At most `limit` items of one partition whose sort key starts with `prefix` and is above `after`."""
+        items = self._page(pk, prefix, after, limit)
+        return [Record(pk, str(i["sk"]), _from_dynamo(i.get("item", {}))) for i in items]
+
+    def key_page(self, pk: str, *, after: str | None = None, limit: int) -> list[str]:
+        """`query_page`'s sort keys alone (no prefix): only the key attribute is returned."""
+        return [str(i["sk"]) for i in self._page(pk, "", after, limit, keys_only=True)]
+
+    def _page(
+        self, pk: str, prefix: str, after: str | None, limit: int, *, keys_only: bool = False
+    ) -> list[dict[str, Any]]:
+        """One page's raw items.
 
         `after` goes into the key condition (not ExclusiveStartKey, which must name a stored item on some
         implementations); with a prefix too, the condition is the inclusive range [after, prefix + U+10FFFF]
@@ -85,27 +96,27 @@ class DynamoRecordStore:
         if limit < 1 or (prefix and after is not None and after >= prefix + "\U0010ffff"):
             return []
         expression, values = _page_condition(pk, prefix, after)
-        records: list[Record] = []
+        projection: dict[str, Any] = (
+            {"ProjectionExpression": "#sk", "ExpressionAttributeNames": {"#sk": "sk"}} if keys_only else {}
+        )
+        items: list[dict[str, Any]] = []
         start: dict[str, Any] | None = None
-        while len(records) < limit:
+        while len(items) < limit:
             page_args: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
             response = self._call(
                 self._table.query,
                 KeyConditionExpression=expression,
                 ExpressionAttributeValues=values,
                 ConsistentRead=True,
-                Limit=limit - len(records) + (1 if after is not None and prefix else 0),
+                Limit=limit - len(items) + (1 if after is not None and prefix else 0),
+                **projection,
                 **page_args,
             )
-            records += [
-                Record(pk, str(i["sk"]), _from_dynamo(i.get("item", {})))
-                for i in response["Items"]
-                if str(i["sk"]) != after
-            ]
+            items += [i for i in response["Items"] if str(i["sk"]) != after]
             start = response.get("LastEvaluatedKey")
             if not start:
                 break
-        return records[:limit]
+        return items[:limit]
 
     def get_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Item]:
         """The items at these keys that exist, by (pk, sk): BatchGetItem, 100 keys a call, retrying the

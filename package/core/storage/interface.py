@@ -90,6 +90,10 @@ class RecordStore(Protocol):
         """Up to `limit` items of a partition whose sort key starts with `prefix` and sorts after `after`."""
         ...
 
+    def key_page(self, pk: str, *, after: str | None = None, limit: int) -> list[str]:
+        """`query_page`'s sort keys alone (no prefix): what a scan of index entries needs, for less."""
+        ...
+
     def get_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Item]:
         """The items at these (pk, sk) keys, by key; absent keys are left out."""
         ...

@@ -159,6 +159,16 @@ class SqliteRecordStore:
         )
         return [Record(pk, sk, _decode(text)) for sk, text in rows]
 
+    def key_page(self, pk: str, *, after: str | None = None, limit: int) -> list[str]:
+        """`query_page`'s sort keys alone (no prefix): the item column is never read (a third of the cost)."""
+        if limit < 1:
+            return []
+        low, low_op = (after, ">") if after is not None else ("", ">=")
+        rows = self._read(
+            f"SELECT sk FROM records WHERE pk=? AND sk{low_op}? ORDER BY sk LIMIT ?", (pk, low, limit)
+        )
+        return [sk for (sk,) in rows]
+
     def get_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Item]:
         """The items at these (pk, sk) keys, by key; absent keys are left out."""
         by_partition: dict[str, list[str]] = {}

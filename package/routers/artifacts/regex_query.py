@@ -19,13 +19,12 @@ from package.routers.artifacts import database
 from package.routers.artifacts.config import get_artifacts_settings
 from package.routers.artifacts.errors import ArtifactNotFound, PatternTooExpensive
 from package.routers.artifacts.gc_pause import gc_paused
-from package.routers.artifacts.interface import ArtifactMetadata, ArtifactType
+from package.routers.artifacts.interface import ARTIFACT_METADATA_LIST, ArtifactMetadata
 from package.routers.artifacts.search import CompiledPattern, Matcher, compile_pattern
 from package.routers.artifacts.search_db import Document
 from package.routers.artifacts.text_index import pattern_query
 
 CHECK_BATCH = 500  # regex candidates whose documents (and then READMEs) are read in one go
-_TYPES = {t.value: t for t in ArtifactType}
 _now = time.monotonic  # the deadline's clock (tests move it)
 
 
@@ -149,8 +148,8 @@ def _verify(
     answer: list[ArtifactMetadata] = []
     for start in range(0, len(found), CHECK_BATCH):  # 100,000 matches take ~1 s to build on a busy core
         deadline.check()
-        answer += [
-            ArtifactMetadata(name=d.name, id=d.id, type=_TYPES[d.type])
-            for d in found[start : start + CHECK_BATCH]
-        ]
+        # One validation call a batch: a fifth cheaper than a constructor call a match.
+        answer += ARTIFACT_METADATA_LIST.validate_python(
+            [{"name": d.name, "id": d.id, "type": d.type} for d in found[start : start + CHECK_BATCH]]
+        )
     return answer

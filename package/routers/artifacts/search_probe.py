@@ -93,8 +93,8 @@ def _probe(storage: Storage, trigram: str, limit: int, cache: Probed) -> tuple[s
     ids, done, last = cache.get(trigram, (set(), False, None))
     if not done and len(ids) < limit:
         wanted = limit - len(ids)
-        page = storage.records.query_page(POSTING + trigram, after=last, limit=wanted)
-        ids = ids | {r.sk for r in page}
-        done, last = len(page) < wanted, page[-1].sk if page else last
+        page = storage.records.key_page(POSTING + trigram, after=last, limit=wanted)
+        ids = ids.union(page)
+        done, last = len(page) < wanted, page[-1] if page else last
         cache[trigram] = (ids, done, last)
     return ids, done, last

@@ -187,6 +187,17 @@ class TestQueryPage:
         assert records.query_page("P", prefix="b#", after="zz", limit=5) == []
         assert records.query_page("P", prefix="b#", limit=5)[0].item == {"sk": "b#1"}
 
+    def test_key_page_gives_the_same_keys_without_items(self, records):
+        for sk in ["b#2", "a#1", "b#1", "c", "b#3"]:
+            records.put("P", sk, {"sk": sk})
+        records.put("Q", "b#0", {})
+        for after in [None, "a#1", "b#15", "b#3", "c", "zz"]:
+            for limit in [0, 1, 2, 10]:
+                expected = [r.sk for r in records.query_page("P", after=after, limit=limit)]
+                assert records.key_page("P", after=after, limit=limit) == expected
+        assert records.key_page("P", limit=3) == ["a#1", "b#1", "b#2"]
+        assert records.key_page("R", limit=3) == []
+
     def test_walks_a_partition_larger_than_a_driver_page(self, records):
         records.transact([Put("P", f"{n:04d}", {"pad": "x" * 2000}) for n in range(60)])
         seen: list[str] = []
@@ -195,6 +206,10 @@ class TestQueryPage:
             seen += [r.sk for r in page]
             after = page[-1].sk
         assert seen == [f"{n:04d}" for n in range(60)]
+        keys: list[str] = []
+        while page_keys := records.key_page("P", after=keys[-1] if keys else None, limit=25):
+            keys += page_keys
+        assert keys == seen
 
 
 class TestGetMany:

@@ -13,7 +13,7 @@ from typing import ClassVar
 import pytest
 
 from package.core.config import Settings, StorageBackend
-from package.core.storage import ConditionFailed, Record, Storage, get_storage, open_storage
+from package.core.storage import ConditionFailed, Storage, get_storage, open_storage
 from package.routers.artifacts import database, queries, search_db, search_probe
 from package.routers.artifacts.errors import ArtifactNotFound
 from package.routers.artifacts.interface import ArtifactRecord
@@ -233,15 +233,15 @@ def test_long_posting_lists_are_read_on_while_that_narrows_many_candidates(stora
 def posting_reads(storage: Storage, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """Count the postings each trigram's reads return from now on."""
     counts: dict[str, int] = {}
-    query_page = storage.records.query_page
+    key_page = storage.records.key_page
 
-    def counted(pk: str, **kwargs: object) -> list[Record]:
-        page = query_page(pk, **kwargs)  # type: ignore[arg-type]
+    def counted(pk: str, **kwargs: object) -> list[str]:
+        page = key_page(pk, **kwargs)  # type: ignore[arg-type]
         if pk.startswith(search_db.POSTING):
             counts[pk[len(search_db.POSTING) :]] = counts.get(pk[len(search_db.POSTING) :], 0) + len(page)
         return page
 
-    monkeypatch.setattr(storage.records, "query_page", counted)
+    monkeypatch.setattr(storage.records, "key_page", counted)
     return counts
 
 
