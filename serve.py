@@ -35,6 +35,7 @@ from typing import IO
 
 import httpx
 
+from package.core import nginx_errors
 from package.core.accel_answer import RANGE_REFUSED_JSON
 from package.core.config import get_settings
 from package.core.logging import configure_logging
@@ -95,6 +96,9 @@ def app_env(base: dict[str, str]) -> dict[str, str]:
     }
 
 
+_ERROR_PAGES = nginx_errors.error_pages(indent=" " * 8)
+
+
 def nginx_conf(
     run_dir: Path, *, host: str, port: int, app_sockets: Sequence[Path], blob_dir: Path, workers: int
 ) -> str:
@@ -142,7 +146,7 @@ http {{
             default_type application/json;
             return 404 '{_NOT_FOUND}';
         }}
-        # Reached only by the app's X-Accel-Redirect answer to a download it authorized.
+{_ERROR_PAGES}        # Reached only by the app's X-Accel-Redirect answer to a download it authorized.
         location {BLOB_LOCATION}/ {{
             internal;
             # A Range nginx refuses: JSON as the registry's own 416 (a location's error_page replaces the

@@ -122,9 +122,10 @@ class Split:
         """Every domain, then nginx configured as the compose gateway."""
         for name in self.ports:
             self.start_domain(name)
-        self._start_gateway()
+        self.start_gateway()
 
-    def _start_gateway(self) -> None:
+    def start_gateway(self) -> None:
+        """nginx configured as the compose gateway, in front of the domains on `ports` (started or not)."""
         nginx = nginx_binary()
         conf_dir = self.tmp_path / "nginx"
         conf_dir.mkdir()
