@@ -45,6 +45,8 @@ def test_existing_registry_is_timed_without_seeding(tmp_path: Path, monkeypatch:
     assert figures["google-research-bert"]["matches"] == 1
     assert set(regex_scale.PATTERNS) <= set(figures)
     assert all(figures[p]["p50_cpu_ms"] > 0 for p in regex_scale.PATTERNS if figures[p]["matches"])
+    for pattern in regex_scale.PATTERNS:  # two rounds: the first alone, then the one after it
+        assert figures[pattern]["max_ms"] == max(figures[pattern]["first_ms"], figures[pattern]["warm_p99_ms"])
 
 
 def _quiet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
