@@ -39,6 +39,7 @@ SIZED: dict[str, Callable[[int], list[str]]] = {
     "web_render": lambda n: ["--artifacts", str(n)],
     "safety_names": lambda n: ["--sizes", ",".join(_decades(n))],
     "filter_scale": lambda n: ["--artifacts", str(n)],
+    "startup_resume": lambda n: ["--artifacts", str(n)],
 }
 
 
@@ -76,6 +77,7 @@ BENCHMARKS = [
     Benchmark("soak_locust", full=["--seconds", "60"]),  # its own default, 300 s, is the long soak
     Benchmark("safety_names"),
     Benchmark("filter_scale"),
+    Benchmark("startup_resume"),
 ]
 
 

@@ -177,6 +177,28 @@ def mark_current(storage: Storage) -> None:
     INDEX.mark(storage)
 
 
+def ids_of_type(storage: Storage, artifact_type: ArtifactType) -> list[str]:
+    """Every artifact id of one type, hidden ones too, in registration order: read from the type's catalog
+    (sort keys only, not the artifact records), backfilled first if the store predates it."""
+    ensure_indexes(storage)
+    ids: list[str] = []
+    after: str | None = None
+    while page := catalog_page(storage, after=after, limit=BACKFILL_READ, artifact_type=artifact_type):
+        ids += [r.sk.rpartition("#")[2] for r in page]  # the sort key is <created_at>#<id>
+        after = page[-1].sk
+    return ids
+
+
+def artifact_count(storage: Storage) -> int:
+    """How many artifacts are stored, hidden ones too: the catalog's small entries counted, page by page (the
+    artifact records themselves, unvalidated, while the catalog is incomplete)."""
+    partition = CATALOG if INDEX.is_current(storage) else "ARTIFACT"
+    count, after = 0, None
+    while page := storage.records.query_page(partition, after=after, limit=BACKFILL_READ):
+        count, after = count + len(page), page[-1].sk
+    return count
+
+
 def ensure_indexes(storage: Storage) -> int:
     """Backfill the indexes of a database from before them, once; returns how many artifacts were filed."""
     return INDEX.ensure(storage, _backfill)

@@ -14,6 +14,7 @@ Item layout (partition key / sort key), as a DynamoDB table would hold it:
   HIDDEN / <id>                   registered, not yet published (REGISTRY_ASYNC_RATING: waits for its rating)
   CATALOG, NAME#<name>, SCHEMA    the listing and name indexes (catalog_db.py), written with the artifact
   MIGRATION / <name>              one-time start-up migrations done on this store (maintenance_db.py)
+  MIRRORING / <id>                a copy left to do (mirror_db.py, with the mirror progress), written with it
   TRI#..., TRIS#..., TRIALL, TRIINDEX   the trigram index of names and READMEs (search_db.py)
 """
 
@@ -26,14 +27,13 @@ from typing import Any
 from package.core.storage import Check, ConditionFailed, Delete, Put, Record, Storage
 from package.core.storage.interface import Operation
 from package.core.write_behind import flush_pending_writes, get_write_behind
-from package.routers.artifacts import audit_db, catalog_db, search_db, snapshot_db
-from package.routers.artifacts.interface import ArtifactRecord, ArtifactType, MirrorState
+from package.routers.artifacts import audit_db, catalog_db, mirror_db, search_db, snapshot_db
+from package.routers.artifacts.interface import ArtifactRecord, ArtifactType
 from package.routers.artifacts.text_index import Query
 
 OWNED_BATCH = 50  # well under DynamoDB's 100 operations per transaction
 ARTIFACT = "ARTIFACT"
 SOURCE = "SOURCE"
-MIRROR_STATE_ATTEMPTS = 3  # a record read, then changed by another writer, is read again
 README = "README"
 HIDDEN = "HIDDEN"
 AUDITLOG = "AUDITLOG"
@@ -67,6 +67,7 @@ def create(
         Put(ARTIFACT, record.id, record.model_dump(mode="json"), if_absent=True),
         Put(*snapshot_db.key(record.id), snapshot),
         *catalog_db.index_puts(record, hidden=hidden),
+        mirror_db.entry(record.id, record.generation, record.mirror),
     ]
     if readme is not None:
         ops.append(Put(README, record.id, {"text": readme}))
@@ -88,6 +89,7 @@ def replace(
         ops.append(Delete(SOURCE, source_sk(old.type, old.source_key)))
         ops.append(Put(SOURCE, source_sk(new.type, new.source_key), {"id": new.id}, if_absent=True))
     ops.append(Put(ARTIFACT, new.id, new.model_dump(mode="json")))
+    ops.append(mirror_db.entry(new.id, new.generation, new.mirror))  # a new source's copy starts over
     ops += catalog_db.index_moves(old, new, hidden=False)  # only published artifacts can be replaced
     ops.append(Put(*snapshot_db.key(new.id), snapshot))
     ops.append(Put(README, new.id, {"text": readme}) if readme is not None else Delete(README, new.id))
@@ -204,6 +206,7 @@ def delete(storage: Storage, record: ArtifactRecord) -> list[str]:
             Delete(*snapshot_db.key(record.id)),
             Delete(README, record.id),
             Delete(HIDDEN, record.id),
+            mirror_db.removal(record.id),
             Delete(search_db.DOCUMENT, record.id),  # gone with the artifact: a search never answers it
             *catalog_db.index_deletes(record),
         ]
@@ -254,29 +257,6 @@ def add_mirrored_file(
             Put(f"BLOBREF#{sha256}", artifact_id, {}),
         ]
     )
-
-
-def save_mirror_state(storage: Storage, artifact_id: str, generation: str, state: MirrorState) -> None:
-    """Store an artifact's mirror progress; ConditionFailed if the artifact is gone or changed source."""
-    for attempt in range(MIRROR_STATE_ATTEMPTS):
-        record = get(storage, artifact_id)
-        if record is None or record.generation != generation:
-            raise ConditionFailed(f"artifact {artifact_id} is gone or has a new source")
-        updated = record.model_copy(update={"mirror": state})
-        # Its claim may move meanwhile (the start-up claims migration): the write keeps what it read.
-        unchanged = {"generation": generation, "source_key": record.source_key}
-        ops: list[Operation] = [
-            Check(ARTIFACT, artifact_id, equals=unchanged),
-            Put(ARTIFACT, artifact_id, updated.model_dump(mode="json")),
-        ]
-        if state.bundle_sha256:
-            ops.append(Put(f"BLOBREF#{state.bundle_sha256}", artifact_id, {}))
-        try:
-            storage.records.transact(ops)
-            return
-        except ConditionFailed:
-            if attempt == MIRROR_STATE_ATTEMPTS - 1:
-                raise
 
 
 def add_logged_audit(

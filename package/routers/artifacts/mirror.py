@@ -18,7 +18,7 @@ from package.core.events import watch_file
 from package.core.storage import BlobInfo, ConditionFailed, Storage, get_storage
 from package.core.upstream.clients import Upstreams, get_upstreams
 from package.core.upstream.snapshot import RemoteFile, Snapshot
-from package.routers.artifacts import database
+from package.routers.artifacts import database, mirror_db
 from package.routers.artifacts.bundle import stream_zip
 from package.routers.artifacts.config import get_artifacts_settings
 from package.routers.artifacts.interface import ArtifactRecord, MirrorState, MirrorStatus
@@ -88,6 +88,19 @@ def resumable(record: ArtifactRecord, *, now: datetime | None = None) -> bool:
         return True  # an unreadable time must not keep a copy failed for ever
     age = ((now or datetime.now(UTC)) - failed_at).total_seconds()
     return age >= get_artifacts_settings().mirror_retry_seconds
+
+
+def to_resume(storage: Storage) -> Iterator[ArtifactRecord]:
+    """The artifacts whose copy should be (re)started from storage (`resumable`), found through the index of
+    unfinished copies: only their records are read, never every artifact's."""
+    for ids in mirror_db.unfinished_pages(storage):
+        records = database.get_many(storage, ids)
+        for artifact_id in ids:
+            record = records.get(artifact_id)
+            if record is None or not mirror_db.unfinished(record.mirror):
+                mirror_db.drop_stale(storage, artifact_id, record)  # e.g. left by an older process
+            elif resumable(record):
+                yield record
 
 
 def caches(settings: Settings, record: ArtifactRecord) -> bool:
@@ -220,7 +233,7 @@ def _copy_missing(
             info = store_file(storage, record, remote, chunks, stop)
         have[remote.path] = {"sha256": info.sha256, "size": info.size}
         state = _progress(state, snapshot, have)
-        database.save_mirror_state(storage, record.id, record.generation, state)
+        mirror_db.save_mirror_state(storage, record.id, record.generation, state)
         logger.info(
             "mirrored file",
             extra={
@@ -257,7 +270,7 @@ def mirror_artifact(
             if f.path not in have or not storage.blobs.exists(str(have[f.path]["sha256"]))
         ]
         state = _progress(state, snapshot, have)
-        database.save_mirror_state(storage, artifact_id, generation, state)
+        mirror_db.save_mirror_state(storage, artifact_id, generation, state)
         if missing:
             wanted = {f.path for f in missing}
             state = _copy_missing(storage, upstreams, record, snapshot, have, state, stop, wanted=wanted)
@@ -271,7 +284,7 @@ def mirror_artifact(
             }
         )
         try:
-            database.save_mirror_state(storage, artifact_id, generation, state)
+            mirror_db.save_mirror_state(storage, artifact_id, generation, state)
         except ConditionFailed:
             release_blobs(storage, [bundle.sha256])
             raise
@@ -306,7 +319,7 @@ def _finish(
         "mirror ended", extra={"artifact_id": artifact_id, "status": status.value, "reason": message}
     )
     with suppress(ConditionFailed):
-        database.save_mirror_state(
+        mirror_db.save_mirror_state(
             storage,
             artifact_id,
             generation,

@@ -31,9 +31,11 @@ from package.routers.artifacts import (
     identity,
     migrations,
     mirror,
+    mirror_db,
     sweep,
     versions,
 )
+from package.routers.artifacts.catalog_db import ids_of_type as ids_of_type  # the rating's resume reads it
 from package.routers.artifacts.config import get_artifacts_settings
 from package.routers.artifacts.downloads import BlobPlan as BlobPlan  # re-exported: other domains serve plans
 from package.routers.artifacts.downloads import DownloadPlan as DownloadPlan
@@ -336,12 +338,13 @@ def download_record(
 
 def reset(storage: Storage, *, principal: Principal | None = None) -> None:
     """Remove every artifact, record and blob (logged first: who, how many), then restore each domain."""
-    removed = len(database.list_all(storage, include_hidden=True))
+    removed = catalog_db.artifact_count(storage)
     logger.info("registry reset", extra={"user": principal.name if principal else None, "artifacts": removed})
     get_mirror_queue().stop_all()  # none writes into (or races) the clearing store
     flush_pending_writes()  # bookkeeping from before the reset must not land in the emptied registry
     storage.records.clear()
     catalog_db.mark_current(storage)  # the empty registry's indexes are complete: no backfill to run
+    mirror_db.mark_current(storage)
     storage.blobs.clear()
     database.mark_text_index(storage)  # an empty registry's search index is complete
     run_reset_hooks(storage)
@@ -350,11 +353,9 @@ def reset(storage: Storage, *, principal: Principal | None = None) -> None:
 
 def resume_mirrors(storage: Storage, settings: Settings) -> int:
     """Queue the artifacts whose mirroring was interrupted (e.g. by a restart); returns how many."""
-    resumed = 0
-    for record in database.list_all(storage, include_hidden=True):
-        if mirror.resumable(record):  # left unfinished, or failed long enough ago to try again
-            resumed += _schedule_mirror(settings, record)
-    return resumed
+    if settings.mirror is not MirrorPolicy.EAGER:
+        return 0  # only an eager policy copies in the background: nothing to look for
+    return sum(_schedule_mirror(settings, record) for record in mirror.to_resume(storage))
 
 
 def _schedule_mirror(settings: Settings, record: ArtifactRecord) -> int:

@@ -36,6 +36,7 @@ VERSIONED = "RATINGVERSION#"
 FACTS = "RATINGFACTS"
 DEPENDS = "RATINGDEP"
 _MAX_KEY = 300
+_ID_PAGE = 500
 EPOCH, EPOCH_SK = "RATINGEPOCH", "current"
 logger = logging.getLogger("registry.rating")
 _epoch_at_miss: dict[str, str] = {}  # facts key -> the epoch when its cache was found empty or stale
@@ -194,8 +195,14 @@ def dependents(storage: Storage, keys: set[str]) -> set[str]:
 
 
 def rated_ids(storage: Storage) -> set[str]:
-    """Ids of the models with a stored rating (of any generation; the ratings are not validated)."""
-    return {record.sk for record in storage.records.query(RATING)}
+    """Ids of the models with a stored rating (of any generation; the ratings are not validated), read a
+    page at a time so a large registry's ratings are never all held at once."""
+    found: set[str] = set()
+    after: str | None = None
+    while page := storage.records.query_page(RATING, after=after, limit=_ID_PAGE):
+        found.update(record.sk for record in page)
+        after = page[-1].sk
+    return found
 
 
 def list_reports(storage: Storage) -> list[RatingReport]:

@@ -335,26 +335,32 @@ def resume_background() -> int:
     """Queue the ratings a stopped process left undone, read from storage; returns how many.
 
     Hidden models (the 202 path) are rated and then published or dropped; with REGISTRY_RATE_ON_INGEST,
-    every model without a stored rating is rated.
+    every model without a stored rating is rated. Found from keys (the hidden list, the model catalog, the
+    rated ids): only the hidden models' records are read, never every artifact's.
     """
     storage = get_storage()
     database.ensure_dependency_index(storage)
-    rated = database.rated_ids(storage)
-    unpublished = artifact_services.hidden_ids(storage)
+    hidden = _hidden_models(storage)
+    unrated: list[str] = []
+    if get_rating_settings().rate_on_ingest:
+        done = database.rated_ids(storage) | set(hidden)
+        unrated = [i for i in artifact_services.ids_of_type(storage, ArtifactType.MODEL) if i not in done]
     settings, upstreams = get_settings(), get_upstreams()
-    rate_on_ingest = get_rating_settings().rate_on_ingest
-    jobs: list[tuple[Callable[[], None], str]] = []
-    for record in artifact_services.all_records(storage, include_hidden=True):  # each record read once
-        hidden = record.id in unpublished
-        if record.type is not ArtifactType.MODEL or not (hidden or record.id not in rated):
-            continue
-        if hidden or rate_on_ingest:
-            job = partial(_background, storage, upstreams, settings, record.id, publish=hidden)
-            jobs.append((job, f"rating of {record.id}"))
+    jobs: list[tuple[Callable[[], None], str]] = [
+        (partial(_background, storage, upstreams, settings, model, publish=publish), f"rating of {model}")
+        for models, publish in ((hidden, True), (unrated, False))
+        for model in models
+    ]
     get_pipeline().submit_paced(jobs, window=RESUME_WINDOW)
     if jobs:
-        logger.info("resumed ratings left undone", extra={"count": len(jobs)})
+        logger.info("resumed ratings left undone", extra={"count": len(jobs), "hidden": len(hidden)})
     return len(jobs)
+
+
+def _hidden_models(storage: Storage) -> list[str]:
+    """The models registered on the 202 path and not yet published (few): their records alone are read."""
+    records = artifact_services.records_by_id(storage, sorted(artifact_services.hidden_ids(storage)))
+    return [artifact_id for artifact_id, record in records.items() if record.type is ArtifactType.MODEL]
 
 
 def wait_background(timeout: float) -> bool:

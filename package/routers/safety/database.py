@@ -5,6 +5,8 @@ Item layout (partition key / sort key):
   SAFETY#<artifact id> / NAME          name_confusion findings of the artifact's name and repo id
   SAFETY#<artifact id> / APPROVAL      the admin approval that lets a dangerous artifact be downloaded
   NAMESKEL, NAMESKEL#META, NAMESKELLOG the look-alike name index (described with its functions below)
+  SAFETYRULES / current                {"version"}: the rules every stored scan was last found made under (a
+                                       start's re-scan pass over every artifact is skipped while they hold)
 
 Results of an older generation (the artifact's source changed) are ignored when read and dropped on change.
 """
@@ -20,6 +22,7 @@ from package.routers.safety.interface import Approval, FileScan, Finding
 _FILE = "FILE#"
 _NAME = "NAME"
 _APPROVAL = "APPROVAL"
+_RULES = "SAFETYRULES"
 
 
 def _pk(artifact_id: str) -> str:
@@ -75,6 +78,17 @@ def approval(storage: Storage, artifact_id: str, generation: str) -> Approval | 
     if item is None or item.get("generation") != generation:
         return None
     return Approval.model_validate(item)
+
+
+def scans_current_under(storage: Storage) -> str | None:
+    """The rules version every stored scan was found made under by the last full pass (None: never)."""
+    item = storage.records.get(_RULES, "current")
+    return None if item is None else str(item.get("version"))
+
+
+def mark_scans_current(storage: Storage, rules_version: str) -> None:
+    """Record that a full pass found every stored scan made under these rules (new scans always are)."""
+    storage.records.put(_RULES, "current", {"version": rules_version})
 
 
 def forget(storage: Storage, artifact_id: str) -> None:

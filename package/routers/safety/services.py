@@ -287,7 +287,12 @@ def register_hooks() -> None:
 
 
 def rescan_stale(storage: Storage) -> int:
-    """Queue a new scan of every stored file scanned under older rules; returns how many."""
+    """Queue a new scan of every stored file scanned under older rules; returns how many.
+
+    Every artifact's scans are read only until a pass finds none stale under these rules: new scans are made
+    under the current rules, so later starts read one mark instead (until the rules change)."""
+    if database.scans_current_under(storage) == RULES_VERSION:
+        return 0
     queued = 0
     settings = get_safety_settings()
     for record in artifact_services.all_records(storage, include_hidden=True):
@@ -297,6 +302,8 @@ def rescan_stale(storage: Storage) -> int:
                 continue
             queued += 1
             _queue_blob_scan(storage, record.id, record.generation, scan, settings)
+    if not queued:
+        database.mark_scans_current(storage, RULES_VERSION)
     return queued
 
 

@@ -260,3 +260,24 @@ def test_one_type_reads_only_that_types_catalog(tmp_path: Path) -> None:
     assert [i for p in walk(storage, both, page_size=2) for i in p] == ["id-00000", "id-00003", "id-00009"]
     mixed = [ArtifactQuery(name="*", types=[ArtifactType.MODEL]), ArtifactQuery(name="m4")]
     assert [i for p in walk(storage, mixed) for i in p] == ["id-00000", "id-00003", "id-00004", "id-00009"]
+
+
+class TestKeysOnly:
+    def test_ids_of_a_type_include_hidden_ones_in_registration_order(self, storage):
+        for n in range(9):
+            add(storage, n, hidden=n == 3)
+        models = [f"id-{n:05d}" for n in range(0, 9, 3)]
+        assert artifact_services.ids_of_type(storage, ArtifactType.MODEL) == models
+        database.delete(storage, record(6))
+        assert artifact_services.ids_of_type(storage, ArtifactType.MODEL) == [models[0], models[1]]
+
+    def test_the_count_covers_hidden_ones_before_and_after_the_backfill(self, storage):
+        for n in range(7):
+            add(storage, n, hidden=n == 2)
+        assert catalog_db.artifact_count(storage) == 7
+        storage.records.delete(catalog_db.SCHEMA, catalog_db.SCHEMA_SK)  # a store from before the catalog
+        storage.records.delete(catalog_db.CATALOG, catalog_db.sort_key(record(5)))
+        catalog_db.INDEX.forget(storage)
+        assert catalog_db.artifact_count(storage) == 7  # the records themselves, not the incomplete catalog
+        assert artifact_services.ids_of_type(storage, ArtifactType.DATASET) == ["id-00001", "id-00004"]
+        assert catalog_db.artifact_count(storage) == 7  # backfilled by the read above: the catalog again

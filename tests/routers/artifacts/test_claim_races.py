@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from package.core.storage import Storage
-from package.routers.artifacts import claims, database, maintenance_db
+from package.routers.artifacts import claims, database, maintenance_db, mirror_db
 from package.routers.artifacts.interface import ArtifactRecord, MirrorState, MirrorStatus
 from tests.helpers import make_record
 
@@ -27,7 +27,7 @@ def test_a_claim_move_after_a_mirror_write_keeps_the_mirrors_progress(storage, m
 
     def mirror_writes_first(storage: Storage, record: ArtifactRecord, key: str, *, take_over: bool) -> None:
         if not calls:  # the mirror finishes between the migration's read and its write
-            database.save_mirror_state(storage, record.id, record.generation, DONE)
+            mirror_db.save_mirror_state(storage, record.id, record.generation, DONE)
         calls.append(record.mirror.status.value)
         real_move(storage, record, key, take_over=take_over)
 
@@ -43,7 +43,7 @@ def test_a_claim_move_after_a_mirror_write_keeps_the_mirrors_progress(storage, m
 def test_a_mirror_write_after_a_claim_move_keeps_the_new_claim(storage, monkeypatch):
     record = make_record("a1", "org/model")
     database.create(storage, record, SNAPSHOT, None)
-    real_get = database.get
+    real_get = mirror_db.get
     reads: list[str] = []
 
     def claim_moves_after_the_read(storage: Storage, artifact_id: str) -> ArtifactRecord | None:
@@ -53,9 +53,9 @@ def test_a_mirror_write_after_a_claim_move_keeps_the_new_claim(storage, monkeypa
         reads.append(artifact_id)
         return found
 
-    monkeypatch.setattr(database, "get", claim_moves_after_the_read)
-    database.save_mirror_state(storage, "a1", record.generation, DONE)
-    monkeypatch.setattr(database, "get", real_get)
+    monkeypatch.setattr(mirror_db, "get", claim_moves_after_the_read)
+    mirror_db.save_mirror_state(storage, "a1", record.generation, DONE)
+    monkeypatch.setattr(mirror_db, "get", real_get)
     assert len(reads) == 2
     after = stored(storage, "a1")
     assert after.source_key == "hf_model:org/canonical@" and after.mirror == DONE

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from package.core.storage import get_storage
 from package.routers.artifacts import services as artifact_services
 from package.routers.safety import database
@@ -31,11 +33,26 @@ def test_scans_made_under_older_rules_are_redone_from_the_blob_store(client, reg
         record.generation,
         old.model_copy(update={"rules_version": "0-old", "findings": []}),
     )
+    database.mark_scans_current(storage, "0-old")  # the store as code with older rules left it
     assert safety_services.rescan_stale(storage) == 1
     assert safety_services.wait_idle()
     redone = database.file_scans(storage, artifact_id, record.generation)["pytorch_model.bin"]
     assert redone.rules_version == RULES_VERSION and redone.findings and redone.sha256 == old.sha256
     assert safety_services.rescan_stale(storage) == 0
+    assert database.scans_current_under(storage) == RULES_VERSION  # found current: later starts read a mark
+
+
+def test_a_start_reads_no_artifact_once_every_scan_is_current(client, register, monkeypatch):
+    artifact_id = register(HF + "safety-lab/os-system-model")
+    scanned_report(client, artifact_id)
+    storage = get_storage()
+    assert safety_services.rescan_stale(storage) == 0
+    with monkeypatch.context() as reads:
+        reads.setattr(artifact_services, "all_records", lambda *args, **kwargs: pytest.fail("read them all"))
+        assert safety_services.rescan_stale(storage) == 0
+    database.mark_scans_current(storage, "0-old")  # the rules changed since: the next start checks again
+    assert safety_services.rescan_stale(storage) == 0
+    assert database.scans_current_under(storage) == RULES_VERSION
 
 
 def test_deleting_an_artifact_forgets_its_scans(client, register):
