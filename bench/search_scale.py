@@ -43,8 +43,6 @@ from typing import Any
 
 import httpx
 
-from bench.download_throughput import make_run_command
-from bench.download_throughput import server as running
 from bench.registry import (
     CHEAP_HASHING,
     HubAt,
@@ -53,6 +51,8 @@ from bench.registry import (
     server_env,
     start_server,
 )
+from bench.servers import make_run_command
+from bench.servers import server as running
 from package.core.auth_middleware import Principal
 from package.core.config import MirrorPolicy, Settings
 from package.core.storage import Storage, open_storage
