@@ -97,35 +97,8 @@ def app_env(base: dict[str, str]) -> dict[str, str]:
 
 
 _ERROR_PAGES = nginx_errors.error_pages(indent=" " * 8)
-
-
-def nginx_conf(
-    run_dir: Path, *, host: str, port: int, app_sockets: Sequence[Path], blob_dir: Path, workers: int
-) -> str:
-    """nginx's configuration: the public port, proxied to the app's workers (one socket each, taken in
-    turn); blobs from an internal location only."""
-    security = get_security_settings()
-    # Bigger than the app's own limits, so the app answers 414/431/413 as JSON, not nginx as HTML.
-    header_buffer = max(security.max_header_bytes, security.max_url_bytes) * 2
-    temps = "".join(f"    {t}_temp_path {run_dir}/{t};\n" for t in TEMP_PATHS)
-    user = "user root;\n" if os.geteuid() == 0 else ""  # as root nginx would switch its workers to nobody
-    servers = "".join(f"server unix:{socket}; " for socket in app_sockets)
-    return f"""{user}worker_processes {workers};
-pid {run_dir}/nginx.pid;
-error_log stderr warn;
-events {{ worker_connections 4096; }}
-http {{
-{temps}    access_log off;
-    server_tokens off;
-    sendfile on;
-    tcp_nopush on;
-    default_type application/octet-stream;
-    large_client_header_buffers 4 {header_buffer};
-    client_max_body_size 0;
-    upstream registry_app {{ {servers}keepalive 64; }}
-    server {{
-        listen {host}:{port};
-        proxy_http_version 1.1;
+# How the public server passes requests on: HTTP/1.1 kept alive, the client's address, nothing buffered.
+_PROXYING = """        proxy_http_version 1.1;
         proxy_set_header Host $http_host;
         proxy_set_header X-Forwarded-For $remote_addr;
         proxy_set_header X-Forwarded-Proto $scheme;
@@ -134,7 +107,9 @@ http {{
         proxy_buffering off;
         proxy_read_timeout 600s;
         proxy_send_timeout 600s;
-        error_page 502 503 504 = @app_down;
+"""
+# nginx's own 503 (the app not answering) and 404, as the registry's JSON.
+_APP_DOWN_AND_NOT_FOUND = f"""        error_page 502 503 504 = @app_down;
         location @app_down {{
             default_type application/json;
             add_header Retry-After 2 always;
@@ -146,7 +121,51 @@ http {{
             default_type application/json;
             return 404 '{_NOT_FOUND}';
         }}
-{_ERROR_PAGES}        # Reached only by the app's X-Accel-Redirect answer to a download it authorized.
+"""
+
+
+def nginx_conf(
+    run_dir: Path, *, host: str, port: int, app_sockets: Sequence[Path], blob_dir: Path, workers: int
+) -> str:
+    """nginx's configuration: the public port, proxied to the app's workers (one socket each, taken in
+    turn); blobs from an internal location only."""
+    user = "user root;\n" if os.geteuid() == 0 else ""  # as root nginx would switch its workers to nobody
+    servers = "".join(f"server unix:{socket}; " for socket in app_sockets)
+    handling = _PROXYING + _APP_DOWN_AND_NOT_FOUND + _ERROR_PAGES + _blob_locations(blob_dir)
+    return f"""{user}worker_processes {workers};
+pid {run_dir}/nginx.pid;
+error_log stderr warn;
+events {{ worker_connections 4096; }}
+http {{
+{_http_settings(run_dir)}    upstream registry_app {{ {servers}keepalive 64; }}
+    server {{
+        listen {host}:{port};
+{handling}        location / {{ proxy_pass http://registry_app; }}
+    }}
+}}
+"""
+
+
+def _http_settings(run_dir: Path) -> str:
+    """The http block's settings: temporary files in the run folder, no access log, sendfile, and request
+    limits above the app's own."""
+    security = get_security_settings()
+    # Bigger than the app's own limits, so the app answers 414/431/413 as JSON, not nginx as HTML.
+    header_buffer = max(security.max_header_bytes, security.max_url_bytes) * 2
+    temps = "".join(f"    {t}_temp_path {run_dir}/{t};\n" for t in TEMP_PATHS)
+    return f"""{temps}    access_log off;
+    server_tokens off;
+    sendfile on;
+    tcp_nopush on;
+    default_type application/octet-stream;
+    large_client_header_buffers 4 {header_buffer};
+    client_max_body_size 0;
+"""
+
+
+def _blob_locations(blob_dir: Path) -> str:
+    """The internal location nginx sends stored blobs from (after the app's X-Accel-Redirect), and its 416."""
+    return f"""        # Reached only by the app's X-Accel-Redirect answer to a download it authorized.
         location {BLOB_LOCATION}/ {{
             internal;
             # A Range nginx refuses: JSON as the registry's own 416 (a location's error_page replaces the
@@ -165,9 +184,6 @@ http {{
             default_type application/json;
             return 416 '{RANGE_REFUSED_JSON}';
         }}
-        location / {{ proxy_pass http://registry_app; }}
-    }}
-}}
 """
 
 

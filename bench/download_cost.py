@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from bench import results
-from bench.download_throughput import BIG, login, registry_env, seed, server, server_command
+from bench.download_throughput import BIG, seed
 from bench.registry import free_port
+from bench.servers import login, registry_env, server, server_command
 from tests.fakehub import FakeHub
 
 Message = MutableMapping[str, Any]

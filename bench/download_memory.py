@@ -40,15 +40,7 @@ from typing import Any
 import httpx
 
 from bench import results
-from bench.download_throughput import (
-    add_fillers,
-    login,
-    make_run_command,
-    registry_env,
-    seed,
-    server,
-    server_command,
-)
+from bench.download_throughput import add_fillers, seed
 from bench.loadgen import run_clients
 from bench.memory import (
     FLAT_MIB_PER_1000,
@@ -60,6 +52,7 @@ from bench.memory import (
     tree_pids,
 )
 from bench.registry import free_port
+from bench.servers import login, make_run_command, registry_env, server, server_command
 from tests.fakehub import FakeHub
 
 

@@ -27,7 +27,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.search_scale import KINDS, URLS, capture_templates, summary
+from bench.latency import summary
+from bench.search_scale import KINDS, URLS, capture_templates
 from package.core.auth_middleware import Principal
 from package.core.config import MirrorPolicy, Settings
 from package.core.storage import Storage, open_storage

@@ -33,14 +33,14 @@ import logging
 import statistics
 import tempfile
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from bench import registry, results
+from bench.rating_single import METRICS, print_singles, single_figures, singles
 from tests.fakehub import FakeHub
 
 HF = "https://huggingface.co/"
@@ -58,10 +58,6 @@ LINKED = [
     ("code", "https://github.com/openai/whisper"),
     ("code", "https://github.com/acme/gpl-tool"),
 ]
-METRICS = (
-    "ramp_up_time", "bus_factor", "performance_claims", "license", "dataset_and_code_score",
-    "dataset_quality", "code_quality", "reproducibility", "reviewedness", "tree_score", "size_score",
-)  # fmt: skip
 
 
 def _copies(hub: FakeHub) -> None:
@@ -126,139 +122,6 @@ def _burst(client: TestClient, hub: FakeHub, ids: list[str]) -> dict[str, Any]:
     }
 
 
-@contextmanager
-def _service_times() -> Iterator[list[tuple[float, float]]]:
-    """Wall and CPU seconds of each call of the rating service behind GET /rate (the route calls it through
-    its module: routing, authentication and JSON are left out). CPU is this process's, all threads: the
-    metrics' wherever they run; the machine's other load barely moves it, unlike the wall time."""
-    from package.routers.rating import services
-
-    original = services.rate_model
-    times: list[tuple[float, float]] = []
-
-    def timed(*args: Any, **kwargs: Any) -> Any:
-        started, cpu = time.perf_counter(), time.process_time()
-        try:
-            return original(*args, **kwargs)
-        finally:
-            times.append((time.perf_counter() - started, time.process_time() - cpu))
-
-    setattr(services, "rate_model", timed)  # noqa: B010 - a plain assignment is an error for mypy
-    try:
-        yield times
-    finally:
-        setattr(services, "rate_model", original)  # noqa: B010
-
-
-def _singles(client: TestClient, hub: FakeHub, ids: list[str], repeats: int) -> list[dict[str, float]]:
-    """Each uncached /rate alone: the request's and the service's wall time, the slowest metric's latency and
-    the sum of all, the rating's own wall time, the same call cached right after, and the upstream calls it
-    made (0: every input was local or already fetched). After the first pass, each model's stored rating is
-    dropped and computed again `repeats` times (its upstream facts fetched by then: every input local)."""
-    from package.core.storage import get_storage
-    from package.routers.rating import database as rating_database
-    from package.routers.rating import services as rating_services
-
-    found = []
-    with _service_times() as service:
-        for n in range(1 + repeats):
-            for artifact_id in ids:
-                if n:
-                    assert rating_services.wait_background(60)  # its last rating is stored
-                    rating_database.delete_report(get_storage(), artifact_id)
-                hub.clear_requests()
-                started = time.perf_counter()
-                response = client.get(f"/artifact/model/{artifact_id}/rate")
-                wall = time.perf_counter() - started
-                assert response.status_code == 200, response.text
-                started = time.perf_counter()
-                assert client.get(f"/artifact/model/{artifact_id}/rate").status_code == 200
-                cached = time.perf_counter() - started
-                body = response.json()
-                latencies = [float(body[f"{m}_latency"]) for m in METRICS]
-                found.append(
-                    {
-                        "wall": wall,
-                        "service": service[-2][0],  # the uncached call's (the cached one came after)
-                        "service_cpu": service[-2][1],
-                        "cached": cached,
-                        "slowest": max(latencies),
-                        "metric_sum": sum(latencies),
-                        "rating": float(body["net_score_latency"]),
-                        "upstream": len(hub.requests),
-                    }
-                )
-    return found
-
-
-def _ratio_figures(calls: list[dict[str, float]]) -> dict[str, float]:
-    """Median and worst ratios of these calls' times to their slowest metric (times in ms)."""
-    calls = [c for c in calls if c["slowest"] > 0]
-    if not calls:
-        return {"calls": 0}
-
-    def ratios(key: str) -> list[float]:
-        return sorted(c[key] / c["slowest"] for c in calls)
-
-    def p50_ms(key: str) -> float:
-        return statistics.median(c[key] for c in calls) * 1000
-
-    wall, service, inner, floor = ratios("wall"), ratios("service"), ratios("rating"), ratios("metric_sum")
-    return {
-        "calls": len(calls),
-        "wall_p50_ms": p50_ms("wall"),
-        "cached_wall_p50_ms": p50_ms("cached"),
-        "service_p50_ms": p50_ms("service"),
-        "service_cpu_p50_ms": p50_ms("service_cpu"),
-        "rating_p50_ms": p50_ms("rating"),
-        "slowest_metric_p50_ms": p50_ms("slowest"),
-        "metric_sum_p50_ms": p50_ms("metric_sum"),
-        "wall_over_slowest_p50": statistics.median(wall),
-        "wall_over_slowest_max": wall[-1],
-        "service_over_slowest_p50": statistics.median(service),
-        "service_over_slowest_max": service[-1],
-        "rating_wall_over_slowest_p50": statistics.median(inner),
-        "rating_wall_over_slowest_max": inner[-1],
-        "metric_sum_over_slowest_p50": statistics.median(floor),
-    }
-
-
-def _single_figures(calls: list[dict[str, float]]) -> dict[str, dict[str, float]]:
-    """The ratios of every lone call, of those that waited on an upstream, and of those that did not."""
-    return {
-        "all": _ratio_figures(calls),
-        "upstream": _ratio_figures([c for c in calls if c["upstream"]]),
-        "local": _ratio_figures([c for c in calls if not c["upstream"]]),
-    }
-
-
-def _print_singles(single: dict[str, dict[str, float]]) -> None:
-    print("uncached /rate alone, p50 (ms), and each time over the call's slowest metric (p50 / max):")
-    print("  request = the HTTP call (in-process client), service = the rating service behind the route,")
-    print(
-        "  rating = net_score_latency (the metrics), sum = all metric latencies added, cached = the same call"
-    )
-    print("  cpu = the service's CPU time (this process, all threads)")
-    print(
-        f"{'calls':<9} {'n':>3} {'request':>8} {'cached':>7} {'service':>8} {'cpu':>6} {'rating':>7} "
-        f"{'slowest':>8} "
-        f"{'request/slow':>13} {'service/slow':>13} {'rating/slow':>12} {'sum/slow':>9}"
-    )
-    for label, row in single.items():
-        if row["calls"]:
-            print(
-                f"{label:<9} {row['calls']:>3.0f} {row['wall_p50_ms']:>8.2f} "
-                f"{row['cached_wall_p50_ms']:>7.2f} "
-                f"{row['service_p50_ms']:>8.2f} {row['service_cpu_p50_ms']:>6.2f} "
-                f"{row['rating_p50_ms']:>7.2f} "
-                f"{row['slowest_metric_p50_ms']:>8.2f} "
-                f"{row['wall_over_slowest_p50']:>6.2f}/{row['wall_over_slowest_max']:<6.1f} "
-                f"{row['service_over_slowest_p50']:>6.2f}/{row['service_over_slowest_max']:<6.1f} "
-                f"{row['rating_wall_over_slowest_p50']:>5.2f}/{row['rating_wall_over_slowest_max']:<6.1f} "
-                f"{row['metric_sum_over_slowest_p50']:>9.2f}"
-            )
-
-
 def _cached_audit_paths(client: TestClient, ids: list[str], blocks: int, calls: int) -> dict[str, Any]:
     """Cached /rate one at a time in interleaved blocks: the RATE audit entry written at once (as main did;
     odd blocks) or batched with the process's next write-behind flush (the default; even blocks), so both see
@@ -319,8 +182,31 @@ def _row(label: str, runs: list[dict[str, Any]]) -> str:
     )
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Run the phases, print the figures and write them to bench/results/rating_burst.json."""
+@dataclass(frozen=True)
+class _Plan:
+    """What a run does: GitHub's latency, rounds, models, local repeats, audit blocks and calls per block."""
+
+    github_latency: float
+    rounds: int
+    models: list[str]
+    repeats: int
+    audit_blocks: int
+    audit_calls: int
+
+
+@dataclass
+class _Measured:
+    """Every round's figures: the three bursts' phases, the single calls and the audit paths (once)."""
+
+    phases: dict[str, list[dict[str, Any]]] = field(
+        default_factory=lambda: {"uncached": [], "cached": [], "ingest": []}
+    )
+    singles: list[dict[str, float]] = field(default_factory=list)
+    audits: dict[str, Any] = field(default_factory=dict)
+
+
+def _plan(argv: list[str] | None) -> _Plan:
+    """The command line's plan (--smoke: one round, 3 models, 1 local repeat, 2 audit blocks of 10 calls)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--github-latency", type=float, default=0.05, help="seconds GitHub takes per call")
     parser.add_argument("--rounds", type=int, default=3)
@@ -336,38 +222,59 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--audit-block-calls", type=int, default=300, help="cached /rate calls per block")
     parser.add_argument("--smoke", action="store_true", help="one round, 3 models, 1 local repeat")
     args = parser.parse_args(argv)
-    rounds = 1 if args.smoke else args.rounds
-    models = MODELS[:3] if args.smoke else MODELS
-    repeats = 1 if args.smoke else args.local_repeats
     audit_blocks, audit_calls = (2, 10) if args.smoke else (args.audit_blocks, args.audit_block_calls)
-    logging.disable(logging.INFO)
+    return _Plan(
+        github_latency=args.github_latency,
+        rounds=1 if args.smoke else args.rounds,
+        models=MODELS[:3] if args.smoke else MODELS,
+        repeats=1 if args.smoke else args.local_repeats,
+        audit_blocks=audit_blocks,
+        audit_calls=audit_calls,
+    )
+
+
+def _measure(plan: _Plan) -> _Measured:
+    """Every round against one fake hub (GitHub slowed down), each phase on a fresh registry."""
     from package.routers.rating import services as rating_services
 
-    phases: dict[str, list[dict[str, Any]]] = {"uncached": [], "cached": [], "ingest": []}
-    singles: list[dict[str, float]] = []
-    audits: dict[str, Any] = {}
+    measured = _Measured()
     with FakeHub() as hub:
         _copies(hub)
-        hub.set_latency("github", args.github_latency)
-        for _ in range(rounds):
-            client = _registry(hub, rate_on_ingest=False)
-            ids = _register_all(client, models)
-            phases["uncached"].append(_burst(client, hub, ids))
-            phases["cached"].append(_burst(client, hub, ids))
-            client.__exit__(None, None, None)
-            client = _registry(hub, rate_on_ingest=True)
-            ids = _register_all(client, models)
-            assert rating_services.get_pipeline().wait_idle(timeout=300)
-            phases["ingest"].append(_burst(client, hub, ids))
-            if audit_blocks and not audits:
-                audits = _cached_audit_paths(client, ids, audit_blocks, audit_calls)
-            client.__exit__(None, None, None)
-            client = _registry(hub, rate_on_ingest=False)
-            singles += _singles(client, hub, _register_all(client, models), repeats)
-            client.__exit__(None, None, None)
+        hub.set_latency("github", plan.github_latency)
+        for _ in range(plan.rounds):
+            _round(hub, plan, measured)
         rating_services.reset_pipeline()
-    print(f"{len(models)} concurrent GET /rate, GitHub latency {args.github_latency * 1000:.0f} ms, "
-          f"median of {rounds} rounds (ms)")  # fmt: skip
+    return measured
+
+
+def _round(hub: FakeHub, plan: _Plan, measured: _Measured) -> None:
+    """One round: the uncached then cached burst, the burst after rating on ingest (and the audit paths, in
+    the first round), then the single calls."""
+    from package.routers.rating import services as rating_services
+
+    phases, models = measured.phases, plan.models
+    client = _registry(hub, rate_on_ingest=False)
+    ids = _register_all(client, models)
+    phases["uncached"].append(_burst(client, hub, ids))
+    phases["cached"].append(_burst(client, hub, ids))
+    client.__exit__(None, None, None)
+    client = _registry(hub, rate_on_ingest=True)
+    ids = _register_all(client, models)
+    assert rating_services.get_pipeline().wait_idle(timeout=300)
+    phases["ingest"].append(_burst(client, hub, ids))
+    if plan.audit_blocks and not measured.audits:
+        measured.audits = _cached_audit_paths(client, ids, plan.audit_blocks, plan.audit_calls)
+    client.__exit__(None, None, None)
+    client = _registry(hub, rate_on_ingest=False)
+    measured.singles += singles(client, hub, _register_all(client, models), plan.repeats)
+    client.__exit__(None, None, None)
+
+
+def _report(plan: _Plan, measured: _Measured) -> dict[str, Any]:
+    """Print the phases' table, the cached speedup, the metrics' overlap and the single calls; the figures."""
+    phases = measured.phases
+    print(f"{len(plan.models)} concurrent GET /rate, GitHub latency {plan.github_latency * 1000:.0f} ms, "
+          f"median of {plan.rounds} rounds (ms)")  # fmt: skip
     print(f"{'phase':<10} {'burst':>9} {'p50':>9} {'p95':>9} {'max':>9} {'computed':>9} {'GitHub':>8}")
     for label, runs in phases.items():
         print(_row(label, runs))
@@ -379,18 +286,30 @@ def main(argv: list[str] | None = None) -> None:
         f"metric concurrency (uncached): sum of metric latencies {metric_sum:.2f} s vs sum of rating wall "
         f"times {wall_sum:.2f} s ({metric_sum / wall_sum:.1f}x overlap)"
     )
-    single = _single_figures(singles)
-    _print_singles(single)
+    single = single_figures(measured.singles)
+    print_singles(single)
     figures: dict[str, Any] = {label: _medians(runs) for label, runs in phases.items()}
     figures["single"] = single
-    if audits:
-        figures["cached_audit_paths"] = audits
-    figures |= {"cached_speedup": speedup, "metric_overlap": metric_sum / wall_sum, "models": len(models)}
+    if measured.audits:
+        figures["cached_audit_paths"] = measured.audits
+    figures |= {
+        "cached_speedup": speedup,
+        "metric_overlap": metric_sum / wall_sum,
+        "models": len(plan.models),
+    }
+    return figures
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the phases, print the figures and write them to bench/results/rating_burst.json."""
+    plan = _plan(argv)
+    logging.disable(logging.INFO)
+    figures = _report(plan, _measure(plan))
     options = {
-        "github_latency_s": args.github_latency,
-        "rounds": rounds,
-        "local_repeats": repeats,
-        "audit_blocks": audit_blocks,
+        "github_latency_s": plan.github_latency,
+        "rounds": plan.rounds,
+        "local_repeats": plan.repeats,
+        "audit_blocks": plan.audit_blocks,
     }
     results.write("rating_burst", figures, options=options)
 

@@ -33,7 +33,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench.search_scale import PreparedUpstreams, capture_templates, seed, summary
+from bench.latency import summary
+from bench.search_scale import PreparedUpstreams, capture_templates, seed
 from package.core.config import MirrorPolicy, Settings
 from package.core.storage import Storage, open_storage
 from package.routers.artifacts import services as artifact_services

@@ -34,25 +34,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import random
-import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from bench.download_throughput import make_run_command
-from bench.download_throughput import server as running
-from bench.registry import (
-    CHEAP_HASHING,
-    HubAt,
-    admin_headers,
-    free_port,
-    server_env,
-    start_server,
-)
+from bench.latency import summary, timed
+from bench.search_http import http_figures
 from package.core.auth_middleware import Principal
 from package.core.config import MirrorPolicy, Settings
 from package.core.storage import Storage, open_storage
@@ -137,30 +125,6 @@ def seed(
     return made
 
 
-def timed(operation: Callable[[], object], repeats: int) -> dict[str, float]:
-    """Wall and CPU seconds (p50, p99, max) of `repeats` calls."""
-    wall, cpu = [], []
-    for _ in range(repeats):
-        started, cpu_started = time.perf_counter(), time.thread_time()
-        operation()
-        wall.append(time.perf_counter() - started)
-        cpu.append(time.thread_time() - cpu_started)
-    return summary(wall, cpu)
-
-
-def summary(wall: list[float], cpu: list[float]) -> dict[str, float]:
-    """p50, p99 and max of wall times, and p50 and p99 of the CPU time this thread spent.
-
-    On a shared machine the wall p99 is mostly time spent waiting for a core; the CPU percentiles show what
-    an operation costs, whatever else runs.
-    """
-    figures: dict[str, float] = {"count": len(wall)}
-    for label, values in (("", sorted(wall)), ("cpu_", sorted(cpu))):
-        p99 = values[min(len(values) - 1, max(0, round(0.99 * len(values)) - 1))]
-        figures |= {f"{label}p50": statistics.median(values), f"{label}p99": p99, f"{label}max": values[-1]}
-    return figures
-
-
 def _page(storage: Storage, settings: Settings, body: list[ArtifactQuery], offset: str | None) -> Any:
     return artifact_services.list_artifacts(storage, settings, queries=body, offset=offset)
 
@@ -216,71 +180,6 @@ def measure(
     figures["speedup_by_name_p50"] = figures["full_scan_by_name"]["p50"] / figures["by_name"]["p50"]
     figures["speedup_page_p50"] = figures["full_scan_page"]["p50"] / figures["page_middle"]["p50"]
     return figures
-
-
-def measure_http(
-    url: str, made: list[tuple[str, str]], names: list[str], cursors: list[str | None], repeats: int
-) -> dict[str, Any]:
-    """The reads of `measure` through the spec's routes on a registry server at `url`."""
-    rng = random.Random(len(made) + 1)
-    everything = [{"name": "*"}]
-    with httpx.Client(base_url=url, timeout=60) as http:
-        http.headers.update(admin_headers(http))
-
-        def call(method: str, path: str, **options: Any) -> None:
-            response = http.request(method, path, **options)
-            if response.status_code != 200:
-                raise RuntimeError(f"{method} {path}: {response.status_code} {response.text[:200]}")
-
-        def page(cursor: str | None) -> None:
-            call("POST", "/artifacts", json=everything, params={} if cursor is None else {"offset": cursor})
-
-        def read(item: tuple[str, str]) -> None:
-            call("GET", f"/artifacts/{item[0]}/{item[1]}")
-
-        for _ in range(5):  # warm the connection and the server's first-use paths
-            page(None)
-        operations: dict[str, Callable[[], None]] = {
-            "http_by_name": lambda: call("GET", f"/artifact/byName/{rng.choice(names)}"),
-            "http_read_by_id": lambda: read(rng.choice(made)),
-            "http_page_first": lambda: page(cursors[0]),
-            "http_page_middle": lambda: page(cursors[len(cursors) // 2]),
-            "http_page_last": lambda: page(cursors[-1]),
-        }
-        figures = {}
-        for label, operation in operations.items():
-            # A session token serves 1,000 calls (the spec's limit): a fresh one per operation, untimed.
-            http.headers.update(admin_headers(http))
-            figures[label] = timed(operation, repeats)
-        return figures
-
-
-def http_figures(
-    data_dir: Path,
-    made: list[tuple[str, str]],
-    figures: dict[str, Any],
-    repeats: int,
-    start_timeout: float = 90.0,
-    server: str = "uvicorn",
-) -> None:
-    """Start a registry server (uvicorn or make-run) on the seeded storage, add the HTTP figures, stop it."""
-    unused = HubAt("http://127.0.0.1:9", "http://127.0.0.1:9")  # nothing is registered over HTTP here
-    # Seeded unrated: with rating on ingest, the server would resume rating every model in the background
-    # (hours at 100,000) while its reads are timed.
-    server_settings = CHEAP_HASHING | {"REGISTRY_MIRROR": "off", "REGISTRY_RATE_ON_INGEST": "false"}
-    if server == "make-run":
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        env = server_env(unused, data_dir, server_settings)
-        with running(make_run_command(port), env, url, start_timeout):  # nginx and granian, stopped as one
-            figures |= measure_http(url, made, figures["_names"], figures["_cursors"], repeats)
-        return
-    proc, url = start_server(unused, data_dir, server_settings, start_timeout=start_timeout)
-    try:
-        figures |= measure_http(url, made, figures["_names"], figures["_cursors"], repeats)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def _filtered() -> list[ArtifactQuery]:

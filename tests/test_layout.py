@@ -74,10 +74,16 @@ MAX_FILE_LINES = 400
 MAX_FUNCTION_LINES = 60
 
 
+def _sized_sources() -> list[Path]:
+    """The code the size rule covers: the registry, its entry points and the benchmarks."""
+    entry_points = [ROOT / name for name in ("main.py", "serve.py", "worker.py")]
+    return [*sorted((ROOT / "package").rglob("*.py")), *entry_points, *sorted((ROOT / "bench").glob("*.py"))]
+
+
 def test_files_and_functions_stay_small():
     """No source file over 400 lines, no function over 60 (house style: small pieces with one job)."""
     too_big = []
-    for path in [*sorted((ROOT / "package").rglob("*.py")), ROOT / "main.py"]:
+    for path in _sized_sources():
         text = path.read_text()
         name = path.relative_to(ROOT)
         if text.count("\n") > MAX_FILE_LINES:

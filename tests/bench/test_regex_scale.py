@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import regex_scale
+from bench import regex_corpus, regex_scale
 from package.core import events
 from package.core.config import MirrorPolicy, Settings
 from package.core.storage import open_storage
@@ -38,7 +38,7 @@ def test_existing_registry_is_timed_without_seeding(tmp_path: Path, monkeypatch:
     settings = Settings(data_dir=tmp_path / "data", mirror=MirrorPolicy.OFF)
     storage = open_storage(settings)
     services.reset(storage)
-    regex_scale.seed(storage, settings, regex_scale.repo_ids(random.Random(1), 12, 0))
+    regex_corpus.seed(storage, settings, regex_corpus.repo_ids(random.Random(1), 12, 0))
     regex_scale.main(["--existing", str(tmp_path / "data"), "--rounds", "2"])
     figures = json.loads((tmp_path / "results" / "regex_scale.json").read_text())["figures"]
     assert figures["backfilled"] == 0  # the index was current
@@ -46,7 +46,9 @@ def test_existing_registry_is_timed_without_seeding(tmp_path: Path, monkeypatch:
     assert set(regex_scale.PATTERNS) <= set(figures)
     assert all(figures[p]["p50_cpu_ms"] > 0 for p in regex_scale.PATTERNS if figures[p]["matches"])
     for pattern in regex_scale.PATTERNS:  # two rounds: the first alone, then the one after it
-        assert figures[pattern]["max_ms"] == max(figures[pattern]["first_ms"], figures[pattern]["warm_p99_ms"])
+        assert figures[pattern]["max_ms"] == max(
+            figures[pattern]["first_ms"], figures[pattern]["warm_p99_ms"]
+        )
 
 
 def _quiet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -80,7 +82,7 @@ def test_searches_the_deadline_stops_are_counted_not_fatal(
     settings = Settings(data_dir=tmp_path / "data", mirror=MirrorPolicy.OFF)
     storage = open_storage(settings)
     services.reset(storage)
-    regex_scale.seed(storage, settings, regex_scale.repo_ids(random.Random(1), 3, 0))
+    regex_corpus.seed(storage, settings, regex_corpus.repo_ids(random.Random(1), 3, 0))
     ticks = iter(range(0, 10**6, 10))  # ten seconds a look: every deadline has passed at its first check
     monkeypatch.setattr(regex_query, "_now", lambda: float(next(ticks)))
     figures = regex_scale.timed(storage, settings, "(a|aa)*$", 3, use_index=True, deadline_ms=1000)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import regex_scale, search_scale
+from bench import regex_corpus, search_scale
 from package.core import events
 from package.core.config import MirrorPolicy, Settings
 from package.core.storage import open_storage
@@ -46,7 +46,7 @@ def test_existing_registry_is_measured_without_seeding(
     settings = Settings(data_dir=tmp_path / "data", mirror=MirrorPolicy.OFF)
     storage = open_storage(settings)
     services.reset(storage)
-    regex_scale.seed(storage, settings, regex_scale.repo_ids(random.Random(1), 130, 0))
+    regex_corpus.seed(storage, settings, regex_corpus.repo_ids(random.Random(1), 130, 0))
     options = ["--repeats", "3", "--scan-repeats", "1", "--server", server]
     search_scale.main(["--existing", str(tmp_path / "data"), *options])
     payload = json.loads((tmp_path / "results" / "search_scale.json").read_text())
