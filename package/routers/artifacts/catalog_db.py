@@ -194,8 +194,8 @@ def artifact_count(storage: Storage) -> int:
     artifact records themselves, unvalidated, while the catalog is incomplete)."""
     partition = CATALOG if INDEX.is_current(storage) else "ARTIFACT"
     count, after = 0, None
-    while page := storage.records.query_page(partition, after=after, limit=BACKFILL_READ):
-        count, after = count + len(page), page[-1].sk
+    while page := storage.records.key_page(partition, after=after, limit=BACKFILL_READ):
+        count, after = count + len(page), page[-1]
     return count
 
 

@@ -83,9 +83,9 @@ def unfinished_pages(storage: Storage) -> Iterator[list[str]]:
     """Ids of the artifacts whose copy is unfinished, a page at a time (the index is backfilled first)."""
     INDEX.ensure(storage, _backfill)
     after: str | None = None
-    while page := storage.records.query_page(UNFINISHED, after=after, limit=PAGE):
-        after = page[-1].sk
-        yield [r.sk for r in page]
+    while page := storage.records.key_page(UNFINISHED, after=after, limit=PAGE):
+        after = page[-1]
+        yield page
 
 
 def drop_stale(storage: Storage, artifact_id: str, record: ArtifactRecord | None) -> bool:

@@ -199,9 +199,9 @@ def rated_ids(storage: Storage) -> set[str]:
     page at a time so a large registry's ratings are never all held at once."""
     found: set[str] = set()
     after: str | None = None
-    while page := storage.records.query_page(RATING, after=after, limit=_ID_PAGE):
-        found.update(record.sk for record in page)
-        after = page[-1].sk
+    while page := storage.records.key_page(RATING, after=after, limit=_ID_PAGE):
+        found.update(page)
+        after = page[-1]
     return found
 
 
