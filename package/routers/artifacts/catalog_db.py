@@ -183,9 +183,9 @@ def ids_of_type(storage: Storage, artifact_type: ArtifactType) -> list[str]:
     ensure_indexes(storage)
     ids: list[str] = []
     after: str | None = None
-    while page := catalog_page(storage, after=after, limit=BACKFILL_READ, artifact_type=artifact_type):
-        ids += [r.sk.rpartition("#")[2] for r in page]  # the sort key is <created_at>#<id>
-        after = page[-1].sk
+    while page := storage.records.key_page(type_catalog(artifact_type), after=after, limit=BACKFILL_READ):
+        ids += [sk.rpartition("#")[2] for sk in page]  # the sort key is <created_at>#<id>
+        after = page[-1]
     return ids
 
 
