@@ -111,14 +111,6 @@ def _keys(operations: Sequence[Operation]) -> set[tuple[str, str]]:
     return {(op.pk, op.sk) for op in operations}
 
 
-def catalog_page(
-    storage: Storage, *, after: str | None, limit: int, artifact_type: ArtifactType | None = None
-) -> list[Record]:
-    """Up to `limit` catalog entries (of one type, if given) after a sort key, in registration order."""
-    partition = CATALOG if artifact_type is None else type_catalog(artifact_type)
-    return storage.records.query_page(partition, after=after, limit=limit)
-
-
 def merged_pages(
     storage: Storage, partitions: Sequence[str], *, after: str | None, batch: int
 ) -> Iterator[tuple[list[Record], bool]]:
