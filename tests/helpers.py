@@ -99,6 +99,7 @@ def embedded_storage(folder: Path) -> Storage:
         records=SqliteRecordStore(folder / "registry.sqlite3"),
         blobs=FileBlobStore(folder / "blobs"),
         description=f"test ({folder})",
+        local=True,
     )
 
 

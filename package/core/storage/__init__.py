@@ -52,6 +52,7 @@ def open_storage(settings: Settings) -> Storage:
             records=SqliteRecordStore(settings.sqlite_path),
             blobs=FileBlobStore(settings.blob_dir),
             description=f"embedded ({settings.data_dir})",
+            local=True,
         )
     from package.core.storage.aws import open_aws_storage  # boto3 loads only when AWS storage is chosen
 

@@ -196,8 +196,12 @@ class BlobStore(Protocol):
 
 @dataclass(frozen=True)
 class Storage:
-    """The records and blobs a process works with."""
+    """The records and blobs a process works with.
+
+    `local`: both live on this machine (SQLite, files), so a read takes microseconds and never waits on a
+    network: fit for an event loop's hot path (a download's decision). False for network stores (AWS)."""
 
     records: RecordStore
     blobs: BlobStore
     description: str
+    local: bool = False

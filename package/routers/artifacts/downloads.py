@@ -68,14 +68,31 @@ def plan_bundle(
     storage: Storage, upstreams: Upstreams, settings: Settings, record: ArtifactRecord
 ) -> DownloadPlan:
     """The whole artifact as one zip."""
+    stored = plan_stored_bundle(storage, record)
+    if stored is not None:
+        return stored
+    return _streamed_bundle(storage, upstreams, settings, record)
+
+
+def plan_stored_bundle(storage: Storage, record: ArtifactRecord) -> DownloadPlan | None:
+    """The whole artifact as one zip when no upstream is needed for it (a stored blob, or a redirect for a
+    reference-only artifact); None when it would stream from upstream. The download guards apply."""
     run_download_guards(record.id, None)  # e.g. safety's policy on dangerous artifacts
-    filename = f"{safe_name(record.name)}.zip"
     if record.reference_only:
         return RedirectPlan(record.url)
     sha = record.mirror.bundle_sha256
     size = storage.blobs.size(sha) if record.mirror.status is MirrorStatus.COMPLETE and sha else None
     if sha and size is not None:  # stored: one size read stands for `exists` too
+        filename = f"{safe_name(record.name)}.zip"
         return BlobPlan(sha, size, filename, ZIP, storage.blobs.local_path(sha))
+    return None
+
+
+def _streamed_bundle(
+    storage: Storage, upstreams: Upstreams, settings: Settings, record: ArtifactRecord
+) -> DownloadPlan:
+    """The bundle zipped as its files arrive from upstream (copied into the store as they pass, if kept)."""
+    filename = f"{safe_name(record.name)}.zip"
     _refuse_gated(record)
     snapshot = _snapshot(storage, record)
     keep = caches(settings, record)

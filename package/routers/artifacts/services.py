@@ -27,7 +27,6 @@ from package.routers.artifacts import (
     audit,
     catalog_db,
     database,
-    downloads,
     identity,
     migrations,
     mirror,
@@ -37,6 +36,8 @@ from package.routers.artifacts import (
 )
 from package.routers.artifacts.catalog_db import ids_of_type as ids_of_type  # the rating's resume reads it
 from package.routers.artifacts.config import get_artifacts_settings
+from package.routers.artifacts.download_service import download_record as download_record
+from package.routers.artifacts.download_service import download_stored as download_stored
 from package.routers.artifacts.downloads import BlobPlan as BlobPlan  # re-exported: other domains serve plans
 from package.routers.artifacts.downloads import DownloadPlan as DownloadPlan
 from package.routers.artifacts.downloads import RedirectPlan as RedirectPlan
@@ -312,28 +313,6 @@ def download(
     """How to serve the artifact's bundle (or one file of it); records a DOWNLOAD audit entry."""
     record = load(storage, artifact_type, artifact_id)
     return download_record(storage, upstreams, settings, record=record, path=path, principal=principal)
-
-
-def download_record(
-    storage: Storage,
-    upstreams: Upstreams,
-    settings: Settings,
-    *,
-    record: ArtifactRecord,
-    path: str | None,
-    principal: Principal,
-    version: int | None = None,
-) -> DownloadPlan:
-    """`download` of an artifact already loaded (`version`: an earlier version's bundle, while it is kept)."""
-    if version is not None and version != versions.history(storage, record)[-1].number:
-        plan: DownloadPlan = versions.bundle_plan(storage, record, version)
-    elif path is None:
-        plan = downloads.plan_bundle(storage, upstreams, settings, record)
-    else:
-        plan = downloads.plan_file(storage, upstreams, settings, record, path)
-    # Off the byte path: written with this process's next batch (core.write_behind), read back exactly.
-    audit.record(storage, record=record, principal=principal, action=AuditAction.DOWNLOAD, later=True)
-    return plan
 
 
 def reset(storage: Storage, *, principal: Principal | None = None) -> None:

@@ -1,0 +1,106 @@
+"""download_route.decide_off_loop: a stored bundle on local storage is decided on the event loop; anything
+that may wait (a network store, an upstream stream, a file's list) still goes to the thread pool, and each
+download is admitted once (one token use, one audit entry) whichever way it goes."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from package.core.storage import get_storage
+from package.routers.artifacts import download_route
+from tests.conftest import clear_process_caches, wait_for_mirrors
+
+BERT = "https://huggingface.co/google-bert/bert-base-uncased"
+
+
+@pytest.fixture
+def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the functions the download route sent to the thread pool."""
+    sent: list[str] = []
+    original = download_route.run_in_threadpool
+
+    async def spy(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        sent.append(func.__name__)
+        return await original(func, *args, **kwargs)
+
+    monkeypatch.setattr(download_route, "run_in_threadpool", spy)
+    return sent
+
+
+@pytest.fixture
+def admissions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """One entry per caller the download route admitted (each counts a use of the token)."""
+    seen: list[str] = []
+    original = download_route.principal_from_headers
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        principal = original(*args, **kwargs)
+        seen.append(principal.name)
+        return principal
+
+    monkeypatch.setattr(download_route, "principal_from_headers", spy)
+    return seen
+
+
+def _register(client: TestClient) -> str:
+    response = client.post("/artifact/model", json={"url": BERT})
+    assert response.status_code == 201, response.text
+    artifact_id: str = response.json()["metadata"]["id"]
+    wait_for_mirrors()
+    return artifact_id
+
+
+def _downloads(client: TestClient, artifact_id: str) -> int:
+    trail = client.get(f"/artifact/model/{artifact_id}/audit").json()
+    return sum(entry["action"] == "DOWNLOAD" for entry in trail)
+
+
+def test_a_stored_bundle_is_decided_on_the_loop(
+    client: TestClient, hops: list[str], admissions: list[str]
+) -> None:
+    artifact_id = _register(client)
+    assert get_storage().local
+    response = client.get(f"/download/model/{artifact_id}")
+    assert response.status_code == 200 and response.content[:2] == b"PK"
+    assert hops == [] and admissions == ["ece30861defaultadminuser"]
+    assert _downloads(client, artifact_id) == 1
+
+
+def test_refusals_on_the_loop_are_the_same_errors(client: TestClient, hops: list[str]) -> None:
+    artifact_id = _register(client)
+    forged = client.get(f"/download/model/{artifact_id}", headers={"X-Authorization": "bearer forged"})
+    assert forged.status_code == 403 and forged.json()["error"]
+    missing = client.get("/download/model/9999999999")
+    assert missing.status_code == 404 and missing.json()["error"]
+    assert client.get(f"/download/dataset/{artifact_id}").status_code == 404  # the wrong type
+    assert hops == []
+
+
+def test_an_unstored_bundle_streams_in_a_thread_admitted_once(
+    client: TestClient, hops: list[str], admissions: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REGISTRY_MIRROR", "off")
+    clear_process_caches()
+    artifact_id = _register(client)
+    response = client.get(f"/download/model/{artifact_id}")
+    assert response.status_code == 200 and response.content[:2] == b"PK"
+    assert hops == ["_stream"] and len(admissions) == 1
+    assert _downloads(client, artifact_id) == 1  # not one on the loop and one in the thread
+
+
+def test_a_file_and_a_network_store_go_to_the_thread_pool(
+    client: TestClient, hops: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    artifact_id = _register(client)
+    assert client.get(f"/download/model/{artifact_id}/config.json").status_code == 200
+    assert hops == ["decide"]
+    remote = dataclasses.replace(get_storage(), local=False)  # what the AWS driver says of itself
+    monkeypatch.setattr(download_route, "get_storage", lambda: remote)
+    assert client.get(f"/download/model/{artifact_id}").status_code == 200
+    assert hops == ["decide", "decide"]
+    assert _downloads(client, artifact_id) == 2
