@@ -35,7 +35,6 @@ from package.core.storage.interface import Operation
 
 logger = logging.getLogger("registry.write_behind")
 
-_OPS_PER_TRANSACTION = 50  # well inside DynamoDB's 100 items per transaction
 _MAX_COUNTERS = 10_000  # counters idle since the last flush are forgotten beyond this many
 
 
@@ -166,7 +165,7 @@ class WriteBehind:
         while appends:
             batch = appends[0]
             while batch.groups:
-                taken = _next_transaction(batch.groups)
+                taken = _next_transaction(batch.groups, batch.storage.records.transaction_limit)
                 try:
                     batch.storage.records.transact(_merged(taken))
                 except ConditionFailed:  # a group's Check failed: write them one by one, drop that one
@@ -252,8 +251,8 @@ def _unwritable(operations: Sequence[Operation]) -> bool:
     return differ or len(writes) != len(set(writes))
 
 
-def _next_transaction(groups: list[list[Operation]]) -> list[list[Operation]]:
-    """Take the leading groups that fit one transaction: at most _OPS_PER_TRANSACTION operations, and no item
+def _next_transaction(groups: list[list[Operation]], limit: int) -> list[list[Operation]]:
+    """Take the leading groups that fit one transaction: at most `limit` operations, and no item
     written twice, both checked and written, or checked under two different conditions (DynamoDB refuses
     two operations on one item; equal Checks are merged into one). The first group is always taken."""
     taken: list[list[Operation]] = []
@@ -263,7 +262,7 @@ def _next_transaction(groups: list[list[Operation]]) -> list[list[Operation]]:
         group = groups[0]
         writes = {(op.pk, op.sk) for op in group if not isinstance(op, Check)}
         checks = {(op.pk, op.sk): op for op in group if isinstance(op, Check)}
-        too_many = sum(map(len, taken)) + len(group) > _OPS_PER_TRANSACTION
+        too_many = sum(map(len, taken)) + len(group) > limit
         differs = any(checked.get(key, check) != check for key, check in checks.items())
         if taken and (too_many or differs or writes & (written | checked.keys()) or checks.keys() & written):
             break

@@ -188,6 +188,30 @@ def test_groups_checking_one_item_share_one_check_in_a_batch(storage: Storage) -
     assert [r.sk for r in storage.records.query("LOG")] == ["0", "1", "2"]
 
 
+def test_a_flush_fills_each_transaction_up_to_the_store_s_limit(any_storage: Storage) -> None:
+    storage = any_storage
+    storage.records.put("THING", "kept", {})
+    buffer = WriteBehind(flush_seconds=60)
+    sizes: list[int] = []
+    transact = storage.records.transact
+
+    def recording(operations: Sequence[Operation]) -> None:
+        sizes.append(len(operations))
+        transact(operations)
+
+    storage.records.transact = recording  # type: ignore[method-assign]
+    for n in range(120):  # a download's audit entry: a check and four copies
+        entry = {"n": n}
+        puts = [Put(pk, f"{n:04d}", entry) for pk in ("AUDIT", "LOG", "BYUSER", "BYACT")]
+        buffer.append(storage, [Check("THING", "kept"), *puts])
+    buffer.flush()
+    limit = storage.records.transaction_limit
+    groups_per_transaction = limit // 5
+    assert len(sizes) == -(-120 // groups_per_transaction)  # SQLite 500 (2), DynamoDB 50 (12)
+    assert max(sizes) <= limit
+    assert [r.item for r in storage.records.query("BYACT")] == [{"n": n} for n in range(120)]
+
+
 def test_writes_to_one_item_go_in_separate_transactions_in_order(storage: Storage) -> None:
     buffer = WriteBehind(flush_seconds=60)
     written: list[list[Operation]] = []

@@ -161,6 +161,11 @@ class DynamoRecordStore:
         except (ClientError, BotoCoreError) as exc:
             raise StorageError(f"DynamoDB batch delete failed: {exc}") from exc
 
+    @property
+    def transaction_limit(self) -> int:
+        """50 operations: well inside the 100 items DynamoDB takes in one transaction."""
+        return 50
+
     def transact(self, operations: Sequence[Operation]) -> None:
         """Apply all operations or none (up to 100 at once; larger sets go in batches, conditions first).
 

@@ -110,6 +110,12 @@ class RecordStore(Protocol):
         """Apply all operations or none; raises ConditionFailed when a condition does not hold."""
         ...
 
+    @property
+    def transaction_limit(self) -> int:
+        """The most operations a batching writer should put in one `transact` (DynamoDB takes 100 items; a
+        SQLite transaction holds the one write lock while it lasts)."""
+        ...
+
     def increment(self, pk: str, sk: str, field_name: str, amount: int = 1) -> int:
         """Atomically add to a numeric field (creating the item) and return the new value."""
         ...

@@ -281,7 +281,7 @@ def add_logged_audit_later(
     If the artifact is gone by then (any process), only the registry-wide log's entry goes in, unless a reset
     came after it (audit_db.unless_reset_after)."""
     entry_ops = logged_audit_operations(artifact_id, sort_key, entry, log_entry)
-    log_only = audit_db.unless_reset_after(storage, sort_key, audit_db.log_puts(sort_key, log_entry))
+    log_only = audit_db.unless_reset_after(storage, sort_key, entry_ops[1:])  # the log's writes alone
     get_write_behind().append(storage, [Check(ARTIFACT, artifact_id), *entry_ops], otherwise=log_only)
 
 

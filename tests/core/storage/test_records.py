@@ -142,6 +142,31 @@ def test_large_transaction(records):
     assert records.query("BULK") == []
 
 
+def test_one_item_object_written_under_several_keys(records):
+    entry = {"user": "ana", "n": 1}  # an audit entry's copies (log, by user, by action) share one dict
+    records.transact([Put("LOG", "k", entry), Put("BYUSER", "k", entry), Put("BYACT", "k", entry)])
+    assert [records.get(pk, "k") for pk in ("LOG", "BYUSER", "BYACT")] == [entry] * 3
+
+
+def test_transaction_limit_is_a_size_the_store_takes(records):
+    limit = records.transaction_limit
+    assert 10 <= limit
+    records.transact([Put("LIMIT", f"{i:04d}", {"i": i}) for i in range(limit)])
+    assert len(records.query("LIMIT")) == limit
+
+
+def test_embedded_transaction_applies_operations_in_order(tmp_path):
+    # DynamoDB takes one operation per item in a transaction; SQLite applies several in their order, with
+    # plain writes sent together between the checks and deletions.
+    records = SqliteRecordStore(tmp_path / "r.sqlite3")
+    records.transact([Put("P", "a", {"v": 1}), Check("P", "a", equals={"v": 1}), Put("P", "b", {})])
+    records.transact([Put("P", "c", {}), Delete("P", "c"), Delete("P", "b"), Put("P", "b", {"v": 2})])
+    assert records.get("P", "c") is None and records.get("P", "b") == {"v": 2}
+    with pytest.raises(ConditionFailed):
+        records.transact([Put("P", "d", {}), Put("P", "d2", {}), Check("P", "a", equals={"v": 9})])
+    assert records.get("P", "d") is None and records.get("P", "d2") is None
+
+
 def test_embedded_records_persist_across_opens(tmp_path):
     first = SqliteRecordStore(tmp_path / "r.sqlite3")
     first.put("P", "k", {"v": 1})
