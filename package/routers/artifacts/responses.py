@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache, partial
 from pathlib import Path
@@ -77,7 +78,7 @@ def _blob_response(plan: BlobPlan, asked: Headers, storage: Storage, settings: S
     judged = "if-match" in conditions or "if-unmodified-since" in conditions
     if plan.local_path is not None and settings.accel_redirect_prefix and not judged:
         # nginx sends the file itself (sendfile, Range): the bytes never pass through Python.
-        relative = plan.local_path.relative_to(_resolved(settings.blob_dir)).as_posix()
+        relative = _under(plan.local_path, _resolved(settings.blob_dir))
         headers["X-Accel-Redirect"] = settings.accel_redirect_prefix.rstrip("/") + "/" + relative
         del headers["Accept-Ranges"]  # nginx adds its own to the file it sends
         _note_front_answer(plan, asked, etag)
@@ -103,9 +104,18 @@ def _blob_response(plan: BlobPlan, asked: Headers, storage: Storage, settings: S
 
 
 @lru_cache(maxsize=4)
-def _resolved(folder: Path) -> Path:
+def _resolved(folder: Path) -> str:
     """The blob folder's real path, resolved once (a `resolve()` is a system call per path component)."""
-    return folder.resolve()
+    return str(folder.resolve())
+
+
+def _under(path: Path, folder: str) -> str:
+    """`path` relative to `folder`, with forward slashes (ValueError when it is not inside): what
+    `relative_to(...).as_posix()` answers, without pathlib's parsing on every download."""
+    text, prefix = str(path), folder.rstrip(os.sep) + os.sep
+    if not text.startswith(prefix):
+        raise ValueError(f"{text!r} is not inside {folder!r}")
+    return text[len(prefix) :].replace(os.sep, "/")
 
 
 def _mtime(path: Path | None) -> int | None:
