@@ -67,6 +67,7 @@ _ingest_gates: list[IngestGate] = []
 _change_gates: list[ChangeGate] = []
 _file_watchers: list[FileWatcherFactory] = []
 _download_guards: list[DownloadGuard] = []
+_guard_reads: dict[DownloadGuard, Callable[[], bool]] = {}
 
 
 def on_reset(hook: ResetHook) -> None:
@@ -174,10 +175,20 @@ def watch_file(
                 logger.exception("file watcher failed", extra={"artifact_id": artifact_id, "path": path})
 
 
-def add_download_guard(guard: DownloadGuard) -> None:
-    """Run `guard(artifact_id, path)` before any download is served; it raises a RegistryError to refuse."""
+def add_download_guard(guard: DownloadGuard, *, reads: Callable[[], bool] | None = None) -> None:
+    """Run `guard(artifact_id, path)` before any download is served; it raises a RegistryError to refuse.
+
+    `reads()` answers whether the guard reads storage under the current settings (none: it never does): a
+    download whose guards read is decided off the event loop (artifacts' download route)."""
     if guard not in _download_guards:
         _download_guards.append(guard)
+    if reads is not None:
+        _guard_reads[guard] = reads
+
+
+def download_guards_read() -> bool:
+    """Whether any download guard reads storage under the current settings."""
+    return any(reads() for reads in list(_guard_reads.values()))
 
 
 def run_download_guards(artifact_id: str, path: str | None) -> None:
@@ -195,3 +206,4 @@ def clear_hooks() -> None:
     _change_gates.clear()
     _file_watchers.clear()
     _download_guards.clear()
+    _guard_reads.clear()

@@ -78,6 +78,18 @@ def test_download_guards_refuse_by_raising():
         events.run_download_guards("id", "evil.bin")
 
 
+def test_guards_say_whether_they_read_storage_under_the_current_settings():
+    reading = {"now": False}
+    events.add_download_guard(lambda artifact_id, path: None)  # never reads
+    assert events.download_guards_read() is False
+    events.add_download_guard(lambda artifact_id, path: None, reads=lambda: reading["now"])
+    assert events.download_guards_read() is False
+    reading["now"] = True
+    assert events.download_guards_read() is True
+    events.clear_hooks()
+    assert events.download_guards_read() is False
+
+
 def test_change_hooks_get_the_subject_and_plain_hooks_the_id():
     seen: list[object] = []
     events.on_artifact_event(lambda event, artifact_id: seen.append((event, artifact_id)))

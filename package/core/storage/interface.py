@@ -204,8 +204,9 @@ class BlobStore(Protocol):
 class Storage:
     """The records and blobs a process works with.
 
-    `local`: both live on this machine (SQLite, files), so a read takes microseconds and never waits on a
-    network: fit for an event loop's hot path (a download's decision). False for network stores (AWS)."""
+    `local`: both live on this machine (SQLite, files), so a read takes microseconds and needs no network:
+    fit for an event loop's hot path (a download's decision). A read can still wait for a free pooled
+    connection while every one is lent. False for network stores (AWS)."""
 
     records: RecordStore
     blobs: BlobStore

@@ -209,6 +209,7 @@ class SqliteRecordStore:
 
     def transact(self, operations: Sequence[Operation]) -> None:
         """Apply all operations or none; raises ConditionFailed when a condition does not hold."""
+        operations = list(operations)  # held to the end, so no item's id() is reused while encoded[] has it
         encoded: dict[int, str] = {}  # one encoding per item object (an audit entry's copies share one)
         rows: list[tuple[str, str, str]] = []  # consecutive plain writes, sent in one executemany
         with self._transaction() as conn:

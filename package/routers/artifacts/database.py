@@ -280,9 +280,10 @@ def add_logged_audit_later(
 
     If the artifact is gone by then (any process), only the registry-wide log's entry goes in, unless a reset
     came after it (audit_db.unless_reset_after)."""
-    entry_ops = logged_audit_operations(artifact_id, sort_key, entry, log_entry)
-    log_only = audit_db.unless_reset_after(storage, sort_key, entry_ops[1:])  # the log's writes alone
-    get_write_behind().append(storage, [Check(ARTIFACT, artifact_id), *entry_ops], otherwise=log_only)
+    log_ops = audit_db.log_puts(sort_key, log_entry)
+    log_only = audit_db.unless_reset_after(storage, sort_key, log_ops)
+    entry_ops = [Check(ARTIFACT, artifact_id), Put(f"AUDIT#{artifact_id}", sort_key, entry), *log_ops]
+    get_write_behind().append(storage, entry_ops, otherwise=log_only)
 
 
 def add_log_entry(storage: Storage, sort_key: str, log_entry: dict[str, Any]) -> None:

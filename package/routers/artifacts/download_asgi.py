@@ -1,4 +1,5 @@
-"""The common download GET answered in front of FastAPI: pure ASGI, no Request, no router, one thread hop.
+"""The common download GET answered in front of FastAPI: pure ASGI, no Request, no router, at most one thread
+hop (none for a stored bundle on local storage).
 
 Behind nginx a download is answered with headers only, so what it costs is the request's Python
 (bench/download_cost.py). `DownloadFastPath` stands innermost among the app's middleware: the request limits,
@@ -7,9 +8,9 @@ metrics and activity are the same; what it skips is Starlette's exception middle
 middleware, the router's walk and the route's Request. It takes a GET with no query string and no root path
 whose path matches a download route with a known artifact type while no dependency is overridden, and fills
 the scope as the router would (`route`, `endpoint`, `path_params`: the log line's route template and domain
-come from them). It decides with `download_route.decide`, the lean route handler's own function, so the
-checks, their order, the use count, audit and activity are one code. An error is rendered by the handler
-the app registered for it (the same JSON), one it has none for propagates as from any route (a 500).
+come from them). It decides with `download_route.decide_download`, the lean route handler's own function,
+so the checks, their order, the use count, audit and activity are one code. An error is rendered by the
+handler the app registered for it (the same JSON), one it has none for propagates as from any route (a 500).
 Everything else (HEAD, `?version=`, other paths, unknown types) goes on to the full app unchanged.
 """
 
@@ -48,7 +49,7 @@ class DownloadFastPath:
         scope["endpoint"], scope["route"] = route.endpoint, route
         scope["path_params"] = {**scope.get("path_params", {}), **params}
         try:
-            response = await download_route.decide_off_loop(Headers(scope=scope), "GET", params)
+            response = await download_route.decide_download(Headers(scope=scope), "GET", params)
         except Exception as exc:
             rendered = await self._render(exc, Request(scope, receive))
             if rendered is None:

@@ -186,8 +186,13 @@ def _save(storage: Storage, artifact_id: str, generation: str, scan: FileScan) -
         )
 
 
+def _blocks() -> bool:
+    """Whether downloads wait for a verdict (the guard then reads the artifact's scans)."""
+    return get_safety_settings().safety_policy is DangerPolicy.BLOCK
+
+
 def _guard(artifact_id: str, path: str | None) -> None:
-    if get_safety_settings().safety_policy is not DangerPolicy.BLOCK:
+    if not _blocks():
         return
     storage = get_storage()
     full = build_report(storage, artifact_services.details(storage, artifact_id, include_hidden=True))
@@ -280,7 +285,7 @@ def _on_reset(storage: Storage) -> None:
 def register_hooks() -> None:
     """Subscribe to file streams, downloads, registrations and artifact changes."""
     add_file_watcher(_watch)
-    add_download_guard(_guard)
+    add_download_guard(_guard, reads=_blocks)
     add_ingest_gate(_gate)
     on_artifact_change(_on_artifact_change)
     on_reset(_on_reset)

@@ -1,6 +1,7 @@
-"""download_route.decide_off_loop: a stored bundle on local storage is decided on the event loop; anything
-that may wait (a network store, an upstream stream, a file's list) still goes to the thread pool, and each
-download is admitted once (one token use, one audit entry) whichever way it goes."""
+"""download_route.decide_download: a stored bundle on local storage is decided on the event loop; anything
+that may wait (a network store, an upstream stream, a file's list, writes made at once, a guard that reads)
+still goes to the thread pool, and each download is admitted once (one token use, one audit entry) and
+answered alike whichever way it goes."""
 
 from __future__ import annotations
 
@@ -71,14 +72,23 @@ def test_a_stored_bundle_is_decided_on_the_loop(
     assert _downloads(client, artifact_id) == 1
 
 
-def test_refusals_on_the_loop_are_the_same_errors(client: TestClient, hops: list[str]) -> None:
+def test_refusals_on_the_loop_are_the_thread_s_errors(
+    client: TestClient, hops: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     artifact_id = _register(client)
-    forged = client.get(f"/download/model/{artifact_id}", headers={"X-Authorization": "bearer forged"})
-    assert forged.status_code == 403 and forged.json()["error"]
-    missing = client.get("/download/model/9999999999")
-    assert missing.status_code == 404 and missing.json()["error"]
-    assert client.get(f"/download/dataset/{artifact_id}").status_code == 404  # the wrong type
-    assert hops == []
+    asks = [
+        (f"/download/model/{artifact_id}", {"X-Authorization": "bearer forged"}),
+        ("/download/model/9999999999", {}),
+        (f"/download/dataset/{artifact_id}", {}),  # the wrong type
+        (f"/download/model/{artifact_id}", {"Range": "bytes=999999999-"}),
+    ]
+    on_loop = [client.get(path, headers=headers) for path, headers in asks]
+    assert [r.status_code for r in on_loop] == [403, 404, 404, 416] and hops == []
+    remote = dataclasses.replace(get_storage(), local=False)
+    monkeypatch.setattr(download_route, "get_storage", lambda: remote)
+    in_thread = [client.get(path, headers=headers) for path, headers in asks]
+    assert hops == ["decide"] * len(asks)
+    assert [(r.status_code, r.json()) for r in on_loop] == [(r.status_code, r.json()) for r in in_thread]
 
 
 def test_an_unstored_bundle_streams_in_a_thread_admitted_once(
@@ -104,3 +114,20 @@ def test_a_file_and_a_network_store_go_to_the_thread_pool(
     assert client.get(f"/download/model/{artifact_id}").status_code == 200
     assert hops == ["decide", "decide"]
     assert _downloads(client, artifact_id) == 2
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [{"REGISTRY_WRITE_BEHIND_MS": "0"}, {"REGISTRY_SAFETY_POLICY": "block"}],
+    ids=["use-and-audit-written-at-once", "safety-guard-reads-scans"],
+)
+def test_writes_at_once_and_reading_guards_go_to_the_thread_pool(
+    client: TestClient, hops: list[str], monkeypatch: pytest.MonkeyPatch, setting: dict[str, str]
+) -> None:
+    for name, value in setting.items():
+        monkeypatch.setenv(name, value)
+    clear_process_caches()
+    artifact_id = _register(client)
+    assert client.get(f"/download/model/{artifact_id}").status_code == 200
+    assert hops == ["decide"]
+    assert _downloads(client, artifact_id) == 1
