@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
-from package.core.storage import get_storage
+from package.core.storage import Storage, get_storage
 from package.routers.artifacts import services as artifact_services
 from package.routers.safety import database
 from package.routers.safety import services as safety_services
 from package.routers.safety.interface import FileScan
+from package.routers.safety.lookalikes import NameIndex
 from package.routers.safety.rules import RULES_VERSION
 from tests.routers.safety.conftest import scanned_report
 
@@ -103,3 +107,41 @@ def test_a_database_from_before_the_index_is_backfilled(client, register):
     fake = register(HF + "safety-lab/benign-torch", name="acme-sentlment-large")
     assert any(real in label for label in _name_findings(fake))
     assert storage.records.get(database.NAME_META, "schema") is not None
+
+
+def _loaded(count: int, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while len(safety_services.get_name_index()) < count:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def test_start_up_does_not_wait_for_the_names_to_load(client, register, monkeypatch):
+    register(HF + "safety-lab/clean-safetensors", name="acme-sentiment-large")
+    safety_services.reset_name_index()  # a new process on this database
+    loading, release = threading.Event(), threading.Event()
+    ensure = NameIndex.ensure
+
+    def held(index: NameIndex, storage: Storage) -> None:
+        loading.set()
+        release.wait(10)
+        ensure(index, storage)
+
+    monkeypatch.setattr(NameIndex, "ensure", held)
+    safety_services.on_startup()  # returns while the load is held
+    assert loading.wait(5) and len(safety_services.get_name_index()) == 0
+    release.set()
+    assert _loaded(1)
+
+
+def test_in_lambda_the_first_name_check_loads_the_names(client, register, monkeypatch):
+    real = register(HF + "safety-lab/clean-safetensors", name="acme-sentiment-large")
+    safety_services.reset_name_index()
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "registry")
+    safety_services.on_startup()
+    time.sleep(0.2)
+    assert len(safety_services.get_name_index()) == 0  # no thread took an invocation's CPU
+    fake = register(HF + "safety-lab/benign-torch", name="acme-sentlment-large")
+    assert any(real in label for label in _name_findings(fake))
