@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from starlette.concurrency import run_in_threadpool
 
+from package.core.auth_middleware import principal_from_headers
 from package.core.storage import get_storage
 from package.routers.artifacts import download_route
 from tests.conftest import clear_process_caches, wait_for_mirrors
@@ -23,7 +25,7 @@ BERT = "https://huggingface.co/google-bert/bert-base-uncased"
 def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the functions the download route sent to the thread pool."""
     sent: list[str] = []
-    original = download_route.run_in_threadpool
+    original = run_in_threadpool
 
     async def spy(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         sent.append(func.__name__)
@@ -37,7 +39,7 @@ def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def admissions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """One entry per caller the download route admitted (each counts a use of the token)."""
     seen: list[str] = []
-    original = download_route.principal_from_headers
+    original = principal_from_headers
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         principal = original(*args, **kwargs)
