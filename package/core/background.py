@@ -5,6 +5,7 @@ Made on first use; closed and forgotten on reset, so tests start from a fresh on
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
@@ -39,3 +40,9 @@ class ProcessWide(Generic[T]):
             value, self._value = self._value, None
         if value is not None:
             self._close(value)
+
+
+def in_lambda() -> bool:
+    """Whether this process is a Lambda execution environment: frozen between invocations and maybe never
+    shut down cleanly, so background threads neither run on their own nor finish."""
+    return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))

@@ -23,12 +23,11 @@ once, as before.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from package.core.background import ProcessWide
+from package.core.background import ProcessWide, in_lambda
 from package.core.config import get_settings
 from package.core.storage import Check, ConditionFailed, Storage
 from package.core.storage.interface import Operation
@@ -288,8 +287,7 @@ def _merged(groups: list[list[Operation]]) -> list[Operation]:
 
 def _create() -> WriteBehind:
     # A Lambda process is frozen between invocations and may never be shut down cleanly: write at once.
-    lambda_process = bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
-    return WriteBehind(flush_seconds=0 if lambda_process else get_settings().write_behind_ms / 1000)
+    return WriteBehind(flush_seconds=0 if in_lambda() else get_settings().write_behind_ms / 1000)
 
 
 _write_behind = ProcessWide(_create, WriteBehind.close)

@@ -23,6 +23,7 @@ from package.core.storage.interface import (
     Storage,
     StorageError,
     StoredBlob,
+    key_pages,
 )
 from package.core.storage.sqlite import SqliteRecordStore
 
@@ -41,6 +42,7 @@ __all__ = [
     "Store",
     "StoredBlob",
     "get_storage",
+    "key_pages",
     "open_storage",
 ]
 

@@ -125,6 +125,14 @@ class RecordStore(Protocol):
         ...
 
 
+def key_pages(records: RecordStore, pk: str, *, limit: int) -> Iterator[list[str]]:
+    """Every sort key of a partition, in order, `limit` at a time (`key_page` read on until it runs out)."""
+    after: str | None = None
+    while page := records.key_page(pk, after=after, limit=limit):
+        yield page
+        after = page[-1]
+
+
 @dataclass(frozen=True)
 class BlobInfo:
     """A stored blob's address and size."""

@@ -25,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from package.core.index_mark import IndexMark, file_partition
-from package.core.storage import Check, ConditionFailed, Delete, Put, Record, Storage
+from package.core.storage import Check, ConditionFailed, Delete, Put, Record, Storage, key_pages
 from package.core.storage.interface import Operation
 from package.routers.artifacts.interface import ArtifactRecord, ArtifactType
 
@@ -173,22 +173,15 @@ def ids_of_type(storage: Storage, artifact_type: ArtifactType) -> list[str]:
     """Every artifact id of one type, hidden ones too, in registration order: read from the type's catalog
     (sort keys only, not the artifact records), backfilled first if the store predates it."""
     ensure_indexes(storage)
-    ids: list[str] = []
-    after: str | None = None
-    while page := storage.records.key_page(type_catalog(artifact_type), after=after, limit=BACKFILL_READ):
-        ids += [sk.rpartition("#")[2] for sk in page]  # the sort key is <created_at>#<id>
-        after = page[-1]
-    return ids
+    pages = key_pages(storage.records, type_catalog(artifact_type), limit=BACKFILL_READ)
+    return [sk.rpartition("#")[2] for page in pages for sk in page]  # the sort key is <created_at>#<id>
 
 
 def artifact_count(storage: Storage) -> int:
     """How many artifacts are stored, hidden ones too: the catalog's small entries counted, page by page (the
     artifact records themselves, unvalidated, while the catalog is incomplete)."""
     partition = CATALOG if INDEX.is_current(storage) else "ARTIFACT"
-    count, after = 0, None
-    while page := storage.records.key_page(partition, after=after, limit=BACKFILL_READ):
-        count, after = count + len(page), page[-1]
-    return count
+    return sum(len(page) for page in key_pages(storage.records, partition, limit=BACKFILL_READ))
 
 
 def ensure_indexes(storage: Storage) -> int:

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from package.core.index_mark import IndexMark, file_partition
-from package.core.storage import Check, ConditionFailed, Delete, Put, Record, Storage
+from package.core.storage import Check, ConditionFailed, Delete, Put, Record, Storage, key_pages
 from package.core.storage.interface import Operation
 from package.routers.artifacts.interface import ArtifactRecord, MirrorState, MirrorStatus
 
@@ -82,10 +82,7 @@ def save_mirror_state(storage: Storage, artifact_id: str, generation: str, state
 def unfinished_pages(storage: Storage) -> Iterator[list[str]]:
     """Ids of the artifacts whose copy is unfinished, a page at a time (the index is backfilled first)."""
     INDEX.ensure(storage, _backfill)
-    after: str | None = None
-    while page := storage.records.key_page(UNFINISHED, after=after, limit=PAGE):
-        after = page[-1]
-        yield page
+    yield from key_pages(storage.records, UNFINISHED, limit=PAGE)
 
 
 def drop_stale(storage: Storage, artifact_id: str, record: ArtifactRecord | None) -> bool:

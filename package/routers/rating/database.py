@@ -28,7 +28,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from package.core.storage import Check, ConditionFailed, Put, Storage
+from package.core.storage import Check, ConditionFailed, Put, Storage, key_pages
 from package.routers.rating.interface import RatingReport
 
 RATING = "RATING"
@@ -197,12 +197,7 @@ def dependents(storage: Storage, keys: set[str]) -> set[str]:
 def rated_ids(storage: Storage) -> set[str]:
     """Ids of the models with a stored rating (of any generation; the ratings are not validated), read a
     page at a time so a large registry's ratings are never all held at once."""
-    found: set[str] = set()
-    after: str | None = None
-    while page := storage.records.key_page(RATING, after=after, limit=_ID_PAGE):
-        found.update(page)
-        after = page[-1]
-    return found
+    return {sk for page in key_pages(storage.records, RATING, limit=_ID_PAGE) for sk in page}
 
 
 def list_reports(storage: Storage) -> list[RatingReport]:

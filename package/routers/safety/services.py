@@ -9,12 +9,11 @@ new or changed artifact's name is checked for confusion with registered and popu
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections import Counter
 
 from package.core.auth_middleware import Principal
-from package.core.background import ProcessWide
+from package.core.background import ProcessWide, in_lambda
 from package.core.errors import FailedDependency, Forbidden, RegistryError
 from package.core.events import (
     ArtifactChange,
@@ -345,7 +344,7 @@ def _load_names_in_background(storage: Storage) -> None:
     each Lambda cold start) that long. A name check that comes first waits for it (the index's lock). In
     Lambda the first name check loads it instead: a thread would take the CPU from the invocation served.
     """
-    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+    if in_lambda():
         return
     index = get_name_index()
 

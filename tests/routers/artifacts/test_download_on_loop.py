@@ -50,12 +50,16 @@ def admissions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-def _register(client: TestClient) -> str:
-    response = client.post("/artifact/model", json={"url": BERT})
-    assert response.status_code == 201, response.text
-    artifact_id: str = response.json()["metadata"]["id"]
-    wait_for_mirrors()
-    return artifact_id
+@pytest.fixture
+def stored(register: Callable[..., str]) -> Callable[[], str]:
+    """Register BERT and wait for its copy: the id of a stored bundle."""
+
+    def run() -> str:
+        artifact_id = register(BERT)
+        wait_for_mirrors()
+        return artifact_id
+
+    return run
 
 
 def _downloads(client: TestClient, artifact_id: str) -> int:
@@ -64,9 +68,9 @@ def _downloads(client: TestClient, artifact_id: str) -> int:
 
 
 def test_a_stored_bundle_is_decided_on_the_loop(
-    client: TestClient, hops: list[str], admissions: list[str]
+    client: TestClient, stored: Callable[[], str], hops: list[str], admissions: list[str]
 ) -> None:
-    artifact_id = _register(client)
+    artifact_id = stored()
     assert get_storage().local
     response = client.get(f"/download/model/{artifact_id}")
     assert response.status_code == 200 and response.content[:2] == b"PK"
@@ -75,9 +79,9 @@ def test_a_stored_bundle_is_decided_on_the_loop(
 
 
 def test_refusals_on_the_loop_are_the_thread_s_errors(
-    client: TestClient, hops: list[str], monkeypatch: pytest.MonkeyPatch
+    client: TestClient, stored: Callable[[], str], hops: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    artifact_id = _register(client)
+    artifact_id = stored()
     asks = [
         (f"/download/model/{artifact_id}", {"X-Authorization": "bearer forged"}),
         ("/download/model/9999999999", {}),
@@ -94,11 +98,15 @@ def test_refusals_on_the_loop_are_the_thread_s_errors(
 
 
 def test_an_unstored_bundle_streams_in_a_thread_admitted_once(
-    client: TestClient, hops: list[str], admissions: list[str], monkeypatch: pytest.MonkeyPatch
+    client: TestClient,
+    stored: Callable[[], str],
+    hops: list[str],
+    admissions: list[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("REGISTRY_MIRROR", "off")
     clear_process_caches()
-    artifact_id = _register(client)
+    artifact_id = stored()
     response = client.get(f"/download/model/{artifact_id}")
     assert response.status_code == 200 and response.content[:2] == b"PK"
     assert hops == ["_stream"] and len(admissions) == 1
@@ -106,9 +114,9 @@ def test_an_unstored_bundle_streams_in_a_thread_admitted_once(
 
 
 def test_a_file_and_a_network_store_go_to_the_thread_pool(
-    client: TestClient, hops: list[str], monkeypatch: pytest.MonkeyPatch
+    client: TestClient, stored: Callable[[], str], hops: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    artifact_id = _register(client)
+    artifact_id = stored()
     assert client.get(f"/download/model/{artifact_id}/config.json").status_code == 200
     assert hops == ["decide"]
     remote = dataclasses.replace(get_storage(), local=False)  # what the AWS driver says of itself
@@ -124,12 +132,16 @@ def test_a_file_and_a_network_store_go_to_the_thread_pool(
     ids=["use-and-audit-written-at-once", "safety-guard-reads-scans"],
 )
 def test_writes_at_once_and_reading_guards_go_to_the_thread_pool(
-    client: TestClient, hops: list[str], monkeypatch: pytest.MonkeyPatch, setting: dict[str, str]
+    client: TestClient,
+    stored: Callable[[], str],
+    hops: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    setting: dict[str, str],
 ) -> None:
     for name, value in setting.items():
         monkeypatch.setenv(name, value)
     clear_process_caches()
-    artifact_id = _register(client)
+    artifact_id = stored()
     assert client.get(f"/download/model/{artifact_id}").status_code == 200
     assert hops == ["decide"]
     assert _downloads(client, artifact_id) == 1
