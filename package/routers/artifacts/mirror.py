@@ -342,9 +342,18 @@ class MirrorQueue:
             running = self._jobs.get(artifact_id)
             if running is not None and not running.done():
                 return
-            self._jobs[artifact_id] = self._pool.submit(
+            job = self._pool.submit(
                 mirror_artifact, get_storage(), get_upstreams(), artifact_id, generation, self._stop
             )
+            self._jobs[artifact_id] = job
+        # Outside the lock: a job already done runs the callback here and now.
+        job.add_done_callback(lambda done: self._forget(artifact_id, done))
+
+    def _forget(self, artifact_id: str, job: Future[None]) -> None:
+        """Drop a finished job, unless a newer one for the artifact took its place."""
+        with self._lock:
+            if self._jobs.get(artifact_id) is job:
+                del self._jobs[artifact_id]
 
     def cancel_all(self) -> None:
         """Make every queued and running job stop at its next chunk (a reset does not wait for big copies)."""
