@@ -146,7 +146,17 @@ def facts_from_registry(details: ArtifactDetails) -> RepoFacts:
     )
 
 
-_key_locks: dict[str, threading.Lock] = {}
+class _KeyLock:
+    """A key's lock and how many callers hold or wait for it (the entry goes when the last one leaves)."""
+
+    __slots__ = ("lock", "users")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.users = 0
+
+
+_key_locks: dict[str, _KeyLock] = {}  # only keys being fetched now: not one per repository ever rated
 _key_locks_guard = threading.Lock()
 
 
@@ -156,10 +166,19 @@ def once_per_key(key: str, cached: Callable[[], T | None], fetch: Callable[[], T
     if value is not None:
         return value
     with _key_locks_guard:
-        lock = _key_locks.setdefault(key, threading.Lock())
-    with lock:
-        value = cached()
-        return value if value is not None else fetch()
+        entry = _key_locks.get(key)
+        if entry is None:
+            entry = _key_locks[key] = _KeyLock()
+        entry.users += 1
+    try:
+        with entry.lock:
+            value = cached()
+            return value if value is not None else fetch()
+    finally:
+        with _key_locks_guard:
+            entry.users -= 1
+            if entry.users == 0:
+                del _key_locks[key]
 
 
 _MISSING = {"missing": True}
