@@ -342,10 +342,9 @@ class MirrorQueue:
             running = self._jobs.get(artifact_id)
             if running is not None and not running.done():
                 return
-            job = self._pool.submit(
+            self._jobs[artifact_id] = job = self._pool.submit(
                 mirror_artifact, get_storage(), get_upstreams(), artifact_id, generation, self._stop
             )
-            self._jobs[artifact_id] = job
         # Outside the lock: a job already done runs the callback here and now.
         job.add_done_callback(lambda done: self._forget(artifact_id, done))
 
