@@ -160,6 +160,9 @@ def _http_settings(run_dir: Path) -> str:
     default_type application/octet-stream;
     large_client_header_buffers 4 {header_buffer};
     client_max_body_size 0;
+    # A request nginx refuses unread (a URL or headers past the buffers): read what the client still sends
+    # before closing, so it gets the JSON answer instead of a connection reset.
+    lingering_close always;
 """
 
 
