@@ -28,6 +28,7 @@ from package.core.storage.interface import (
 
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems call
 MAX_BATCH_GET_KEYS = 100  # DynamoDB's limit for one BatchGetItem call
+CLEAR_PASSES = 5  # a clear's scans: the last finds nothing unless writers keep writing through all
 _BATCH_GET_ATTEMPTS = 8
 _pause = time.sleep  # between retries of unprocessed keys (tests replace it)
 EXTRA_SERVER_ERROR_ATTEMPTS = 4
@@ -225,7 +226,20 @@ class DynamoRecordStore:
         raise StorageError(f"could not increment {field_name} of ({pk}, {sk})")
 
     def clear(self) -> None:
-        """Remove every item."""
+        """Remove every item, in passes until one finds none (at most CLEAR_PASSES).
+
+        A scan and its deletes are not one step: a write landing between them (a transaction whose checks
+        passed before the deletes) would outlive a single pass. Ending on a pass that saw an empty table,
+        a writer conditioned on an item from before the clear cannot write after it returns. Writers that
+        keep writing through every pass are writing after the clear, and what they wrote stays.
+        """
+        for _ in range(CLEAR_PASSES):
+            if not self._clear_pass():
+                return
+
+    def _clear_pass(self) -> int:
+        """Delete every item one scan finds; returns how many."""
+        deleted = 0
         start: dict[str, Any] | None = None
         while True:
             page_args: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
@@ -233,9 +247,10 @@ class DynamoRecordStore:
             with self._table.batch_writer() as batch:
                 for key in response["Items"]:
                     batch.delete_item(Key={"pk": key["pk"], "sk": key["sk"]})
+            deleted += len(response["Items"])
             start = response.get("LastEvaluatedKey")
             if not start:
-                return
+                return deleted
 
     def _call(self, method: Any, **kwargs: Any) -> Any:
         try:

@@ -8,6 +8,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -45,6 +46,7 @@ CONNECTIONS = 8
 # Page cache per connection, KiB (SQLite's default, made explicit): CONNECTIONS x this bounds the caches.
 CACHE_KIB = 2048
 _BUSY_SECONDS = 30.0
+_WAL_RETRY_SECONDS = 0.005
 
 
 def _owner_only(path: Path) -> None:
@@ -249,12 +251,31 @@ class SqliteRecordStore:
 
 def _open_connection(path: Path, cache_kib: int) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=_BUSY_SECONDS, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
+    _use_wal(conn)
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute(f"PRAGMA busy_timeout={int(_BUSY_SECONDS * 1000)}")
     conn.execute(f"PRAGMA cache_size=-{int(cache_kib)}")
     conn.execute("PRAGMA mmap_size=0")  # reads through the cache above; no file mapping in the RSS
     return conn
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Put the database in WAL mode, waiting out other processes doing the same.
+
+    Switching the journal mode answers SQLITE_BUSY at once, without the busy handler, while another
+    connection holds the file (two workers opening a new database together), so it is retried here.
+    """
+    deadline = time.monotonic() + _BUSY_SECONDS
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            busy = exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+            if not busy or time.monotonic() > deadline:
+                raise
+            time.sleep(_WAL_RETRY_SECONDS)
 
 
 def _check(conn: sqlite3.Connection, op: Check | Put) -> None:
