@@ -29,7 +29,9 @@ def _open_and_write(path: str, barrier: Barrier, results: Queue[str]) -> None:
 
 
 def test_processes_opening_a_new_database_together_all_succeed(tmp_path):
-    context = multiprocessing.get_context("fork")
+    # Forked from a server process that imported this module: quick to start, and no test thread is copied.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
     for round_number in range(ROUNDS):
         path = str(tmp_path / f"round{round_number}.sqlite3")
         barrier, results = context.Barrier(PROCESSES), context.Queue()
