@@ -251,11 +251,15 @@ class SqliteRecordStore:
 
 def _open_connection(path: Path, cache_kib: int) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=_BUSY_SECONDS, isolation_level=None, check_same_thread=False)
-    _use_wal(conn)
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute(f"PRAGMA busy_timeout={int(_BUSY_SECONDS * 1000)}")
-    conn.execute(f"PRAGMA cache_size=-{int(cache_kib)}")
-    conn.execute("PRAGMA mmap_size=0")  # reads through the cache above; no file mapping in the RSS
+    try:
+        _use_wal(conn)
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute(f"PRAGMA busy_timeout={int(_BUSY_SECONDS * 1000)}")
+        conn.execute(f"PRAGMA cache_size=-{int(cache_kib)}")
+        conn.execute("PRAGMA mmap_size=0")  # reads through the cache above; no file mapping in the RSS
+    except BaseException:
+        conn.close()  # not left open until a garbage collection
+        raise
     return conn
 
 
@@ -272,7 +276,7 @@ def _use_wal(conn: sqlite3.Connection) -> None:
                 conn.execute("PRAGMA journal_mode=WAL")
             return
         except sqlite3.OperationalError as exc:
-            busy = exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+            busy = (exc.sqlite_errorcode & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
             if not busy or time.monotonic() > deadline:
                 raise
             time.sleep(_WAL_RETRY_SECONDS)

@@ -7,6 +7,7 @@ import sqlite3
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -84,3 +85,22 @@ def test_a_switch_busy_past_the_wait_gives_up(monkeypatch):
     monkeypatch.setattr(driver, "_BUSY_SECONDS", 0.05)
     with pytest.raises(sqlite3.OperationalError):
         driver._use_wal(_BusyThenFine(refusals=10_000))  # type: ignore[arg-type]
+
+
+def test_a_connection_whose_set_up_fails_is_closed(tmp_path, monkeypatch):
+    opened: list[sqlite3.Connection] = []
+    real_connect = sqlite3.connect
+
+    def connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        opened.append(real_connect(*args, **kwargs))
+        return opened[-1]
+
+    def refuse(_conn: sqlite3.Connection) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    monkeypatch.setattr(driver, "_use_wal", refuse)
+    with pytest.raises(sqlite3.OperationalError):
+        driver._open_connection(tmp_path / "r.sqlite3", driver.CACHE_KIB)
+    with pytest.raises(sqlite3.ProgrammingError):  # closed
+        opened[0].execute("SELECT 1")
