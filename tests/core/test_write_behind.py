@@ -152,8 +152,7 @@ def test_zero_seconds_writes_at_once(storage: Storage) -> None:
 
 def test_a_group_whose_check_fails_is_dropped_alone(storage: Storage) -> None:
     storage.records.put("THING", "kept", {})
-    # 600 operations: past the default max_pending, the buffer's thread would flush part of them meanwhile.
-    buffer = WriteBehind(flush_seconds=60, max_pending=10_000)
+    buffer = WriteBehind(flush_seconds=60)
     buffer.append(storage, [Check("THING", "kept"), Put("LOG", "1", {"n": 1})])
     buffer.append(storage, [Check("THING", "gone"), Put("LOG", "2", {"n": 2}), Put("TRAIL", "2", {})])
     buffer.append(storage, [Put("LOG", "3", {"n": 3})])
@@ -171,8 +170,7 @@ def test_written_at_once_a_failed_check_drops_the_group_too(storage: Storage) ->
 
 def test_groups_checking_one_item_share_one_check_in_a_batch(storage: Storage) -> None:
     storage.records.put("THING", "kept", {})
-    # 600 operations: past the default max_pending, the buffer's thread would flush part of them meanwhile.
-    buffer = WriteBehind(flush_seconds=60, max_pending=10_000)
+    buffer = WriteBehind(flush_seconds=60)
     written: list[list[object]] = []
     transact = storage.records.transact
 

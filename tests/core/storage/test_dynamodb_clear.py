@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from package.core.storage import Record, Storage, dynamodb, open_storage
-from tests.aws import AWS_ENV
-from tests.core.storage.conftest import aws_settings
+from package.core.storage import Record, dynamodb
 
-
-@pytest.fixture
-def aws_storage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Storage]:
-    from moto import mock_aws
-
-    for name, value in AWS_ENV.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        yield open_storage(aws_settings(tmp_path, None))
+# The shared `storage` fixture, on its in-process moto driver only.
+on_dynamodb = pytest.mark.parametrize("storage", ["aws-inprocess"], indirect=True)
 
 
 class ScanThenWrite:
@@ -41,8 +30,9 @@ class ScanThenWrite:
         return getattr(self.table, name)
 
 
-def test_an_item_written_between_the_scan_and_the_deletes_is_cleared(aws_storage):
-    records = aws_storage.records
+@on_dynamodb
+def test_an_item_written_between_the_scan_and_the_deletes_is_cleared(storage):
+    records = storage.records
     assert isinstance(records, dynamodb.DynamoRecordStore)
     records.put_many([Record("ARTIFACT", f"a{i}", {"n": i}) for i in range(30)])
     table = ScanThenWrite(records._table, writes=2)
@@ -52,8 +42,9 @@ def test_an_item_written_between_the_scan_and_the_deletes_is_cleared(aws_storage
     assert table.scans == 4  # the items, the first late write, the second, then a pass that found none
 
 
-def test_writers_that_never_stop_do_not_keep_the_clear_going(aws_storage):
-    records = aws_storage.records
+@on_dynamodb
+def test_writers_that_never_stop_do_not_keep_the_clear_going(storage):
+    records = storage.records
     assert isinstance(records, dynamodb.DynamoRecordStore)
     records.put("ARTIFACT", "a", {})
     table = ScanThenWrite(records._table, writes=1_000)
